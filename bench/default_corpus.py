@@ -1,0 +1,85 @@
+"""Speed on the shipped corpus: index build, cold start to first answer, per-question latency.
+
+    .venv/bin/python -m bench.default_corpus [--json]
+
+Timed work lives here, never in tests. Figures are medians of one run on the machine at hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from qa.settings import PROJECT_ROOT, load_settings
+
+GOLD = PROJECT_ROOT / "eval" / "gold" / "default.jsonl"
+
+
+def _questions() -> list[str]:
+    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["question"] for r in rows]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from qa.assistant import Assistant
+    from qa.embedding import Embedder
+    from qa.indexing import build_index
+
+    out: dict[str, float | int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"index_dir": Path(tmp) / "index", "show_progress": False}, environ={})
+        embedder = Embedder(settings)
+        t = time.perf_counter()
+        _ = embedder.model
+        out["model_load_s"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        report = build_index(settings, embedder)
+        out["build_s"] = round(time.perf_counter() - t, 2)
+        out["passages"] = report.passages
+        out["sentences"] = report.sentences
+
+        cold = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "qa.cli", "ask", "--json", "--index-dir", str(settings.index_dir),
+                 "Who presented on diaspora engagement?"],
+                check=True, capture_output=True,
+            )
+            cold.append(time.perf_counter() - t)
+        out["cold_start_to_first_answer_s_median"] = round(statistics.median(cold), 2)
+
+        assistant = Assistant.load(settings, build=False)
+        questions = _questions()
+        assistant.ask(questions[0])  # warm-up
+        for label, overrides in (("hybrid_rerank", {}), ("hybrid_no_rerank", {"rerank": False}),
+                                 ("dense_only", {"fusion": "dense"}), ("bm25_only", {"fusion": "bm25"})):
+            times = []
+            for q in questions:
+                t = time.perf_counter()
+                assistant.ask(q, **overrides)
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            out[f"latency_ms_p50_{label}"] = round(statistics.median(times), 2)
+            out[f"latency_ms_p95_{label}"] = round(times[int(0.95 * (len(times) - 1))], 2)
+        out["questions"] = len(questions)
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for k, v in out.items():
+            print(f"{k:40s} {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""The Python API other tools drive: ``Assistant.load()``, ``assistant.chat()``, ``chat.ask(...)``."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from qa import store
+from qa.compose import answer_text, make_excerpts, select_excerpts
+from qa.confidence import ConfidenceModel
+from qa.conversation import Turn, contextualise
+from qa.embedding import Embedder
+from qa.indexing import BuildReport, build_index, open_index, staleness
+from qa.lexical import tokenize
+from qa.loading import UnreadableFile, load_file, load_titles
+from qa.retrieval import Retriever
+from qa.settings import Settings, load_settings
+from qa.types import Answer
+
+
+class QuestionError(ValueError):
+    """The question cannot be searched as typed; the message tells the user what to do."""
+
+
+def clean_question(question: Any, max_chars: int) -> str:
+    """Strip control characters and surrounding space; refuse empty or oversized questions."""
+    if not isinstance(question, str):
+        raise QuestionError("Please type a question as text.")
+    text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Cs"} else ch for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("Please type a question.")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"Your question is {len(text):,} characters long; the limit is {max_chars:,}. "
+            "Please ask about one thing at a time."
+        )
+    return text
+
+
+@dataclass
+class Assistant:
+    settings: Settings
+    embedder: Embedder
+    retriever: Retriever
+    confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
+    build_report: BuildReport | None = None
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, build: bool = True) -> Assistant:
+        """Open the index, building or updating it first when it is missing or stale."""
+        settings = settings or load_settings()
+        embedder = Embedder(settings)
+        report = None
+        manifest = None
+        try:
+            manifest = store.read_manifest(settings.index_dir)
+        except store.IndexError_:
+            if not build:
+                raise
+        if build and (manifest is None or staleness(settings, embedder, manifest)):
+            report = build_index(settings, embedder)
+        try:
+            index = open_index(settings)
+        except store.IndexError_:
+            if not build:
+                raise
+            report = build_index(settings, embedder, force=True)
+            index = open_index(settings)
+        return cls(settings, embedder, Retriever(index, embedder, settings), build_report=report)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.retriever.index.manifest
+
+    def chat(self) -> Chat:
+        return Chat(self)
+
+    def ask(self, question: str, history: list[Turn] | None = None, **overrides: Any) -> Answer:
+        """Answer one question; ``history`` turns it into a follow-up; ``overrides`` change settings."""
+        started = time.perf_counter()
+        settings = self.settings.replace(**overrides) if overrides else self.settings
+        try:
+            text = clean_question(question, settings.max_question_chars)
+        except QuestionError as exc:
+            shown = question if isinstance(question, str) else ""
+            return Answer(shown[:200], "", True, 0.0, str(exc), [], {"total": 0.0}, message=str(exc))
+        query, _ = contextualise(text, history or [])
+        found = self.retriever.search(query, settings)
+        t_compose = time.perf_counter()
+        index = self.retriever.index
+        chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
+        excerpts = make_excerpts(chosen, index.passages, found.sentence_scores, settings.max_highlights)
+        n_terms = len(set(tokenize([query])[0]))
+        confidence = self.confidence.score(chosen[0] if chosen else None, n_terms)
+        abstained = confidence < settings.abstain_threshold
+        timings = dict(found.timings_ms)
+        timings["compose"] = (time.perf_counter() - t_compose) * 1000
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(
+            question=text,
+            query=query,
+            abstained=abstained,
+            confidence=confidence,
+            answer=answer_text(excerpts, abstained),
+            excerpts=excerpts,
+            timings_ms=timings,
+        )
+
+    def document(self, doc_id: str) -> tuple[str, str, bool]:
+        """(title, text, unchanged) of an indexed document, read from the corpus folder.
+
+        Only documents named in the manifest are served; ``unchanged`` is False when the file was edited
+        after indexing, so offsets may be off until the next rebuild.
+        """
+        files = self.manifest.get("files", {})
+        if doc_id not in files:
+            raise KeyError(doc_id)
+        path = self.settings.corpus_dir / doc_id
+        if not path.resolve().is_relative_to(self.settings.corpus_dir.resolve()):
+            raise KeyError(doc_id)
+        try:
+            doc = load_file(path, doc_id, self.settings, load_titles(self.settings.corpus_dir))
+        except (UnreadableFile, OSError) as exc:
+            raise KeyError(f"{doc_id}: {exc}") from None
+        return doc.title, doc.text, doc.sha256 == files[doc_id]["sha256"]
+
+    def documents(self) -> list[dict[str, Any]]:
+        return [{"doc": k, **v} for k, v in self.manifest.get("files", {}).items()]
+
+
+class Chat:
+    """One conversation; follow-ups are resolved against its earlier turns."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.history: list[Turn] = []
+
+    def ask(self, question: str, **overrides: Any) -> Answer:
+        answer = self.assistant.ask(question, self.history, **overrides)
+        if not answer.message:
+            section = answer.excerpts[0].passage.section if answer.excerpts else ""
+            self.history.append(Turn(answer.question, answer.query, section, answer.abstained))
+        return answer
+
+    def reset(self) -> None:
+        self.history.clear()

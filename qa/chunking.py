@@ -1,0 +1,191 @@
+"""Cutting documents into passages that follow their structure and fit the model's input.
+
+Blocks are the blank-line separated pieces of a document. Headings become the ``section`` of the
+passages after them; footnotes are kept apart from body text; small paragraphs of one section are
+merged up to a target size and long ones are split at sentence boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from qa.sentences import split_sentences
+from qa.types import Document, Passage
+
+TokenCounter = Callable[[str], int]
+
+_BLOCK_SEP = re.compile(r"\n[ \t\r\f\v]*\n")
+_FOOTNOTE = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d+\]|\d+\s*\))\s")
+_BULLET = re.compile(r"^\s*(?:--?\s|[*•‣◦▪]\s|\d+[.)]\s|[a-z][.)]\s)")
+_NOT_HEADING = re.compile(r"www\.|https?:|\((?:19|20)\d\d\)|^sources?:", re.IGNORECASE)
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+def approx_tokens(text: str) -> int:
+    """Word-piece count estimate for when no tokenizer is at hand (about 1.25 pieces per word)."""
+    return int(len(_WORD.findall(text)) * 1.25) + 1
+
+
+@dataclass(frozen=True)
+class ChunkConfig:
+    target_tokens: int = 120
+    max_tokens: int = 220
+    overlap_sentences: int = 1
+
+
+@dataclass(frozen=True)
+class Block:
+    start: int
+    end: int
+    kind: str  # "heading", "footnote" or "text"
+
+
+def _is_heading(text: str) -> bool:
+    if "\n" in text or len(text) > 150 or _BULLET.match(text) or _FOOTNOTE.match(text) or _NOT_HEADING.search(text):
+        return False
+    if text.startswith("#"):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 3 and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+        return True
+    plain = text.strip("*_ ")
+    return len(plain) <= 100 and not plain.endswith((".", ",", ";", "?", "!", ":", ")")) and len(plain.split()) <= 12
+
+
+def iter_blocks(text: str) -> Iterator[Block]:
+    """Blank-line separated blocks with surrounding whitespace trimmed off their spans."""
+    pos = 0
+    for match in [*_BLOCK_SEP.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[pos:end]
+        stripped = piece.strip()
+        if stripped:
+            start = pos + len(piece) - len(piece.lstrip())
+            kind = "heading" if _is_heading(stripped) else "footnote" if _FOOTNOTE.match(stripped) else "text"
+            yield Block(start, start + len(stripped), kind)
+        if match:
+            pos = match.end()
+
+
+def _join_interrupted(text: str, blocks: list[Block]) -> list[Block]:
+    """Re-join a paragraph that a page break's footnotes cut in two (it resumes in lower case)."""
+    out: list[Block] = []
+    for block in blocks:
+        resumes = block.kind == "text" and text[block.start].islower()
+        if resumes and out and out[-1].kind == "footnote":
+            back = len(out) - 1
+            while back > 0 and out[back].kind == "footnote":
+                back -= 1
+            if out[back].kind == "text":
+                merged = Block(out[back].start, block.end, "text")
+                del out[back:]
+                out.append(merged)
+                continue
+        out.append(block)
+    return out
+
+
+def heading_text(raw: str) -> str:
+    return re.sub(r"\s+", " ", raw.strip().lstrip("#").strip().strip("*_").strip())
+
+
+def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounter = approx_tokens) -> list[Passage]:
+    """Passages covering the document's body text, each with its section and exact offsets."""
+    text = doc.text
+    passages: list[Passage] = []
+    section = ""
+    last_kind = ""
+    group: list[Block] = []
+    group_tokens = 0
+
+    def flush() -> None:
+        nonlocal group, group_tokens
+        if group:
+            passages.extend(_make_passages(doc, section, group[0].start, group[-1].end, config, count_tokens))
+        group, group_tokens = [], 0
+
+    for block in _join_interrupted(text, list(iter_blocks(text))):
+        raw = text[block.start : block.end]
+        if block.kind == "heading":
+            flush()
+            title = heading_text(raw)
+            section = f"{section} — {title}" if last_kind == "heading" and section else title
+            last_kind = "heading"
+            continue
+        tokens = count_tokens(raw)
+        kind_changed = group and (block.kind == "footnote") != (group[-1].kind == "footnote")
+        if kind_changed or (
+            group and (group_tokens >= config.target_tokens or group_tokens + tokens > config.max_tokens)
+        ):
+            flush()
+        group.append(block)
+        group_tokens += tokens
+        last_kind = block.kind
+    flush()
+    return passages
+
+
+def _make_passages(
+    doc: Document, section: str, start: int, end: int, config: ChunkConfig, count_tokens: TokenCounter
+) -> list[Passage]:
+    """One passage for the span, or sentence windows of it when it is longer than the model takes."""
+    text = doc.text
+    sentences = split_sentences(text[start:end], offset=start)
+    if not sentences:
+        return []
+    if count_tokens(text[start:end]) <= config.max_tokens:
+        return [_passage(doc, section, start, end, sentences)]
+    pieces = _fit_sentences(text, sentences, config.max_tokens, count_tokens)
+    windows: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    tokens = 0
+    for span in pieces:
+        n = count_tokens(text[span[0] : span[1]])
+        if current and tokens + n > config.max_tokens:
+            windows.append(current)
+            keep = current[-config.overlap_sentences :] if config.overlap_sentences else []
+            keep_tokens = sum(count_tokens(text[a:b]) for a, b in keep)
+            current, tokens = (keep, keep_tokens) if keep_tokens + n <= config.max_tokens else ([], 0)
+        current.append(span)
+        tokens += n
+    if current:
+        windows.append(current)
+    return [_passage(doc, section, w[0][0], w[-1][1], tuple(w)) for w in windows]
+
+
+def _fit_sentences(
+    text: str, sentences: list[tuple[int, int]], max_tokens: int, count_tokens: TokenCounter
+) -> list[tuple[int, int]]:
+    """Sentences too long for the model are cut at word boundaries."""
+    out: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if count_tokens(text[start:end]) <= max_tokens:
+            out.append((start, end))
+            continue
+        words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+        chunk_start = words[0][0]
+        chunk_tokens = 0
+        prev_end = words[0][1]
+        for ws, we in words:
+            n = count_tokens(text[ws:we])
+            if chunk_tokens and chunk_tokens + n > max_tokens:
+                out.append((chunk_start, prev_end))
+                chunk_start, chunk_tokens = ws, 0
+            chunk_tokens += n
+            prev_end = we
+        out.append((chunk_start, prev_end))
+    return out
+
+
+def _passage(doc: Document, section: str, start: int, end: int, sentences: tuple | list) -> Passage:
+    return Passage(
+        doc_id=doc.doc_id,
+        title=doc.title,
+        section=section,
+        start=start,
+        end=end,
+        text=doc.text[start:end],
+        sentences=tuple(sentences),
+    )

@@ -1,0 +1,186 @@
+"""The ``qa`` command line: index, ask, chat, serve, eval, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qa.settings import Settings, SettingsError, load_settings
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of documents (default: corpus/)")
+    parser.add_argument("--index-dir", dest="index_dir", type=Path, help="where the index lives (default: embeddings/)")
+    parser.add_argument("--config", type=Path, help="TOML file of settings (default: ./qa.toml if present)")
+    parser.add_argument("--model", dest="model_path", help="a local sentence-transformers model folder")
+    parser.add_argument("--top-k", dest="top_k", type=int, help="excerpts per answer")
+    parser.add_argument("--fusion", choices=["blend", "rrf", "dense", "bm25"], help="how retrievers combine")
+    parser.add_argument(
+        "--rerank", dest="rerank", action="store_true", default=None, help="sentence-level second stage"
+    )
+    parser.add_argument("--no-rerank", dest="rerank", action="store_false", help="skip the second stage")
+    parser.add_argument("--threshold", dest="abstain_threshold", type=float, help="abstain below this confidence")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Offline question answering over your documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index of a corpus folder")
+    _common(p)
+    p.add_argument("--force", action="store_true", help="re-embed everything")
+
+    p = sub.add_parser("ask", help="answer one question")
+    _common(p)
+    p.add_argument("question", help="the question, in quotes")
+    p.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+
+    p = sub.add_parser("chat", help="a conversation in the terminal (follow-ups understood)")
+    _common(p)
+
+    p = sub.add_parser("serve", help="start the web chat")
+    _common(p)
+    p.add_argument("--host", help="address to bind (default 127.0.0.1; others need --auth)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--auth", help="user:password required by the web chat")
+
+    p = sub.add_parser("eval", help="evaluate on gold questions or a benchmark")
+    _common(p)
+    try:
+        from qa.evaluation.cli import add_arguments
+    except ImportError:  # the harness is optional for a bare install
+        add_arguments = None
+    if add_arguments:
+        add_arguments(p)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    keys = [
+        "corpus_dir",
+        "index_dir",
+        "model_path",
+        "top_k",
+        "fusion",
+        "rerank",
+        "abstain_threshold",
+        "host",
+        "port",
+        "auth",
+    ]
+    overrides: dict[str, Any] = {k: getattr(args, k, None) for k in keys}
+    corpus = overrides.get("corpus_dir")
+    if corpus is not None and overrides.get("index_dir") is None and Path(corpus).resolve() != Settings().corpus_dir:
+        # Each corpus gets its own index beside it, so switching folders never clobbers another index.
+        overrides["index_dir"] = Path(overrides["corpus_dir"]).resolve().parent / (
+            Path(overrides["corpus_dir"]).resolve().name + ".index"
+        )
+    if getattr(args, "quiet", False):
+        overrides["show_progress"] = False
+    return load_settings(overrides, config_file=getattr(args, "config", None))
+
+
+def _print_answer(answer: Any) -> None:
+    if answer.message:
+        print(answer.message)
+        return
+    print(answer.answer)
+    print(f"\n(confidence {answer.confidence:.2f}; {answer.timings_ms.get('total', 0):.0f} ms)")
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.embedding import Embedder
+    from qa.indexing import build_index
+
+    report = build_index(settings, Embedder(settings), force=args.force)
+    for line in report.lines():
+        print(line, file=sys.stderr if line.startswith("skipped") else sys.stdout)
+    print(f"index: {settings.index_dir}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.assistant import Assistant
+
+    assistant = Assistant.load(settings)
+    answer = assistant.ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+    return 0 if not answer.message else EXIT_USAGE
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.assistant import Assistant
+
+    chat = Assistant.load(settings).chat()
+    print("Ask a question (empty line or Ctrl-D to leave, /new for a new conversation).")
+    while True:
+        try:
+            question = input("\nyou> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        if question.strip() == "/new":
+            chat.reset()
+            print("(new conversation)")
+            continue
+        _print_answer(chat.ask(question))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The web chat lives in the top-level app.py (the library never imports the UI at import time)."""
+    import importlib.util
+
+    from qa.settings import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("qa_web_app", PROJECT_ROOT / "app.py")
+    if spec is None or spec.loader is None:
+        print(f"qa: cannot find the web app at {PROJECT_ROOT / 'app.py'}", file=sys.stderr)
+        return EXIT_FAILURE
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.serve(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+        handlers = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve}
+        if args.command == "eval":
+            from qa.evaluation.cli import run as run_eval
+
+            return run_eval(args, settings)
+        return handlers[args.command](args, settings)
+    except SettingsError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nqa: interrupted; finished work is kept and the next run carries on.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one clear line, never a traceback for known failures
+        from qa.embedding import ModelUnavailable
+        from qa.indexing import EmptyCorpus
+        from qa.store import IndexError_
+
+        if isinstance(exc, (ModelUnavailable, EmptyCorpus, IndexError_)):
+            print(f"qa: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Answer composition: choose excerpts, highlight the sentences that answer, write the reply."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.fusion import mmr_select
+from qa.types import Candidate, Excerpt, Passage
+
+NOT_FOUND = "I could not find an answer to this in the documents."
+
+
+def select_excerpts(
+    candidates: list[Candidate],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    k: int,
+    mmr_lambda: float,
+    pool: int = 10,
+) -> list[Candidate]:
+    """The k best candidates, skipping near-duplicates of a better one (MMR over passage vectors)."""
+    head = candidates[:pool]
+    if len(head) <= 1:
+        return head
+    rows = np.array([c.index for c in head])
+    vecs = np.asarray(vectors[rows], dtype=np.float32)
+    sim = vecs @ vecs.T
+    rel = np.array([c.score for c in head], dtype=np.float64)
+    if rel.max() > rel.min():
+        rel = (rel - rel.min()) / (rel.max() - rel.min())
+    picked = mmr_select(list(range(len(head))), sim, rel, k, mmr_lambda)
+    first = head[0]
+    chosen = [head[i] for i in picked]
+    if chosen[0] is not first:  # the best passage always leads
+        chosen = [first] + [c for c in chosen if c is not first][: k - 1]
+    return chosen
+
+
+def pick_highlights(
+    passage: Passage,
+    scores: np.ndarray,
+    best_overall: float,
+    max_highlights: int,
+    margin: float = 0.08,
+) -> list[tuple[int, int]]:
+    """Sentences close to the best match of this passage and of the whole answer, in reading order."""
+    if scores.size == 0 or max_highlights <= 0:
+        return []
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    floor = max(best - margin, best_overall - 2 * margin)
+    picked = [int(i) for i in order[:max_highlights] if scores[i] >= floor]
+    if not picked:
+        return []
+    return sorted(passage.sentences[i] for i in picked)
+
+
+def make_excerpts(
+    chosen: list[Candidate],
+    passages: list[Passage],
+    sentence_scores: dict[int, np.ndarray],
+    max_highlights: int,
+) -> list[Excerpt]:
+    best_overall = max((c.sentence_score for c in chosen), default=0.0)
+    out = []
+    for rank, c in enumerate(chosen, start=1):
+        p = passages[c.index]
+        scores = sentence_scores.get(c.index, np.zeros(0))
+        highlights = pick_highlights(p, scores, best_overall, max_highlights) if rank == 1 or scores.size else []
+        out.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=highlights))
+    return out
+
+
+def citation_label(p: Passage) -> str:
+    return f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
+
+
+def answer_text(excerpts: list[Excerpt], abstained: bool) -> str:
+    """The reply as plain text: the answering sentences quoted with their citation numbers."""
+    if not excerpts:
+        return NOT_FOUND
+    if abstained:
+        nearest = "; ".join(f"[{e.rank}] {citation_label(e.passage)}" for e in excerpts)
+        return f"{NOT_FOUND} The nearest passages are: {nearest}."
+    lines = []
+    for e in excerpts[:2]:
+        for a, b in e.highlights:
+            sentence = e.passage.text[a - e.passage.start : b - e.passage.start].strip()
+            lines.append(f"“{sentence}” [{e.rank}]")
+        if lines and e.rank == 1 and len(lines) >= 2:
+            break
+    if not lines:
+        first = excerpts[0]
+        lines.append(f"“{first.passage.text.strip()[:300]}” [1]")
+    sources = "\n".join(f"[{e.rank}] {citation_label(e.passage)}" for e in excerpts)
+    return "\n".join(lines) + "\n\nSources:\n" + sources

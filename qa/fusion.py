@@ -1,0 +1,84 @@
+"""Pure scoring: how dense and BM25 evidence combine into one ranking. No I/O, easy to test."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.types import Candidate
+
+
+def ranks(rows: np.ndarray) -> dict[int, int]:
+    """Row -> 1-based rank in a result list."""
+    return {int(r): i + 1 for i, r in enumerate(rows)}
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-9:
+        return np.ones_like(values) if hi > 0 else np.zeros_like(values)
+    return (values - lo) / (hi - lo)
+
+
+def fuse(candidates: list[Candidate], method: str, dense_weight: float, rrf_k: int = 60) -> list[Candidate]:
+    """Set ``fused`` and ``score`` on every candidate and return them best first.
+
+    ``blend`` mixes min-max normalised cosine with BM25 divided by the best BM25 score of the query;
+    ``rrf`` is reciprocal-rank fusion; ``dense`` and ``bm25`` use one retriever alone (ablations).
+    """
+    if not candidates:
+        return []
+    dense = np.array([c.dense for c in candidates], dtype=np.float64)
+    bm25 = np.array([c.bm25 for c in candidates], dtype=np.float64)
+    if method == "dense":
+        fused = dense
+    elif method == "bm25":
+        fused = bm25
+    elif method == "rrf":
+        big = 10**9
+        fused = np.array(
+            [
+                dense_weight / (rrf_k + (c.dense_rank or big)) + (1 - dense_weight) / (rrf_k + (c.bm25_rank or big))
+                for c in candidates
+            ]
+        )
+    else:
+        top = bm25.max()
+        bm25_n = bm25 / top if top > 0 else np.zeros_like(bm25)
+        fused = dense_weight * minmax(dense) + (1 - dense_weight) * bm25_n
+    for c, f in zip(candidates, fused, strict=False):
+        c.fused = float(f)
+        c.score = float(f)
+    return sorted(candidates, key=lambda c: (-c.score, c.index))
+
+
+def rerank_with_sentences(candidates: list[Candidate], weight: float = 0.5) -> list[Candidate]:
+    """Second stage: a passage whose best sentence matches the question closely moves up.
+
+    Mixes the fused score with the min-max normalised best-sentence cosine of each candidate.
+    """
+    if not candidates:
+        return candidates
+    sent = minmax(np.array([c.sentence_score for c in candidates], dtype=np.float64))
+    fused = minmax(np.array([c.fused for c in candidates], dtype=np.float64))
+    for c, s, f in zip(candidates, sent, fused, strict=False):
+        c.score = float((1 - weight) * f + weight * s)
+    return sorted(candidates, key=lambda c: (-c.score, c.index))
+
+
+def mmr_select(order: list[int], similarity: np.ndarray, relevance: np.ndarray, k: int, lam: float) -> list[int]:
+    """Maximal marginal relevance over positions in ``order``: the next pick trades relevance
+    against similarity to what is already picked, so excerpts are not near-duplicates."""
+    chosen: list[int] = []
+    remaining = list(range(len(order)))
+    while remaining and len(chosen) < k:
+        best, best_val = remaining[0], -np.inf
+        for i in remaining:
+            redundancy = max((similarity[i, j] for j in chosen), default=0.0)
+            val = lam * relevance[i] - (1 - lam) * redundancy
+            if val > best_val:
+                best, best_val = i, val
+        chosen.append(best)
+        remaining.remove(best)
+    return [order[i] for i in chosen]

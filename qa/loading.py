@@ -1,0 +1,225 @@
+"""Reading a corpus folder into Documents: one reader per format, each a well-kept library.
+
+A file that cannot be used is reported as ``Skipped`` with a reason and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.settings import Settings
+from qa.types import Document, Skipped
+
+TITLES_FILE = "titles.json"
+
+
+class UnreadableFile(Exception):
+    """Raised by a reader with a one-line reason a person can act on."""
+
+
+@dataclass
+class LoadReport:
+    documents: list[Document]
+    skipped: list[Skipped]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode_text(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise UnreadableFile("binary file (contains NUL bytes), not text")
+    for enc in ("utf-8-sig", "utf-8"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    # Legacy 8-bit files are common; cp1252 maps nearly every byte, so check it looks like text.
+    text = data.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if text.count("\ufffd") + controls > max(8, len(text) // 100):
+        raise UnreadableFile("not valid UTF-8 and does not look like text in a legacy encoding")
+    return text
+
+
+def read_text(data: bytes) -> str:
+    """Plain text and Markdown: the decoded text exactly, so offsets match the file."""
+    return _decode_text(data)
+
+
+def read_html(data: bytes) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode_text(data), "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    blocks = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "br", "pre")
+    for tag in soup.find_all(blocks):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    text = soup.get_text()
+    return _tidy_blocks(text)
+
+
+def read_pdf(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise UnreadableFile("PDF is password-protected")
+            except Exception as exc:  # pypdf raises several types for unsupported encryption
+                raise UnreadableFile("PDF is password-protected") from exc
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableFile:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableFile(f"corrupt or unsupported PDF ({type(exc).__name__})") from None
+    text = "\n\n".join(_tidy_blocks(p) for p in pages if p.strip())
+    if not text.strip():
+        raise UnreadableFile("PDF has no extractable text (scanned images need OCR)")
+    return text
+
+
+def read_docx(data: bytes) -> str:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise UnreadableFile(f"corrupt or unsupported .docx ({type(exc).__name__})") from None
+    except Exception as exc:  # zipfile.BadZipFile and lxml errors
+        raise UnreadableFile(f"corrupt .docx ({type(exc).__name__})") from None
+    parts = [p.text.strip() for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text.strip() for cell in row.cells))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _tidy_blocks(text: str) -> str:
+    """Collapse runs of blank lines and trailing spaces so extracted text reads as paragraphs."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    out: list[str] = []
+    blank = 0
+    for line in lines:
+        if line.strip():
+            if blank and out:
+                out.append("")
+            out.append(line.strip() if not line.startswith(" ") else line.strip())
+            blank = 0
+        else:
+            blank += 1
+    return "\n".join(out).strip() + "\n"
+
+
+READERS: dict[str, tuple[str, Callable[[bytes], str]]] = {
+    ".txt": ("txt", read_text),
+    ".md": ("md", read_text),
+    ".markdown": ("md", read_text),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
+    ".pdf": ("pdf", read_pdf),
+    ".docx": ("docx", read_docx),
+}
+
+
+def load_titles(corpus_dir: Path) -> dict[str, str]:
+    """Human titles kept beside the documents; a broken file only loses the titles."""
+    path = corpus_dir / TITLES_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _default_title(doc_id: str, text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().strip("#*").strip()
+        if 3 <= len(line) <= 120:
+            return line
+    return Path(doc_id).stem
+
+
+def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
+    """The files a build would read, in a stable order, and those refused before reading."""
+    root = settings.corpus_dir
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    if not root.is_dir():
+        return files, skipped
+    real_root = root.resolve()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name == TITLES_FILE:
+            continue
+        if path.is_dir():
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in settings.extensions or suffix not in READERS:
+            if path.is_file():
+                skipped.append(Skipped(rel, f"unsupported file type {suffix or '(none)'}"))
+            continue
+        try:
+            resolved = path.resolve()
+        except OSError:
+            skipped.append(Skipped(rel, "cannot resolve path"))
+            continue
+        if not resolved.is_relative_to(real_root):
+            skipped.append(Skipped(rel, "link points outside the corpus folder"))
+            continue
+        if not resolved.is_file():
+            skipped.append(Skipped(rel, "not a regular file"))
+            continue
+        files.append(path)
+    return files, skipped
+
+
+def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str]) -> Document:
+    """Read one file; raises UnreadableFile with the reason."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read ({exc.strerror})") from None
+    limit = int(settings.max_file_mb * 1024 * 1024)
+    if size > limit:
+        raise UnreadableFile(f"too large ({size / 1e6:.0f} MB > max_file_mb={settings.max_file_mb:g})")
+    if size == 0:
+        raise UnreadableFile("empty file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read ({exc.strerror})") from None
+    fmt, reader = READERS[path.suffix.lower()]
+    text = reader(data)
+    if not text.strip():
+        raise UnreadableFile("no text in file")
+    title = titles.get(doc_id) or _default_title(doc_id, text)
+    return Document(doc_id=doc_id, title=title, text=text, sha256=sha256_bytes(data), fmt=fmt)
+
+
+def load_corpus(settings: Settings) -> LoadReport:
+    """Every readable document of the corpus folder, and a reason for each file left out."""
+    files, skipped = list_corpus_files(settings)
+    titles = load_titles(settings.corpus_dir)
+    documents: list[Document] = []
+    for path in files:
+        doc_id = path.relative_to(settings.corpus_dir).as_posix()
+        try:
+            documents.append(load_file(path, doc_id, settings, titles))
+        except UnreadableFile as exc:
+            skipped.append(Skipped(doc_id, str(exc)))
+    return LoadReport(documents=documents, skipped=skipped)

@@ -1,0 +1,99 @@
+"""Retrieval: dense top-k and BM25 top-k, fused, then an optional sentence-level second stage."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.dense import dense_search
+from qa.embedding import Embedder
+from qa.fusion import fuse, ranks, rerank_with_sentences
+from qa.lexical import bm25_scores, top_rows
+from qa.settings import Settings
+from qa.store import StoredIndex
+from qa.types import Candidate
+
+
+@dataclass
+class Retrieval:
+    """Ranked candidates with, for each, the cosine of every one of its sentences."""
+
+    query: str
+    query_vector: np.ndarray
+    candidates: list[Candidate]
+    sentence_scores: dict[int, np.ndarray]  # passage row -> cosine per sentence
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    def __init__(self, index: StoredIndex, embedder: Embedder, settings: Settings):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(self, query: str, settings: Settings | None = None) -> Retrieval:
+        s = settings or self.settings
+        t0 = time.perf_counter()
+        qvec = self.embedder.encode_queries([query])[0]
+        t1 = time.perf_counter()
+        candidates = self._candidates(query, qvec, s)
+        candidates = fuse(candidates, s.fusion, s.dense_weight, s.rrf_k)
+        t2 = time.perf_counter()
+        sentence_scores = self._sentence_scores(candidates[: max(s.rerank_depth, s.top_k * 3)], qvec)
+        if s.rerank and s.fusion not in {"dense", "bm25"}:
+            head = candidates[: s.rerank_depth]
+            candidates = rerank_with_sentences(head) + candidates[s.rerank_depth :]
+        t3 = time.perf_counter()
+        return Retrieval(
+            query=query,
+            query_vector=qvec,
+            candidates=candidates,
+            sentence_scores=sentence_scores,
+            timings_ms={
+                "embed": (t1 - t0) * 1000,
+                "search": (t2 - t1) * 1000,
+                "rerank": (t3 - t2) * 1000,
+            },
+        )
+
+    def _candidates(self, query: str, qvec: np.ndarray, s: Settings) -> list[Candidate]:
+        n = len(self.index.passages)
+        d_scores, d_rows = dense_search(self.index.faiss_index, qvec, s.dense_k)
+        full_bm25 = bm25_scores(self.index.bm25, query) if n else None
+        b_rows = top_rows(full_bm25, s.bm25_k) if full_bm25 is not None else np.zeros(0, np.int64)
+        if s.fusion == "dense":
+            b_rows = np.zeros(0, np.int64)
+        elif s.fusion == "bm25":
+            d_rows = np.zeros(0, np.int64)
+        d_rank, b_rank = ranks(d_rows), ranks(b_rows)
+        rows = list(dict.fromkeys([*map(int, d_rows), *map(int, b_rows)]))
+        if not rows:
+            return []
+        cos = np.asarray(self.index.vectors[np.array(rows)], dtype=np.float32) @ qvec
+        out = []
+        for row, c in zip(rows, cos, strict=False):
+            out.append(
+                Candidate(
+                    index=row,
+                    dense=float(c),
+                    bm25=float(full_bm25[row]) if full_bm25 is not None else 0.0,
+                    dense_rank=d_rank.get(row),
+                    bm25_rank=b_rank.get(row),
+                )
+            )
+        return out
+
+    def _sentence_scores(self, candidates: list[Candidate], qvec: np.ndarray) -> dict[int, np.ndarray]:
+        offsets = self.index.sentence_offsets
+        out: dict[int, np.ndarray] = {}
+        for c in candidates:
+            a, b = int(offsets[c.index]), int(offsets[c.index + 1])
+            scores = np.asarray(self.index.sentence_vectors[a:b], dtype=np.float32) @ qvec if b > a else np.zeros(0)
+            out[c.index] = scores
+            if scores.size:
+                best = int(np.argmax(scores))
+                c.best_sentence = best
+                c.sentence_score = float(scores[best])
+        return out

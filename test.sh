@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up (first time only) and run the linter and the whole test suite on the real model.
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup.sh --test
+.venv/bin/ruff check qa app.py tests eval bench
+exec .venv/bin/python -m pytest -q "$@"

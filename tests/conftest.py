@@ -1,0 +1,61 @@
+"""Shared fixtures: the real model and real indexes, built once per session in temporary folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.embedding import Embedder
+from qa.settings import PROJECT_ROOT, Settings, load_settings
+
+DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
+
+
+def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:
+    """Settings that ignore the developer's environment and config file."""
+    return load_settings({"corpus_dir": corpus, "index_dir": index, "show_progress": False, **extra}, environ={})
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    e = Embedder(make_settings(DEFAULT_CORPUS, Path("/nonexistent")))
+    _ = e.model  # load once for the session
+    return e
+
+
+@pytest.fixture(scope="session")
+def default_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The shipped corpus, indexed into a temporary folder (the repo's embeddings/ stays untouched)."""
+    index = tmp_path_factory.mktemp("default-index")
+    return Assistant.load(make_settings(DEFAULT_CORPUS, index))
+
+
+@pytest.fixture()
+def small_corpus(tmp_path: Path) -> Path:
+    """Three short documents of distinct topics, written fresh for each test."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bees.txt").write_text(
+        "HONEY BEES\n\nHoney bees live in colonies led by a single queen. Worker bees collect nectar "
+        "and pollen from flowers.\n\nThe waggle dance tells other bees the direction and distance of food.\n",
+        encoding="utf-8",
+    )
+    (corpus / "volcanoes.md").write_text(
+        "# Volcanoes\n\nA volcano is an opening in the crust through which molten rock escapes. "
+        "Mount Etna in Sicily is one of the most active volcanoes in Europe.\n",
+        encoding="utf-8",
+    )
+    (corpus / "tea.txt").write_text(
+        "Tea\n\nGreen tea is made from leaves that are not oxidised. Black tea leaves are fully oxidised "
+        "before drying.\n",
+        encoding="utf-8",
+    )
+    return corpus
+
+
+def copy_corpus(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst

@@ -1,0 +1,60 @@
+"""Passages follow the documents' structure, fit the model and point back at the exact text."""
+
+from __future__ import annotations
+
+from qa.chunking import ChunkConfig, chunk_document
+from qa.loading import load_corpus
+from qa.sentences import split_sentences
+from qa.types import Document
+from tests.conftest import DEFAULT_CORPUS, make_settings
+
+
+def _doc(text: str) -> Document:
+    return Document("d.txt", "D", text, "0", "txt")
+
+
+def test_offsets_slice_back_and_fit_the_model(embedder, tmp_path) -> None:
+    report = load_corpus(make_settings(DEFAULT_CORPUS, tmp_path))
+    config = ChunkConfig(120, 220, 1)
+    for doc in report.documents:
+        passages = chunk_document(doc, config, embedder.count_tokens)
+        assert passages, doc.doc_id
+        for p in passages:
+            assert doc.text[p.start : p.end] == p.text
+            assert embedder.count_tokens(p.text) <= 220, (doc.doc_id, p.start)
+            for a, b in p.sentences:
+                assert p.start <= a < b <= p.end
+
+
+def test_headings_become_sections_and_footnotes_stay_apart() -> None:
+    text = (
+        "REMITTANCES\n\nRemittances are money sent home by migrants. They exceed aid.\n\n"
+        "¹ Smith (2003) on remittances\n\n"
+        "Brain drain\n\nSkilled workers leave poorer countries.\n"
+    )
+    passages = chunk_document(_doc(text), ChunkConfig(120, 220, 1))
+    by_text = {p.text: p.section for p in passages}
+    assert by_text["Remittances are money sent home by migrants. They exceed aid."] == "REMITTANCES"
+    assert by_text["¹ Smith (2003) on remittances"] == "REMITTANCES"
+    assert by_text["Skilled workers leave poorer countries."] == "Brain drain"
+
+
+def test_long_paragraph_is_split_at_sentences_with_overlap() -> None:
+    sentences = [f"Sentence number {i} talks about topic {i} in some detail here." for i in range(60)]
+    text = " ".join(sentences)
+    passages = chunk_document(_doc(text), ChunkConfig(40, 80, 1))
+    assert len(passages) > 3
+    for a, b in zip(passages, passages[1:], strict=False):
+        assert b.start < a.end  # one sentence of overlap
+        assert a.text.strip().endswith(".")
+
+
+def test_sentence_splitter_keeps_abbreviations_together() -> None:
+    text = "Dr. Black spoke, e.g. on remittances. The U.K. listened! Did it act? Yes."
+    spans = split_sentences(text)
+    assert [text[a:b] for a, b in spans] == [
+        "Dr. Black spoke, e.g. on remittances.",
+        "The U.K. listened!",
+        "Did it act?",
+        "Yes.",
+    ]

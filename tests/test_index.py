@@ -1,0 +1,94 @@
+"""The index persists, updates only what changed, equals a full rebuild, and survives damage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import store
+from qa.assistant import Assistant
+from qa.indexing import build_index, open_index
+from tests.conftest import make_settings
+
+
+def test_build_then_reopen_without_embedding(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index")
+    first = build_index(settings, embedder)
+    assert (first.documents, first.embedded_documents) == (3, 3)
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["model"]["dimension"] == 384
+    assert len(manifest["model"]["weights_sha256"]) == 64
+    assert set(manifest["files"]) == {"bees.txt", "tea.txt", "volcanoes.md"}
+    assert manifest["counts"]["passages"] == first.passages
+
+    again = build_index(settings, embedder)
+    assert again.up_to_date and again.embedded_documents == 0
+
+
+def test_changing_one_file_reembeds_only_it_and_equals_full_rebuild(
+    small_corpus: Path, tmp_path: Path, embedder
+) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    (small_corpus / "tea.txt").write_text("Tea\n\nOolong tea is partly oxidised.\n", encoding="utf-8")
+    (small_corpus / "volcanoes.md").unlink()
+    (small_corpus / "rivers.txt").write_text("The Danube flows through ten countries.\n", encoding="utf-8")
+
+    update = build_index(settings, embedder)
+    assert update.embedded_documents == 2  # tea.txt changed, rivers.txt new
+    assert update.reused_documents == 1  # bees.txt
+    incremental = open_index(settings)
+
+    full_settings = make_settings(small_corpus, tmp_path / "full")
+    build_index(full_settings, embedder, force=True)
+    full = open_index(full_settings)
+
+    assert [p.to_json() for p in incremental.passages] == [p.to_json() for p in full.passages]
+    np.testing.assert_allclose(np.asarray(incremental.vectors), np.asarray(full.vectors), atol=1e-5)
+    assert not any("volcano" in p.text.lower() for p in incremental.passages)
+
+
+def test_half_finished_build_leaves_previous_index_serving(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    live = store.read_manifest(settings.index_dir)["build_id"]
+    # A build killed after writing some files: a partial folder that no manifest points to.
+    partial = settings.index_dir / "builds" / ".20990101-000000-dead.partial"
+    partial.mkdir()
+    (partial / "vectors.npy").write_bytes(b"garbage")
+
+    assistant = Assistant.load(settings, build=False)
+    assert assistant.manifest["build_id"] == live
+    assert "queen" in assistant.ask("Who leads a bee colony?").excerpts[0].passage.text
+
+    (small_corpus / "tea.txt").write_text("Tea\n\nMatcha is powdered green tea.\n", encoding="utf-8")
+    build_index(settings, embedder)
+    assert not partial.exists()  # the next build cleans up what the killed one left
+
+
+def test_corrupt_index_gives_clear_message_and_rebuilds(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    folder = store.build_folder(settings.index_dir, store.read_manifest(settings.index_dir)["build_id"])
+    (folder / "dense.faiss").write_bytes(b"\x00" * 10)
+
+    with pytest.raises(store.IndexError_, match="qa index"):
+        Assistant.load(settings, build=False)
+
+    healed = Assistant.load(settings)  # default: rebuild when broken
+    assert "Etna" in healed.ask("Which volcano in Sicily is very active?").excerpts[0].passage.text
+
+
+def test_manifest_from_another_version_is_refused(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    path = settings.index_dir / "manifest.json"
+    data = json.loads(path.read_text())
+    data["format_version"] = 1
+    path.write_text(json.dumps(data))
+    with pytest.raises(store.IndexError_, match="another version"):
+        store.read_manifest(settings.index_dir)
+    assert Assistant.load(settings).manifest["format_version"] == store.FORMAT_VERSION

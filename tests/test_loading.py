@@ -1,0 +1,116 @@
+"""Each supported format loads to readable text; files that cannot be used are skipped with a reason."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from qa.loading import load_corpus
+from tests.conftest import make_settings
+
+
+def _pdf_bytes(text: str) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.drawString(72, 760, text)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _docx_bytes(heading: str, body: str) -> bytes:
+    import docx
+
+    d = docx.Document()
+    d.add_heading(heading, level=1)
+    d.add_paragraph(body)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def _load(corpus: Path, tmp_path: Path):
+    report = load_corpus(make_settings(corpus, tmp_path / "index"))
+    return {d.doc_id: d for d in report.documents}, {s.path: s.reason for s in report.skipped}
+
+
+def test_each_format_yields_its_text(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Plain text about otters.\n", encoding="utf-8")
+    (corpus / "b.md").write_text("# Notes\n\nMarkdown about *herons*.\n", encoding="utf-8")
+    (corpus / "c.html").write_text(
+        "<html><head><title>t</title><script>var hidden = 1;</script></head>"
+        "<body><h1>Kestrels</h1><p>Kestrels hover &amp; hunt voles.</p></body></html>",
+        encoding="utf-8",
+    )
+    (corpus / "d.pdf").write_bytes(_pdf_bytes("Puffins nest in burrows on cliffs."))
+    (corpus / "e.docx").write_bytes(_docx_bytes("Badgers", "Badgers dig setts in woodland."))
+
+    docs, skipped = _load(corpus, tmp_path)
+
+    assert skipped == {}
+    assert docs["a.txt"].text == "Plain text about otters.\n"
+    assert docs["b.md"].text.startswith("# Notes")
+    assert "Kestrels hover & hunt voles." in docs["c.html"].text
+    assert "hidden" not in docs["c.html"].text
+    assert "Puffins nest in burrows" in docs["d.pdf"].text
+    assert "Badgers dig setts in woodland." in docs["e.docx"].text
+    assert docs["e.docx"].text.startswith("Badgers")
+
+
+def test_unusable_files_are_skipped_with_reasons(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("outside the corpus", encoding="utf-8")
+    (corpus / "good.txt").write_text("Good text.\n", encoding="utf-8")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (corpus / "broken.docx").write_bytes(b"not a zip")
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+    os.symlink(outside, corpus / "link.txt")
+
+    docs, skipped = _load(corpus, tmp_path)
+
+    assert list(docs) == ["good.txt"]
+    assert skipped["empty.txt"] == "empty file"
+    assert "binary" in skipped["binary.txt"]
+    assert "PDF" in skipped["broken.pdf"]
+    assert "docx" in skipped["broken.docx"]
+    assert "unsupported" in skipped["image.png"]
+    assert "outside the corpus" in skipped["link.txt"]
+
+
+def test_legacy_encoding_is_decoded(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "latin.txt").write_bytes("Café crème at the Genève station.\n".encode("cp1252"))
+    docs, skipped = _load(corpus, tmp_path)
+    assert skipped == {}
+    assert docs["latin.txt"].text == "Café crème at the Genève station.\n"
+
+
+def test_oversized_file_is_skipped(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "big.txt").write_text("word " * 300_000, encoding="utf-8")
+    report = load_corpus(make_settings(corpus, tmp_path / "i", max_file_mb=1))
+    assert report.documents == []
+    assert "too large" in report.skipped[0].reason
+
+
+@pytest.mark.parametrize("name", ["001_5f14862b3cd51082.txt", "004_c89f68d176e111dd.txt"])
+def test_default_corpus_text_is_the_files_bytes(name: str, tmp_path: Path) -> None:
+    from tests.conftest import DEFAULT_CORPUS
+
+    docs, _ = _load(DEFAULT_CORPUS, tmp_path)
+    assert docs[name].text == (DEFAULT_CORPUS / name).read_bytes().decode("utf-8")
+    assert docs[name].title != name  # the human title from corpus/titles.json
