@@ -13,7 +13,6 @@ from qa.confidence import ConfidenceModel
 from qa.conversation import Turn, contextualise
 from qa.embedding import Embedder
 from qa.indexing import BuildReport, build_index, open_index, staleness
-from qa.lexical import tokenize
 from qa.loading import UnreadableFile, load_file, load_titles
 from qa.retrieval import Retriever
 from qa.settings import Settings, load_settings
@@ -93,8 +92,9 @@ class Assistant:
         index = self.retriever.index
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
         excerpts = make_excerpts(chosen, index.passages, found.sentence_scores, settings.max_highlights)
-        n_terms = len(set(tokenize([query])[0]))
-        confidence = self.confidence.score(chosen[0] if chosen else None, n_terms)
+        top = found.candidates[:3]
+        top_text = index.passages[top[0].index].text if top else ""
+        confidence = self.confidence.score(text, top, top_text)
         abstained = confidence < settings.abstain_threshold
         timings = dict(found.timings_ms)
         timings["compose"] = (time.perf_counter() - t_compose) * 1000
@@ -141,8 +141,14 @@ class Chat:
     def ask(self, question: str, **overrides: Any) -> Answer:
         answer = self.assistant.ask(question, self.history, **overrides)
         if not answer.message:
-            section = answer.excerpts[0].passage.section if answer.excerpts else ""
-            self.history.append(Turn(answer.question, answer.query, section, answer.abstained))
+            top = answer.excerpts[0] if answer.excerpts else None
+            section = top.passage.section if top else ""
+            said = (
+                " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
+                if top
+                else ""
+            )
+            self.history.append(Turn(answer.question, answer.query, section, answer.abstained, said))
         return answer
 
     def reset(self) -> None:

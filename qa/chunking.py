@@ -99,11 +99,13 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
     last_kind = ""
     group: list[Block] = []
     group_tokens = 0
+    heading_start: int | None = None  # a section's headings open its first passage
+    group_start = 0
 
     def flush() -> None:
         nonlocal group, group_tokens
         if group:
-            passages.extend(_make_passages(doc, section, group[0].start, group[-1].end, config, count_tokens))
+            passages.extend(_make_passages(doc, section, group_start, group[-1].end, config, count_tokens))
         group, group_tokens = [], 0
 
     for block in _join_interrupted(text, list(iter_blocks(text))):
@@ -111,15 +113,22 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
         if block.kind == "heading":
             flush()
             title = heading_text(raw)
-            section = f"{section} — {title}" if last_kind == "heading" and section else title
+            if last_kind == "heading" and section:
+                section = f"{section} — {title}"
+            else:
+                section, heading_start = title, block.start
             last_kind = "heading"
             continue
         tokens = count_tokens(raw)
         kind_changed = group and (block.kind == "footnote") != (group[-1].kind == "footnote")
-        if kind_changed or (
-            group and (group_tokens >= config.target_tokens or group_tokens + tokens > config.max_tokens)
-        ):
+        too_big = group and (group_tokens >= config.target_tokens or group_tokens + tokens > config.max_tokens)
+        if kind_changed or too_big:
             flush()
+        if not group:
+            group_start = heading_start if heading_start is not None and block.kind == "text" else block.start
+            if group_start != block.start:
+                tokens += count_tokens(text[group_start : block.start])
+            heading_start = None
         group.append(block)
         group_tokens += tokens
         last_kind = block.kind

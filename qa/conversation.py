@@ -51,12 +51,21 @@ def content_words(text: str) -> list[str]:
     return [w for w in words if len(w) > 2 and w.lower() not in STOPWORDS and w.lower() not in PRONOUNS]
 
 
+_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:of|for|on|and|de|van|von|the)?\s*[A-Z][\w'’-]+)+")
+
+
+def names_in(text: str) -> list[str]:
+    """Multi-word capitalised names ("Chukwu-Emeka Chikezie", "Development Research Centre")."""
+    return [m.group().strip() for m in _NAME.finditer(text) if not m.group().isupper()]
+
+
 @dataclass
 class Turn:
     question: str
     query: str
     section: str = ""  # section of the top excerpt, when the assistant answered
     abstained: bool = False
+    answer_text: str = ""  # the highlighted sentences of the top excerpt
 
 
 def is_follow_up(question: str, has_history: bool) -> bool:
@@ -68,7 +77,7 @@ def is_follow_up(question: str, has_history: bool) -> bool:
         return True
     if any(w in PRONOUNS for w in words):
         return True
-    return len(content_words(question)) <= 1
+    return not content_words(question)
 
 
 def contextualise(question: str, history: list[Turn], max_context_words: int = 12) -> tuple[str, bool]:
@@ -79,7 +88,12 @@ def contextualise(question: str, history: list[Turn], max_context_words: int = 1
     last = history[-1]
     own = {w.lower() for w in content_words(question)}
     context: list[str] = []
-    for source in (last.query, "" if last.abstained else last.section):
+    sources = [last.query]
+    if not last.abstained:
+        # The sub-heading (often a speaker's name) and names in the answer resolve "he", "it", "they".
+        parts = last.section.split(" — ")
+        sources = [parts[-1], " ".join(names_in(last.answer_text)[:2]), last.query, " ".join(parts[:-1])]
+    for source in sources:
         for w in content_words(source):
             if w.lower() not in own and w.lower() not in {c.lower() for c in context}:
                 context.append(w)

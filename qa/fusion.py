@@ -21,11 +21,14 @@ def minmax(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo)
 
 
-def fuse(candidates: list[Candidate], method: str, dense_weight: float, rrf_k: int = 60) -> list[Candidate]:
+def fuse(
+    candidates: list[Candidate], method: str, dense_weight: float, bm25_weight: float, rrf_k: int = 60
+) -> list[Candidate]:
     """Set ``fused`` and ``score`` on every candidate and return them best first.
 
-    ``blend`` mixes min-max normalised cosine with BM25 divided by the best BM25 score of the query;
-    ``rrf`` is reciprocal-rank fusion; ``dense`` and ``bm25`` use one retriever alone (ablations).
+    ``blend`` adds the cosine and the BM25 score divided by the query's best BM25 score, weighted; raw
+    cosines keep their meaning across questions, which min-max scaling would lose. ``rrf`` is
+    reciprocal-rank fusion; ``dense`` and ``bm25`` use one retriever alone (ablations).
     """
     if not candidates:
         return []
@@ -38,32 +41,22 @@ def fuse(candidates: list[Candidate], method: str, dense_weight: float, rrf_k: i
     elif method == "rrf":
         big = 10**9
         fused = np.array(
-            [
-                dense_weight / (rrf_k + (c.dense_rank or big)) + (1 - dense_weight) / (rrf_k + (c.bm25_rank or big))
-                for c in candidates
-            ]
+            [1 / (rrf_k + (c.dense_rank or big)) + 1 / (rrf_k + (c.bm25_rank or big)) for c in candidates]
         )
     else:
         top = bm25.max()
-        bm25_n = bm25 / top if top > 0 else np.zeros_like(bm25)
-        fused = dense_weight * minmax(dense) + (1 - dense_weight) * bm25_n
-    for c, f in zip(candidates, fused, strict=False):
+        fused = dense_weight * dense + bm25_weight * (bm25 / top if top > 0 else np.zeros_like(bm25))
+    for c, f in zip(candidates, fused):
         c.fused = float(f)
         c.score = float(f)
     return sorted(candidates, key=lambda c: (-c.score, c.index))
 
 
-def rerank_with_sentences(candidates: list[Candidate], weight: float = 0.5) -> list[Candidate]:
-    """Second stage: a passage whose best sentence matches the question closely moves up.
-
-    Mixes the fused score with the min-max normalised best-sentence cosine of each candidate.
-    """
-    if not candidates:
-        return candidates
-    sent = minmax(np.array([c.sentence_score for c in candidates], dtype=np.float64))
-    fused = minmax(np.array([c.fused for c in candidates], dtype=np.float64))
-    for c, s, f in zip(candidates, sent, fused, strict=False):
-        c.score = float((1 - weight) * f + weight * s)
+def rerank_with_sentences(candidates: list[Candidate], weight: float) -> list[Candidate]:
+    """Second stage: add the cosine of each passage's best-matching sentence, so a passage holding
+    one sentence that answers beats a passage that is only broadly on topic."""
+    for c in candidates:
+        c.score = c.fused + weight * c.sentence_score
     return sorted(candidates, key=lambda c: (-c.score, c.index))
 
 

@@ -58,6 +58,25 @@ def bm25_scores(retriever: Any, query: str) -> np.ndarray | None:
     return np.asarray(retriever.get_scores(tokens), dtype=np.float32)
 
 
+def term_coverage(retriever: Any, query: str, rows: np.ndarray, n_docs: int) -> np.ndarray:
+    """For each row, the IDF-weighted share of the query's distinct words that the passage contains.
+
+    A question whose rare words appear in no retrieved passage is probably not answered there.
+    """
+    tokens = sorted(set(tokenize([query])[0]))
+    if not tokens or rows.size == 0 or n_docs == 0:
+        return np.zeros(rows.size, dtype=np.float32)
+    covered = np.zeros(rows.size, dtype=np.float64)
+    total = 0.0
+    for t in tokens:
+        scores = np.asarray(retriever.get_scores([t]), dtype=np.float32)
+        df = int(np.count_nonzero(scores))
+        idf = float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+        total += idf
+        covered += idf * (scores[rows] > 0)
+    return (covered / total).astype(np.float32) if total > 0 else np.zeros(rows.size, dtype=np.float32)
+
+
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Rows of the k best positive scores, best first."""
     k = min(k, len(scores))

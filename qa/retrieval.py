@@ -10,7 +10,7 @@ import numpy as np
 from qa.dense import dense_search
 from qa.embedding import Embedder
 from qa.fusion import fuse, ranks, rerank_with_sentences
-from qa.lexical import bm25_scores, top_rows
+from qa.lexical import bm25_scores, term_coverage, top_rows
 from qa.settings import Settings
 from qa.store import StoredIndex
 from qa.types import Candidate
@@ -38,13 +38,20 @@ class Retriever:
         t0 = time.perf_counter()
         qvec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
-        candidates = self._candidates(query, qvec, s)
-        candidates = fuse(candidates, s.fusion, s.dense_weight, s.rrf_k)
+        use_sentences = s.rerank and s.fusion not in {"dense", "bm25"}
+        candidates = self._candidates(query, qvec, s, use_sentences)
+        candidates = fuse(candidates, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k)
         t2 = time.perf_counter()
-        sentence_scores = self._sentence_scores(candidates[: max(s.rerank_depth, s.top_k * 3)], qvec)
-        if s.rerank and s.fusion not in {"dense", "bm25"}:
+        if use_sentences:
             head = candidates[: s.rerank_depth]
-            candidates = rerank_with_sentences(head) + candidates[s.rerank_depth :]
+            sentence_scores = self._sentence_scores(head, qvec)
+            candidates = rerank_with_sentences(head, s.sentence_weight) + candidates[s.rerank_depth :]
+        else:
+            sentence_scores = self._sentence_scores(candidates[: max(s.top_k, 1) * 3], qvec)
+        head = candidates[: max(s.top_k, 3)]
+        rows = np.array([c.index for c in head], dtype=np.int64)
+        for c, cov in zip(head, term_coverage(self.index.bm25, query, rows, len(self.index.passages))):
+            c.coverage = float(cov)
         t3 = time.perf_counter()
         return Retrieval(
             query=query,
@@ -58,7 +65,7 @@ class Retriever:
             },
         )
 
-    def _candidates(self, query: str, qvec: np.ndarray, s: Settings) -> list[Candidate]:
+    def _candidates(self, query: str, qvec: np.ndarray, s: Settings, use_sentences: bool) -> list[Candidate]:
         n = len(self.index.passages)
         d_scores, d_rows = dense_search(self.index.faiss_index, qvec, s.dense_k)
         full_bm25 = bm25_scores(self.index.bm25, query) if n else None
@@ -67,13 +74,14 @@ class Retriever:
             b_rows = np.zeros(0, np.int64)
         elif s.fusion == "bm25":
             d_rows = np.zeros(0, np.int64)
+        s_rows = self._sentence_candidates(qvec, s.sentence_k) if use_sentences else np.zeros(0, np.int64)
         d_rank, b_rank = ranks(d_rows), ranks(b_rows)
-        rows = list(dict.fromkeys([*map(int, d_rows), *map(int, b_rows)]))
+        rows = list(dict.fromkeys([*map(int, d_rows), *map(int, b_rows), *map(int, s_rows)]))
         if not rows:
             return []
         cos = np.asarray(self.index.vectors[np.array(rows)], dtype=np.float32) @ qvec
         out = []
-        for row, c in zip(rows, cos, strict=False):
+        for row, c in zip(rows, cos):
             out.append(
                 Candidate(
                     index=row,
@@ -84,6 +92,19 @@ class Retriever:
                 )
             )
         return out
+
+    def _sentence_candidates(self, qvec: np.ndarray, k: int) -> np.ndarray:
+        """Passages owning the k sentences closest to the query: an answer stated in one sentence of
+        a long paragraph can be missed by the paragraph's own vector."""
+        sv = self.index.sentence_vectors
+        if k <= 0 or sv.shape[0] == 0:
+            return np.zeros(0, np.int64)
+        scores = np.asarray(sv, dtype=np.float32) @ qvec
+        k = min(k, scores.size)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        owners = np.searchsorted(self.index.sentence_offsets, top, side="right") - 1
+        return np.array(list(dict.fromkeys(owners.tolist())), dtype=np.int64)
 
     def _sentence_scores(self, candidates: list[Candidate], qvec: np.ndarray) -> dict[int, np.ndarray]:
         offsets = self.index.sentence_offsets

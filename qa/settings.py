@@ -47,11 +47,15 @@ class Settings:
     # Retrieval
     dense_k: int = 50
     bm25_k: int = 50
-    fusion: str = "blend"  # "blend" (normalised score blend) or "rrf"
+    fusion: str = "blend"  # "blend" (weighted scores), "rrf", or one retriever alone: "dense" / "bm25"
     rrf_k: int = 60
-    dense_weight: float = 0.6
-    rerank: bool = True  # second stage: sentence-level scoring of the fused candidates
-    rerank_depth: int = 20
+    # Blend weights, tuned on the dev half of eval/gold/default.jsonl (cosine, BM25 / best BM25, sentence cosine).
+    dense_weight: float = 0.5
+    bm25_weight: float = 0.3
+    sentence_weight: float = 0.75
+    rerank: bool = True  # second stage: passages re-scored by their best-matching sentence
+    rerank_depth: int = 50
+    sentence_k: int = 30  # best-matching sentences that bring their passage in as candidates
     ann_threshold: int = 200_000  # exact search below this many passages
     ann_factory: str = "HNSW32"
     hnsw_ef_search: int = 128
@@ -60,7 +64,7 @@ class Settings:
     top_k: int = 3
     max_highlights: int = 2
     mmr_lambda: float = 0.75
-    abstain_threshold: float = 0.5
+    abstain_threshold: float = 0.7
     max_question_chars: int = 2000
 
     # Web server
@@ -105,8 +109,10 @@ def _coerce(name: str, raw: Any, target: Any) -> Any:
 def _validated(s: Settings) -> Settings:
     if s.fusion not in {"blend", "rrf", "dense", "bm25"}:
         raise SettingsError(f"setting 'fusion' must be blend, rrf, dense or bm25, not {s.fusion!r}")
-    if not 0.0 <= s.dense_weight <= 1.0:
-        raise SettingsError("setting 'dense_weight' must lie between 0 and 1")
+    if min(s.dense_weight, s.bm25_weight, s.sentence_weight) < 0:
+        raise SettingsError("settings 'dense_weight', 'bm25_weight' and 'sentence_weight' must not be negative")
+    if not 0.0 <= s.abstain_threshold <= 1.0:
+        raise SettingsError("setting 'abstain_threshold' must lie between 0 and 1")
     if s.top_k < 1 or s.dense_k < 1 or s.bm25_k < 1:
         raise SettingsError("settings 'top_k', 'dense_k' and 'bm25_k' must be at least 1")
     if s.chunk_target_tokens < 16 or s.chunk_max_tokens < s.chunk_target_tokens:

@@ -73,8 +73,9 @@ class Candidate:
     bm25_rank: int | None = None
     fused: float = 0.0
     score: float = 0.0  # final ranking score after the optional second stage
-    best_sentence: int | None = None  # row in the sentence table
+    best_sentence: int | None = None  # position of the best sentence within the passage
     sentence_score: float = 0.0
+    coverage: float = 0.0  # share of the query's BM25 weight (IDF) whose words the passage contains
 
 
 @dataclass
