@@ -1,0 +1,518 @@
+"""``qa eval``: gold questions (default), a BEIR folder, SQuAD 2.0, or a comparison of two reports.
+
+``qa.cli`` adds the common flags and builds the settings; this module adds its own flags
+(``add_arguments``) and runs the evaluation (``run``). ``--json`` prints one JSON object on stdout
+and nothing else; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from qa.evaluation import metrics
+from qa.evaluation.report import fmt, table
+from qa.settings import PROJECT_ROOT, Settings
+
+DEFAULT_GOLD = PROJECT_ROOT / "eval" / "gold" / "default.jsonl"
+DEFAULT_OUT = PROJECT_ROOT / "eval" / "reports"
+HEADLINE_KEYS = (
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "mrr@10",
+    "answer_in_top",
+    "abstain_precision",
+    "abstain_recall",
+    "abstain_f1",
+    "false_abstain",
+    "ndcg@10",
+    "recall@10",
+    "recall@100",
+    "latency_ms_p50",
+    "latency_ms_p95",
+)
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("evaluation")
+    g.add_argument(
+        "--gold", type=Path, help=f"gold questions, JSON Lines (default: {DEFAULT_GOLD.relative_to(PROJECT_ROOT)})"
+    )
+    g.add_argument(
+        "--beir", type=Path, metavar="DIR", help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv"
+    )
+    g.add_argument("--split", default="test", help="qrels split of --beir (default: test)")
+    g.add_argument("--squad", type=Path, metavar="FILE", help="official SQuAD 2.0 JSON (e.g. dev-v2.0.json)")
+    g.add_argument("--limit", type=int, metavar="N", help="a deterministic sample of N questions (--beir, --squad)")
+    g.add_argument("--json", action="store_true", help="print one JSON object of headline metrics on stdout")
+    g.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="what changed between two report folders")
+    g.add_argument("--name", help="name of the report folder (default: from the data set)")
+    g.add_argument(
+        "--out", type=Path, help=f"where report folders go (default: {DEFAULT_OUT.relative_to(PROJECT_ROOT)})"
+    )
+    g.add_argument("--calibrate", action="store_true", help="fit the confidence weights on the gold run and print them")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.compare:
+        return _run_compare(args)
+    modes = [m for m in ("gold", "beir", "squad") if getattr(args, m, None) is not None]
+    if len(modes) > 1:
+        print("qa eval: give one of --gold, --beir, --squad", file=sys.stderr)
+        return EXIT_USAGE
+    if args.limit is not None and args.limit < 1:
+        print("qa eval: --limit must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    mode = modes[0] if modes else "gold"
+    if args.calibrate and mode != "gold":
+        print("qa eval: --calibrate works with gold questions only", file=sys.stderr)
+        return EXIT_USAGE
+    handler = {"gold": _run_gold, "beir": _run_beir, "squad": _run_squad}[mode]
+    return handler(args, settings)
+
+
+# ---------------------------------------------------------------- shared
+
+
+def _settings_snapshot(settings: Settings, assistant: Any = None) -> dict[str, Any]:
+    skip = {"host", "port", "auth", "show_progress"}
+    out = {}
+    for f in dataclasses.fields(settings):
+        if f.name in skip:
+            continue
+        value = getattr(settings, f.name)
+        out[f.name] = str(value) if isinstance(value, Path) else list(value) if isinstance(value, tuple) else value
+    if assistant is not None:
+        manifest = assistant.manifest
+        out["model"] = manifest.get("model", {}).get("name")
+        out["index_build"] = manifest.get("build_id")
+        out["index_counts"] = manifest.get("counts")
+    return out
+
+
+def _headline(metrics_: dict[str, Any]) -> dict[str, Any]:
+    return {k: metrics_[k] for k in HEADLINE_KEYS if k in metrics_}
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    return Path(args.out).expanduser().resolve() if args.out else DEFAULT_OUT
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+
+
+def _metric_rows(m: dict[str, Any], keys: tuple[str, ...]) -> list[list[Any]]:
+    return [[k, m[k]] for k in keys if k in m]
+
+
+def _breakdown_table(groups: dict[str, Any], cols: tuple[str, ...]) -> str:
+    rows = [[value, g["n"], *[g.get(c) for c in cols]] for value, g in groups.items()]
+    return table(["group", "n", *cols], rows)
+
+
+def _markdown(title: str, parts: list[str], plots: list[str]) -> str:
+    body = [f"# {title}", ""] + parts
+    if plots:
+        body += ["## Plots", ""] + [f"![{p}]({p})" for p in plots]
+    return "\n".join(body) + "\n"
+
+
+# ---------------------------------------------------------------- gold
+
+
+def _run_gold(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.assistant import Assistant
+    from qa.evaluation import gold, report
+
+    started = time.time()
+    path = Path(args.gold) if args.gold is not None else DEFAULT_GOLD
+    if not path.is_file():
+        print(f"qa eval: no gold file {path}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.limit is not None:
+        print("qa eval: --limit is ignored for gold questions (conversations must stay whole)", file=sys.stderr)
+    try:
+        items = gold.load_gold(path, settings)
+    except gold.GoldError as exc:
+        print(f"qa eval: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    assistant = Assistant.load(settings)
+    records = gold.run_gold(assistant, items, show_progress=settings.show_progress, features=args.calibrate)
+    headline, groups, curves = gold.summarize_gold(records)
+    calibration = gold.calibrate(records, settings.abstain_threshold, assistant.confidence) if args.calibrate else None
+
+    name = args.name or f"gold-{path.stem}"
+    folder = report.new_report_dir(_out_dir(args), name)
+    plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name)
+    wall = time.time() - started
+    misses = [r for r in records if r["answerable"] and not metrics.hit_at(r["rank"], 3)]
+    wrong_answers = [r for r in records if not r["answerable"] and not r["abstained"]]
+    false_abstains = [r for r in records if r["answerable"] and r["abstained"]]
+    data = {
+        "kind": "gold",
+        "name": name,
+        "source": str(path.resolve()),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_s": round(wall, 1),
+        "eval_depth": max(gold.EVAL_DEPTH, settings.top_k),
+        "settings": _settings_snapshot(settings, assistant),
+        "metrics": headline,
+        "breakdown": groups,
+        "curves": curves,
+        "calibration": calibration,
+        "items": records,
+    }
+    text = _gold_text(path, headline, groups, misses, wrong_answers, false_abstains, calibration, settings, assistant)
+    report.write_report(folder, data, _markdown(f"Gold evaluation: {name}", [text], plots))
+    if args.json:
+        out = {
+            "name": name,
+            "n": headline["n"],
+            **_headline(headline),
+            "right_behaviour": headline["right_behaviour"],
+            "report_dir": str(folder),
+            "breakdown": groups,
+        }
+        if calibration is not None:
+            out["calibration"] = calibration
+        _emit_json(out)
+    else:
+        print(text)
+        print(f"\nwall time {wall:.1f} s; report: {folder}")
+    return 0
+
+
+def _top_line(r: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{t['doc']} [{t['section'][:40] or '-'}] {t['start']}-{t['end']} ({t['score']:.3f})" for t in r["top"]
+    )
+
+
+def _gold_text(
+    path: Path,
+    m: dict[str, Any],
+    groups: dict[str, Any],
+    misses: list[dict[str, Any]],
+    wrong: list[dict[str, Any]],
+    false_abs: list[dict[str, Any]],
+    calibration: dict[str, Any] | None,
+    settings: Settings,
+    assistant: Any,
+) -> str:
+    out = [
+        f"gold file {path}: {m['n']} questions ({m['answerable']} answerable, {m['unanswerable']} unanswerable)",
+        f"corpus {settings.corpus_dir}; model {assistant.manifest.get('model', {}).get('name')}; "
+        f"fusion {settings.fusion}; "
+        f"rerank {'on' if settings.rerank else 'off'}; abstain below {settings.abstain_threshold:g}",
+        "",
+        table(
+            ["metric", "value"],
+            _metric_rows(m, (*HEADLINE_KEYS[:9], "right_behaviour", "latency_ms_p50", "latency_ms_p95")),
+        ),
+        "",
+    ]
+    cols = ("hit@1", "hit@3", "hit@5", "mrr@10", "answer_in_top", "abstain_recall", "false_abstain")
+    for key in ("kind", "split", "turn", "doc"):
+        out += [f"by {key}:", _breakdown_table(groups[key], cols), ""]
+    out.append(f"misses (answerable, no hit in the top 3 excerpts): {len(misses)}")
+    for r in misses:
+        out.append(f"  {r['id']} [{r['kind']}] {r['question']}")
+        out.append(
+            f"      expected {r['doc']} @ {r['evidence_start']} (+{r['evidence_len']}); hit rank {fmt(r['rank'])}"
+        )
+        if r["query"] != r["question"]:
+            out.append(f"      searched: {r['query']}")
+        out.append(f"      got: {_top_line(r)}")
+    out.append(f"\nunanswerable questions answered instead of abstaining: {len(wrong)}")
+    for r in wrong:
+        out.append(f"  {r['id']} conf {r['confidence']:.2f}: {r['question']}  -> {_top_line(r)[:120]}")
+    out.append(f"\nfalse abstentions (answerable): {len(false_abs)}")
+    for r in false_abs:
+        out.append(f"  {r['id']} conf {r['confidence']:.2f} hit rank {fmt(r['rank'])}: {r['question']}")
+    if calibration is not None:
+        out += ["", "calibration (logistic regression on the run's confidence features):"]
+        if "error" in calibration:
+            out.append(f"  {calibration['error']}")
+        else:
+            w = calibration["weights"]
+            out.append(
+                f"  trained on {calibration['trained_on']} ({calibration['n_train']} items, "
+                f"{calibration['positives']} positive); label: {calibration['label']}; L2 {calibration['l2']:g}"
+            )
+            out.append("  fitted:  ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in w.items()) + ")")
+            cur = calibration["current_weights"]
+            out.append("  current: ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in cur.items()) + ")")
+            for part in ("train", "test"):
+                res = calibration[part]
+                if res:
+                    rows = [[k, res["current"][k], res["fitted"][k]] for k in res["fitted"]]
+                    out += [
+                        f"  on {part} ({res['n']} items) at threshold {calibration['threshold']:g}:",
+                        table(["metric", "current", "fitted"], rows),
+                    ]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- BEIR
+
+
+def _run_beir(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluation import beir, report
+
+    started = time.time()
+    try:
+        data = beir.load_beir(args.beir, args.split)
+    except beir.BenchmarkMissing as exc:
+        print(f"qa eval: skipped: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    query_ids = sorted(data.queries)
+    if args.limit:
+        import random
+
+        query_ids = sorted(random.Random(20240521).sample(query_ids, min(args.limit, len(query_ids))))
+    docs = beir.beir_documents(data)
+    assistant, info = beir.cached_index(settings, data.name, data.folder, docs)
+    t_queries = time.time()
+    rankings, latency = beir.run_beir(assistant, data, query_ids, show_progress=settings.show_progress)
+    query_seconds = time.time() - t_queries
+    means, per_query = beir.score_rankings(data.qrels, rankings)
+    lat = list(latency.values())
+    headline: dict[str, Any] = {
+        "n": len(query_ids),
+        **means,
+        "latency_ms_p50": metrics.percentile(lat, 50),
+        "latency_ms_p95": metrics.percentile(lat, 95),
+        "min_docs_retrieved": min((len(v) for v in rankings.values()), default=0),
+    }
+    items = []
+    for q in query_ids:
+        rel = data.qrels[q]
+        rank = metrics.first_doc_rank(rankings[q], rel)
+        items.append(
+            {
+                "id": q,
+                "question": data.queries[q],
+                "relevant": sorted(rel),
+                "rank": rank,
+                "top": rankings[q][:3],
+                "ranking": rankings[q],  # all of it, so the run can be re-scored later
+                "latency_ms": latency[q],
+                **per_query[q],
+            }
+        )
+    groups: dict[str, Any] = {"relevant_docs": {}}
+    for label, pick in (("1", lambda n: n == 1), ("2+", lambda n: n >= 2)):
+        chosen = [it for it in items if pick(len(it["relevant"]))]
+        if chosen:
+            groups["relevant_docs"][label] = {
+                "n": len(chosen),
+                **{m: sum(it[m] for it in chosen) / len(chosen) for m in beir.METRICS},
+            }
+    curves = {"hit_at_k": metrics.hit_curve([it["rank"] for it in items])}
+    refs = beir.reference_rows(data.name)
+    name = args.name or f"beir-{data.name}-{args.split}" + (f"-n{args.limit}" if args.limit else "")
+    folder = report.new_report_dir(_out_dir(args), name)
+    plots = report.standard_plots(folder, items, curves, None, name, "success@k (any relevant doc in top k)")
+    wall = time.time() - started
+    snapshot = _settings_snapshot(beir.retrieval_settings(assistant.settings), assistant)
+    reranked = settings.rerank and settings.fusion in ("blend", "rrf")
+    mode = f"fusion {settings.fusion}, rerank {'on' if reranked else 'off'}"
+    built = f"built in {info['build_seconds']} s" if info["rebuilt"] else "reused"
+    text_lines = [
+        f"BEIR {data.name} ({args.split}): {len(query_ids)} queries, {len(docs):,} documents, "
+        f"{info['passages']:,} passages; {mode}; model {snapshot.get('model')}",
+        f"index {info['index_dir']} ({built})",
+        "",
+    ]
+    ref_cols = ("ndcg@10", "recall@10", "recall@100")
+    rows = [["this run (" + mode + ")", *[means.get(c) for c in ref_cols], ""]]
+    rows += [[r["system"], *[r.get(c) for c in ref_cols], r["source"]] for r in refs]
+    text_lines.append(table(["system", *ref_cols, "source"], rows))
+    text_lines += [
+        "",
+        table(
+            ["metric", "value"],
+            _metric_rows(headline, ("mrr@10", "latency_ms_p50", "latency_ms_p95", "min_docs_retrieved")),
+        ),
+    ]
+    if refs:
+        text_lines.append(
+            "\nReference figures are for whole documents with exact search; ours rank documents by "
+            "their best passage (chunked) and use the settings above."
+        )
+    text = "\n".join(text_lines)
+    data_out = {
+        "kind": "beir",
+        "name": name,
+        "source": str(data.folder),
+        "split": args.split,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_s": round(wall, 1),
+        "query_seconds": round(query_seconds, 1),
+        "index": info,
+        "settings": snapshot,
+        "metrics": headline,
+        "breakdown": groups,
+        "reference": refs,
+        "curves": curves,
+        "items": items,
+    }
+    report.write_report(folder, data_out, _markdown(f"BEIR evaluation: {name}", [text], plots))
+    if args.json:
+        _emit_json(
+            {
+                "name": name,
+                "n": len(query_ids),
+                **_headline(headline),
+                "report_dir": str(folder),
+                "breakdown": groups,
+                "reference": refs,
+                "index": info,
+                "wall_s": round(wall, 1),
+            }
+        )
+    else:
+        print(text)
+        print(f"\nwall time {wall:.1f} s (queries {query_seconds:.1f} s); report: {folder}")
+    return 0
+
+
+# ---------------------------------------------------------------- SQuAD
+
+
+def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluation import report, squad
+    from qa.evaluation.beir import cached_index
+
+    started = time.time()
+    path = Path(args.squad).expanduser().resolve()
+    try:
+        docs, questions = squad.load_squad(path)
+    except squad.SquadError as exc:
+        print(f"qa eval: skipped: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    picked = squad.sample(questions, args.limit)
+    assistant, info = cached_index(settings, f"squad-{path.stem}", path, docs)
+    records = squad.run_squad(assistant, picked, show_progress=settings.show_progress)
+    headline, groups, curves = squad.summarize_squad(records)
+    name = args.name or f"squad-{path.stem}" + (f"-n{args.limit}" if args.limit else "")
+    folder = report.new_report_dir(_out_dir(args), name)
+    plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name, "paragraph hit@k")
+    wall = time.time() - started
+    n_ans = headline["answerable"]
+    lines = [
+        f"SQuAD 2.0 {path.name}: {len(picked)} of {len(questions)} questions "
+        f"({n_ans} answerable, {len(picked) - n_ans} unanswerable; sample seed {squad.SAMPLE_SEED}), "
+        f"{len(docs)} paragraphs indexed ({info['passages']} passages)",
+        f"fusion {settings.fusion}; rerank {'on' if settings.rerank else 'off'}; abstain below "
+        f"{settings.abstain_threshold:g}; index {'built' if info['rebuilt'] else 'reused'} at {info['index_dir']}",
+        "",
+        table(
+            ["metric", "value"],
+            [
+                ["paragraph hit@1 (answerable)", headline["hit@1"]],
+                ["paragraph hit@5 (answerable)", headline["hit@5"]],
+                ["paragraph mrr@10 (answerable)", headline["mrr@10"]],
+                ["answer in top excerpt (answerable)", headline["answer_in_top"]],
+                ["abstain recall (unanswerable)", headline["abstain_recall"]],
+                ["abstain precision", headline["abstain_precision"]],
+                ["abstain F1", headline["abstain_f1"]],
+                ["false abstain (answerable)", headline["false_abstain"]],
+                ["right behaviour (all)", headline["right_behaviour"]],
+                ["always abstain, full labelled half", headline["always_abstain_baseline"]],
+                ["always abstain, this sample", headline["always_abstain_sample"]],
+                ["unanswerable: own paragraph ranked 1st", headline["unanswerable_source_paragraph_top1"]],
+                ["latency p50 (ms)", headline["latency_ms_p50"]],
+                ["latency p95 (ms)", headline["latency_ms_p95"]],
+            ],
+        ),
+        "",
+        "abstention curve (in-sample; abstain when confidence < threshold):",
+        table(
+            ["threshold", "abstain rate", "abstain P", "abstain R", "false abstain", "right behaviour"],
+            [
+                [
+                    c["threshold"],
+                    c["abstain_rate"],
+                    c["abstain_precision"],
+                    c["abstain_recall"],
+                    c["false_abstain"],
+                    c["right_behaviour"],
+                ]
+                for c in curves["threshold"][::2]
+            ],
+        ),
+        f"best in-sample threshold {headline['best_threshold_in_sample']:g}: right behaviour "
+        f"{fmt(headline['best_right_behaviour_in_sample'])} (always abstain: {fmt(headline['always_abstain_sample'])})",
+    ]
+    text = "\n".join(lines)
+    data_out = {
+        "kind": "squad",
+        "name": name,
+        "source": str(path),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_s": round(wall, 1),
+        "limit": args.limit,
+        "sample_seed": squad.SAMPLE_SEED,
+        "index": info,
+        "settings": _settings_snapshot(assistant.settings, assistant),
+        "metrics": headline,
+        "breakdown": groups,
+        "curves": curves,
+        "items": records,
+    }
+    report.write_report(folder, data_out, _markdown(f"SQuAD 2.0 evaluation: {name}", [text], plots))
+    if args.json:
+        extra = (
+            "right_behaviour",
+            "always_abstain_baseline",
+            "always_abstain_sample",
+            "unanswerable_source_paragraph_top1",
+            "best_threshold_in_sample",
+            "best_right_behaviour_in_sample",
+        )
+        _emit_json(
+            {
+                "name": name,
+                "n": len(picked),
+                **_headline(headline),
+                **{k: headline[k] for k in extra},
+                "report_dir": str(folder),
+                "breakdown": groups,
+                "abstention_curve": curves["threshold"],
+                "index": info,
+                "wall_s": round(wall, 1),
+            }
+        )
+    else:
+        print(text)
+        print(f"\nwall time {wall:.1f} s; report: {folder}")
+    return 0
+
+
+# ---------------------------------------------------------------- compare
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from qa.evaluation import report
+
+    a, b = args.compare
+    try:
+        diff = report.compare(a, b)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"qa eval: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        _emit_json(diff)
+    else:
+        print(report.format_compare(diff))
+    return 0

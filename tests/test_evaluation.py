@@ -1,0 +1,256 @@
+"""The evaluation harness: pure scoring on hand-made spans, and `qa eval --gold` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.cli import main
+from qa.evaluation import metrics
+from qa.evaluation.gold import GoldError, load_gold, schedule
+from tests.conftest import DEFAULT_CORPUS, make_settings
+
+# ---------------------------------------------------------------- the hit rule
+
+
+def test_hit_at_exactly_half_of_the_evidence() -> None:
+    evidence = [("a.txt", 100, 110)]  # ten characters
+    assert metrics.excerpt_hits(("a.txt", 105, 200), evidence)  # covers 105..110: five = half
+    assert not metrics.excerpt_hits(("a.txt", 106, 200), evidence)  # four: less than half
+    assert metrics.excerpt_hits(("a.txt", 0, 105), evidence)  # 100..105 from the other side
+    assert not metrics.excerpt_hits(("a.txt", 0, 104), evidence)
+
+
+def test_odd_length_evidence_needs_more_than_half_rounded_down() -> None:
+    evidence = [("a.txt", 0, 9)]  # nine characters: 4 is below half, 5 is enough
+    assert not metrics.excerpt_hits(("a.txt", 5, 50), evidence)
+    assert metrics.excerpt_hits(("a.txt", 4, 50), evidence)
+
+
+def test_other_document_or_touching_span_never_hits() -> None:
+    evidence = [("a.txt", 100, 110)]
+    assert not metrics.excerpt_hits(("b.txt", 100, 110), evidence)
+    assert not metrics.excerpt_hits(("a.txt", 110, 300), evidence)  # end is exclusive: no overlap
+    assert metrics.overlap(0, 10, 10, 20) == 0
+    assert metrics.overlap(0, 50, 10, 20) == 10
+
+
+def test_evidence_alt_is_an_alternative_place() -> None:
+    text = "alpha beta gamma. The answer lives here. Later: the answer lives here too."
+    spans = metrics.find_spans(text, "d.txt", ["The answer lives here", "the answer lives here too"])
+    assert spans == [("d.txt", 18, 39), ("d.txt", 48, 73)]
+    assert metrics.excerpt_hits(("d.txt", 45, len(text)), spans)  # only the alternative is covered
+    assert not metrics.excerpt_hits(("d.txt", 0, 17), spans)
+
+
+def test_first_hit_rank_and_mrr() -> None:
+    evidence = [("a.txt", 100, 110)]
+    excerpts = [("b.txt", 100, 110), ("a.txt", 0, 50), ("a.txt", 90, 120), ("a.txt", 100, 110)]
+    rank = metrics.first_hit_rank(excerpts, evidence)
+    assert rank == 3
+    assert metrics.reciprocal_rank(rank) == pytest.approx(1 / 3)
+    assert metrics.reciprocal_rank(None) == 0.0
+    assert metrics.reciprocal_rank(11, k=10) == 0.0
+    records = [
+        {
+            "answerable": True,
+            "rank": r,
+            "answer_in_top": r == 1,
+            "abstained": False,
+            "confidence": 0.9,
+            "latency_ms": 10.0,
+        }
+        for r in (1, 2, None, 4)
+    ]
+    m = metrics.summarize(records)
+    assert m["mrr@10"] == pytest.approx((1 + 1 / 2 + 0 + 1 / 4) / 4)
+    assert (m["hit@1"], m["hit@3"], m["hit@5"]) == (0.25, 0.5, 0.75)
+    assert m["answer_in_top"] == 0.25
+
+
+def test_abstention_precision_recall_f1() -> None:
+    # Four unanswerable (two caught), four answerable (one wrongly abstained on).
+    unanswerable = [True, True, True, True, False, False, False, False]
+    abstained = [True, True, False, False, True, False, False, False]
+    s = metrics.abstention_scores(abstained, unanswerable)
+    assert s["abstain_precision"] == pytest.approx(2 / 3)
+    assert s["abstain_recall"] == pytest.approx(0.5)
+    assert s["abstain_f1"] == pytest.approx(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5))
+    assert s["false_abstain"] == pytest.approx(0.25)
+    never = metrics.abstention_scores([False] * 4, [True, False, False, False])
+    assert never["abstain_precision"] == 0.0 and never["abstain_f1"] == 0.0
+    assert metrics.abstention_scores([False], [False])["abstain_f1"] is None  # nothing unanswerable
+
+
+def test_answer_match_ignores_case_and_line_breaks() -> None:
+    assert metrics.answer_in_text("76 Portland Place", "held on 7 November 2006\n76 portland  place, London")
+    assert metrics.answer_in_text(["nope", "FRANCE"], "a region in France.")
+    assert not metrics.answer_in_text("Paris", "a region in France.")
+
+
+def test_threshold_curve_matches_a_run_at_that_threshold() -> None:
+    records = [
+        {"answerable": True, "answer_in_top": True, "confidence": 0.8, "rank": 1},
+        {"answerable": True, "answer_in_top": False, "confidence": 0.3, "rank": None},
+        {"answerable": False, "answer_in_top": False, "confidence": 0.2, "rank": None},
+        {"answerable": False, "answer_in_top": False, "confidence": 0.6, "rank": None},
+    ]
+    curve = {c["threshold"]: c for c in metrics.threshold_curve(records, [0.0, 0.5, 1.0])}
+    assert curve[0.0]["abstain_rate"] == 0.0 and curve[0.0]["right_behaviour"] == 0.25
+    assert curve[0.5]["abstain_recall"] == 0.5 and curve[0.5]["false_abstain"] == 0.5
+    assert curve[0.5]["right_behaviour"] == 0.5
+    assert curve[1.0]["right_behaviour"] == 0.5  # always abstaining: both unanswerable right
+
+
+def test_percentiles_and_logistic_fit() -> None:
+    assert metrics.percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert metrics.percentile([], 95) is None
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (rng.random(400) < 1 / (1 + np.exp(-(0.5 + 2.0 * x[:, 0] - 1.0 * x[:, 1])))).astype(float)
+    bias, w = metrics.fit_logistic(x, y)
+    assert w[0] > 1.0 and w[1] < -0.4 and abs(bias - 0.5) < 0.5
+
+
+# ---------------------------------------------------------------- gold files
+
+DOC = "001_5f14862b3cd51082.txt"
+
+
+def _gold_rows() -> list[dict]:
+    return [
+        {
+            "id": "t1",
+            "question": "How were the participants seated at the workshop?",
+            "doc": DOC,
+            "evidence": "The participants were seated cafe style around four tables to facilitate discussion.",
+            "answer": "cafe style around four tables",
+            "kind": "factoid",
+            "split": "dev",
+            "conversation": None,
+            "turn": None,
+        },
+        {
+            "id": "t2",
+            "question": "When was the Migration DRC's workshop on migration and development held?",
+            "doc": DOC,
+            "evidence": "7 November 2006\n76 Portland Place, London",
+            "answer": "7 November 2006",
+            "kind": "factoid",
+            "split": "dev",
+            "conversation": "c1",
+            "turn": 1,
+        },
+        {
+            "id": "t3",
+            "question": "Where was it held?",
+            "doc": DOC,
+            "evidence": "7 November 2006\n76 Portland Place, London",
+            "answer": "76 Portland Place, London",
+            "kind": "followup",
+            "split": "dev",
+            "conversation": "c1",
+            "turn": 2,
+        },
+        {
+            "id": "t4",
+            "question": "What is the boiling point of liquid nitrogen in kelvin?",
+            "doc": None,
+            "evidence": None,
+            "answer": None,
+            "kind": "unanswerable",
+            "split": "holdout",
+            "conversation": None,
+            "turn": None,
+        },
+    ]
+
+
+def _write_gold(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_gold_loading_locates_evidence_and_orders_turns(tmp_path: Path) -> None:
+    rows = _gold_rows()
+    rows[1], rows[2] = rows[2], rows[1]  # turn 2 listed before turn 1
+    items = load_gold(_write_gold(tmp_path / "g.jsonl", rows), make_settings(DEFAULT_CORPUS, tmp_path / "i"))
+    text = (DEFAULT_CORPUS / DOC).read_text(encoding="utf-8")
+    first = items[0]
+    assert first.spans == [(DOC, text.find(first.evidence), text.find(first.evidence) + len(first.evidence))]
+    assert [[i.id for i in s] for s in schedule(items)] == [["t1"], ["t2", "t3"], ["t4"]]
+
+
+def test_gold_problems_are_all_reported(tmp_path: Path) -> None:
+    rows = _gold_rows()
+    rows[0]["evidence"] = "words that are nowhere in the document"
+    rows[3]["answer"] = "something"
+    rows[2]["turn"] = 3
+    with pytest.raises(GoldError) as err:
+        load_gold(_write_gold(tmp_path / "g.jsonl", rows), make_settings(DEFAULT_CORPUS, tmp_path / "i"))
+    text = "\n".join(err.value.problems)
+    assert "t1" in text and "not an exact substring" in text
+    assert "t4" in text and "unanswerable" in text
+    assert "conversation c1" in text
+
+
+# ---------------------------------------------------------------- end to end, real model and index
+
+
+def test_qa_eval_gold_json_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gold = _write_gold(tmp_path / "gold.jsonl", _gold_rows())
+    code = main(
+        [
+            "eval",
+            "--gold",
+            str(gold),
+            "--json",
+            "--quiet",
+            "--index-dir",
+            str(tmp_path / "index"),
+            "--out",
+            str(tmp_path / "reports"),
+            "--name",
+            "e2e",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    out = json.loads(captured.out)  # exactly one JSON object on stdout
+    for key in (
+        "hit@1",
+        "hit@3",
+        "hit@5",
+        "mrr@10",
+        "answer_in_top",
+        "abstain_precision",
+        "abstain_recall",
+        "abstain_f1",
+        "false_abstain",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "report_dir",
+        "breakdown",
+    ):
+        assert key in out, key
+    assert set(out["breakdown"]) == {"kind", "doc", "turn", "split"}
+    assert out["breakdown"]["turn"]["follow-up"]["n"] == 1
+    assert out["breakdown"]["doc"]["(none)"]["n"] == 1
+
+    folder = Path(out["report_dir"])
+    assert folder.parent == tmp_path / "reports" and folder.name.endswith("-e2e")
+    for name in ("report.json", "summary.md", "hit_at_k.png", "confidence.png", "latency.png"):
+        assert (folder / name).is_file(), name
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    items = {r["id"]: r for r in report["items"]}
+    assert set(items) == {"t1", "t2", "t3", "t4"}
+    seated = items["t1"]
+    assert seated["rank"] is not None and seated["rank"] <= 5, seated["top"]
+    assert out["breakdown"]["doc"][DOC]["hit@5"] >= 0.25
+    # The follow-up was asked in the same chat: its searched query carries the first turn's words.
+    assert items["t3"]["query"] != items["t3"]["question"] and "workshop" in items["t3"]["query"].lower()
+    assert items["t4"]["rank"] is None and not items["t4"]["answerable"]
+    assert 0.0 <= out["latency_ms_p50"] <= out["latency_ms_p95"]
