@@ -5,6 +5,7 @@ A file that cannot be used is reported as ``Skipped`` with a reason and the rest
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
@@ -32,7 +33,22 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode_text(data: bytes) -> str:
+    # UTF-16/32 with a byte-order mark (Windows "Unicode" text) is text despite its NUL bytes.
+    for bom, enc in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError:
+                raise UnreadableFile(f"has a {enc.upper()} byte-order mark but is not valid {enc.upper()}") from None
     if b"\x00" in data[:8192]:
         raise UnreadableFile("binary file (contains NUL bytes), not text")
     for enc in ("utf-8-sig", "utf-8"):
@@ -69,7 +85,7 @@ def read_html(data: bytes) -> str:
 
 def read_pdf(data: bytes) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -77,6 +93,10 @@ def read_pdf(data: bytes) -> str:
             try:
                 if not reader.decrypt(""):
                     raise UnreadableFile("PDF is password-protected")
+            except DependencyError:
+                raise UnreadableFile("PDF is AES-encrypted; `pip install cryptography` to read it") from None
+            except UnreadableFile:
+                raise
             except Exception as exc:  # pypdf raises several types for unsupported encryption
                 raise UnreadableFile("PDF is password-protected") from exc
         pages = [page.extract_text() or "" for page in reader.pages]
@@ -154,6 +174,13 @@ def _default_title(doc_id: str, text: str) -> str:
     return Path(doc_id).stem
 
 
+def _inside(path: Path, real_root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(real_root)
+    except (OSError, RuntimeError):  # unresolvable, or a symlink loop
+        return False
+
+
 def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
     """The files a build would read, in a stable order, and those refused before reading."""
     root = settings.corpus_dir
@@ -167,6 +194,8 @@ def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
         if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name == TITLES_FILE:
             continue
         if path.is_dir():
+            if path.is_symlink() and not _inside(path, real_root):
+                skipped.append(Skipped(rel, "link points outside the corpus folder"))
             continue
         suffix = path.suffix.lower()
         if suffix not in settings.extensions or suffix not in READERS:
@@ -204,7 +233,14 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
     except OSError as exc:
         raise UnreadableFile(f"cannot read ({exc.strerror})") from None
     fmt, reader = READERS[path.suffix.lower()]
-    text = reader(data)
+    try:
+        text = reader(data)
+    except UnreadableFile:
+        raise
+    except RecursionError:
+        raise UnreadableFile(f"{fmt} file nested too deeply to read") from None
+    except Exception as exc:  # noqa: BLE001 - a reader's bug on one odd file must not stop the build
+        raise UnreadableFile(f"{fmt} reader failed ({type(exc).__name__}: {str(exc)[:120]})") from None
     if not text.strip():
         raise UnreadableFile("no text in file")
     title = titles.get(doc_id) or _default_title(doc_id, text)

@@ -11,13 +11,15 @@ leaves the previous index serving; unreferenced build folders are removed by the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,10 @@ from qa.types import Passage
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+LOCK = ".build.lock"
+_BUILD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+# What reading a damaged file can raise: numpy, faiss, bm25s and json each have their own.
+DAMAGE = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, EOFError, RuntimeError)
 
 
 class IndexError_(RuntimeError):
@@ -48,6 +54,41 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One writer per index folder: a second build waits instead of deleting the first one's files.
+
+    ``flock`` is released by the kernel when the holder dies, so a killed build never leaves it stuck.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, builds are still atomic one at a time
+        yield
+        return
+    with open(index_dir / LOCK, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
@@ -65,6 +106,12 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
         raise IndexError_(f"index manifest {path} is unreadable ({exc}); run `qa index` to rebuild") from None
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION or "build_id" not in data:
         raise IndexError_(f"index manifest {path} is from another version; run `qa index` to rebuild")
+    build_id = data["build_id"]
+    if not isinstance(build_id, str) or not _BUILD_ID.fullmatch(build_id):
+        raise IndexError_(f"index manifest {path} names no valid build; run `qa index` to rebuild")
+    for key in ("counts", "files", "model"):
+        if not isinstance(data.get(key, {}), dict):
+            raise IndexError_(f"index manifest {path} is damaged ({key!r} is not a table); run `qa index`")
     return data
 
 
@@ -100,6 +147,19 @@ def write_build(
     write_bm25: Callable[[Path, list[Passage]], None],
 ) -> Path:
     """Write a complete build folder, then make it live by replacing the manifest."""
+    with build_lock(index_dir):
+        return _write_build(index_dir, manifest, passages, vectors, sentence_vectors, write_dense, write_bm25)
+
+
+def _write_build(
+    index_dir: Path,
+    manifest: dict[str, Any],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    write_dense: Callable[[Path, np.ndarray], None],
+    write_bm25: Callable[[Path, list[Passage]], None],
+) -> Path:
     build_id = manifest["build_id"]
     staging = index_dir / "builds" / f".{build_id}.partial"
     final = build_folder(index_dir, build_id)
@@ -118,19 +178,41 @@ def write_build(
             with file.open("rb") as fh:
                 os.fsync(fh.fileno())
     os.replace(staging, final)
+    fsync_dir(final.parent)
     atomic_write_json(index_dir / MANIFEST, manifest)
     remove_stale_builds(index_dir, keep=build_id)
     return final
 
 
 def remove_stale_builds(index_dir: Path, keep: str) -> None:
-    """Folders of older or half-finished builds; only the live one stays."""
+    """Folders of older or half-finished builds, and manifest copies a killed write left; the live one stays."""
+    for tmp in index_dir.glob(f".{MANIFEST}.*.tmp"):
+        tmp.unlink(missing_ok=True)
     builds = index_dir / "builds"
     if not builds.is_dir():
         return
     for child in builds.iterdir():
         if child.name != keep:
             shutil.rmtree(child, ignore_errors=True)
+
+
+def tidy(index_dir: Path) -> None:
+    """Finish what a killed build left behind (its staging folder, or the old build it had not removed)."""
+    builds = index_dir / "builds"
+    if not any(index_dir.glob(f".{MANIFEST}.*.tmp")) and (not builds.is_dir() or len(list(builds.iterdir())) <= 1):
+        return
+    with build_lock(index_dir):
+        try:
+            manifest = read_manifest(index_dir)  # re-read under the lock: another build may have swapped it
+        except IndexError_:
+            return
+        if manifest is not None:
+            remove_stale_builds(index_dir, keep=manifest["build_id"])
+
+
+def _matrix_ok(matrix: np.ndarray, rows: int, dim: Any) -> bool:
+    """Float32 rows x dim, as every vector file of a build is written."""
+    return matrix.ndim == 2 and matrix.shape == (rows, dim) and matrix.dtype == np.float32
 
 
 def read_passages(folder: Path) -> list[Passage]:
@@ -153,16 +235,18 @@ def load_build(
         sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
         faiss_index = read_dense(folder / "dense.faiss")
         bm25 = read_bm25(folder / "bm25")
-    except (OSError, ValueError, KeyError, RuntimeError, json.JSONDecodeError) as exc:
+    except DAMAGE as exc:
         raise IndexError_(f"index in {folder} is damaged ({type(exc).__name__}: {exc}); run `qa index`") from None
     counts = [len(p.sentences) for p in passages]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     expected = manifest.get("counts", {})
+    dim = manifest.get("model", {}).get("dimension")
     if (
         len(passages) != expected.get("passages")
-        or vectors.shape[0] != len(passages)
-        or sentence_vectors.shape[0] != int(offsets[-1])
+        or not _matrix_ok(vectors, len(passages), dim)
+        or not _matrix_ok(sentence_vectors, int(offsets[-1]), dim)
         or getattr(faiss_index, "ntotal", len(passages)) != len(passages)
+        or getattr(faiss_index, "d", dim) != dim
     ):
         raise IndexError_(f"index in {folder} is inconsistent with its manifest; run `qa index` to rebuild")
     return StoredIndex(manifest, passages, vectors, sentence_vectors, offsets, faiss_index, bm25, folder)

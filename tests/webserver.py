@@ -1,0 +1,65 @@
+"""The web app served in-process on a free loopback port, for tests that drive it over HTTP."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+from qa.settings import PROJECT_ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_app_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("app_under_test", PROJECT_ROOT / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def serving(assistant: Any) -> Iterator[str]:
+    """Yield the base URL of the app serving ``assistant`` on 127.0.0.1, stopped afterwards."""
+    import uvicorn
+
+    app_module = load_app_module()
+    port = free_port()
+    settings = assistant.settings.replace(port=port)
+    app = app_module.create_app(assistant, settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not server.started and time.time() < deadline:
+        time.sleep(0.1)
+    assert server.started, "web app did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        server.force_exit = True  # do not wait for clients' open event streams
+        thread.join(timeout=10)
