@@ -1,4 +1,5 @@
-"""HTML for answers and documents. Every piece of document or question text is escaped here.
+"""HTML for answers, sources, the document list and documents. Every piece of document or question text is
+escaped here.
 
 Chat bubbles are also read as Markdown, so Markdown's special characters are turned into entities as
 well: a document's ``*stars*`` or ``<script>`` always show as the characters themselves.
@@ -7,12 +8,16 @@ well: a document's ``*stars*`` or ``<script>`` always show as the characters the
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from qa.compose import citation_label
 from qa.types import Answer, Excerpt
 
 _ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~>$<&\"'"}
+HIGH_CONFIDENCE = 0.8
 
 
 def esc(text: str) -> str:
@@ -20,10 +25,14 @@ def esc(text: str) -> str:
     return "".join(_ENTITIES.get(ch, ch) for ch in text)
 
 
-def passage_url(doc_id: str, start: int, end: int, highlights: list[tuple[int, int]] | None = None) -> str:
-    query = {"start": start, "end": end}
+def passage_url(
+    doc_id: str, start: int, end: int, highlights: list[tuple[int, int]] | None = None, corpus: str = ""
+) -> str:
+    query: dict[str, Any] = {"start": start, "end": end}
     if highlights:
         query["hl"] = ",".join(f"{a}-{b}" for a, b in highlights)
+    if corpus:
+        query["corpus"] = corpus
     return f"/passage/{quote(doc_id)}?{urlencode(query)}#passage"
 
 
@@ -42,51 +51,96 @@ def marked(text: str, offset: int, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def cite_link(e: Excerpt) -> str:
+def cite_link(e: Excerpt, corpus: str = "") -> str:
     p = e.passage
-    url = passage_url(p.doc_id, p.start, p.end, e.highlights)
-    return f'<a class="cite" href="{html.escape(url)}" target="_blank" rel="noopener">[{e.rank}]</a>'
+    url = passage_url(p.doc_id, p.start, p.end, e.highlights, corpus)
+    where = esc(citation_label(p))
+    return (
+        f'<a class="cite" href="{html.escape(url)}" target="_blank" rel="noopener" '
+        f'title="Open source {e.rank} in its document: {where}">[{e.rank}]</a>'
+    )
 
 
-def answer_html(answer: Answer) -> str:
-    """The chat bubble: a plain statement of confidence, the answering sentences, then the excerpts."""
-    if answer.message:
-        return f"<p>{esc(answer.message)}</p>"
-    parts: list[str] = []
+def source_label(e: Excerpt) -> str:
+    """Plain text naming an excerpt (for pickers and lists)."""
+    return f"[{e.rank}] {citation_label(e.passage)}"[:160]
+
+
+def confidence_html(answer: Answer) -> str:
     pct = round(answer.confidence * 100)
     if answer.abstained:
-        parts.append(
-            f'<p class="notfound"><strong>Not found in the documents.</strong> '
-            f"(confidence {pct}%) The nearest passages are below; they may not answer the question.</p>"
+        return (
+            '<p class="notfound"><strong>Not found in the documents.</strong> '
+            f"Confidence {pct}%, too low to answer. The nearest passages are below; they may not answer "
+            "the question.</p>"
         )
-    else:
-        parts.append(f'<p class="confidence">Confidence: {pct}%</p>')
-        lead = answer.excerpts[0] if answer.excerpts else None
-        if lead and lead.highlights:
-            sentences = " ".join(
-                esc(lead.passage.text[a - lead.passage.start : b - lead.passage.start]) for a, b in lead.highlights
-            )
-            parts.append(f'<p class="lead">{sentences} {cite_link(lead)}</p>')
-    for e in answer.excerpts:
-        p = e.passage
-        label = esc(citation_label(p))
-        parts.append(
-            f'<div class="excerpt"><div class="source">{cite_link(e)} {label}</div>'
-            f"<blockquote>{marked(p.text, p.start, e.highlights)}</blockquote></div>"
-        )
-    return "\n".join(parts)
+    level = "high" if answer.confidence >= HIGH_CONFIDENCE else "moderate"
+    return f'<p class="confidence"><span class="level {level}">{level.capitalize()} confidence</span> ({pct}%)</p>'
 
 
-def sources_html(answer: Answer | None) -> str:
+def lead_html(answer: Answer, corpus: str = "", link: bool = True) -> str:
+    """The answering sentences of the top excerpt, with their citation (a link once the excerpts are in)."""
+    lead = answer.excerpts[0] if answer.excerpts and not answer.abstained else None
+    if not lead or not lead.highlights:
+        return ""
+    p = lead.passage
+    sentences = " ".join(esc(" ".join(p.text[a - p.start : b - p.start].split())) for a, b in lead.highlights)
+    cite = cite_link(lead, corpus) if link else f'<span class="cite">[{lead.rank}]</span>'
+    return f'<p class="lead">{sentences} {cite}</p>'
+
+
+def _lines(escaped: str) -> str:
+    """Line breaks as <br>: a chat bubble is also read as Markdown, where a blank line would end the HTML."""
+    paragraphs = [" <br>".join(part.split("\n")) for part in re.split(r"\n\s*\n", escaped.strip())]
+    return "<br><br>".join(p for p in paragraphs if p.strip())
+
+
+def excerpt_html(e: Excerpt, corpus: str = "") -> str:
+    p = e.passage
+    return (
+        f'<div class="excerpt"><div class="source">{cite_link(e, corpus)} {esc(citation_label(p))}</div>'
+        f"<blockquote>{_lines(marked(p.text, p.start, e.highlights))}</blockquote></div>"
+    )
+
+
+def answer_html(answer: Answer, corpus: str = "", shown: int | None = None, lead_only: bool = False) -> str:
+    """The chat bubble: a plain statement of confidence, the answering sentences, then the excerpts.
+
+    Excerpts after the first ``shown`` ones were added by "show more" and come under their own heading;
+    ``lead_only`` renders the first part alone (the reply streams in two steps).
+    """
+    if answer.message:
+        return f'<p class="message">{esc(answer.message)}</p>'
+    parts = [confidence_html(answer), lead_html(answer, corpus, link=not lead_only)]
+    if lead_only:
+        parts.append('<p class="muted pending">Loading the excerpts…</p>')
+        return "\n".join(p for p in parts if p)
+    for i, e in enumerate(answer.excerpts):
+        if shown is not None and i == shown:
+            parts.append('<p class="more-head">More excerpts</p>')
+        parts.append(excerpt_html(e, corpus))
+    return "\n".join(p for p in parts if p)
+
+
+def question_html(question: str) -> str:
+    """The user's bubble: exactly the characters typed, never markup or Markdown."""
+    return f'<p class="question">{esc(question)}</p>'
+
+
+def pending_html() -> str:
+    return '<p class="muted pending">Searching the documents…</p>'
+
+
+def sources_html(answer: Answer | None, corpus: str = "") -> str:
     if answer is None or not answer.excerpts:
         return '<p class="muted">Sources of the latest answer appear here.</p>'
     items = []
     for e in answer.excerpts:
         p = e.passage
         items.append(
-            f"<li>{cite_link(e)} <strong>{esc(p.title)}</strong>"
-            + (f"<br><span class='muted'>{esc(p.section)}</span>" if p.section else "")
-            + f"<br><span class='muted'>characters {p.start:,}–{p.end:,}</span></li>"
+            f"<li>{cite_link(e, corpus)} <strong>{esc(p.title)}</strong>"
+            + (f"<br><span class='muted'>{esc(p.section)}</span>" if p.section and p.section != p.title else "")
+            + f"<br><span class='muted'>{esc(p.doc_id)}, characters {p.start:,}–{p.end:,}</span></li>"
         )
     return "<ol class='sources'>" + "".join(items) + "</ol>"
 
@@ -104,20 +158,74 @@ def document_html(
     return (
         f"<article class='document'><h2>{esc(title)}</h2>{warning}"
         f"<div class='doctext'>{esc(text[:start])}"
-        f"<div id='passage' class='passage'>{marked(text[start:end], start, highlights)}</div>"
+        f"<div id='passage' class='passage' tabindex='-1'>{marked(text[start:end], start, highlights)}</div>"
         f"{esc(text[end:])}</div></article>"
     )
 
 
+def corpus_summary(manifest: dict[str, Any] | None, corpus_dir: str, problem: str = "") -> str:
+    """One line of Markdown-safe text for the page header."""
+    name = esc(corpus_dir)
+    if not manifest:
+        return f"Corpus <code>{name}</code>: no documents yet. {esc(problem)}".strip()
+    counts = manifest.get("counts", {})
+    docs, passages = counts.get("documents", 0), counts.get("passages", 0)
+    return f"Corpus <code>{name}</code> · {docs:,} document{'s' if docs != 1 else ''} · {passages:,} passages"
+
+
+def documents_html(manifest: dict[str, Any] | None, corpus_dir: str, problem: str = "") -> str:
+    """The indexed documents with their counts, and every skipped file with its reason."""
+    head = f"<p class='corpus-path'>Folder <code>{esc(corpus_dir)}</code></p>"
+    if not manifest:
+        note = esc(problem) if problem else "No index yet."
+        return head + f"<p class='notfound'>{note} Add documents below.</p>"
+    counts = manifest.get("counts", {})
+    files: dict[str, Any] = manifest.get("files", {})
+    skipped: Sequence[dict[str, Any]] = manifest.get("skipped", [])
+    summary = (
+        f"<p class='counts'><strong>{counts.get('documents', len(files)):,}</strong> documents · "
+        f"<strong>{counts.get('passages', 0):,}</strong> passages · "
+        f"<strong>{counts.get('sentences', 0):,}</strong> sentences · "
+        f"<strong>{len(skipped):,}</strong> skipped · built {esc(str(manifest.get('built_at', '?')))}</p>"
+    )
+    rows = "".join(
+        f"<tr><td>{esc(str(meta.get('title', doc)))}</td><td><code>{esc(doc)}</code></td>"
+        f"<td class='opt'>{esc(str(meta.get('format', '')))}</td><td class='num'>{int(meta.get('passages', 0)):,}</td>"
+        f"<td class='num opt'>{int(meta.get('chars', 0)):,}</td></tr>"
+        for doc, meta in sorted(files.items())
+    )
+    table = (
+        "<table class='doclist' id='doc-table'><caption>Indexed documents</caption><thead><tr><th>Title</th>"
+        "<th>File</th><th class='opt'>Format</th><th class='num'>Passages</th><th class='num opt'>Characters</th>"
+        "</tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    if skipped:
+        skipped_rows = "".join(
+            f"<tr><td><code>{esc(str(s.get('file', '')))}</code></td><td>{esc(str(s.get('reason', '')))}</td></tr>"
+            for s in skipped
+        )
+        table += (
+            "<table class='doclist skipped' id='skipped-table'><caption>Skipped files</caption>"
+            f"<thead><tr><th>File</th><th>Reason</th></tr></thead><tbody>{skipped_rows}</tbody></table>"
+        )
+    else:
+        table += "<p class='muted'>No file was skipped.</p>"
+    return head + summary + "<div class='tablewrap'>" + table + "</div>"
+
+
 PAGE_CSS = """
+:root { color-scheme: light dark; }
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 860px; margin: 2rem auto;
        padding: 0 1rem; line-height: 1.55; color: #1f2328; background: #fff; }
-.doctext { white-space: pre-wrap; }
-.passage { background: #fff8c5; outline: 2px solid #d4a72c; border-radius: 4px; padding: 2px 4px; }
-mark { background: #ffd33d; }
+.doctext { white-space: pre-wrap; overflow-wrap: anywhere; }
+.passage { background: #fff8c5; outline: 2px solid #9a6700; border-radius: 4px; padding: 2px 4px;
+           scroll-margin-top: 30vh; }
+mark { background: #ffd33d; color: #1f2328; }
 .warning { color: #9a6700; }
 @media (prefers-color-scheme: dark) { body { background: #0d1117; color: #e6edf3; }
-  .passage { background: #3b2f00; } mark { background: #9e6a03; color: #fff; } }
+  .passage { background: #3b2f00; outline-color: #d4a72c; } mark { background: #9e6a03; color: #fff; }
+  .warning { color: #e3b341; } }
 """
 
 

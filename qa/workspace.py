@@ -1,0 +1,240 @@
+"""The corpora a long-running server switches between, uploads into them, and rebuilds that swap the live
+assistant.
+
+One ``Assistant`` per corpus folder, all sharing one embedding model. A rebuild writes beside the serving
+index (see ``qa.store``); the fresh assistant then replaces the old one under a lock, so questions in
+flight finish on the old one and the next question sees the new documents. A corpus other than the
+configured one keeps its index beside it in ``<corpus>.index/``, as ``qa --corpus DIR`` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.assistant import Assistant
+from qa.embedding import Embedder
+from qa.indexing import BuildReport, EmptyCorpus, Progress, build_index
+from qa.loading import READERS, TITLES_FILE
+from qa.settings import Settings
+
+MAX_FOLDER_ENTRIES = 20_000  # a folder with more entries is refused: pick a narrower one
+_UNSAFE = re.compile(r"[^\w.\- ()+,&'@]+", re.UNICODE)
+
+
+class CorpusError(ValueError):
+    """A folder cannot be used as a corpus; the message says why."""
+
+
+class UploadRefused(ValueError):
+    """A file was not added to the corpus; the message says why."""
+
+
+def supported_suffixes(settings: Settings) -> list[str]:
+    return [s for s in settings.extensions if s in READERS]
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name from whatever a browser sent: no folders, no hidden or control characters."""
+    base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = _UNSAFE.sub("_", base).strip(" .")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem.strip(" ._") or "upload"
+    stem = stem[: 120 - len(suffix)]
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]:
+    """Copy one uploaded file into the corpus folder atomically; (document id, replaced an older one).
+
+    Refuses types the loader cannot read, empty and oversized files, and anything that would land
+    outside the corpus folder.
+    """
+    shown = str(name).replace("\\", "/").rsplit("/", 1)[-1] or "(unnamed)"
+    filename = safe_filename(name)
+    suffix = Path(filename).suffix.lower()
+    allowed = supported_suffixes(settings)
+    if suffix not in allowed:
+        raise UploadRefused(
+            f"{shown}: {suffix or 'files without an extension'} cannot be read; use {', '.join(allowed)}"
+        )
+    if filename.lower() == TITLES_FILE:
+        raise UploadRefused(f"{shown}: this name is reserved for the titles file")
+    try:
+        size = Path(source).stat().st_size
+    except OSError as exc:
+        raise UploadRefused(f"{shown}: the upload could not be read ({exc.strerror})") from None
+    if size == 0:
+        raise UploadRefused(f"{shown}: the file is empty")
+    if size > settings.max_file_mb * 1024 * 1024:
+        raise UploadRefused(f"{shown}: {size / 1e6:.0f} MB is over the {settings.max_file_mb:g} MB limit")
+    corpus = settings.corpus_dir.resolve()
+    if not corpus.is_dir():
+        raise UploadRefused(f"{shown}: the corpus folder {corpus} does not exist")
+    target = corpus / filename
+    if target.parent != corpus or (target.exists() and not target.is_file()) or target.is_symlink():
+        raise UploadRefused(f"{shown}: cannot be written as {filename} in the corpus folder")
+    replaced = target.exists()
+    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return filename, replaced
+
+
+@dataclass
+class UploadResult:
+    saved: list[str] = field(default_factory=list)  # document ids, as written into the corpus
+    replaced: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # one reason per refused file
+    report: BuildReport | None = None
+
+
+@dataclass
+class Corpus:
+    key: str
+    settings: Settings
+    assistant: Assistant | None = None  # None while the folder holds no readable document
+    problem: str = ""  # why there is no assistant yet
+    build_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def path(self) -> Path:
+        return self.settings.corpus_dir
+
+
+def corpus_key(corpus_dir: Path) -> str:
+    return hashlib.sha256(str(Path(corpus_dir).resolve()).encode()).hexdigest()[:12]
+
+
+def _check_folder(path: Path) -> None:
+    if not path.is_dir():
+        raise CorpusError(f"{path} is not a folder")
+    if path == path.parent or path == Path.home().resolve():
+        raise CorpusError(f"{path} is too broad to index; choose the folder that holds the documents")
+    count = 0
+    for _root, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        count += len(files) + len(dirs)
+        if count > MAX_FOLDER_ENTRIES:
+            raise CorpusError(
+                f"{path} holds more than {MAX_FOLDER_ENTRIES:,} files and folders; choose a narrower folder"
+            )
+
+
+class Workspace:
+    """Every corpus opened by this server, by key; thread-safe."""
+
+    def __init__(self, settings: Settings, assistant: Assistant | None = None):
+        self._lock = threading.Lock()
+        self._corpora: dict[str, Corpus] = {}
+        self._base = settings
+        self._embedder = assistant.embedder if assistant else None
+        first = Corpus(corpus_key(settings.corpus_dir), settings, assistant)
+        self._corpora[first.key] = first
+        self.default_key = first.key
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = Embedder(self._base)
+            return self._embedder
+
+    def settings_for(self, corpus_dir: Path) -> Settings:
+        corpus = Path(corpus_dir).expanduser().resolve()
+        if corpus == self._base.corpus_dir:
+            return self._base
+        return self._base.replace(corpus_dir=corpus, index_dir=corpus.parent / (corpus.name + ".index"))
+
+    def get(self, key: str) -> Corpus:
+        """The corpus with this key (KeyError when this server never opened it)."""
+        with self._lock:
+            return self._corpora[key]
+
+    def assistant(self, key: str) -> Assistant | None:
+        return self.get(key).assistant
+
+    def corpora(self) -> list[Corpus]:
+        with self._lock:
+            return list(self._corpora.values())
+
+    def open(self, corpus_dir: str | Path, progress: Progress | None = None) -> Corpus:
+        """Switch to a folder: index it when needed (an empty folder opens, waiting for uploads)."""
+        text = str(corpus_dir).strip()
+        if not text:
+            raise CorpusError("type the path of a folder of documents")
+        path = Path(text).expanduser().resolve()
+        key = corpus_key(path)
+        with self._lock:
+            entry = self._corpora.get(key)
+        if entry is not None and entry.assistant is not None:
+            return entry
+        _check_folder(path)
+        if entry is None:
+            entry = Corpus(key, self.settings_for(path))
+            with self._lock:
+                entry = self._corpora.setdefault(key, entry)
+        with entry.build_lock:
+            if entry.assistant is None:
+                self._load(entry, progress)
+        return entry
+
+    def _load(self, entry: Corpus, progress: Progress | None) -> None:
+        try:
+            assistant = Assistant.load(entry.settings, embedder=self.embedder, progress=progress)
+        except EmptyCorpus as exc:
+            entry.problem = str(exc)
+            return
+        except OSError as exc:
+            raise CorpusError(f"cannot index {entry.path}: {exc.strerror or exc}") from None
+        with self._lock:
+            entry.assistant, entry.problem = assistant, ""
+
+    def rebuild(self, key: str, force: bool = False, progress: Progress | None = None) -> BuildReport | None:
+        """Bring the corpus's index up to date (only changed files re-embed), then swap the assistant in."""
+        entry = self.get(key)
+        with entry.build_lock:
+            try:
+                report = build_index(entry.settings, self.embedder, force=force, progress=progress)
+            except EmptyCorpus as exc:
+                with self._lock:
+                    entry.assistant, entry.problem = None, str(exc)
+                return None
+            fresh = Assistant.load(entry.settings, build=False, embedder=self.embedder)
+            fresh.build_report = report
+            with self._lock:
+                entry.assistant, entry.problem = fresh, ""
+        return report
+
+    def add_files(self, key: str, files: Sequence[tuple[Path, str]], progress: Progress | None = None) -> UploadResult:
+        """Save uploads (path of the upload, name the user gave it) into the corpus, then rebuild."""
+        entry = self.get(key)
+        result = UploadResult()
+        for source, name in files:
+            try:
+                doc_id, replaced = save_upload(entry.settings, Path(source), name)
+            except UploadRefused as exc:
+                result.refused.append(str(exc))
+                continue
+            (result.replaced if replaced else result.saved).append(doc_id)
+        if result.saved or result.replaced:
+            result.report = self.rebuild(key, progress=progress)
+        return result

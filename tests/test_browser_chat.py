@@ -1,0 +1,346 @@
+"""Every flow of the web chat in a real headless Chromium, against one server for the module.
+
+Asking (streamed, highlighted, cited, with a plain confidence), citations that open the passage in view,
+"show more", related questions, settings, the Markdown transcript (download and copy), a new chat,
+uploads into a temporary corpus with the documents list and a skipped file, switching corpora, a
+phone-sized screen, the keyboard alone, and the dark theme. Anything that writes uses temporary folders.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from qa.assistant import Assistant
+from tests.webserver import CHROMIUM, CHROMIUM_ARGS, serving
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+
+BOT = "#chat [data-testid='bot']"
+USER = "#chat [data-testid='user']"
+DEEP_QUESTION = "What happened in Akwete?"  # cited passage lies deep inside its document
+PASSAGE_IN_VIEW = """() => {
+  const r = document.querySelector('#passage').getBoundingClientRect();
+  return r.top >= 0 && r.top < window.innerHeight && r.bottom > 0;
+}"""
+CONTRAST = """(sel) => {
+  const el = document.querySelector(sel); const cs = getComputedStyle(el);
+  const rgb = (s) => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]) => 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  const a = lum(rgb(cs.color)), b = lum(rgb(cs.backgroundColor));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(default_assistant: Assistant):
+    with serving(default_assistant) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def context(browser, request: pytest.FixtureRequest):
+    """A fresh browser profile per test (options from ``@pytest.mark.context``); fails the test if the
+    page reaches beyond this machine."""
+    marker = request.node.get_closest_marker("context")
+    options = {"viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
+    options |= marker.kwargs if marker else {}
+    ctx = browser.new_context(**options)
+    foreign: list[str] = []
+    ctx.on("request", lambda r: foreign.append(r.url) if urlparse(r.url).hostname not in {"127.0.0.1", None} else None)
+    yield ctx
+    ctx.close()
+    assert foreign == [], f"the page reached beyond this machine: {foreign[:5]}"
+
+
+def open_chat(ctx, server: str, path: str = "/"):
+    page = ctx.new_page()
+    page.goto(server + path, wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=30_000)
+    return page
+
+
+def ask(page, question: str, submit: str = "Enter"):
+    """Ask as a person would (Enter, or a click on Ask) and wait for the complete answer."""
+    from playwright.sync_api import expect
+
+    before = page.locator(BOT).count()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    if submit == "Enter":
+        box.press("Enter")
+    else:
+        page.locator("#ask").click()
+    page.wait_for_function(f"document.querySelectorAll({BOT!r}).length > {before}", timeout=30_000)
+    bot = page.locator(BOT).nth(before)
+    bot.locator(".excerpt, .message").first.wait_for(timeout=30_000)
+    expect(bot.locator(".pending")).to_have_count(0, timeout=30_000)
+    return bot
+
+
+def test_answer_streams_highlighted_and_its_citation_opens_the_passage_in_view(context, server: str) -> None:
+    page = open_chat(context, server)
+    bot = ask(page, DEEP_QUESTION)
+    confidence = bot.locator(".confidence").inner_text()
+    assert re.search(r"(High|Moderate) confidence \(\d+%\)", confidence), confidence
+    assert "Akwete" in bot.locator(".excerpt").first.inner_text()
+    assert bot.locator(".excerpt mark").count() >= 1  # the answering sentence, highlighted in its excerpt
+    assert bot.locator(".lead a.cite").inner_text() == "[1]"
+    assert page.evaluate(CONTRAST, "#chat mark") >= 4.5
+    assert "Akwete" in page.locator("#sources").inner_text() or page.locator("#sources li").count() >= 1
+    page.locator("#viewer .passage").wait_for(timeout=10_000)
+    assert "&#" not in page.locator("#viewer").inner_text(), "entities must not show as text"
+    assert page.evaluate("window.scrollY") == 0, "answering must not scroll the page away from the chat"
+
+    with page.context.expect_page() as opened:
+        bot.locator(".excerpt a.cite").first.click()
+    doc = opened.value
+    doc.wait_for_load_state()
+    doc.wait_for_function(PASSAGE_IN_VIEW, timeout=10_000)
+    assert doc.evaluate("window.scrollY") > 0, "the document opens scrolled to the passage"
+    assert "Akwete" in doc.locator("#passage").inner_text()
+    assert doc.locator("#passage mark").count() >= 1
+
+
+def _text(content) -> str:
+    """A chat message's content as the client sees it: a string, or a list of typed parts."""
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def test_the_reply_streams_placeholder_then_answering_sentence_then_excerpts(server: str) -> None:
+    """Every step the page receives, as recorded by a client of the same /ask endpoint."""
+    from gradio_client import Client
+
+    client = Client(server, verbose=False, download_files=False, analytics_enabled=False)
+    try:
+        job = client.submit(DEEP_QUESTION, [], api_name="/ask")
+        job.result(timeout=120)
+        replies = [_text(out[1][-1]["content"]) for out in job.outputs() if out[1]]
+    finally:
+        client.close()
+    assert "Searching the documents" in replies[0]
+    lead = next(i for i, r in enumerate(replies) if 'class="lead"' in r)
+    assert "Akwete" in replies[lead] and 'class="excerpt"' not in replies[lead]
+    assert 'class="excerpt"' in replies[-1] and lead < len(replies) - 1
+
+
+def test_show_more_adds_excerpts_and_a_related_question_asks_it(context, server: str) -> None:
+    page = open_chat(context, server)
+    starters = page.locator("#related-0")
+    starters.wait_for(timeout=10_000)
+    assert page.locator("#suggest-label").inner_text().startswith("Try one of these")
+
+    bot = ask(page, "How do remittances compare with development aid?", submit="click")
+    assert bot.locator(".excerpt").count() == 3
+    page.locator("#show-more").click()
+    page.locator(f"{BOT} .more-head").wait_for(timeout=30_000)
+    bot = page.locator(BOT).last
+    assert bot.locator(".excerpt").count() == 6
+    assert [c.inner_text() for c in bot.locator(".excerpt a.cite").all()] == [f"[{i}]" for i in range(1, 7)]
+    assert page.locator("#sources li").count() == 6
+
+    page.wait_for_function(
+        "document.querySelector('#suggest-label')?.innerText.includes('Related questions')", timeout=30_000
+    )
+    related = page.locator("#related-0")
+    question = related.inner_text().strip()
+    assert question.endswith("?") and question != "How do remittances compare with development aid?"
+    related.click()
+    page.wait_for_function(f"document.querySelectorAll({USER!r}).length == 2", timeout=30_000)
+    assert page.locator(USER).last.inner_text().strip() == question
+    page.locator(BOT).nth(1).locator(".excerpt").first.wait_for(timeout=30_000)
+    assert page.locator(BOT).nth(1).locator(".notfound").count() == 0  # suggestions are questions it answers
+
+
+def test_settings_change_excerpts_and_threshold_and_not_found_still_shows_passages(context, server: str) -> None:
+    page = open_chat(context, server)
+    page.get_by_role("tab", name="Settings").click()
+    top_k = page.locator("#top-k input[type=number]")
+    top_k.fill("5")
+    top_k.press("Enter")
+    page.get_by_role("tab", name="Chat").click()
+    bot = ask(page, "Who presented on diaspora engagement?")
+    assert bot.locator(".excerpt").count() == 5
+
+    page.get_by_role("tab", name="Settings").click()
+    page.locator("#rerank input[type=checkbox]").uncheck()
+    threshold = page.locator("#threshold input[type=number]")
+    threshold.fill("1")
+    threshold.press("Enter")
+    page.get_by_role("tab", name="Chat").click()
+    bot = ask(page, "How do remittances compare with development aid?")
+    assert "Not found in the documents" in bot.locator(".notfound").inner_text()
+    assert bot.locator(".excerpt").count() == 5  # the nearest passages are still offered
+
+    page.get_by_role("tab", name="Settings").click()
+    page.locator("#reset-settings").click()
+    page.wait_for_function("document.querySelector('#top-k input[type=number]').value == '3'", timeout=10_000)
+    assert page.locator("#rerank input[type=checkbox]").is_checked()
+
+
+def test_transcript_downloads_and_copies_as_markdown_and_new_chat_clears(context, server: str) -> None:
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = open_chat(context, server)
+    question = "How do remittances compare with development aid?"
+    ask(page, question)
+
+    with page.expect_download() as download:
+        page.locator("#download-md").click()
+    assert download.value.suggested_filename.endswith(".md")
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert f"## 1. {question}" in markdown
+    assert "almost twice development aid" in markdown
+    assert re.search(r"^1\. .+ — `\S+\.txt`, characters [\d,]+–[\d,]+$", markdown, re.M), markdown
+
+    page.locator("#copy-md").click()
+    page.wait_for_function("document.querySelector('#copy-md').dataset.copied === '1'", timeout=10_000)
+    assert page.evaluate("navigator.clipboard.readText()") == markdown
+
+    page.locator("#new-chat").click()
+    page.wait_for_function(f"document.querySelectorAll({BOT!r}).length === 0", timeout=10_000)
+    assert "appear here" in page.locator("#sources").inner_text()
+    assert not page.locator("#show-more").is_visible()
+    ask(page, "What did he recommend?")  # a fresh conversation: no earlier turn to lean on
+    assert page.locator(USER).count() == 1
+
+
+def test_upload_into_a_temporary_corpus_then_ask_and_switch_back(
+    context, server: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("upload")
+    corpus = root / "my docs"
+    corpus.mkdir()
+    (corpus / "bees.txt").write_text(
+        "Honey bees\n\nHoney bees live in colonies led by a single queen. Worker bees collect nectar.\n",
+        encoding="utf-8",
+    )
+    (corpus / "tea.txt").write_text("Tea\n\nGreen tea is made from leaves that are not oxidised.\n", encoding="utf-8")
+    (corpus / "notes.xyz").write_text("not a document", encoding="utf-8")
+    uploads = root / "uploads"
+    uploads.mkdir()
+    (uploads / "volcanoes.txt").write_text(
+        "Volcanoes\n\nMount Etna in Sicily is one of the most active volcanoes in Europe.\n", encoding="utf-8"
+    )
+    (uploads / "tool.exe").write_bytes(b"MZ\x00\x00")
+
+    page = open_chat(context, server)
+    page.get_by_role("tab", name="Documents").click()
+    page.evaluate(  # remember every progress message the documents panel shows while indexing
+        """() => { window.__progress = []; new MutationObserver(() => {
+             const bars = document.querySelectorAll('#documents .progress-level');
+             for (const bar of bars) window.__progress.push(bar.innerText);
+           }).observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
+    )
+    page.locator("#corpus-path input").fill(str(corpus))
+    page.locator("#open-corpus").click()
+    page.wait_for_function("document.querySelector('#doc-status').innerText.includes('Opened')", timeout=60_000)
+    progress = page.evaluate("window.__progress")
+    assert any(re.search(r"\d+(\.\d+)?%", text) for text in progress), progress  # a progress bar while indexing
+    documents = page.locator("#documents")
+    assert "2 documents" in documents.inner_text()
+    skipped = page.locator("#skipped-table").inner_text()
+    assert "notes.xyz" in skipped and "unsupported file type .xyz" in skipped
+    assert str(corpus) in page.locator("#title").inner_text()
+
+    page.locator("#upload input[type=file]").set_input_files([uploads / "volcanoes.txt", uploads / "tool.exe"])
+    page.wait_for_function("document.querySelector('#doc-status').innerText.includes('Added')", timeout=60_000)
+    status = page.locator("#doc-status").inner_text()
+    assert "volcanoes.txt" in status and "Not added: tool.exe" in status
+    page.wait_for_function("document.querySelector('#documents').innerText.includes('3 documents')")
+    assert "volcanoes.txt" in page.locator("#doc-table").inner_text()
+    assert sorted(p.name for p in corpus.iterdir()) == ["bees.txt", "notes.xyz", "tea.txt", "volcanoes.txt"]
+    assert sorted(p.name for p in root.iterdir()) == ["my docs", "my docs.index", "uploads"]
+
+    page.locator("#rebuild").click()
+    page.wait_for_function("document.querySelector('#doc-status').innerText.includes('up to date')", timeout=60_000)
+
+    page.get_by_role("tab", name="Chat").click()
+    bot = ask(page, "Which volcano in Sicily is one of the most active in Europe?")
+    assert "Etna" in bot.locator(".excerpt").first.inner_text()
+    href = bot.locator(".excerpt a.cite").first.get_attribute("href")
+    assert "volcanoes.txt" in href and "corpus=" in href
+    with page.context.expect_page() as opened:
+        bot.locator(".excerpt a.cite").first.click()
+    opened.value.wait_for_load_state()
+    assert "Etna" in opened.value.locator("#passage").inner_text()
+
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#corpus-path input").fill("/nonexistent/folder")
+    page.locator("#open-corpus").click()
+    page.wait_for_function("document.querySelector('#doc-status').innerText.includes('not a folder')")
+    from qa.settings import PROJECT_ROOT
+
+    page.locator("#corpus-path input").fill(str(PROJECT_ROOT / "corpus"))
+    page.locator("#open-corpus").click()
+    page.wait_for_function("document.querySelector('#title').innerText.includes('4 documents')", timeout=30_000)
+    assert page.locator(BOT).count() == 0  # a new corpus starts a new conversation
+
+
+@pytest.mark.context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+def test_phone_sized_screen_keeps_the_question_box_and_answer_in_view(context, server: str) -> None:
+    page = open_chat(context, server)
+    bot = ask(page, "Who presented on diaspora engagement?")
+    in_view = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                            return r.top >= 0 && r.bottom <= window.innerHeight && r.width > 200; }"""
+    assert page.evaluate(in_view, "#question textarea"), "the question box is on screen"
+    box = bot.bounding_box()
+    assert box is not None and box["y"] < 844 and box["y"] + box["height"] > 0, "the answer is on screen"
+    assert bot.locator(".confidence").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391, "no sideways scrolling"
+
+
+def test_keyboard_alone_reaches_the_question_box_submits_and_opens_a_citation(context, server: str) -> None:
+    page = open_chat(context, server)
+    focused = "(sel) => !!document.activeElement && !!document.activeElement.closest(sel)"
+    for _ in range(40):
+        if page.evaluate(focused, "#question"):
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate(focused, "#question"), "Tab reaches the question box"
+    page.keyboard.type(DEEP_QUESTION)
+    page.keyboard.press("Enter")
+    bot = page.locator(BOT).first
+    bot.locator(".excerpt").first.wait_for(timeout=30_000)
+    page.locator("#question textarea").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused, "#ask"), "Tab goes on from the question box to the Ask button"
+    for _ in range(60):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.matches('a.cite')"):
+            break
+    assert page.evaluate("document.activeElement.matches('a.cite')"), "citations are reachable with the keyboard"
+    with page.context.expect_page() as opened:
+        page.keyboard.press("Enter")
+    opened.value.wait_for_load_state()
+    opened.value.wait_for_function(PASSAGE_IN_VIEW, timeout=10_000)
+
+
+def test_dark_theme_renders_readable_highlights(context, server: str) -> None:
+    page = open_chat(context, server, path="/?__theme=dark")
+    assert "dark" in page.evaluate("document.body.className")
+    ask(page, "How do remittances compare with development aid?")
+    page.locator("#viewer .passage mark").first.wait_for(timeout=10_000)
+    background = page.evaluate("getComputedStyle(document.querySelector('gradio-app')).backgroundColor")
+    channels = [int(c) for c in re.findall(r"\d+", background)[:3]]
+    assert max(channels) < 80, f"dark theme background expected, got {background}"
+    assert page.evaluate(CONTRAST, "#chat mark") >= 4.5
+    assert page.evaluate(CONTRAST, "#viewer mark") >= 4.5
