@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qa import store
@@ -12,11 +13,12 @@ from qa.compose import answer_text, make_excerpts, select_excerpts
 from qa.confidence import ConfidenceModel
 from qa.conversation import Turn, contextualise
 from qa.embedding import Embedder
-from qa.indexing import BuildReport, build_index, open_index, staleness
+from qa.indexing import BuildReport, Progress, build_index, open_index, staleness
 from qa.loading import UnreadableFile, load_file, load_titles
+from qa.related import related_questions, starter_questions
 from qa.retrieval import Retriever
 from qa.settings import Settings, load_settings
-from qa.types import Answer
+from qa.types import Answer, Excerpt
 
 
 class QuestionError(ValueError):
@@ -39,6 +41,20 @@ def clean_question(question: Any, max_chars: int) -> str:
     return text
 
 
+def _check_same_model(manifest: dict[str, Any], embedder: Embedder) -> None:
+    """Vectors from another model cannot be searched with this one's queries (wrong answers, or a crash)."""
+    built = manifest.get("model", {})
+    info = embedder.info
+    now = {"weights_sha256": info.weights_sha256, "dimension": info.dimension}
+    now |= {"query_prefix": info.query_prefix, "passage_prefix": info.passage_prefix}
+    if any(built.get(k) != v for k, v in now.items()):
+        raise store.IndexError_(
+            f"the index in {embedder.settings.index_dir} was built with another embedding model "
+            f"({built.get('name', 'unknown')}, weights {str(built.get('weights_sha256'))[:12]}…) than "
+            f"{info.name} (weights {info.weights_sha256[:12]}…); run `qa index` to rebuild it"
+        )
+
+
 @dataclass
 class Assistant:
     settings: Settings
@@ -48,10 +64,20 @@ class Assistant:
     build_report: BuildReport | None = None
 
     @classmethod
-    def load(cls, settings: Settings | None = None, build: bool = True) -> Assistant:
-        """Open the index, building or updating it first when it is missing or stale."""
+    def load(
+        cls,
+        settings: Settings | None = None,
+        build: bool = True,
+        embedder: Embedder | None = None,
+        progress: Progress | None = None,
+    ) -> Assistant:
+        """Open the index, building or updating it first when it is missing or stale.
+
+        ``embedder`` shares an already loaded model (several corpora, one model); ``progress`` hears how
+        far a build has come.
+        """
         settings = settings or load_settings()
-        embedder = Embedder(settings)
+        embedder = embedder or Embedder(settings)
         report = None
         manifest = None
         try:
@@ -60,13 +86,15 @@ class Assistant:
             if not build:
                 raise
         if build and (manifest is None or staleness(settings, embedder, manifest)):
-            report = build_index(settings, embedder)
+            report = build_index(settings, embedder, progress=progress)
+        elif not build and manifest is not None:
+            _check_same_model(manifest, embedder)
         try:
             index = open_index(settings)
         except store.IndexError_:
             if not build:
                 raise
-            report = build_index(settings, embedder, force=True)
+            report = build_index(settings, embedder, force=True, progress=progress)
             index = open_index(settings)
         return cls(settings, embedder, Retriever(index, embedder, settings), build_report=report)
 
@@ -108,6 +136,50 @@ class Assistant:
             excerpts=excerpts,
             timings_ms=timings,
         )
+
+    def more(self, answer: Answer, count: int = 3, **overrides: Any) -> list[Excerpt]:
+        """The next-best excerpts for ``answer``, beyond the ones it shows, numbered on from them.
+
+        Its resolved query is searched again (same ``overrides`` as the first time); passages already
+        shown are skipped and highlights are chosen against the same best sentence as before.
+        """
+        if answer.message or not answer.query or count <= 0:
+            return []
+        settings = self.settings.replace(**overrides) if overrides else self.settings
+        want = len(answer.excerpts) + count
+        settings = settings.replace(top_k=max(settings.top_k, want))
+        found = self.retriever.search(answer.query, settings)
+        index = self.retriever.index
+
+        def key(p: Any) -> tuple[str, int, int]:
+            return (p.doc_id, p.start, p.end)
+
+        shown = {key(e.passage) for e in answer.excerpts}
+        old = [c for c in found.candidates if key(index.passages[c.index]) in shown]
+        rest = [c for c in found.candidates if key(index.passages[c.index]) not in shown]
+        new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=max(10, 3 * count))
+        excerpts = make_excerpts(old + new, index.passages, found.sentence_scores, settings.max_highlights)
+        first = len(answer.excerpts) + 1
+        return [replace(e, rank=first + i) for i, e in enumerate(excerpts[len(old) :])]
+
+    def related(self, answer: Answer, asked: Iterable[str] = (), limit: int = 3, **overrides: Any) -> list[str]:
+        """Follow-up questions about the sections around ``answer``'s citations that the documents answer."""
+
+        def answered(question: str) -> bool:
+            found = self.ask(question, **overrides)
+            return not found.abstained and not found.message
+
+        return related_questions(answer, self.retriever.index.passages, asked, limit, accept=answered)
+
+    def suggestions(self, limit: int = 4) -> list[str]:
+        """Questions to start with on this corpus (section headings its documents answer); computed once."""
+        cached = self.__dict__.get("_suggestions")
+        if cached is None or len(cached) < limit:
+            cached = starter_questions(
+                self.retriever.index.passages, limit, accept=lambda q: not self.ask(q).abstained
+            )
+            self.__dict__["_suggestions"] = cached
+        return cached[:limit]
 
     def document(self, doc_id: str) -> tuple[str, str, bool]:
         """(title, text, unchanged) of an indexed document, read from the corpus folder.

@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--auth", help="user:password required by the web chat")
 
+    sub.add_parser(
+        "bench",
+        help="speed benchmarks beside the plain way (qa bench [--json] [--quick] [--skip-scale]; see bench/run.py)",
+        add_help=False,
+    )
+
     p = sub.add_parser("eval", help="evaluate on gold questions or a benchmark")
     _common(p)
     try:
@@ -154,7 +160,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return module.serve(settings)
 
 
+def cmd_bench(argv: Sequence[str]) -> int:
+    """``qa bench ...``: the benchmarks live in bench/ (timed work never runs in the library or tests)."""
+    import importlib.util
+
+    from qa.settings import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("bench.run", PROJECT_ROOT / "bench" / "run.py")
+    if spec is None or spec.loader is None:
+        print(f"qa: cannot find the benchmarks at {PROJECT_ROOT / 'bench'}", file=sys.stderr)
+        return EXIT_FAILURE
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main(list(argv))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["bench"]:
+        return cmd_bench(args_list[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -178,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, (ModelUnavailable, EmptyCorpus, IndexError_)):
             print(f"qa: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: the path says where
+            print(f"qa: {exc.strerror or exc} ({exc.filename or 'no file named'})", file=sys.stderr)
             return EXIT_FAILURE
         raise
 

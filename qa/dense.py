@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,41 +10,113 @@ import numpy as np
 
 from qa.settings import Settings
 
+SENTENCE_INDEX = "sentences.faiss"
+
 
 def index_factory_string(n_vectors: int, settings: Settings) -> str:
     """Exact search is both fastest and exact below the threshold; past it the ANN factory string."""
     return "Flat" if n_vectors < settings.ann_threshold else settings.ann_factory
 
 
-def build_dense_index(vectors: np.ndarray, settings: Settings) -> Any:
+def sentence_factory_string(n_sentences: int, settings: Settings) -> str | None:
+    """The sentence vectors get a FAISS index of their own once a scan over them would be slow; below
+    ``sentence_ann_threshold`` retrieval scans them with one matrix product (None: no index file)."""
+    if n_sentences < settings.sentence_ann_threshold:
+        return None
+    return settings.sentence_ann_factory or settings.ann_factory
+
+
+def build_dense_index(vectors: np.ndarray, settings: Settings, factory: str | None = None) -> Any:
     import faiss
 
     dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 1
-    factory = index_factory_string(len(vectors), settings)
+    factory = factory or index_factory_string(len(vectors), settings)
     index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     if not index.is_trained:
-        index.train(data)
+        # k-means time grows with the sample; FAISS wants at least 39 points per IVF list.
+        match = re.search(r"IVF(\d+)", factory)
+        want = max(settings.ann_train_size, 40 * int(match.group(1)) if match else 0)
+        sample = data
+        if len(data) > want:
+            rng = np.random.default_rng(0)
+            sample = data[np.sort(rng.choice(len(data), want, replace=False))]
+        index.train(sample)
     if len(data):
-        index.add(data)
+        for i in range(0, len(data), 100_000):  # bounded extra memory while adding
+            index.add(data[i : i + 100_000])
     return index
 
 
-def write_dense_index(path: Path, vectors: np.ndarray, settings: Settings) -> None:
+def write_dense_index(
+    path: Path, vectors: np.ndarray, settings: Settings, sentence_vectors: np.ndarray | None = None
+) -> None:
+    """The passage index at ``path``; with ``sentence_vectors`` past the threshold, their index beside it."""
     import faiss
 
     faiss.write_index(build_dense_index(vectors, settings), str(path))
+    if sentence_vectors is not None:
+        factory = sentence_factory_string(len(sentence_vectors), settings)
+        if factory is not None:
+            index = build_dense_index(sentence_vectors, settings, factory)
+            faiss.write_index(index, str(path.parent / SENTENCE_INDEX))
+
+
+def tune(index: Any, settings: Settings) -> Any:
+    """Search-time parameters from the settings (HNSW efSearch, IVF nprobe), wherever they sit."""
+    import faiss
+
+    inner = index
+    if isinstance(index, faiss.IndexPreTransform):
+        inner = faiss.downcast_index(index.index)
+    if hasattr(inner, "hnsw"):
+        inner.hnsw.efSearch = settings.hnsw_ef_search
+    ivf = faiss.try_extract_index_ivf(inner) if hasattr(faiss, "try_extract_index_ivf") else None
+    if ivf is not None:
+        ivf.nprobe = settings.ivf_nprobe
+        quantizer = faiss.downcast_index(ivf.quantizer)
+        if hasattr(quantizer, "hnsw"):
+            quantizer.hnsw.efSearch = max(settings.hnsw_ef_search, settings.ivf_nprobe)
+    return index
+
+
+class FlatScan:
+    """Exact inner-product search as one matrix-vector product over the build's memory-mapped
+    vectors.npy: what FAISS's flat index computes, without importing FAISS (~0.5 s of start-up)."""
+
+    def __init__(self, vectors: np.ndarray):
+        self.vectors = vectors
+        self.ntotal, self.d = int(vectors.shape[0]), int(vectors.shape[1])
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.asarray(queries, dtype=np.float32) @ np.asarray(self.vectors).T
+        k = min(k, self.ntotal)
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        picked = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-picked, axis=1, kind="stable")
+        return np.take_along_axis(picked, order, axis=1), np.take_along_axis(top, order, axis=1).astype(np.int64)
+
+
+_FLAT_IP = b"IxFI"  # FAISS's tag for a flat inner-product index
 
 
 def read_dense_index(path: Path, settings: Settings) -> Any:
-    import faiss
-
     if not path.is_file():
         raise OSError(f"missing {path.name}")
-    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-    if hasattr(index, "hnsw"):
-        index.hnsw.efSearch = settings.hnsw_ef_search
-    return index
+    beside = path.parent / "vectors.npy"
+    if path.name != SENTENCE_INDEX and beside.is_file():
+        with path.open("rb") as fh:
+            if fh.read(4) == _FLAT_IP:
+                vectors = np.load(beside, mmap_mode="r", allow_pickle=False)
+                if vectors.ndim == 2 and vectors.dtype == np.float32 and vectors.shape[0]:
+                    return FlatScan(vectors)
+    import faiss
+
+    try:
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    except RuntimeError:  # index types FAISS cannot memory-map are read into memory
+        index = faiss.read_index(str(path))
+    return tune(index, settings)
 
 
 def dense_search(index: Any, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,13 +11,18 @@ from typing import Any
 import numpy as np
 
 from qa import store
-from qa.chunking import ChunkConfig, chunk_document
+from qa.chunking import CHUNKER_VERSION, ChunkConfig, chunk_document
 from qa.dense import index_factory_string, read_dense_index, write_dense_index
+from qa.embedcache import EmbeddingCache, cache_key, text_digest
 from qa.embedding import Embedder
 from qa.lexical import passage_search_text, read_bm25, write_bm25
 from qa.loading import LoadReport, load_corpus
 from qa.settings import Settings
 from qa.types import Document, Passage, Skipped
+
+EMBED_SLICE = 256  # texts per encode call: the unit of progress updates and of resumable checkpoints
+Progress = Callable[[float, str], None]
+"""Called with the fraction done (0..1) and what is happening, for progress bars outside a terminal."""
 
 
 class EmptyCorpus(RuntimeError):
@@ -61,6 +67,7 @@ def build_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]:
             "passage_prefix": info.passage_prefix,
         },
         "chunking": {
+            "version": CHUNKER_VERSION,
             "target_tokens": settings.chunk_target_tokens,
             "max_tokens": settings.chunk_max_tokens,
             "overlap_sentences": settings.chunk_overlap_sentences,
@@ -101,7 +108,9 @@ def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: di
         passages = store.read_passages(folder)
         vectors = np.load(folder / "vectors.npy", allow_pickle=False)
         sent_vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False)
-    except (OSError, ValueError, KeyError):
+    except store.DAMAGE:
+        return {}
+    if vectors.ndim != 2 or sent_vectors.ndim != 2:
         return {}
     if len(vectors) != len(passages) or len(sent_vectors) != sum(len(p.sentences) for p in passages):
         return {}
@@ -125,30 +134,72 @@ def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: di
     return out
 
 
-def _embed_with_progress(embedder: Embedder, texts: list[str], label: str, show: bool) -> np.ndarray:
-    """Encode in slices under one tqdm bar so the user sees rate and ETA on long builds."""
+def _embed_with_progress(
+    embedder: Embedder,
+    texts: list[str],
+    label: str,
+    show: bool,
+    progress: Progress | None = None,
+    span: tuple[float, float] = (0.0, 1.0),
+    cache: EmbeddingCache | None = None,
+) -> np.ndarray:
+    """Encode in slices under one tqdm bar so the user sees rate and ETA on long builds.
+
+    ``progress`` (if given) hears the same advance as a fraction within ``span`` of the whole build.
+    With a ``cache``, texts it already holds are not encoded again and every slice is checkpointed to
+    it as soon as it is done, so an interrupted build resumes where it stopped. Texts are encoded
+    longest first across the whole list (not only within a batch), which wastes less work on padding.
+    """
     from tqdm.auto import tqdm
 
+    dim = embedder.info.dimension
     if not texts:
-        return np.zeros((0, embedder.info.dimension), dtype=np.float32)
-    step = max(embedder.settings.embed_batch_size * 8, 256)
-    parts = []
-    with tqdm(total=len(texts), desc=label, unit="text", disable=not show, dynamic_ncols=True) as bar:
-        for i in range(0, len(texts), step):
-            parts.append(embedder.encode_passages(texts[i : i + step]))
-            bar.update(len(texts[i : i + step]))
-    return np.concatenate(parts)
+        return np.zeros((0, dim), dtype=np.float32)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    digests = [text_digest(t) for t in texts] if cache is not None else []
+    todo = list(range(len(texts)))
+    if cache is not None:
+        todo = []
+        for i, v in enumerate(cache.lookup(digests)):
+            if v is None:
+                todo.append(i)
+            else:
+                out[i] = v
+    todo.sort(key=lambda i: -len(texts[i]))
+    done = len(texts) - len(todo)
+    step = max(embedder.settings.embed_batch_size * 8, EMBED_SLICE)
+    with tqdm(
+        total=len(texts), initial=done, desc=label, unit="text", disable=not show, dynamic_ncols=True
+    ) as bar:
+        for i in range(0, len(todo), step):
+            if progress:
+                at = done + i
+                progress(span[0] + (span[1] - span[0]) * at / len(texts), f"{label} ({at:,}/{len(texts):,})")
+            rows = todo[i : i + step]
+            vectors = embedder.encode_passages([texts[r] for r in rows])
+            out[rows] = vectors
+            if cache is not None:
+                cache.save([digests[r] for r in rows], vectors)
+            bar.update(len(rows))
+    return out
 
 
 def build_index(
-    settings: Settings, embedder: Embedder, force: bool = False, loaded: LoadReport | None = None
+    settings: Settings,
+    embedder: Embedder,
+    force: bool = False,
+    loaded: LoadReport | None = None,
+    progress: Progress | None = None,
 ) -> BuildReport:
     """Bring the index in line with the corpus, embedding only documents that changed.
 
     ``loaded`` supplies documents directly (benchmarks read JSON Lines, not a folder); the staleness
-    check is then skipped and the index is built from exactly those documents.
+    check is then skipped and the index is built from exactly those documents. ``progress`` is told
+    how far the build has come (the web page's progress bar).
     """
     started = time.time()
+    if progress:
+        progress(0.0, "reading documents")
     manifest = None
     try:
         manifest = store.read_manifest(settings.index_dir)
@@ -156,6 +207,12 @@ def build_index(
         manifest = None  # broken manifest: rebuild everything
     signature = build_signature(settings, embedder)
     if not force and loaded is None and manifest is not None and staleness(settings, embedder, manifest) is None:
+        try:
+            open_index(settings)
+        except store.IndexError_:
+            # The manifest matches the corpus but its build folder is damaged: redo it all.
+            return build_index(settings, embedder, force=True, progress=progress)
+        store.tidy(settings.index_dir)
         counts = manifest.get("counts", {})
         return BuildReport(
             documents=counts.get("documents", 0),
@@ -169,8 +226,14 @@ def build_index(
 
     report = loaded or load_corpus(settings)
     if not report.documents:
+        if loaded is None and not settings.corpus_dir.is_dir():
+            raise EmptyCorpus(f"the corpus folder {settings.corpus_dir} does not exist; pass --corpus DIR")
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5])
-        raise EmptyCorpus(f"no readable documents in {settings.corpus_dir}" + (f" ({reasons})" if reasons else ""))
+        raise EmptyCorpus(
+            f"no readable documents in {settings.corpus_dir}"
+            + (f" ({reasons})" if reasons else "")
+            + "; add .txt, .md, .html, .pdf or .docx files"
+        )
     reuse = {} if force else _reusable(settings, manifest, signature)
     config = chunk_config(settings)
     counter = embedder.count_tokens
@@ -189,8 +252,18 @@ def build_index(
 
     texts = [passage_search_text(p, settings.prepend_section) for p in new_passages]
     sentence_texts = [doc_text(p, a, b) for p in new_passages for a, b in p.sentences]
-    new_vectors = _embed_with_progress(embedder, texts, "embedding passages", settings.show_progress)
-    new_sent_vectors = _embed_with_progress(embedder, sentence_texts, "embedding sentences", settings.show_progress)
+    # Progress: reading and chunking ~10 %, passages and sentences by their share of texts, writing ~5 %.
+    share = len(texts) / max(1, len(texts) + len(sentence_texts))
+    middle = 0.1 + 0.85 * share
+    cache = EmbeddingCache(settings.index_dir, cache_key(signature), embedder.info.dimension)
+    new_vectors = _embed_with_progress(
+        embedder, texts, "embedding passages", settings.show_progress, progress, (0.1, middle), cache
+    )
+    new_sent_vectors = _embed_with_progress(
+        embedder, sentence_texts, "embedding sentences", settings.show_progress, progress, (middle, 0.95), cache
+    )
+    if progress:
+        progress(0.95, "writing the index")
 
     all_passages: list[Passage] = []
     vec_parts: list[np.ndarray] = []
@@ -246,11 +319,14 @@ def build_index(
         all_passages,
         vectors,
         sent_vectors,
-        write_dense=lambda path, v: write_dense_index(path, v, settings),
+        write_dense=lambda path, v: write_dense_index(path, v, settings, sentence_vectors=sent_vectors),
         write_bm25=lambda folder, ps: write_bm25(
             folder, [passage_search_text(p, settings.prepend_section) for p in ps]
         ),
     )
+    cache.clear()  # its vectors now live in the build folder
+    if progress:
+        progress(1.0, "index ready")
     return BuildReport(
         documents=len(per_doc),
         passages=len(all_passages),

@@ -1,7 +1,15 @@
-"""The BM25 side, with bm25s: stemmed English tokens, Lucene scoring, saved without pickle."""
+"""The BM25 side, with bm25s: stemmed English tokens, Lucene scoring, saved without pickle.
+
+bm25s builds and saves the index. Answering reads the saved arrays directly (``LexicalIndex``): the
+same scores without importing bm25s (which pulls in numba and scipy, over a second at start-up), and
+one ``bincount`` over the query terms' postings instead of a pass over every passage per term.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +19,8 @@ import numpy as np
 
 from qa.types import Passage
 
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default pattern
+
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:
@@ -19,7 +29,33 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    """bm25s's English stop words, read from its stopwords module without importing the package."""
+    spec = importlib.util.find_spec("bm25s")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for folder in locations:
+        file = Path(folder) / "stopwords.py"
+        if file.is_file():
+            sub = importlib.util.spec_from_file_location("_qa_bm25s_stopwords", file)
+            if sub and sub.loader:
+                module = importlib.util.module_from_spec(sub)
+                sub.loader.exec_module(module)
+                return frozenset(module.STOPWORDS_EN)
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """``bm25s.tokenize(texts, stemmer=english, return_ids=False)`` token for token: lower-case, the
+    scikit-learn word pattern, bm25s's English stop words dropped, Snowball-stemmed."""
+    stop = _stopwords()
+    stem = _stemmer().stemWords
+    return [stem([w for w in _TOKEN.findall(t.lower()) if w not in stop]) for t in texts]
+
+
+def _bm25s_tokenize(texts: Sequence[str]) -> list[list[str]]:
     import bm25s
 
     return bm25s.tokenize(list(texts), stemmer=_stemmer(), return_ids=False, show_progress=False)
@@ -34,7 +70,7 @@ def build_bm25(texts: Sequence[str]) -> Any:
     import bm25s
 
     retriever = bm25s.BM25(k1=1.2, b=0.75)
-    retriever.index(tokenize(texts), show_progress=False)
+    retriever.index(_bm25s_tokenize(texts), show_progress=False)
     return retriever
 
 
@@ -42,12 +78,63 @@ def write_bm25(folder: Path, texts: Sequence[str]) -> None:
     build_bm25(texts).save(str(folder), show_progress=False)
 
 
-def read_bm25(folder: Path) -> Any:
-    import bm25s
+# Scoring methods whose saved index is complete without a non-occurrence array (BM25L/BM25+ need one).
+_PLAIN_METHODS = {"robertson", "lucene", "atire"}
 
+
+class LexicalIndex:
+    """A saved bm25s index, memory-mapped: per-term postings (CSC: ``indptr``, ``indices``, ``data``)
+    of precomputed BM25 weights. Scores equal ``bm25s.BM25.get_scores`` for the same tokens."""
+
+    def __init__(self, folder: Path):
+        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        if params.get("method", "lucene") not in _PLAIN_METHODS:
+            raise ValueError(f"BM25 method {params.get('method')!r} needs bm25s itself")
+        self.params = params
+        self.num_docs = int(params["num_docs"])
+        self.vocab: dict[str, int] = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        self.data = np.load(folder / "data.csc.index.npy", mmap_mode="r", allow_pickle=False)
+        self.indices = np.load(folder / "indices.csc.index.npy", mmap_mode="r", allow_pickle=False)
+        self.indptr = np.load(folder / "indptr.csc.index.npy", mmap_mode="r", allow_pickle=False)
+        if len(self.indptr) < len(self.vocab) or len(self.data) != len(self.indices):
+            raise ValueError("BM25 arrays do not match the vocabulary")
+
+    def postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        """(passage rows, BM25 weights) of one token; empty when it is not in the vocabulary."""
+        t = self.vocab.get(token)
+        if t is None or t + 1 >= len(self.indptr):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        a, b = int(self.indptr[t]), int(self.indptr[t + 1])
+        return np.asarray(self.indices[a:b]), np.asarray(self.data[a:b])
+
+    def get_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every passage; a token repeated in the query counts each time, as in bm25s."""
+        parts = [self.postings(t) for t in tokens]
+        parts = [p for p in parts if p[0].size]
+        if not parts:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        if len(parts) == 1:
+            scores = np.zeros(self.num_docs, dtype=np.float32)
+            scores[parts[0][0]] = parts[0][1]
+            return scores
+        rows = np.concatenate([p[0] for p in parts])
+        weights = np.concatenate([p[1] for p in parts])
+        return np.bincount(rows, weights=weights, minlength=self.num_docs).astype(np.float32)
+
+    def doc_freq(self, token: str) -> int:
+        t = self.vocab.get(token)
+        return 0 if t is None or t + 1 >= len(self.indptr) else int(self.indptr[t + 1] - self.indptr[t])
+
+
+def read_bm25(folder: Path) -> Any:
     if not (folder / "params.index.json").is_file():
         raise OSError("missing BM25 index")
-    return bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+    try:
+        return LexicalIndex(folder)
+    except ValueError:
+        import bm25s
+
+        return bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
 
 
 def bm25_scores(retriever: Any, query: str) -> np.ndarray | None:
@@ -69,11 +156,17 @@ def term_coverage(retriever: Any, query: str, rows: np.ndarray, n_docs: int) -> 
     covered = np.zeros(rows.size, dtype=np.float64)
     total = 0.0
     for t in tokens:
-        scores = np.asarray(retriever.get_scores([t]), dtype=np.float32)
-        df = int(np.count_nonzero(scores))
+        if isinstance(retriever, LexicalIndex):  # the postings say it directly: O(df), not O(passages)
+            posted = retriever.postings(t)[0]
+            df = posted.size
+            present = np.isin(rows, posted) if df else np.zeros(rows.size, dtype=bool)
+        else:
+            scores = np.asarray(retriever.get_scores([t]), dtype=np.float32)
+            df = int(np.count_nonzero(scores))
+            present = scores[rows] > 0
         idf = float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
         total += idf
-        covered += idf * (scores[rows] > 0)
+        covered += idf * present
     return (covered / total).astype(np.float32) if total > 0 else np.zeros(rows.size, dtype=np.float32)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
-from qa.dense import dense_search
-from qa.embedding import Embedder
+from qa.dense import SENTENCE_INDEX, dense_search, read_dense_index
+from qa.embedding import Embedder, blas_threads, question_threads
 from qa.fusion import fuse, ranks, rerank_with_sentences
 from qa.lexical import bm25_scores, term_coverage, top_rows
 from qa.settings import Settings
@@ -33,8 +35,22 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
 
+    @cached_property
+    def sentence_index(self) -> Any:
+        """The FAISS index of sentence vectors that large builds write beside the passage index."""
+        path = self.index.folder / SENTENCE_INDEX
+        if not path.is_file():
+            return None
+        index = read_dense_index(path, self.settings)
+        return index if index.ntotal == self.index.sentence_vectors.shape[0] else None
+
     def search(self, query: str, settings: Settings | None = None) -> Retrieval:
         s = settings or self.settings
+        # One question is many small matrix products: BLAS threads cost more than they give.
+        with blas_threads(question_threads(s.query_threads)):
+            return self._search(query, s)
+
+    def _search(self, query: str, s: Settings) -> Retrieval:
         t0 = time.perf_counter()
         qvec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
@@ -99,10 +115,13 @@ class Retriever:
         sv = self.index.sentence_vectors
         if k <= 0 or sv.shape[0] == 0:
             return np.zeros(0, np.int64)
-        scores = np.asarray(sv, dtype=np.float32) @ qvec
-        k = min(k, scores.size)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
+        if self.sentence_index is not None:  # large corpora: the sentences' own FAISS index
+            _, top = dense_search(self.sentence_index, qvec, k)
+        else:
+            scores = np.asarray(sv, dtype=np.float32) @ qvec
+            k = min(k, scores.size)
+            top = np.argpartition(-scores, k - 1)[:k]
+            top = top[np.argsort(-scores[top])]
         owners = np.searchsorted(self.index.sentence_offsets, top, side="right") - 1
         return np.array(list(dict.fromkeys(owners.tolist())), dtype=np.int64)
 

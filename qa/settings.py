@@ -33,6 +33,10 @@ class Settings:
     query_prefix: str = ""
     passage_prefix: str = ""
     embed_batch_size: int = 32
+    # "auto": questions are encoded by the numpy forward pass (qa/fastencode.py) when the model is a
+    # mean-pooled BERT, so the first answer needs no torch; "torch": always sentence-transformers.
+    query_encoder: str = "auto"
+    query_threads: int = 0  # BLAS threads per question; 0: the cores the load average leaves free
 
     # Chunking: passages follow paragraphs, merged up to target, split above max.
     chunk_target_tokens: int = 120
@@ -57,8 +61,13 @@ class Settings:
     rerank_depth: int = 50
     sentence_k: int = 30  # best-matching sentences that bring their passage in as candidates
     ann_threshold: int = 200_000  # exact search below this many passages
-    ann_factory: str = "HNSW32"
+    ann_factory: str = "HNSW32"  # any FAISS index_factory string (inner product), e.g. "IVF4096,SQ8"
     hnsw_ef_search: int = 128
+    ivf_nprobe: int = 32  # IVF lists searched per question
+    ann_train_size: int = 50_000  # vectors sampled to train IVF / PQ / SQ indexes (at least 40 per IVF list)
+    # Sentence vectors get their own FAISS index from this many on; below it one matrix product scans them.
+    sentence_ann_threshold: int = 200_000
+    sentence_ann_factory: str = "IVF1024,SQ8"  # quick to rebuild on every update; empty: ann_factory
 
     # Answer composition
     top_k: int = 3
@@ -107,6 +116,8 @@ def _coerce(name: str, raw: Any, target: Any) -> Any:
 
 
 def _validated(s: Settings) -> Settings:
+    if s.query_encoder not in {"auto", "torch"}:
+        raise SettingsError(f"setting 'query_encoder' must be auto or torch, not {s.query_encoder!r}")
     if s.fusion not in {"blend", "rrf", "dense", "bm25"}:
         raise SettingsError(f"setting 'fusion' must be blend, rrf, dense or bm25, not {s.fusion!r}")
     if min(s.dense_weight, s.bm25_weight, s.sentence_weight) < 0:

@@ -1,0 +1,94 @@
+"""Finished embeddings survive an interrupted build: vectors are checkpointed as they are computed.
+
+``index_dir/cache/<key>/`` holds parts written atomically, each the SHA-256 of a text (with the model
+and prefix folded into ``key``) and its vector. A build first takes every vector the cache already
+has, encodes only the rest and checkpoints them part by part; a build killed midway (Ctrl-C, power
+cut) therefore loses at most the part it was computing. A build that completes removes the cache: the
+vectors then live in the build folder, where the next build reuses them per unchanged document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CACHE_DIR = "cache"
+
+
+def cache_key(signature: dict[str, Any]) -> str:
+    """What decides a text's vector besides the text: the model (weights hash) and the passage prefix."""
+    model = signature.get("model", {})
+    wanted = {k: model.get(k) for k in ("weights_sha256", "dimension", "passage_prefix")}
+    return hashlib.sha256(json.dumps(wanted, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def text_digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+class EmbeddingCache:
+    def __init__(self, index_dir: Path, key: str, dimension: int):
+        self.root = index_dir / CACHE_DIR
+        self.folder = self.root / key
+        self.dimension = dimension
+        self._known: dict[bytes, np.ndarray] | None = None
+        self._parts = 0
+
+    def load(self) -> dict[bytes, np.ndarray]:
+        """Every checkpointed vector, by text digest; damaged parts are ignored (they are re-encoded)."""
+        if self._known is not None:
+            return self._known
+        known: dict[bytes, np.ndarray] = {}
+        if self.folder.is_dir():
+            for part in sorted(self.folder.glob("part-*.npz")):
+                try:
+                    with np.load(part, allow_pickle=False) as data:
+                        keys, vectors = data["keys"], data["vectors"]
+                except (OSError, ValueError, KeyError, EOFError):
+                    continue
+                if keys.ndim != 2 or keys.shape[1] != 32 or vectors.shape != (len(keys), self.dimension):
+                    continue
+                for k, v in zip(keys, vectors.astype(np.float32, copy=False)):
+                    known[k.tobytes()] = v
+                self._parts += 1
+        self._known = known
+        return known
+
+    def lookup(self, digests: Iterable[bytes]) -> list[np.ndarray | None]:
+        known = self.load()
+        return [known.get(d) for d in digests]
+
+    def save(self, digests: list[bytes], vectors: np.ndarray) -> None:
+        """Checkpoint one part: written to a temporary file, then renamed into place."""
+        if not digests:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        keys = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), 32)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".part-", suffix=".npz.tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, keys=keys, vectors=np.asarray(vectors, dtype=np.float32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            name = f"part-{os.getpid()}-{self._parts:06d}-{keys[0, :4].tobytes().hex()}.npz"
+            os.replace(tmp, self.folder / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._parts += 1
+        known = self.load()
+        for d, v in zip(digests, np.asarray(vectors, dtype=np.float32)):
+            known[d] = v
+
+    def clear(self) -> None:
+        """After a completed build: its vectors are in the build folder now."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        self._known = None

@@ -1,0 +1,131 @@
+"""The fast paths compute what the libraries they stand in for compute.
+
+* qa/fastencode.py (numpy BERT for questions) against sentence-transformers on the bundled model;
+* qa/lexical.py's tokenizer and memory-mapped BM25 reader against bm25s itself;
+* answering a question imports neither torch nor bm25s (the start-up budget);
+* the sentence FAISS index of large builds is written and used.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embedding import Embedder
+from qa.fastencode import NumpyBert, supported
+from qa.lexical import LexicalIndex, _bm25s_tokenize, bm25_scores, read_bm25, term_coverage, tokenize, write_bm25
+from qa.settings import PROJECT_ROOT
+from tests.conftest import make_settings
+
+TEXTS = [
+    "Who presented on diaspora engagement?",
+    "What did he recommend?",
+    "",
+    "x",
+    "Remittances to low-income countries rose by 7% in 2005 — über-fast, naïve café résumé.",
+    "word " * 400,  # truncated at the model's max_seq_length, as sentence-transformers does
+    "中文 text with CJK characters and emoji 🙂",
+]
+
+
+def test_numpy_encoder_equals_sentence_transformers(embedder: Embedder) -> None:
+    assert supported(embedder.path) is None
+    fast = NumpyBert(embedder.path)
+    reference = embedder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    ours = fast.encode(TEXTS)
+    cosine = (ours * reference).sum(1)
+    assert cosine.min() > 0.99999
+    assert fast.dimension == embedder.model.get_embedding_dimension()
+    assert fast.max_seq_length == embedder.model.max_seq_length
+
+
+def test_token_counts_equal_the_transformers_tokenizer(embedder: Embedder) -> None:
+    for text in TEXTS:
+        expected = len(embedder.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+        assert embedder.count_tokens(text) == expected
+
+
+def test_unsupported_model_shapes_fall_back(tmp_path: Path, embedder: Embedder) -> None:
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(embedder.path, copy)
+    pooling = copy / "1_Pooling" / "config.json"
+    data = json.loads(pooling.read_text())
+    data.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    pooling.write_text(json.dumps(data))
+    assert supported(copy) is not None
+    other = Embedder(make_settings(tmp_path, tmp_path / "i", model_path=str(copy)))
+    assert other.fast is None
+
+
+def test_lexical_reader_equals_bm25s(tmp_path: Path) -> None:
+    import bm25s
+
+    corpus = PROJECT_ROOT / "corpus"
+    texts = [p for f in sorted(corpus.glob("*.txt")) for p in f.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    assert tokenize(texts) == _bm25s_tokenize(texts)
+    write_bm25(tmp_path, texts)
+    ours = read_bm25(tmp_path)
+    assert isinstance(ours, LexicalIndex)
+    theirs = bm25s.BM25.load(str(tmp_path), mmap=True)
+    for q in ["diaspora engagement", "remittances remittances migration", "zzzz unknownword", "the of and"]:
+        a = bm25_scores(ours, q)
+        b = bm25_scores(theirs, q)
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+            rows = np.argsort(-a)[:5]
+            np.testing.assert_allclose(
+                term_coverage(ours, q, rows, len(texts)), term_coverage(theirs, q, rows, len(texts)), atol=1e-6
+            )
+
+
+def test_answering_imports_neither_torch_nor_bm25s(default_assistant) -> None:  # type: ignore[no-untyped-def]
+    index_dir = default_assistant.settings.index_dir
+    code = (
+        "import sys, json\n"
+        "from qa.cli import main\n"
+        f"main(['ask', '--json', '--index-dir', {str(index_dir)!r}, 'Who presented on diaspora engagement?'])\n"
+        "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'bm25s', 'numba', 'scipy')"
+        " if m in sys.modules]\n"
+        "print(json.dumps(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    lines = out.stdout.strip().splitlines()
+    assert json.loads(lines[0])["passages"], "an answer came back"
+    assert json.loads(lines[-1]) == []
+
+
+def test_large_builds_index_their_sentences(tmp_path: Path, small_corpus: Path, embedder: Embedder) -> None:
+    from qa.assistant import Assistant
+    from qa.dense import SENTENCE_INDEX
+    from qa.indexing import build_index, open_index
+    from qa.retrieval import Retriever
+
+    settings = make_settings(small_corpus, tmp_path / "index", sentence_ann_threshold=1, sentence_ann_factory="Flat")
+    build_index(settings, embedder)
+    index = open_index(settings)
+    assert (index.folder / SENTENCE_INDEX).is_file()
+    retriever = Retriever(index, embedder, settings)
+    assert retriever.sentence_index is not None
+    answer = Assistant(settings, embedder, retriever).ask("Who leads a bee colony?")
+    assert answer.excerpts[0].passage.doc_id == "bees.txt"
+    # The same candidates as the exact scan (a Flat index is exact).
+    plain = make_settings(small_corpus, tmp_path / "index2")
+    build_index(plain, embedder)
+    other = Assistant(plain, embedder, Retriever(open_index(plain), embedder, plain)).ask("Who leads a bee colony?")
+    assert [e.passage.start for e in answer.excerpts] == [e.passage.start for e in other.excerpts]
+
+
+@pytest.mark.parametrize("value", ["fast", ""])
+def test_query_encoder_setting_is_checked(value: str) -> None:
+    from qa.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError):
+        load_settings({"query_encoder": value}, environ={})
