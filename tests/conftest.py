@@ -59,3 +59,16 @@ def small_corpus(tmp_path: Path) -> Path:
 def copy_corpus(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.webserver import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -2,79 +2,24 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from qa.assistant import Assistant
-from qa.settings import PROJECT_ROOT
+from tests.webserver import CHROMIUM, serving
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
 ]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _load_app_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("app_under_test", PROJECT_ROOT / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def server(default_assistant: Assistant):
-    import uvicorn
-
-    app_module = _load_app_module()
-    port = _free_port()
-    settings = default_assistant.settings.replace(port=port)
-    app = app_module.create_app(default_assistant, settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.1)
-    assert srv.started, "web app did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with serving(default_assistant) as url:
+        yield url
 
 
 def test_question_shows_highlighted_excerpt_and_citation_opens_passage(server: str, browser, tmp_path: Path) -> None:

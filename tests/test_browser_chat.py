@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from qa.assistant import Assistant
-from tests.webserver import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.webserver import CHROMIUM, serving
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,15 +44,6 @@ def server(default_assistant: Assistant):
     with serving(default_assistant) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

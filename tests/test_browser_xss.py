@@ -15,7 +15,7 @@ from qa.assistant import Assistant
 from qa.indexing import build_index, open_index
 from qa.retrieval import Retriever
 from tests.conftest import make_settings
-from tests.webserver import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.webserver import CHROMIUM, serving
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,15 +54,6 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory, embedder):
     with serving(assistant) as url:
         yield url
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _ask(page, question: str):
