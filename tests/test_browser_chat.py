@@ -61,6 +61,21 @@ def context(browser, request: pytest.FixtureRequest):
     assert foreign == [], f"the page reached beyond this machine: {foreign[:5]}"
 
 
+def open_new_page(page, link):
+    """Click a link that opens a tab; one retry, since a streamed re-render can swallow the first click."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(2):
+        try:
+            with page.context.expect_page(timeout=30_000) as opened:
+                link.click()
+            return opened.value
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
 def open_chat(ctx, server: str, path: str = "/"):
     page = ctx.new_page()
     page.goto(server + path, wait_until="load")
@@ -100,9 +115,7 @@ def test_answer_streams_highlighted_and_its_citation_opens_the_passage_in_view(c
     assert "&#" not in page.locator("#viewer").inner_text(), "entities must not show as text"
     assert page.evaluate("window.scrollY") == 0, "answering must not scroll the page away from the chat"
 
-    with page.context.expect_page() as opened:
-        bot.locator(".excerpt a.cite").first.click()
-    doc = opened.value
+    doc = open_new_page(page, bot.locator(".excerpt a.cite").first)
     doc.wait_for_load_state()
     doc.wait_for_function(PASSAGE_IN_VIEW, timeout=10_000)
     assert doc.evaluate("window.scrollY") > 0, "the document opens scrolled to the passage"
@@ -269,10 +282,9 @@ def test_upload_into_a_temporary_corpus_then_ask_and_switch_back(
     assert "Etna" in bot.locator(".excerpt").first.inner_text()
     href = bot.locator(".excerpt a.cite").first.get_attribute("href")
     assert "volcanoes.txt" in href and "corpus=" in href
-    with page.context.expect_page() as opened:
-        bot.locator(".excerpt a.cite").first.click()
-    opened.value.wait_for_load_state()
-    assert "Etna" in opened.value.locator("#passage").inner_text()
+    opened = open_new_page(page, bot.locator(".excerpt a.cite").first)
+    opened.wait_for_load_state()
+    assert "Etna" in opened.locator("#passage").inner_text()
 
     page.get_by_role("tab", name="Documents").click()
     page.locator("#corpus-path input").fill("/nonexistent/folder")
