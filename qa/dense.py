@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 from qa.settings import Settings
 
 SENTENCE_INDEX = "sentences.faiss"
+FACTORIES = "faiss.json"  # which factory string built each FAISS file of a build
 
 
 def index_factory_string(n_vectors: int, settings: Settings) -> str:
@@ -51,15 +53,57 @@ def build_dense_index(vectors: np.ndarray, settings: Settings, factory: str | No
 def write_dense_index(
     path: Path, vectors: np.ndarray, settings: Settings, sentence_vectors: np.ndarray | None = None
 ) -> None:
-    """The passage index at ``path``; with ``sentence_vectors`` past the threshold, their index beside it."""
+    """The passage index at ``path``; with ``sentence_vectors`` past the threshold, their index beside it.
+
+    ``faiss.json`` beside them names each file's factory string, so that the next build can reuse a
+    trained IVF/PQ index (its centroids) and only add the vectors again: an update then costs no k-means.
+    """
     import faiss
 
-    faiss.write_index(build_dense_index(vectors, settings), str(path))
+    written = {}
+    factory = index_factory_string(len(vectors), settings)
+    faiss.write_index(_build_reusing(path, vectors, settings, factory), str(path))
+    written[path.name] = factory
     if sentence_vectors is not None:
-        factory = sentence_factory_string(len(sentence_vectors), settings)
-        if factory is not None:
-            index = build_dense_index(sentence_vectors, settings, factory)
-            faiss.write_index(index, str(path.parent / SENTENCE_INDEX))
+        s_factory = sentence_factory_string(len(sentence_vectors), settings)
+        if s_factory is not None:
+            target = path.parent / SENTENCE_INDEX
+            faiss.write_index(_build_reusing(target, sentence_vectors, settings, s_factory), str(target))
+            written[SENTENCE_INDEX] = s_factory
+    (path.parent / FACTORIES).write_text(json.dumps(written), encoding="utf-8")
+
+
+def _build_reusing(target: Path, vectors: np.ndarray, settings: Settings, factory: str) -> Any:
+    if "IVF" in factory or "PQ" in factory:
+        previous = _previous_trained(target, factory, vectors.shape[1] if vectors.ndim == 2 else 0)
+        if previous is not None:
+            previous.reset()
+            data = np.ascontiguousarray(vectors, dtype=np.float32)
+            for i in range(0, len(data), 100_000):
+                previous.add(data[i : i + 100_000])
+            return previous
+    return build_dense_index(vectors, settings, factory)
+
+
+def _previous_trained(target: Path, factory: str, dim: int) -> Any:
+    """The same-factory index of another build folder (the live one, during a build), trained already."""
+    import faiss
+
+    builds = target.parent.parent
+    if not builds.is_dir():
+        return None
+    for folder in sorted(builds.iterdir(), key=lambda f: f.stat().st_mtime, reverse=True):
+        if folder == target.parent or folder.name.startswith(".") or not (folder / target.name).is_file():
+            continue
+        try:
+            if json.loads((folder / FACTORIES).read_text(encoding="utf-8")).get(target.name) != factory:
+                continue
+            index = faiss.read_index(str(folder / target.name))
+        except (OSError, ValueError, RuntimeError):
+            continue
+        if index.d == dim and index.is_trained:
+            return index
+    return None
 
 
 def tune(index: Any, settings: Settings) -> Any:

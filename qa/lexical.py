@@ -11,7 +11,7 @@ import importlib.util
 import json
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,28 @@ class LexicalIndex:
         weights = np.concatenate([p[1] for p in parts])
         return np.bincount(rows, weights=weights, minlength=self.num_docs).astype(np.float32)
 
+    @cached_property
+    def sorted_postings(self) -> bool:
+        """Whether each term's passage rows are ascending (scipy's CSC layout), checked once."""
+        indices = np.asarray(self.indices)
+        if indices.size < 2:
+            return True
+        steps = np.diff(indices.astype(np.int64))
+        starts = np.asarray(self.indptr[1:-1], dtype=np.int64) - 1  # a new term may start lower
+        starts = starts[(starts >= 0) & (starts < steps.size)]
+        steps[starts] = 1
+        return bool((steps > 0).all())
+
+    def contains(self, token: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
+        """(for each row, whether its passage has ``token``; the token's document frequency)."""
+        posted = self.postings(token)[0]
+        if posted.size == 0:
+            return np.zeros(rows.size, dtype=bool), 0
+        if self.sorted_postings:  # binary search: O(rows x log df), not O(df)
+            at = np.minimum(np.searchsorted(posted, rows), posted.size - 1)
+            return posted[at] == rows, posted.size
+        return np.isin(rows, posted, kind="table"), posted.size
+
     def doc_freq(self, token: str) -> int:
         t = self.vocab.get(token)
         return 0 if t is None or t + 1 >= len(self.indptr) else int(self.indptr[t + 1] - self.indptr[t])
@@ -156,10 +178,8 @@ def term_coverage(retriever: Any, query: str, rows: np.ndarray, n_docs: int) -> 
     covered = np.zeros(rows.size, dtype=np.float64)
     total = 0.0
     for t in tokens:
-        if isinstance(retriever, LexicalIndex):  # the postings say it directly: O(df), not O(passages)
-            posted = retriever.postings(t)[0]
-            df = posted.size
-            present = np.isin(rows, posted) if df else np.zeros(rows.size, dtype=bool)
+        if isinstance(retriever, LexicalIndex):  # the postings say it directly, no pass over every passage
+            present, df = retriever.contains(t, rows)
         else:
             scores = np.asarray(retriever.get_scores([t]), dtype=np.float32)
             df = int(np.count_nonzero(scores))
@@ -172,9 +192,9 @@ def term_coverage(retriever: Any, query: str, rows: np.ndarray, n_docs: int) -> 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Rows of the k best positive scores, best first."""
-    k = min(k, len(scores))
+    positive = np.flatnonzero(scores > 0)  # usually a small part of a large corpus: select among those
+    k = min(k, positive.size)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    rows = np.argpartition(-scores, k - 1)[:k]
-    rows = rows[np.argsort(-scores[rows], kind="stable")]
-    return rows[scores[rows] > 0].astype(np.int64)
+    rows = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+    return rows[np.lexsort((rows, -scores[rows]))].astype(np.int64)

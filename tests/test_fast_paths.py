@@ -129,3 +129,42 @@ def test_query_encoder_setting_is_checked(value: str) -> None:
 
     with pytest.raises(SettingsError):
         load_settings({"query_encoder": value}, environ={})
+
+
+def test_ann_index_from_the_factory_serves_questions(tmp_path: Path, small_corpus: Path, embedder: Embedder) -> None:
+    import faiss
+
+    from qa.assistant import Assistant
+    from qa.indexing import build_index, open_index
+    from qa.retrieval import Retriever
+
+    settings = make_settings(small_corpus, tmp_path / "index", ann_threshold=1, ann_factory="HNSW32,SQ8")
+    build_index(settings, embedder)
+    index = open_index(settings)
+    assert isinstance(index.faiss_index, faiss.Index) and index.faiss_index.hnsw.efSearch == settings.hnsw_ef_search
+    answer = Assistant(settings, embedder, Retriever(index, embedder, settings)).ask("Which volcano is in Sicily?")
+    assert answer.excerpts[0].passage.doc_id == "volcanoes.md"
+
+
+def test_updates_reuse_trained_ivf_centroids(tmp_path: Path, small_corpus: Path, embedder: Embedder) -> None:
+    import faiss
+
+    from qa.dense import SENTENCE_INDEX
+    from qa.indexing import build_index, open_index
+
+    settings = make_settings(
+        small_corpus, tmp_path / "index", sentence_ann_threshold=1, sentence_ann_factory="IVF2,Flat"
+    )
+
+    def centroids() -> tuple[np.ndarray, int]:
+        whole = faiss.read_index(str(open_index(settings).folder / SENTENCE_INDEX))  # kept alive while read
+        ivf = faiss.extract_index_ivf(whole)
+        return ivf.quantizer.reconstruct_n(0, ivf.nlist), ivf.ntotal
+
+    build_index(settings, embedder)
+    before, _ = centroids()
+    (small_corpus / "tea.txt").write_text("Tea\n\nOolong is partly oxidised. Matcha is powdered green tea.\n", "utf-8")
+    report = build_index(settings, embedder)
+    after, total = centroids()
+    np.testing.assert_array_equal(before, after)  # no new k-means: the trained quantizer was reused
+    assert total == report.sentences
