@@ -227,16 +227,7 @@ def score_answer(item: GoldItem, answer: Any) -> dict[str, Any]:
         "latency_ms": float(answer.timings_ms.get("total", 0.0)),
         "timings_ms": {k: round(float(v), 3) for k, v in answer.timings_ms.items()},
         "message": answer.message,
-        "top": [
-            {
-                "doc": e.passage.doc_id,
-                "section": e.passage.section,
-                "start": e.passage.start,
-                "end": e.passage.end,
-                "score": round(float(e.score), 4),
-            }
-            for e in excerpts[:3]
-        ],
+        "top": metrics.top_excerpts(excerpts),
     }
 
 

@@ -246,3 +246,17 @@ def sigmoid(z: np.ndarray | float) -> np.ndarray | float:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def top_excerpts(excerpts: Sequence[Any], n: int = 3) -> list[dict[str, Any]]:
+    """What a report shows of the first excerpts of an answer: where each came from and its score."""
+    return [
+        {
+            "doc": e.passage.doc_id,
+            "section": e.passage.section,
+            "start": e.passage.start,
+            "end": e.passage.end,
+            "score": round(float(e.score), 4),
+        }
+        for e in excerpts[:n]
+    ]

@@ -107,16 +107,7 @@ def run_squad(assistant: Any, questions: list[SquadQuestion], show_progress: boo
                 "abstained": bool(ans.abstained),
                 "confidence": float(ans.confidence),
                 "latency_ms": float(ans.timings_ms.get("total", 0.0)),
-                "top": [
-                    {
-                        "doc": e.passage.doc_id,
-                        "section": e.passage.section,
-                        "start": e.passage.start,
-                        "end": e.passage.end,
-                        "score": round(float(e.score), 4),
-                    }
-                    for e in ans.excerpts[:3]
-                ],
+                "top": metrics.top_excerpts(ans.excerpts),
             }
         )
     return records
