@@ -1,10 +1,11 @@
 """The web chat. Thin on purpose: it renders what the ``qa`` library answers and holds no retrieval logic.
 
-Three tabs: Chat (streamed answers with highlighted excerpts, numbered citations, "show more", related
+Four tabs: Chat (streamed answers with highlighted excerpts, numbered citations, "show more", related
 questions, the conversation as Markdown), Documents (the corpus in use: its documents and skipped
-files, uploads, rebuilds with a progress bar, switching folders) and Settings (excerpts per answer,
-reranking, abstention threshold). Run ``python app.py`` (or ``qa serve``); it binds to 127.0.0.1 unless
-told otherwise.
+files, uploads, rebuilds with a progress bar, switching folders), Settings (excerpts per answer,
+reranking, abstention threshold) and Evaluation (the latest ``qa eval`` report for the corpus in use,
+its tables and plots, and the latest benchmark reports). Run ``python app.py`` (or ``qa serve``); it
+binds to 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ a.cite:focus-visible, #chat a:focus-visible { outline: 2px solid var(--qa-accent
                            text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 .doclist .num { text-align: right; white-space: nowrap; }
 .tablewrap { overflow-x: auto; }
+#evaluation .doclist { width: auto; min-width: 50%; }
+#evaluation pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.evalplots { display: flex; flex-wrap: wrap; gap: .8rem; margin: .6rem 0; }
+.evalplots figure { margin: 0; flex: 1 1 260px; max-width: 440px; }
+.evalplots img { width: 100%; height: auto; background: #fff; border-radius: 4px; }
+.evalplots figcaption { font-size: .9em; opacity: .8; }
+.benchmark { margin: .6rem 0; }
+.benchmark summary { cursor: pointer; font-weight: 600; }
 #suggest-row button { text-align: left; white-space: normal; }
 :root, .light {
   --qa-accent: #9a6700; --qa-mark-bg: #ffe36e; --qa-mark-fg: #1f2328; --qa-passage-bg: rgba(255, 211, 61, .22);
@@ -120,15 +129,17 @@ class Session:
 
 
 def build_ui(workspace: Any) -> Any:
-    """The Gradio Blocks: Chat, Documents and Settings tabs over one ``qa.workspace.Workspace``."""
+    """The Gradio Blocks: Chat, Documents, Settings and Evaluation tabs over one ``qa.workspace.Workspace``."""
     import gradio as gr
 
+    from qa.evaluation.latest import latest_evaluation
     from qa.render import (
         answer_html,
         corpus_summary,
         document_html,
         documents_html,
         esc,
+        evaluation_html,
         pending_html,
         question_html,
         source_label,
@@ -332,6 +343,13 @@ def build_ui(workspace: Any) -> Any:
         status = esc(report.lines()[0]) if report else f"⚠️ {esc(entry.problem)}"
         return status, header, docs
 
+    # ---- evaluation ------------------------------------------------------------------------------------
+    def evaluation_view(state: Session | None) -> str:
+        """The latest report for this tab's corpus (read afresh: a run or a rebuild may have happened)."""
+        entry = workspace.get(session_of(state).corpus)
+        manifest = entry.assistant.manifest if entry.assistant else {}
+        return evaluation_html(latest_evaluation(entry.settings, manifest))
+
     def on_load(state: Session | None):
         state = session_of(state)
         header, docs = corpus_view(state.corpus)
@@ -429,6 +447,11 @@ def build_ui(workspace: Any) -> Any:
                     elem_id="threshold",
                 )
                 reset = gr.Button("Restore defaults", size="sm", elem_id="reset-settings")
+            with gr.Tab("Evaluation", id="eval-tab", elem_id="eval-tab") as eval_tab:
+                with gr.Row():
+                    gr.Markdown("The newest `qa eval` report for the corpus in use, and the newest benchmark runs.")
+                    refresh = gr.Button("Refresh", size="sm", scale=0, min_width=100, elem_id="eval-refresh")
+                evaluation = gr.HTML("", elem_id="evaluation")
 
         knobs = [top_k, rerank, threshold]
         chat_outputs = [box, chatbot, state, sources, picker, viewer, more, transcript_box, download]
@@ -467,9 +490,17 @@ def build_ui(workspace: Any) -> Any:
 
         open_outputs = [state, folder, status, header, documents, *reset_outputs[1:]]
         build_events: dict[str, Any] = {"concurrency_limit": 2, "show_progress_on": documents, **private}
-        gr.on([open_btn.click, folder.select], open_corpus, [folder, state], open_outputs, **build_events)
-        files.upload(upload, [files, state], [status, header, documents, files], **build_events)
-        rebuild_btn.click(rebuild, state, [status, header, documents], **build_events)
+        gr.on([open_btn.click, folder.select], open_corpus, [folder, state], open_outputs, **build_events).then(
+            evaluation_view, state, evaluation, **private
+        )
+        files.upload(upload, [files, state], [status, header, documents, files], **build_events).then(
+            evaluation_view, state, evaluation, **private
+        )
+        rebuild_btn.click(rebuild, state, [status, header, documents], **build_events).then(
+            evaluation_view, state, evaluation, **private
+        )
+        # Read afresh when the tab is opened (not on page load: most visits never open it).
+        gr.on([eval_tab.select, refresh.click], evaluation_view, state, evaluation, **private)
         reset.click(lambda: (base.top_k, base.rerank, base.abstain_threshold), None, knobs, queue=False, **private)
         demo.load(on_load, state, [state, header, documents, folder, suggest_label, *suggest], **private)
     # Per-session state is kept this many sessions at most (Gradio's default, 10,000, lets memory grow).

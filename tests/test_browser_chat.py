@@ -45,7 +45,6 @@ def server(default_assistant: Assistant):
         yield url
 
 
-
 @pytest.fixture()
 def context(browser, request: pytest.FixtureRequest):
     """A fresh browser profile per test (options from ``@pytest.mark.context``); fails the test if the
@@ -347,3 +346,69 @@ def test_dark_theme_renders_readable_highlights(context, server: str) -> None:
     assert max(channels) < 80, f"dark theme background expected, got {background}"
     assert page.evaluate(CONTRAST, "#chat mark") >= 4.5
     assert page.evaluate(CONTRAST, "#viewer mark") >= 4.5
+
+
+@pytest.fixture(scope="module")
+def evaluated(default_assistant: Assistant, tmp_path_factory: pytest.TempPathFactory):
+    """A real `qa eval` run of a few gold questions on the shipped corpus's test index, written into a
+    temporary reports folder, and the app serving that corpus with that folder: (url, reports, report)."""
+    import json
+
+    from qa.cli import main
+    from qa.evaluation.report import load_report
+    from qa.settings import PROJECT_ROOT
+
+    rows = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "gold" / "default.jsonl").open(encoding="utf-8")]
+    alone = [r for r in rows if not r.get("conversation")]
+    picked = [r for r in rows if r.get("conversation") == "c1"]  # a first turn and its follow-ups
+    picked += [r for r in alone if r["doc"]][:5] + [r for r in alone if r["doc"] is None][:2]
+    root = tmp_path_factory.mktemp("evaluation")
+    gold_file, reports = root / "gold.jsonl", root / "reports"
+    gold_file.write_text("".join(json.dumps(r) + "\n" for r in picked), encoding="utf-8")
+    index = default_assistant.settings.index_dir
+    argv = ["eval", "--gold", str(gold_file), "--index-dir", str(index), "--out", str(reports), "--quiet"]
+    assert main(argv) == 0
+    (folder,) = list(reports.iterdir())
+    with serving(default_assistant, reports_dir=reports) as url:
+        yield url, reports, load_report(folder)
+
+
+def test_evaluation_tab_shows_the_latest_report_with_plots_and_follows_a_corpus_switch(
+    context, evaluated, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url, reports, report = evaluated
+    page = open_chat(context, url)
+    page.get_by_role("tab", name="Evaluation").click()
+    headline = page.locator("#evaluation #eval-headline")
+    headline.wait_for(timeout=30_000)
+    cells = {
+        row.locator("td").nth(0).inner_text(): row.locator("td").nth(1).inner_text()
+        for row in headline.locator("tbody tr").all()
+    }
+    assert cells["hit@1"] == f"{report['metrics']['hit@1']:.3f}"
+    assert cells["MRR@10"] == f"{report['metrics']['mrr@10']:.3f}"
+    assert cells["latency p50"].endswith(" ms")
+    assert "It ran against the live index" in page.locator("#eval-freshness").inner_text()
+    assert "follow-up" in page.locator("#eval-by-turn").inner_text()
+    page.wait_for_function(
+        """() => { const imgs = [...document.querySelectorAll('#evaluation img')];
+                   return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); }""",
+        timeout=10_000,
+    )
+    sources = page.eval_on_selector_all("#evaluation img", "imgs => imgs.map(i => i.src.slice(0, 22))")
+    assert len(sources) == 4 and set(sources) == {"data:image/png;base64,"}, sources
+
+    corpus = tmp_path_factory.mktemp("switch") / "eval notes"
+    corpus.mkdir()
+    (corpus / "tea.txt").write_text("Tea\n\nGreen tea is made from leaves that are not oxidised.\n", encoding="utf-8")
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#corpus-path input").fill(str(corpus))
+    page.locator("#open-corpus").click()
+    page.wait_for_function("document.querySelector('#doc-status').innerText.includes('Opened')", timeout=60_000)
+    # The switch refreshes the Evaluation tab by itself (before the tab is opened again).
+    page.wait_for_function("!!document.querySelector('#evaluation #eval-none')", timeout=30_000)
+    page.get_by_role("tab", name="Evaluation").click()
+    assert "No evaluation report for this corpus yet" in page.locator("#eval-none").inner_text()
+    command = page.locator("#eval-command").inner_text()
+    assert command == f"qa eval --corpus '{corpus}' --out {reports} --gold FILE"
+    assert page.locator("#evaluation #eval-headline").count() == 0

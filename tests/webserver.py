@@ -42,13 +42,16 @@ def load_app_module() -> ModuleType:
 
 
 @contextmanager
-def serving(assistant: Any) -> Iterator[str]:
-    """Yield the base URL of the app serving ``assistant`` on 127.0.0.1, stopped afterwards."""
+def serving(assistant: Any, **changes: Any) -> Iterator[str]:
+    """Yield the base URL of the app serving ``assistant`` on 127.0.0.1, stopped afterwards.
+
+    ``changes`` are settings the server gets beyond the assistant's own (``reports_dir`` for instance).
+    """
     import uvicorn
 
     app_module = load_app_module()
     port = free_port()
-    settings = assistant.settings.replace(port=port)
+    settings = assistant.settings.replace(port=port, **changes)
     app = app_module.create_app(assistant, settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
