@@ -8,17 +8,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from qa import store
-from qa.compose import answer_text, make_excerpts, select_excerpts
+from qa.compose import answer_text, best_sentences_text, make_excerpts, select_excerpts
 from qa.confidence import ConfidenceModel
 from qa.conversation import Turn, contextualise
 from qa.embedding import Embedder
 from qa.indexing import BuildReport, Progress, build_index, open_index, staleness
 from qa.loading import UnreadableFile, load_file, load_titles
 from qa.related import related_questions, starter_questions
-from qa.retrieval import Retriever
+from qa.retrieval import Retrieval, Retriever
 from qa.settings import Settings, load_settings
-from qa.types import Answer, Excerpt
+from qa.types import Answer, Candidate, Excerpt
 
 
 class QuestionError(ValueError):
@@ -120,9 +122,7 @@ class Assistant:
         index = self.retriever.index
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
         excerpts = make_excerpts(chosen, index.passages, found.sentence_scores, settings.max_highlights)
-        top = found.candidates[:3]
-        top_text = index.passages[top[0].index].text if top else ""
-        confidence = self.confidence.score(text, top, top_text)
+        confidence = self.confidence.score(text, *self.confidence_evidence(found))
         abstained = confidence < settings.abstain_threshold
         timings = dict(found.timings_ms)
         timings["compose"] = (time.perf_counter() - t_compose) * 1000
@@ -136,6 +136,17 @@ class Assistant:
             excerpts=excerpts,
             timings_ms=timings,
         )
+
+    def confidence_evidence(self, found: Retrieval) -> tuple[list[Candidate], list[str], str]:
+        """What the confidence model reads: the top three candidates, their sections and texts, and the
+        sentences of the top passage that match the query best."""
+        top = found.candidates[:3]
+        passages = self.retriever.index.passages
+        texts = [f"{passages[c.index].section}\n{passages[c.index].text}" for c in top]
+        if not top:
+            return top, texts, ""
+        lead = top[0].index
+        return top, texts, best_sentences_text(passages[lead], found.sentence_scores.get(lead, np.zeros(0)))
 
     def more(self, answer: Answer, count: int = 3, **overrides: Any) -> list[Excerpt]:
         """The next-best excerpts for ``answer``, beyond the ones it shows, numbered on from them.
@@ -175,9 +186,7 @@ class Assistant:
         """Questions to start with on this corpus (section headings its documents answer); computed once."""
         cached = self.__dict__.get("_suggestions")
         if cached is None or len(cached) < limit:
-            cached = starter_questions(
-                self.retriever.index.passages, limit, accept=lambda q: not self.ask(q).abstained
-            )
+            cached = starter_questions(self.retriever.index.passages, limit, accept=lambda q: not self.ask(q).abstained)
             self.__dict__["_suggestions"] = cached
         return cached[:limit]
 

@@ -55,6 +55,16 @@ def pick_highlights(
     return sorted(passage.sentences[i] for i in picked)
 
 
+def best_sentences_text(passage: Passage, scores: np.ndarray, n: int = 2) -> str:
+    """The ``n`` sentences of the passage closest to the query, in reading order (the whole passage when
+    it has no sentence scores): what the answer-type check reads, since the answer should be in them."""
+    if scores.size == 0 or not passage.sentences:
+        return passage.text
+    picked = sorted(int(i) for i in np.argsort(-scores)[:n])
+    spans = [passage.sentences[i] for i in picked]
+    return " ".join(passage.text[a - passage.start : b - passage.start] for a, b in spans)
+
+
 def make_excerpts(
     chosen: list[Candidate],
     passages: list[Passage],

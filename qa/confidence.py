@@ -1,15 +1,19 @@
 """How sure the assistant is that its excerpts answer: a logistic score over retrieval evidence.
 
 Features: the cosine of the best-matching sentence of the top passage; how much of the question's
-IDF weight the best of the top passages covers; and an answer-type check (a question asking for a
-quantity whose top passage holds no number). Weights were fitted by logistic regression on the dev half
-of ``eval/gold/default.jsonl`` (label: the question is answerable); ``qa eval --calibrate`` refits them.
+IDF weight the best of the top passages covers; an answer-type check (a question asking for a quantity
+whose best-matching sentences hold no number); and the share of the question's names and figures
+("Nepal", "DFID", "2003") that none of the top passages mentions. The last two catch the commonest
+wrong answer: a passage on the right topic that lacks the one thing asked about. Weights were fitted by
+logistic regression on the dev half of ``eval/gold/default.jsonl`` (label: the question is answerable);
+``qa eval --calibrate`` refits them.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.types import Candidate
@@ -19,37 +23,79 @@ QUANTITY_QUESTION = re.compile(
     r"population|budget|per ?cent)\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|half)\b",
-                     re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|half)\b", re.IGNORECASE
+)
+# Capitalised words and numbers: what a question names. The first word is capitalised anyway and skipped.
+_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*\w|\d[\d,.]*\d|\d)")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_NOT_NAMES = frozenset(
+    "what which who whom whose when where why how is are was were does do did has have had can could should "
+    "would will the a an in of and if i".split()
+)
+_WORDS = re.compile(r"\w+")
 
 
-def answer_type_mismatch(question: str, passage_text: str) -> bool:
-    """A question asking for a quantity, answered by a passage with no number in it."""
-    return bool(QUANTITY_QUESTION.search(question)) and not _NUMBER.search(passage_text)
+def answer_type_mismatch(question: str, text: str) -> bool:
+    """A question asking for a quantity, answered by text with no number in it."""
+    return bool(QUANTITY_QUESTION.search(question)) and not _NUMBER.search(text)
+
+
+def question_names(question: str) -> list[str]:
+    """The names and figures a question is about: capitalised words after its first, and numbers."""
+    out = []
+    for match in _NAME.finditer(question):
+        name = _POSSESSIVE.sub("", match.group())
+        if match.start() == 0 or len(name) < 2 or name.lower() in _NOT_NAMES:
+            continue
+        out.append(name)
+    return out
+
+
+def _mentions(name: str, text: str, words: set[str]) -> bool:
+    """Numbers and acronyms must appear as they are; a word may differ in its ending (America/American,
+    India/Indian), so it matches any word sharing its first letters."""
+    if name[0].isdigit() or name.isupper():
+        return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text) is not None
+    stem = name.lower()[: max(4, len(name) - 3)]
+    return any(w.startswith(stem) for w in words)
+
+
+def missing_names(question: str, texts: Sequence[str]) -> float:
+    """Share of the question's names and figures that none of ``texts`` mentions (0 when it names none)."""
+    names = question_names(question)
+    if not names:
+        return 0.0
+    text = " ".join(texts).lower()
+    words = set(_WORDS.findall(text))
+    return sum(not _mentions(n, text, words) for n in names) / len(names)
 
 
 @dataclass(frozen=True)
 class ConfidenceModel:
-    bias: float = -3.196
-    w_sentence: float = 6.862
-    w_coverage: float = 2.081
-    w_type_mismatch: float = -5.062
+    bias: float = -1.490
+    w_sentence: float = 4.183
+    w_coverage: float = 3.646
+    w_type_mismatch: float = -4.970
+    w_missing_names: float = -1.576
 
-    def features(self, question: str, top: list[Candidate], top_text: str) -> dict[str, float]:
+    def features(
+        self, question: str, top: list[Candidate], top_texts: Sequence[str], best_sentences: str
+    ) -> dict[str, float]:
+        """``top``: the best candidates, best first; ``top_texts``: their sections and texts;
+        ``best_sentences``: the sentences of the top passage that match the question best."""
         return {
             "sentence": top[0].sentence_score,
             "coverage": max(c.coverage for c in top[:3]),
-            "type_mismatch": float(answer_type_mismatch(question, top_text)),
+            "type_mismatch": float(answer_type_mismatch(question, best_sentences)),
+            "missing_names": missing_names(question, top_texts),
         }
 
-    def score(self, question: str, top: list[Candidate], top_text: str) -> float:
+    def probability(self, f: dict[str, float]) -> float:
+        z = self.bias + sum(getattr(self, f"w_{name}") * value for name, value in f.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def score(self, question: str, top: list[Candidate], top_texts: Sequence[str], best_sentences: str) -> float:
         if not top:
             return 0.0
-        f = self.features(question, top, top_text)
-        z = (
-            self.bias
-            + self.w_sentence * f["sentence"]
-            + self.w_coverage * f["coverage"]
-            + self.w_type_mismatch * f["type_mismatch"]
-        )
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+        return self.probability(self.features(question, top, top_texts, best_sentences))

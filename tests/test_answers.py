@@ -8,6 +8,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.cli import main
+from qa.confidence import missing_names, question_names
 
 WORKSHOP = "001_5f14862b3cd51082.txt"
 IIED = "002_b0c56a5c7ba201fe.txt"
@@ -45,6 +46,39 @@ def test_off_topic_question_abstains_but_lists_nearest(default_assistant: Assist
     assert answer.abstained
     assert answer.answer.startswith("I could not find an answer")
     assert answer.excerpts, "nearest passages are still offered"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What share of households in Nepal receive remittances from abroad?",  # Nepal is in no document
+        "How many people live in Naga City?",  # Naga City is, but no sentence about it gives a number
+    ],
+)
+def test_on_topic_question_the_documents_cannot_answer_abstains(default_assistant: Assistant, question: str) -> None:
+    answer = default_assistant.ask(question)
+    assert answer.abstained, (answer.confidence, answer.excerpts[0].passage.text[:120])
+
+
+def test_names_and_figures_found_in_the_passages_keep_the_answer(default_assistant: Assistant) -> None:
+    answer = default_assistant.ask("What share of Côte d'Ivoire's population are migrants from Mali and Burkina Faso?")
+    assert not answer.abstained, answer.confidence
+    assert "30 percent" in answer.excerpts[0].passage.text
+
+
+def test_question_names_are_its_capitalised_words_and_figures() -> None:
+    assert question_names("How many Somali refugees lived in Kenya's camps in 2006?") == ["Somali", "Kenya", "2006"]
+    assert question_names("What is UNHCR's budget?") == ["UNHCR"]
+    assert question_names("Who wrote the report?") == []
+
+
+def test_missing_names_counts_what_no_passage_mentions() -> None:
+    passages = ["Refugees from Somalia live in camps in Kenya.", "American universities fund 45 percent of students."]
+    assert missing_names("How many Somali refugees live in Kenya?", passages) == 0.0  # Somali ~ Somalia
+    assert missing_names("Do universities in America fund students?", passages) == 0.0  # America ~ American
+    assert missing_names("How many Somali refugees live in Uganda?", passages) == 0.5
+    assert missing_names("What did the UK fund in 2004?", ["The UKIP party funded it in 2005."]) == 1.0
+    assert missing_names("why do people move?", passages) == 0.0
 
 
 def test_follow_up_is_resolved_against_the_conversation(default_assistant: Assistant) -> None:

@@ -232,29 +232,13 @@ def score_answer(item: GoldItem, answer: Any) -> dict[str, Any]:
 
 
 def confidence_features(assistant: Any, question: str, query: str, settings: Settings) -> dict[str, float] | None:
-    """The confidence model's features for ``query`` as ``Assistant.ask`` computes them.
-
-    Follows the model's ``features`` signature: ``(question, top, top_text)`` (top three candidates and
-    the top passage's text) or the older ``(top, query_terms)``.
-    """
-    import inspect
-
-    from qa.lexical import tokenize
-
+    """The confidence model's features for ``query`` as ``Assistant.ask`` computes them."""
     if not query:
         return None
     found = assistant.retriever.search(query, settings)
     if not found.candidates:
         return None
-    model = assistant.confidence
-    params = list(inspect.signature(model.features).parameters)
-    if params[:3] == ["question", "top", "top_text"]:
-        top = found.candidates[:3]
-        values = model.features(question, top, assistant.retriever.index.passages[top[0].index].text)
-    elif "query_terms" in params:
-        values = model.features(found.candidates[0], len(set(tokenize([query])[0])))
-    else:
-        return None
+    values = assistant.confidence.features(question, *assistant.confidence_evidence(found))
     return {k: float(v) for k, v in values.items()}
 
 
