@@ -29,12 +29,18 @@ def sentence_factory_string(n_sentences: int, settings: Settings) -> str | None:
 
 
 def build_dense_index(vectors: np.ndarray, settings: Settings, factory: str | None = None) -> Any:
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
+    index = _trained_empty(data, settings, factory or index_factory_string(len(vectors), settings))
+    for i in range(0, len(data), 100_000):  # bounded extra memory while adding
+        index.add(data[i : i + 100_000])
+    return index
+
+
+def _trained_empty(data: np.ndarray, settings: Settings, factory: str) -> Any:
     import faiss
 
-    dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 1
-    factory = factory or index_factory_string(len(vectors), settings)
+    dim = data.shape[1] if data.ndim == 2 and data.shape[0] else 1
     index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
-    data = np.ascontiguousarray(vectors, dtype=np.float32)
     if not index.is_trained:
         # k-means time grows with the sample; FAISS wants at least 39 points per IVF list.
         match = re.search(r"IVF(\d+)", factory)
@@ -44,55 +50,104 @@ def build_dense_index(vectors: np.ndarray, settings: Settings, factory: str | No
             rng = np.random.default_rng(0)
             sample = data[np.sort(rng.choice(len(data), want, replace=False))]
         index.train(sample)
-    if len(data):
-        for i in range(0, len(data), 100_000):  # bounded extra memory while adding
-            index.add(data[i : i + 100_000])
     return index
 
 
+SENTENCE_LISTS = "sentences.lists.npy"  # the IVF list of every sentence row, for the next update
+
+
 def write_dense_index(
-    path: Path, vectors: np.ndarray, settings: Settings, sentence_vectors: np.ndarray | None = None
+    path: Path,
+    vectors: np.ndarray,
+    settings: Settings,
+    sentence_vectors: np.ndarray | None = None,
+    previous: Path | None = None,
+    sentence_lists: np.ndarray | None = None,
 ) -> None:
     """The passage index at ``path``; with ``sentence_vectors`` past the threshold, their index beside it.
 
     ``faiss.json`` beside them names each file's factory string, so that the next build can reuse a
     trained IVF/PQ index (its centroids) and only add the vectors again: an update then costs no k-means.
+    An IVF sentence index also keeps each row's list: given ``previous`` (the build folder it came from)
+    and ``sentence_lists`` (those lists carried over to this build's rows, -1 for new rows), only new rows
+    are compared with the centroids, which is most of the cost of adding vectors to an IVF index.
     """
     import faiss
 
     written = {}
     factory = index_factory_string(len(vectors), settings)
-    faiss.write_index(_build_reusing(path, vectors, settings, factory), str(path))
+    faiss.write_index(_build_reusing(path, vectors, settings, factory)[0], str(path))
     written[path.name] = factory
     if sentence_vectors is not None:
         s_factory = sentence_factory_string(len(sentence_vectors), settings)
         if s_factory is not None:
             target = path.parent / SENTENCE_INDEX
-            faiss.write_index(_build_reusing(target, sentence_vectors, settings, s_factory), str(target))
+            index, lists = _build_reusing(target, sentence_vectors, settings, s_factory, previous, sentence_lists)
+            faiss.write_index(index, str(target))
+            if lists is not None:
+                np.save(path.parent / SENTENCE_LISTS, lists, allow_pickle=False)
             written[SENTENCE_INDEX] = s_factory
     (path.parent / FACTORIES).write_text(json.dumps(written), encoding="utf-8")
 
 
-def _build_reusing(target: Path, vectors: np.ndarray, settings: Settings, factory: str) -> Any:
-    if "IVF" in factory or "PQ" in factory:
-        previous = _previous_trained(target, factory, vectors.shape[1] if vectors.ndim == 2 else 0)
-        if previous is not None:
-            previous.reset()
-            data = np.ascontiguousarray(vectors, dtype=np.float32)
-            for i in range(0, len(data), 100_000):
-                previous.add(data[i : i + 100_000])
-            return previous
-    return build_dense_index(vectors, settings, factory)
+def read_sentence_lists(folder: Path, rows: int) -> np.ndarray | None:
+    """The IVF list of each sentence row of a build, when it kept them (None otherwise)."""
+    try:
+        lists = np.load(folder / SENTENCE_LISTS, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return lists if lists.shape == (rows,) and lists.dtype.kind == "i" else None
 
 
-def _previous_trained(target: Path, factory: str, dim: int) -> Any:
-    """The same-factory index of another build folder (the live one, during a build), trained already."""
+def _build_reusing(
+    target: Path,
+    vectors: np.ndarray,
+    settings: Settings,
+    factory: str,
+    previous: Path | None = None,
+    lists: np.ndarray | None = None,
+) -> tuple[Any, np.ndarray | None]:
+    """(index, IVF list of every row or None)."""
+    import faiss
+
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
+    if "IVF" not in factory and "PQ" not in factory:
+        return build_dense_index(data, settings, factory), None
+    found = _previous_trained(target, factory, data.shape[1] if data.ndim == 2 else 0, previous)
+    if found is not None:
+        index, source = found
+        index.reset()
+    else:
+        index, source = _trained_empty(data, settings, factory), None
+    ivf = index if isinstance(index, faiss.IndexIVF) else None
+    if ivf is None or not len(data):  # e.g. a transform in front: add the plain way
+        for i in range(0, len(data), 100_000):
+            index.add(data[i : i + 100_000])
+        return index, None
+    usable = lists is not None and source is not None and source == previous and lists.shape == (len(data),)
+    assign = lists.astype(np.int64) if usable else np.full(len(data), -1, np.int64)
+    todo = np.flatnonzero(assign < 0)
+    for i in range(0, len(todo), 100_000):
+        rows = todo[i : i + 100_000]
+        assign[rows] = ivf.quantizer.search(data[rows], 1)[1][:, 0]
+    for i in range(0, len(data), 100_000):
+        part, at = data[i : i + 100_000], np.ascontiguousarray(assign[i : i + 100_000])
+        index.add_core(len(part), faiss.swig_ptr(part), None, faiss.swig_ptr(at))
+    return index, assign.astype(np.int32)
+
+
+def _previous_trained(target: Path, factory: str, dim: int, prefer: Path | None = None) -> tuple[Any, Path] | None:
+    """The same-factory index of another build folder (the live one, during a build), trained already,
+    and the folder it came from; ``prefer`` is tried first."""
     import faiss
 
     builds = target.parent.parent
     if not builds.is_dir():
         return None
-    for folder in sorted(builds.iterdir(), key=lambda f: f.stat().st_mtime, reverse=True):
+    folders = sorted(builds.iterdir(), key=lambda f: f.stat().st_mtime, reverse=True)
+    if prefer is not None:
+        folders = [prefer, *(f for f in folders if f != prefer)]
+    for folder in folders:
         if folder == target.parent or folder.name.startswith(".") or not (folder / target.name).is_file():
             continue
         try:
@@ -102,7 +157,7 @@ def _previous_trained(target: Path, factory: str, dim: int) -> Any:
         except (OSError, ValueError, RuntimeError):
             continue
         if index.d == dim and index.is_trained:
-            return index
+            return index, folder
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,10 +13,10 @@ import numpy as np
 
 from qa import store
 from qa.chunking import CHUNKER_VERSION, ChunkConfig, chunk_document
-from qa.dense import index_factory_string, read_dense_index, write_dense_index
+from qa.dense import index_factory_string, read_dense_index, read_sentence_lists, write_dense_index
 from qa.embedcache import EmbeddingCache, cache_key, text_digest
 from qa.embedding import Embedder
-from qa.lexical import passage_search_text, read_bm25, write_bm25
+from qa.lexical import passage_search_text, read_bm25, update_bm25, write_bm25
 from qa.loading import LoadReport, load_corpus
 from qa.settings import Settings
 from qa.types import Document, Passage, Skipped
@@ -80,15 +81,19 @@ def _same_signature(manifest: dict[str, Any] | None, signature: dict[str, Any]) 
     return bool(manifest) and all(manifest.get(k) == v for k, v in signature.items())
 
 
-def staleness(settings: Settings, embedder: Embedder, manifest: dict[str, Any] | None) -> str | None:
-    """Why the index must be rebuilt, or None when it matches the corpus and the model."""
+def staleness(
+    settings: Settings, embedder: Embedder, manifest: dict[str, Any] | None, report: LoadReport | None = None
+) -> str | None:
+    """Why the index must be rebuilt, or None when it matches the corpus and the model.
+
+    ``report`` is the corpus as just loaded, when the caller has it (a build reads the folder once)."""
     if manifest is None:
         return "no index yet"
     if Path(manifest.get("corpus_dir", "")) != settings.corpus_dir:
         return "the index was built from another corpus folder"
     if not _same_signature(manifest, build_signature(settings, embedder)):
         return "the model or the chunking settings changed"
-    report = load_corpus(settings)
+    report = report or load_corpus(settings)
     now = {d.doc_id: (d.sha256, d.title) for d in report.documents}
     before = {k: (v["sha256"], v.get("title")) for k, v in manifest.get("files", {}).items()}
     if now != before:
@@ -99,39 +104,64 @@ def staleness(settings: Settings, embedder: Embedder, manifest: dict[str, Any] |
     return None
 
 
-def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: dict[str, Any]) -> dict[str, Any]:
-    """Passages and vectors of the live build, by document, when the signature still holds."""
+@dataclass
+class _Previous:
+    """The live build, as the next build reuses it: per document its rows, passed on without parsing."""
+
+    folder: Path
+    lines: list[bytes]  # passages.jsonl, one line per passage row
+    vectors: np.ndarray  # memory-mapped
+    sentence_vectors: np.ndarray
+    rows: dict[str, tuple[int, int, int, int]]  # doc -> passage rows [a, b), sentence rows [c, d)
+    sha256: dict[str, str | None]
+    titles: dict[str, str | None]
+
+    def passages(self, doc_id: str) -> list[Passage]:
+        a, b, _, _ = self.rows[doc_id]
+        return [Passage.from_json(json.loads(line)) for line in self.lines[a:b]]
+
+
+def _doc_rows(lines: list[bytes], files: dict[str, Any]) -> dict[str, tuple[int, int, int, int]]:
+    """Each document's rows: from the manifest (``rows``), or by reading the passage table (older builds)."""
+    rows = {d: tuple(f["rows"]) for d, f in files.items() if isinstance(f.get("rows"), list) and len(f["rows"]) == 4}
+    if len(rows) == len(files) and all(0 <= r[0] <= r[1] <= len(lines) for r in rows.values()):
+        return rows  # type: ignore[return-value]
+    out: dict[str, list[int]] = {}
+    s_row = 0
+    for i, line in enumerate(lines):
+        row = json.loads(line)
+        n = len(row.get("sentences", []))
+        entry = out.setdefault(row["doc"], [i, i, s_row, s_row])
+        entry[1], entry[3] = i + 1, s_row + n
+        s_row += n
+    return {d: (a, b, c, e) for d, (a, b, c, e) in out.items()}
+
+
+def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: dict[str, Any]) -> _Previous | None:
+    """The live build, when the signature still holds and its files can be read."""
     if not _same_signature(manifest, signature) or manifest is None:
-        return {}
+        return None
     try:
         folder = store.build_folder(settings.index_dir, manifest["build_id"])
-        passages = store.read_passages(folder)
-        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-        sent_vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False)
-    except store.DAMAGE:
-        return {}
-    if vectors.ndim != 2 or sent_vectors.ndim != 2:
-        return {}
-    if len(vectors) != len(passages) or len(sent_vectors) != sum(len(p.sentences) for p in passages):
-        return {}
-    by_doc: dict[str, dict[str, Any]] = {}
-    s_row = 0
-    for i, p in enumerate(passages):
-        entry = by_doc.setdefault(p.doc_id, {"passages": [], "rows": [], "sent_rows": []})
-        entry["passages"].append(p)
-        entry["rows"].append(i)
-        entry["sent_rows"].extend(range(s_row, s_row + len(p.sentences)))
-        s_row += len(p.sentences)
-    files = manifest.get("files", {})
-    out: dict[str, Any] = {}
-    for doc_id, entry in by_doc.items():
-        out[doc_id] = {
-            "sha256": files.get(doc_id, {}).get("sha256"),
-            "passages": entry["passages"],
-            "vectors": vectors[entry["rows"]],
-            "sentence_vectors": sent_vectors[entry["sent_rows"]],
-        }
-    return out
+        lines = store.read_passage_lines(folder)
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        sent_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+        files = manifest.get("files", {})
+        rows = _doc_rows(lines, files)
+    except (*store.DAMAGE, json.JSONDecodeError):
+        return None
+    n_sent = max((r[3] for r in rows.values()), default=0)
+    if vectors.ndim != 2 or sent_vectors.ndim != 2 or len(vectors) != len(lines) or len(sent_vectors) != n_sent:
+        return None
+    return _Previous(
+        folder=folder,
+        lines=lines,
+        vectors=vectors,
+        sentence_vectors=sent_vectors,
+        rows=rows,
+        sha256={d: f.get("sha256") for d, f in files.items()},
+        titles={d: f.get("title") for d, f in files.items()},
+    )
 
 
 def _embed_with_progress(
@@ -206,7 +236,9 @@ def build_index(
     except store.IndexError_:
         manifest = None  # broken manifest: rebuild everything
     signature = build_signature(settings, embedder)
-    if not force and loaded is None and manifest is not None and staleness(settings, embedder, manifest) is None:
+    report = loaded or load_corpus(settings)
+    current = not force and loaded is None and manifest is not None
+    if current and staleness(settings, embedder, manifest, report) is None:
         try:
             open_index(settings)
         except store.IndexError_:
@@ -224,7 +256,6 @@ def build_index(
             up_to_date=True,
         )
 
-    report = loaded or load_corpus(settings)
     if not report.documents:
         if loaded is None and not settings.corpus_dir.is_dir():
             raise EmptyCorpus(f"the corpus folder {settings.corpus_dir} does not exist; pass --corpus DIR")
@@ -234,20 +265,22 @@ def build_index(
             + (f" ({reasons})" if reasons else "")
             + "; add .txt, .md, .html, .pdf or .docx files"
         )
-    reuse = {} if force else _reusable(settings, manifest, signature)
+    previous = None if force else _reusable(settings, manifest, signature)
     config = chunk_config(settings)
     counter = embedder.count_tokens
 
-    per_doc: list[tuple[Document, list[Passage], np.ndarray | None, np.ndarray | None]] = []
+    # Per document, in corpus order: its rows in the previous build (reused), or fresh passages.
+    plan: list[tuple[Document, tuple[int, int, int, int] | None, list[Passage]]] = []
     new_passages: list[Passage] = []
     for doc in report.documents:
-        old = reuse.get(doc.doc_id)
-        if old and old["sha256"] == doc.sha256:
-            passages = [_retitled(p, doc.title) for p in old["passages"]]
-            per_doc.append((doc, passages, old["vectors"], old["sentence_vectors"]))
+        rows = previous.rows.get(doc.doc_id) if previous else None
+        if previous and rows and previous.sha256.get(doc.doc_id) == doc.sha256:
+            # A new title alone: the same rows, the passages rewritten with it.
+            same = previous.titles.get(doc.doc_id) == doc.title
+            plan.append((doc, rows, [] if same else [_retitled(p, doc.title) for p in previous.passages(doc.doc_id)]))
         else:
             passages = chunk_document(doc, config, counter)
-            per_doc.append((doc, passages, None, None))
+            plan.append((doc, None, passages))
             new_passages.extend(passages)
 
     texts = [passage_search_text(p, settings.prepend_section) for p in new_passages]
@@ -265,36 +298,7 @@ def build_index(
     if progress:
         progress(0.95, "writing the index")
 
-    all_passages: list[Passage] = []
-    vec_parts: list[np.ndarray] = []
-    sent_parts: list[np.ndarray] = []
-    p_row = s_row = 0
-    embedded = 0
-    for _doc, passages, vecs, svecs in per_doc:
-        if vecs is None:
-            n_sent = sum(len(p.sentences) for p in passages)
-            vecs = new_vectors[p_row : p_row + len(passages)]
-            svecs = new_sent_vectors[s_row : s_row + n_sent]
-            p_row += len(passages)
-            s_row += n_sent
-            embedded += 1
-        all_passages.extend(passages)
-        vec_parts.append(np.asarray(vecs, dtype=np.float32))
-        sent_parts.append(np.asarray(svecs, dtype=np.float32))
-    dim = embedder.info.dimension
-    vectors = np.concatenate(vec_parts) if vec_parts else np.zeros((0, dim), np.float32)
-    sent_vectors = np.concatenate(sent_parts) if sent_parts else np.zeros((0, dim), np.float32)
-
-    n_sentences = int(sum(len(p.sentences) for p in all_passages))
-    files: dict[str, Any] = {}
-    for doc, passages, _, _ in per_doc:
-        files[doc.doc_id] = {
-            "sha256": doc.sha256,
-            "title": doc.title,
-            "format": doc.fmt,
-            "chars": len(doc.text),
-            "passages": len(passages),
-        }
+    built = _assemble(plan, previous, new_vectors, new_sent_vectors, embedder.info.dimension)
     elapsed = time.time() - started
     new_manifest = {
         "format_version": store.FORMAT_VERSION,
@@ -303,39 +307,127 @@ def build_index(
         "build_seconds": round(elapsed, 2),
         "corpus_dir": str(settings.corpus_dir),
         **signature,
-        "index": {"dense": index_factory_string(len(vectors), settings), "bm25": "bm25s lucene k1=1.2 b=0.75"},
+        "index": {"dense": index_factory_string(len(built.vectors), settings), "bm25": "bm25s lucene k1=1.2 b=0.75"},
         "counts": {
-            "documents": len(per_doc),
-            "passages": len(all_passages),
-            "sentences": n_sentences,
+            "documents": len(plan),
+            "passages": len(built.lines),
+            "sentences": len(built.sentence_vectors),
             "skipped": len(report.skipped),
         },
-        "files": files,
+        "files": built.files,
         "skipped": [{"file": s.path, "reason": s.reason} for s in report.skipped],
     }
+
+    def write_bm25_index(folder: Path, _lines: Any) -> None:
+        if previous is not None:
+            try:
+                update_bm25(folder, previous.folder / "bm25", built.kept_rows, texts, built.bm25_order)
+                return
+            except (OSError, ValueError):
+                pass  # an older build without term counts: index every passage
+        every = [Passage.from_json(json.loads(line)) for line in built.lines]
+        write_bm25(folder, [passage_search_text(p, settings.prepend_section) for p in every])
+
     store.write_build(
         settings.index_dir,
         new_manifest,
-        all_passages,
-        vectors,
-        sent_vectors,
-        write_dense=lambda path, v: write_dense_index(path, v, settings, sentence_vectors=sent_vectors),
-        write_bm25=lambda folder, ps: write_bm25(
-            folder, [passage_search_text(p, settings.prepend_section) for p in ps]
+        built.lines,
+        built.vectors,
+        built.sentence_vectors,
+        write_dense=lambda path, v: write_dense_index(
+            path,
+            v,
+            settings,
+            sentence_vectors=built.sentence_vectors,
+            previous=previous.folder if previous else None,
+            sentence_lists=built.sentence_lists,
         ),
+        write_bm25=write_bm25_index,
     )
     cache.clear()  # its vectors now live in the build folder
     if progress:
         progress(1.0, "index ready")
     return BuildReport(
-        documents=len(per_doc),
-        passages=len(all_passages),
-        sentences=n_sentences,
-        embedded_documents=embedded,
-        reused_documents=len(per_doc) - embedded,
+        documents=len(plan),
+        passages=len(built.lines),
+        sentences=len(built.sentence_vectors),
+        embedded_documents=built.embedded,
+        reused_documents=len(plan) - built.embedded,
         skipped=report.skipped,
         seconds=time.time() - started,
     )
+
+
+@dataclass
+class _Assembled:
+    """The new build's tables, in corpus order, and how its passages map to the previous build's."""
+
+    lines: list[bytes]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    files: dict[str, Any]
+    kept_rows: np.ndarray  # previous passage rows carried over, in the order they were kept
+    bm25_order: np.ndarray  # passage i is entry bm25_order[i] of [kept rows..., new passages...]
+    sentence_lists: np.ndarray | None  # IVF list per sentence row where known (-1: new)
+    embedded: int
+
+
+def _assemble(
+    plan: list[tuple[Document, tuple[int, int, int, int] | None, list[Passage]]],
+    previous: _Previous | None,
+    new_vectors: np.ndarray,
+    new_sent_vectors: np.ndarray,
+    dim: int,
+) -> _Assembled:
+    """Reused documents' rows are copied from the previous build as they are: no JSON parsing, no
+    re-tokenizing, no new vectors; only the changed documents' rows are new."""
+    n_pass = sum(r[1] - r[0] if r else len(ps) for _, r, ps in plan)
+    n_sent = sum(r[3] - r[2] if r else sum(len(p.sentences) for p in ps) for _, r, ps in plan)
+    vectors = np.empty((n_pass, dim), np.float32)
+    sent_vectors = np.empty((n_sent, dim), np.float32)
+    old_lists = read_sentence_lists(previous.folder, len(previous.sentence_vectors)) if previous else None
+    lists = np.full(n_sent, -1, np.int32) if old_lists is not None else None
+    lines: list[bytes] = []
+    files: dict[str, Any] = {}
+    kept: list[np.ndarray] = []
+    order = np.empty(n_pass, np.int64)  # new passages marked -1 - j for now, j their place among new ones
+    p_at = s_at = p_new = s_new = n_kept = embedded = 0
+    for doc, rows, passages in plan:
+        if rows is not None and previous is not None:
+            a, b, c, d = rows
+            n_p, n_s = b - a, d - c
+            vectors[p_at : p_at + n_p] = previous.vectors[a:b]
+            sent_vectors[s_at : s_at + n_s] = previous.sentence_vectors[c:d]
+            if lists is not None and old_lists is not None:
+                lists[s_at : s_at + n_s] = old_lists[c:d]
+            lines.extend([_line(p) for p in passages] if passages else previous.lines[a:b])
+            kept.append(np.arange(a, b, dtype=np.int64))
+            order[p_at : p_at + n_p] = np.arange(n_kept, n_kept + n_p)
+            n_kept += n_p
+        else:
+            n_p, n_s = len(passages), sum(len(p.sentences) for p in passages)
+            vectors[p_at : p_at + n_p] = new_vectors[p_new : p_new + n_p]
+            sent_vectors[s_at : s_at + n_s] = new_sent_vectors[s_new : s_new + n_s]
+            lines.extend(_line(p) for p in passages)
+            order[p_at : p_at + n_p] = -1 - np.arange(p_new, p_new + n_p)
+            p_new, s_new = p_new + n_p, s_new + n_s
+            embedded += 1
+        files[doc.doc_id] = {
+            "sha256": doc.sha256,
+            "title": doc.title,
+            "format": doc.fmt,
+            "chars": len(doc.text),
+            "passages": n_p,
+            "rows": [p_at, p_at + n_p, s_at, s_at + n_s],
+        }
+        p_at, s_at = p_at + n_p, s_at + n_s
+    order = np.where(order >= 0, order, n_kept - 1 - order)
+    kept_rows = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+    return _Assembled(lines, vectors, sent_vectors, files, kept_rows, order, lists, embedded)
+
+
+def _line(p: Passage) -> bytes:
+    return json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
 
 
 def doc_text(p: Passage, start: int, end: int) -> str:

@@ -1,8 +1,12 @@
-"""The BM25 side, with bm25s: stemmed English tokens, Lucene scoring, saved without pickle.
+"""The BM25 side: bm25s's tokens and Lucene scoring, in bm25s's saved layout, without pickle.
 
-bm25s builds and saves the index. Answering reads the saved arrays directly (``LexicalIndex``): the
-same scores without importing bm25s (which pulls in numba and scipy, over a second at start-up), and
-one ``bincount`` over the query terms' postings instead of a pass over every passage per term.
+Tokens are bm25s's (``tokenize`` is tested equal to ``bm25s.tokenize``) and the saved arrays are what
+``bm25s.BM25.save`` writes (tested equal to bm25s's scores), so bm25s can open any index we write. The
+weights are computed here, from per-passage term counts kept beside them (``TermCounts``): an update
+then tokenizes only the changed documents and recomputes the weights over the whole corpus with a few
+array operations, instead of tokenizing every passage again. Answering reads the saved arrays
+directly (``LexicalIndex``): no bm25s import (numba, scipy: over a second at start-up), and one
+``bincount`` over the query terms' postings instead of a pass over every passage per term.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import importlib.util
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,16 +71,122 @@ def passage_search_text(p: Passage, prepend_section: bool) -> str:
     return f"{p.section}\n{p.text}" if prepend_section and p.section else p.text
 
 
-def build_bm25(texts: Sequence[str]) -> Any:
-    import bm25s
+K1, B = 1.2, 0.75  # bm25s's defaults, Lucene's too
+_COUNTS = ("ptr.counts.npy", "terms.counts.npy", "tf.counts.npy")
 
-    retriever = bm25s.BM25(k1=1.2, b=0.75)
-    retriever.index(_bm25s_tokenize(texts), show_progress=False)
-    return retriever
+
+@dataclass
+class TermCounts:
+    """Bag of words per passage, CSR: passage i has ``terms[ptr[i]:ptr[i+1]]`` with counts ``tf[...]``.
+
+    Term ids index ``vocab``; a term no passage uses any more keeps its id (and no postings) until
+    the next full build.
+    """
+
+    vocab: dict[str, int]
+    ptr: np.ndarray  # int64, passages + 1
+    terms: np.ndarray  # int32
+    tf: np.ndarray  # int32
+
+    @property
+    def passages(self) -> int:
+        return len(self.ptr) - 1
+
+
+def count_terms(texts: Sequence[str], vocab: dict[str, int] | None = None) -> TermCounts:
+    """Tokenize ``texts`` and count their terms; new terms extend ``vocab`` (a copy)."""
+    vocab = dict(vocab or {})
+    ptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    terms: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    for i, tokens in enumerate(tokenize(texts)):
+        ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int32, count=len(tokens))
+        uniq, tf = np.unique(ids, return_counts=True)
+        terms.append(uniq.astype(np.int32))
+        counts.append(tf.astype(np.int32))
+        ptr[i + 1] = ptr[i] + len(uniq)
+    cat = (lambda parts: np.concatenate(parts)) if terms else (lambda parts: np.zeros(0, np.int32))
+    return TermCounts(vocab, ptr, cat(terms), cat(counts))
+
+
+def take_passages(counts: TermCounts, rows: np.ndarray) -> TermCounts:
+    """The passages ``rows`` of ``counts``, in that order (one gather, no Python loop over passages)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = counts.ptr[rows]
+    lengths = counts.ptr[rows + 1] - starts
+    ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    at = np.repeat(starts - ptr[:-1], lengths) + np.arange(ptr[-1], dtype=np.int64)
+    return TermCounts(counts.vocab, ptr, counts.terms[at], counts.tf[at])
+
+
+def join_counts(first: TermCounts, second: TermCounts) -> TermCounts:
+    """``second``'s passages after ``first``'s; ``second.vocab`` must extend ``first.vocab``."""
+    ptr = np.concatenate([first.ptr, second.ptr[1:] + first.ptr[-1]])
+    return TermCounts(
+        second.vocab, ptr, np.concatenate([first.terms, second.terms]), np.concatenate([first.tf, second.tf])
+    )
+
+
+def bm25_arrays(counts: TermCounts, k1: float = K1, b: float = B) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(data, indices, indptr): bm25s's Lucene weights as a CSC matrix over (passage, term).
+
+    idf = log(1 + (N - df + 0.5) / (df + 0.5)); tf part = tf / (k1 (1 - b + b dl / avgdl) + tf), dl the
+    passage's token count, as in ``bm25s.scoring``. Postings of each term are in passage order.
+    """
+    n, n_vocab = counts.passages, len(counts.vocab)
+    row = np.repeat(np.arange(n, dtype=np.int32), np.diff(counts.ptr))
+    lengths = np.bincount(row, weights=counts.tf, minlength=n) if n else np.zeros(0)
+    avg = float(lengths.sum()) / n if n else 1.0
+    df = np.bincount(counts.terms, minlength=n_vocab)
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    tf = counts.tf.astype(np.float32)
+    norm = (k1 * ((1 - b) + b * lengths / (avg or 1.0))).astype(np.float32)
+    data = idf[counts.terms] * (tf / (norm[row] + tf))
+    order = np.argsort(counts.terms, kind="stable")  # by term, passages ascending within each term
+    indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+    return data[order].astype(np.float32), row[order].astype(np.int32), indptr
+
+
+def save_bm25(folder: Path, counts: TermCounts) -> None:
+    """bm25s's saved layout (params, vocab, CSC weights) plus the term counts the next update starts from."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data, indices, indptr = bm25_arrays(counts)
+    for name, array in [
+        ("data.csc.index.npy", data),
+        ("indices.csc.index.npy", indices),
+        ("indptr.csc.index.npy", indptr),
+        *zip(_COUNTS, (counts.ptr, counts.terms, counts.tf)),
+    ]:
+        np.save(folder / name, array, allow_pickle=False)
+    (folder / "vocab.index.json").write_text(json.dumps(counts.vocab, ensure_ascii=False), encoding="utf-8")
+    params = {
+        "k1": K1, "b": B, "delta": 0.5, "method": "lucene", "idf_method": "lucene", "dtype": "float32",
+        "int_dtype": "int32", "num_docs": counts.passages, "version": "qa", "backend": "numpy",
+    }  # fmt: skip
+    (folder / "params.index.json").write_text(json.dumps(params, indent=4), encoding="utf-8")
+
+
+def read_counts(folder: Path) -> TermCounts:
+    """The term counts a build saved beside its BM25 index (OSError/ValueError when absent or damaged)."""
+    vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+    ptr, terms, tf = (np.load(folder / name, allow_pickle=False) for name in _COUNTS)
+    if not isinstance(vocab, dict) or ptr.ndim != 1 or len(terms) != len(tf) or int(ptr[-1]) != len(terms):
+        raise ValueError("BM25 term counts do not fit together")
+    if terms.size and int(terms.max()) >= len(vocab):
+        raise ValueError("BM25 term counts name terms outside the vocabulary")
+    return TermCounts(vocab, ptr.astype(np.int64), terms.astype(np.int32), tf.astype(np.int32))
 
 
 def write_bm25(folder: Path, texts: Sequence[str]) -> None:
-    build_bm25(texts).save(str(folder), show_progress=False)
+    save_bm25(folder, count_terms(texts))
+
+
+def update_bm25(folder: Path, previous: Path, keep: np.ndarray, texts: Sequence[str], order: np.ndarray) -> None:
+    """A new BM25 index from a previous build's: its passages ``keep`` (rows there), then ``texts``
+    tokenized afresh, arranged so that new passage i is ``order[i]`` of [kept..., new...]."""
+    kept = take_passages(read_counts(previous), keep)
+    both = join_counts(kept, count_terms(texts, kept.vocab))
+    save_bm25(folder, take_passages(both, order))
 
 
 # Scoring methods whose saved index is complete without a non-occurrence array (BM25L/BM25+ need one).

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,11 +140,11 @@ def new_build_id() -> str:
 def write_build(
     index_dir: Path,
     manifest: dict[str, Any],
-    passages: list[Passage],
+    passages: Sequence[Passage | bytes],
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     write_dense: Callable[[Path, np.ndarray], None],
-    write_bm25: Callable[[Path, list[Passage]], None],
+    write_bm25: Callable[[Path, Any], None],
 ) -> Path:
     """Write a complete build folder, then make it live by replacing the manifest."""
     with build_lock(index_dir):
@@ -154,11 +154,11 @@ def write_build(
 def _write_build(
     index_dir: Path,
     manifest: dict[str, Any],
-    passages: list[Passage],
+    passages: Sequence[Passage | bytes],
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     write_dense: Callable[[Path, np.ndarray], None],
-    write_bm25: Callable[[Path, list[Passage]], None],
+    write_bm25: Callable[[Path, Any], None],
 ) -> Path:
     build_id = manifest["build_id"]
     staging = index_dir / "builds" / f".{build_id}.partial"
@@ -166,9 +166,10 @@ def _write_build(
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    with (staging / "passages.jsonl").open("w", encoding="utf-8") as fh:
+    with (staging / "passages.jsonl").open("wb") as fh:
         for p in passages:
-            fh.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
+            line = p if isinstance(p, bytes) else json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
+            fh.write(line + b"\n")
     np.save(staging / "vectors.npy", vectors.astype(np.float32, copy=False), allow_pickle=False)
     np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32, copy=False), allow_pickle=False)
     write_dense(staging / "dense.faiss", vectors)
@@ -213,6 +214,11 @@ def tidy(index_dir: Path) -> None:
 def _matrix_ok(matrix: np.ndarray, rows: int, dim: Any) -> bool:
     """Float32 rows x dim, as every vector file of a build is written."""
     return matrix.ndim == 2 and matrix.shape == (rows, dim) and matrix.dtype == np.float32
+
+
+def read_passage_lines(folder: Path) -> list[bytes]:
+    """The passage table's rows as they are stored, for a build that passes them on unparsed."""
+    return (folder / "passages.jsonl").read_bytes().splitlines()
 
 
 def read_passages(folder: Path) -> list[Passage]:
