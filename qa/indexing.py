@@ -17,7 +17,7 @@ from qa.dense import index_factory_string, read_dense_index, read_sentence_lists
 from qa.embedcache import EmbeddingCache, cache_key, text_digest
 from qa.embedding import Embedder
 from qa.lexical import passage_search_text, read_bm25, update_bm25, write_bm25
-from qa.loading import LoadReport, load_corpus
+from qa.loading import LoadReport, UnreadableFile, load_corpus, read_document
 from qa.settings import Settings
 from qa.types import Document, Passage, Skipped
 
@@ -93,7 +93,7 @@ def staleness(
         return "the index was built from another corpus folder"
     if not _same_signature(manifest, build_signature(settings, embedder)):
         return "the model or the chunking settings changed"
-    report = report or load_corpus(settings)
+    report = report or load_corpus(settings, manifest)
     now = {d.doc_id: (d.sha256, d.title) for d in report.documents}
     before = {k: (v["sha256"], v.get("title")) for k, v in manifest.get("files", {}).items()}
     if now != before:
@@ -236,7 +236,8 @@ def build_index(
     except store.IndexError_:
         manifest = None  # broken manifest: rebuild everything
     signature = build_signature(settings, embedder)
-    report = loaded or load_corpus(settings)
+    scanned_ns = time.time_ns()
+    report = loaded or load_corpus(settings, manifest)
     current = not force and loaded is None and manifest is not None
     if current and staleness(settings, embedder, manifest, report) is None:
         try:
@@ -279,8 +280,13 @@ def build_index(
             same = previous.titles.get(doc.doc_id) == doc.title
             plan.append((doc, rows, [] if same else [_retitled(p, doc.title) for p in previous.passages(doc.doc_id)]))
         else:
-            passages = chunk_document(doc, config, counter)
-            plan.append((doc, None, passages))
+            try:
+                full = read_document(settings, doc)  # its text, where the stat check did not read it
+            except UnreadableFile as exc:
+                report.skipped.append(Skipped(doc.doc_id, str(exc)))
+                continue
+            passages = chunk_document(full, config, counter)
+            plan.append((full, None, passages))
             new_passages.extend(passages)
 
     texts = [passage_search_text(p, settings.prepend_section) for p in new_passages]
@@ -306,6 +312,7 @@ def build_index(
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": round(elapsed, 2),
         "corpus_dir": str(settings.corpus_dir),
+        "scanned_ns": scanned_ns,
         **signature,
         "index": {"dense": index_factory_string(len(built.vectors), settings), "bm25": "bm25s lucene k1=1.2 b=0.75"},
         "counts": {
@@ -416,9 +423,12 @@ def _assemble(
             "sha256": doc.sha256,
             "title": doc.title,
             "format": doc.fmt,
-            "chars": len(doc.text),
+            "chars": doc.length,
             "passages": n_p,
             "rows": [p_at, p_at + n_p, s_at, s_at + n_s],
+            "size": doc.size,
+            "mtime_ns": doc.mtime_ns,
+            "title_source": doc.title_source,
         }
         p_at, s_at = p_at + n_p, s_at + n_s
     order = np.where(order >= 0, order, n_kept - 1 - order)

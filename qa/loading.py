@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa.settings import Settings
 from qa.types import Document, Skipped
@@ -220,9 +221,10 @@ def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
 def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str]) -> Document:
     """Read one file; raises UnreadableFile with the reason."""
     try:
-        size = path.stat().st_size
+        stat = path.stat()
     except OSError as exc:
         raise UnreadableFile(f"cannot read ({exc.strerror})") from None
+    size = stat.st_size
     limit = int(settings.max_file_mb * 1024 * 1024)
     if size > limit:
         raise UnreadableFile(f"too large ({size / 1e6:.0f} MB > max_file_mb={settings.max_file_mb:g})")
@@ -244,18 +246,89 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
     if not text.strip():
         raise UnreadableFile("no text in file")
     title = titles.get(doc_id) or _default_title(doc_id, text)
-    return Document(doc_id=doc_id, title=title, text=text, sha256=sha256_bytes(data), fmt=fmt)
+    return Document(
+        doc_id=doc_id,
+        title=title,
+        text=text,
+        sha256=sha256_bytes(data),
+        fmt=fmt,
+        size=size,
+        mtime_ns=stat.st_mtime_ns,
+        title_source="titles" if titles.get(doc_id) else "text",
+    )
 
 
-def load_corpus(settings: Settings) -> LoadReport:
-    """Every readable document of the corpus folder, and a reason for each file left out."""
+RACY_NS = 2_000_000_000  # a file changed this close to the last scan is read again (as git does)
+
+
+def _unchanged(path: Path, doc_id: str, entry: dict[str, Any], titles: dict[str, str]) -> Document | None:
+    """The last build's record of a file whose size and modification time have not changed, without
+    reading it; None when it must be read (changed, or its title can only come from its text)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if stat.st_size != entry["size"] or stat.st_mtime_ns != entry["mtime_ns"]:
+        return None
+    title = titles.get(doc_id)
+    if title is None and entry["title_source"] != "text":
+        return None  # its titles.json entry is gone: the title comes from the text again
+    return Document(
+        doc_id=doc_id,
+        title=title or entry["title"],
+        text="",
+        sha256=entry["sha256"],
+        fmt=entry["format"],
+        size=stat.st_size,
+        mtime_ns=stat.st_mtime_ns,
+        title_source="titles" if title else "text",
+        unread=True,
+        chars=int(entry.get("chars", 0)),
+    )
+
+
+def _trusted(manifest: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Files of the last build whose record can stand in for reading them: complete, and not modified
+    within ``RACY_NS`` of that build's scan (a same-size edit in the same clock tick would not show)."""
+    if not manifest or not isinstance(manifest.get("scanned_ns"), int):
+        return {}
+    before = manifest["scanned_ns"] - RACY_NS
+    out = {}
+    for doc_id, entry in manifest.get("files", {}).items():
+        fields = (entry.get("size"), entry.get("mtime_ns"), entry.get("sha256"), entry.get("format"))
+        if all(f is not None for f in fields) and isinstance(entry["mtime_ns"], int) and entry["mtime_ns"] < before:
+            out[doc_id] = {"title_source": "titles", **entry}
+    return out
+
+
+def load_corpus(settings: Settings, previous: dict[str, Any] | None = None) -> LoadReport:
+    """Every readable document of the corpus folder, and a reason for each file left out.
+
+    With ``previous`` (the live index's manifest), files whose size and modification time match its
+    record are not read: their Document is marked ``unread`` and carries the recorded hash. On a large
+    corpus that is most of the time a one-document update (or a start-up check) would spend.
+    """
     files, skipped = list_corpus_files(settings)
     titles = load_titles(settings.corpus_dir)
+    known = _trusted(previous) if previous and previous.get("corpus_dir") == str(settings.corpus_dir) else {}
     documents: list[Document] = []
     for path in files:
         doc_id = path.relative_to(settings.corpus_dir).as_posix()
+        entry = known.get(doc_id)
+        same = _unchanged(path, doc_id, entry, titles) if entry else None
+        if same is not None:
+            documents.append(same)
+            continue
         try:
             documents.append(load_file(path, doc_id, settings, titles))
         except UnreadableFile as exc:
             skipped.append(Skipped(doc_id, str(exc)))
     return LoadReport(documents=documents, skipped=skipped)
+
+
+def read_document(settings: Settings, doc: Document) -> Document:
+    """An ``unread`` document read after all (UnreadableFile when it no longer can be)."""
+    if not doc.unread:
+        return doc
+    path = settings.corpus_dir / doc.doc_id
+    return load_file(path, doc.doc_id, settings, load_titles(settings.corpus_dir))

@@ -15,6 +15,17 @@ class Document:
     text: str
     sha256: str
     fmt: str
+    # The file as stat saw it before reading, and whether the title came from titles.json or the text.
+    size: int | None = None
+    mtime_ns: int | None = None
+    title_source: str = "text"
+    # Known unchanged from the last build by size and time alone: ``text`` was not read (it is "").
+    unread: bool = False
+    chars: int = -1  # len(text), kept when the text was not read
+
+    @property
+    def length(self) -> int:
+        return self.chars if self.unread else len(self.text)
 
 
 @dataclass(frozen=True)

@@ -215,3 +215,40 @@ def test_an_index_built_before_row_ranges_were_recorded_updates_too(tmp_path: Pa
     report = build_index(settings, embedder)
     assert (report.embedded_documents, report.reused_documents) == (1, len(TOPICS) - 1)
     _assert_same_as_rebuild(settings, tmp_path, embedder)
+
+
+def test_unchanged_files_are_not_read_again_and_a_changed_one_is(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Size and modification time stand in for reading a file the last build saw, as git does; a file
+    touched within two seconds of that build's scan is read anyway (its clock tick may hide an edit)."""
+    import json
+    import time
+
+    from qa import loading
+
+    corpus = tmp_path / "corpus"
+    _write(corpus, TOPICS)
+    old = time.time() - 3600
+    for f in corpus.iterdir():
+        os.utime(f, (old, old))
+    settings = make_settings(corpus, tmp_path / "index")
+    build_index(settings, embedder)
+
+    reads: list[str] = []
+    real = loading.load_file
+    monkeypatch.setattr(loading, "load_file", lambda path, *a, **k: reads.append(path.name) or real(path, *a, **k))
+    assert build_index(settings, embedder).up_to_date and reads == []
+
+    (corpus / "tea.txt").write_text(TOPICS["tea.txt"] + " Matcha is powdered green tea.", "utf-8")
+    (corpus / "titles.json").write_text(json.dumps({"bees.txt": "All about bees"}), "utf-8")
+    report = build_index(settings, embedder)
+    assert reads == ["tea.txt"] and report.embedded_documents == 1
+    index = open_index(settings)
+    assert {p.title for p in index.passages if p.doc_id == "bees.txt"} == {"All about bees"}
+    assert any("Matcha" in p.text for p in index.passages)
+
+    reads.clear()
+    assert build_index(settings, embedder).up_to_date  # tea.txt was written just now: read again, same hash
+    assert reads == ["tea.txt"]
+    _assert_same_as_rebuild(settings, tmp_path, embedder)
