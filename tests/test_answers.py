@@ -146,3 +146,24 @@ def test_python_api_answer_reads_like_the_json(default_assistant: Assistant) -> 
     result = default_assistant.chat().ask("Who presented on diaspora engagement?")
     assert result["passages"][0]["doc"] == WORKSHOP
     assert result["abstained"] is False
+
+
+def test_terminal_chat_follows_up_starts_over_and_leaves(
+    default_assistant: Assistant, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`qa chat`: a follow-up is read with the turn before it; after /new it is not; a blank line ends."""
+    import io
+
+    s = default_assistant.settings
+    lines = ["Who presented on diaspora engagement?", "What did he recommend?", "/new", "What did he recommend?", ""]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    code = main(["chat", "--quiet", "--corpus", str(s.corpus_dir), "--index-dir", str(s.index_dir)])
+    assert code == 0
+    out = capsys.readouterr().out
+    first, after_new = out.split("(new conversation)")
+    turns = first.split("you>")[1:]
+    assert len(turns) == 3 and all("Sources:" in t for t in turns[:2])
+    # "he" is the presenter of the first answer: the follow-up stays in his section
+    assert "Chikezie" in turns[0].split("Sources:")[1].splitlines()[1]
+    assert "Chikezie" in turns[1].split("Sources:")[1].splitlines()[1]
+    assert "Sources:" in after_new and "Chikezie" not in after_new.split("Sources:")[1].splitlines()[1]
