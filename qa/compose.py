@@ -65,17 +65,33 @@ def best_sentences_text(passage: Passage, scores: np.ndarray, n: int = 2) -> str
     return " ".join(passage.text[a - passage.start : b - passage.start] for a, b in spans)
 
 
+def passing_over_headings(passage: Passage, scores: np.ndarray, penalty: float = 1.0) -> np.ndarray:
+    """Sentence scores for highlighting: a passage's heading names the topic and so often matches the
+    question best, but it answers nothing. On the gold dev split this puts the short answer inside the
+    highlighted sentences for 28 of 40 questions instead of 26 (holdout 12 of 20 either way)."""
+    if scores.size == 0 or not passage.section:
+        return scores
+    headings = {part.strip() for part in passage.section.split(" — ")}  # consecutive headings join with " — "
+    out = np.asarray(scores, dtype=np.float64).copy()
+    for i, (a, b) in enumerate(passage.sentences):
+        if passage.text[a - passage.start : b - passage.start].strip() in headings:
+            out[i] -= penalty
+    return out
+
+
 def make_excerpts(
     chosen: list[Candidate],
     passages: list[Passage],
     sentence_scores: dict[int, np.ndarray],
     max_highlights: int,
 ) -> list[Excerpt]:
-    best_overall = max((c.sentence_score for c in chosen), default=0.0)
+    empty = np.zeros(0)
+    adjusted = {c.index: passing_over_headings(passages[c.index], sentence_scores.get(c.index, empty)) for c in chosen}
+    best_overall = max((float(a.max()) for a in adjusted.values() if a.size), default=0.0)
     out = []
     for rank, c in enumerate(chosen, start=1):
         p = passages[c.index]
-        scores = sentence_scores.get(c.index, np.zeros(0))
+        scores = adjusted[c.index]
         highlights = pick_highlights(p, scores, best_overall, max_highlights) if rank == 1 or scores.size else []
         out.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=highlights))
     return out

@@ -167,3 +167,13 @@ def test_terminal_chat_follows_up_starts_over_and_leaves(
     assert "Chikezie" in turns[0].split("Sources:")[1].splitlines()[1]
     assert "Chikezie" in turns[1].split("Sources:")[1].splitlines()[1]
     assert "Sources:" in after_new and "Chikezie" not in after_new.split("Sources:")[1].splitlines()[1]
+
+
+def test_a_heading_is_not_highlighted_as_the_answer(default_assistant: Assistant) -> None:
+    """The section heading matches "who gave the talk on X" best, but the sentence that says who is below it."""
+    answer = default_assistant.ask("Who gave the talk on maximising diasporas' development potential?")
+    top = answer.excerpts[0]
+    headings = {h.strip() for h in top.passage.section.split(" — ")}
+    shown = [top.passage.text[a - top.passage.start : b - top.passage.start].strip() for a, b in top.highlights]
+    assert shown and not set(shown) & headings
+    assert "Chukwu-Emeka" in " ".join(shown)
