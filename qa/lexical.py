@@ -96,17 +96,15 @@ class TermCounts:
 def count_terms(texts: Sequence[str], vocab: dict[str, int] | None = None) -> TermCounts:
     """Tokenize ``texts`` and count their terms; new terms extend ``vocab`` (a copy)."""
     vocab = dict(vocab or {})
-    ptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    terms: list[np.ndarray] = []
-    counts: list[np.ndarray] = []
-    for i, tokens in enumerate(tokenize(texts)):
-        ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int32, count=len(tokens))
-        uniq, tf = np.unique(ids, return_counts=True)
-        terms.append(uniq.astype(np.int32))
-        counts.append(tf.astype(np.int32))
-        ptr[i + 1] = ptr[i] + len(uniq)
-    cat = (lambda parts: np.concatenate(parts)) if terms else (lambda parts: np.zeros(0, np.int32))
-    return TermCounts(vocab, ptr, cat(terms), cat(counts))
+    tokens = tokenize(texts)
+    lengths = np.array([len(t) for t in tokens], dtype=np.int64)
+    ids = np.fromiter((vocab.setdefault(w, len(vocab)) for ts in tokens for w in ts), np.int64, int(lengths.sum()))
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    width = max(len(vocab), 1)
+    keys, tf = np.unique(rows * width + ids, return_counts=True)  # sorted by passage, then term
+    per_passage = np.bincount(keys // width, minlength=len(texts))
+    ptr = np.concatenate([[0], np.cumsum(per_passage)]).astype(np.int64)
+    return TermCounts(vocab, ptr, (keys % width).astype(np.int32), tf.astype(np.int32))
 
 
 def take_passages(counts: TermCounts, rows: np.ndarray) -> TermCounts:
