@@ -126,6 +126,8 @@ def _build_reusing(
         return index, None
     usable = lists is not None and source is not None and source == previous and lists.shape == (len(data),)
     assign = lists.astype(np.int64) if usable else np.full(len(data), -1, np.int64)
+    if assign.size and (assign.min() < -1 or assign.max() >= ivf.nlist):  # a damaged file: assign them all
+        assign[:] = -1
     todo = np.flatnonzero(assign < 0)
     for i in range(0, len(todo), 100_000):
         rows = todo[i : i + 100_000]
