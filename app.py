@@ -10,10 +10,13 @@ binds to 127.0.0.1 unless told otherwise.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,9 @@ EXAMPLES = [  # good first questions for the shipped corpus; other corpora get s
 ]
 N_SUGGESTIONS = 4
 MORE_STEP = 3
+# A closed page's session (its conversation, Gradio's copy of its outputs) is freed this long after its
+# connection ends; a page whose connection comes back and asks again within it keeps its conversation.
+CLOSED_SESSION_GRACE_S = 60.0
 
 CSS = """
 .excerpt { border-left: 3px solid var(--qa-accent); padding-left: .6rem; margin: .6rem 0; }
@@ -503,8 +509,18 @@ def build_ui(workspace: Any) -> Any:
         gr.on([eval_tab.select, refresh.click], evaluation_view, state, evaluation, **private)
         reset.click(lambda: (base.top_k, base.rerank, base.abstain_threshold), None, knobs, queue=False, **private)
         demo.load(on_load, state, [state, header, documents, folder, suggest_label, *suggest], **private)
-    # Per-session state is kept this many sessions at most (Gradio's default, 10,000, lets memory grow).
+
+        async def on_close(request: gr.Request) -> None:  # the page closed, or an API client disconnected
+            closed_at = datetime.now()
+            forget = (demo, request.session_hash, closed_at, state._id)
+            asyncio.get_running_loop().call_later(CLOSED_SESSION_GRACE_S, _forget_session, *forget)
+
+        on_close.__annotations__["request"] = gr.Request  # resolved: gradio is not a module-level name here
+        demo.unload(on_close)
+    # Per-session state is kept this many sessions at most (Gradio's default, 10,000, lets memory grow);
+    # a closed page's is freed CLOSED_SESSION_GRACE_S after it closes (on_close above).
     demo.state_session_capacity = 256
+    _keep_session_copies_under_their_own_id()
     demo.queue(default_concurrency_limit=8, max_size=256)
     return demo
 
@@ -564,6 +580,56 @@ def check_bind(settings: Settings) -> str | None:
             "the documents. Add --auth user:password, or keep the default 127.0.0.1."
         )
     return None
+
+
+def _forget_session(demo: Any, session_hash: str, closed_at: datetime, state_id: int) -> None:
+    """Drop what Gradio keeps for a closed session, unless the session was used again after it closed.
+
+    Gradio itself frees only ``gr.State`` values, an hour after the page closes; the session's copy of
+    every component with its last value (the whole chat among them) stays until 256 newer sessions push
+    it out, and the queue keeps an entry per session. The tab's transcript folder goes too. Runs on the
+    server's event loop.
+    """
+    holder = demo.state_holder
+    with holder.lock:
+        if holder.time_last_used.get(session_hash, closed_at) > closed_at:
+            return  # the page reconnected and asked again: it is in use
+        gone = holder.session_data.pop(session_hash, None)
+        holder.time_last_used.pop(session_hash, None)
+    session = gone.state_data.get(state_id) if gone is not None else None
+    if isinstance(session, Session) and session.folder:
+        shutil.rmtree(session.folder, ignore_errors=True)
+    queue = getattr(demo, "_queue", None)  # and the queue's per-session entries, when nothing is pending
+    if queue is not None and not queue.pending_event_ids_session.get(session_hash):
+        queue.pending_event_ids_session.pop(session_hash, None)
+        queue.pending_messages_per_session.pop(session_hash, None)
+
+
+def _keep_session_copies_under_their_own_id() -> None:
+    """Work around a Gradio leak: without this, a session's stored config grows with every answer.
+
+    An update (``gr.skip()``, ``gr.update(...)``) to a component makes Gradio store a copy of it for
+    that session, under the component's id but carrying a fresh ``_id`` of its own. When a plain value
+    reaches that component afterwards (the sources, viewer and transcript get ``gr.skip()`` while an
+    answer streams, then their content), Gradio files the copy under the fresh id as a new component,
+    with the value in it: three more entries per question (the cited document's whole HTML among them)
+    kept as long as the session is. Giving the copy the id it is stored under makes the value land
+    where it belongs (tests/test_load.py checks the count stays one entry per component). Idempotent.
+    """
+    from gradio.blocks import Block
+    from gradio.state_holder import SessionState
+
+    original = SessionState.__setitem__
+    if getattr(original, "_keeps_ids", False):
+        return
+
+    def setitem(self: Any, key: int, value: Any) -> None:
+        if isinstance(value, Block) and value._id != key and key in self.blocks_config.blocks:
+            value._id = key
+        original(self, key, value)
+
+    setitem._keeps_ids = True  # type: ignore[attr-defined]
+    SessionState.__setitem__ = setitem  # type: ignore[method-assign]
 
 
 def _return_freed_memory_periodically(every_s: float = 60.0) -> None:

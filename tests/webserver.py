@@ -42,14 +42,15 @@ def load_app_module() -> ModuleType:
 
 
 @contextmanager
-def serving(assistant: Any, **changes: Any) -> Iterator[str]:
+def serving(assistant: Any, app_module: ModuleType | None = None, **changes: Any) -> Iterator[str]:
     """Yield the base URL of the app serving ``assistant`` on 127.0.0.1, stopped afterwards.
 
-    ``changes`` are settings the server gets beyond the assistant's own (``reports_dir`` for instance).
+    ``changes`` are settings the server gets beyond the assistant's own (``reports_dir`` for instance);
+    ``app_module`` is an app.py loaded (and perhaps adjusted) by the caller.
     """
     import uvicorn
 
-    app_module = load_app_module()
+    app_module = app_module or load_app_module()
     port = free_port()
     settings = assistant.settings.replace(port=port, **changes)
     app = app_module.create_app(assistant, settings)
