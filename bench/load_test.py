@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.run import load_avg
+
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio_client is imported
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -102,13 +104,29 @@ class MemorySampler(threading.Thread):
             self.stop.wait(self.every_s)
 
 
-def memory_summary(samples: list[tuple[float, int]]) -> dict[str, Any]:
+def memory_summary(samples: list[tuple[float, int]], round_peaks_mb: list[float] | None = None) -> dict[str, Any]:
+    """RSS over the run, and whether it is flat.
+
+    With two rounds or more, "flat" compares like with like: the peak of the last round against the peak
+    of the first (each peak is 50 open conversations at full length), allowing max(32 MB, 5 %). Rounds
+    start new sessions, so anything kept per session piles up from round to round and shows there. The
+    quarter means compare the start of the first round (conversations two questions long after the
+    warm-up) with the end of the last (twenty questions long, still open): they count the open
+    conversations' own working set as growth, so they decide only a one-round run.
+    """
     if not samples:
         return {}
     mb = [r / 2**20 for _, r in samples]
     quarter = max(1, len(mb) // 4)
     first, last = statistics.mean(mb[:quarter]), statistics.mean(mb[-quarter:])
     growth = last - first
+    by_rounds = round_peaks_mb is not None and len(round_peaks_mb) >= 2
+    if by_rounds:
+        assert round_peaks_mb is not None
+        round_growth = round_peaks_mb[-1] - round_peaks_mb[0]
+        flat = round_growth <= max(32.0, 0.05 * round_peaks_mb[0])
+    else:
+        flat = growth <= max(32.0, 0.05 * first)
     return {
         "samples": len(mb),
         "start_mb": round(mb[0], 1),
@@ -118,8 +136,13 @@ def memory_summary(samples: list[tuple[float, int]]) -> dict[str, Any]:
         "first_quarter_mean_mb": round(first, 1),
         "last_quarter_mean_mb": round(last, 1),
         "growth_mb": round(growth, 1),
-        # "Flat": the last quarter of the run holds no more than 5 % (or 32 MB) above the first quarter.
-        "flat": growth <= max(32.0, 0.05 * first),
+        **(
+            {"round_peaks_mb": [round(p, 1) for p in round_peaks_mb], "round_growth_mb": round(round_growth, 1)}
+            if by_rounds and round_peaks_mb
+            else {}
+        ),
+        "flat_by": "round peaks, first to last" if by_rounds else "first to last quarter",
+        "flat": flat,
     }
 
 
@@ -343,15 +366,17 @@ def main(argv: list[str] | None = None) -> int:
         # Warm-up at full concurrency, so the model, caches and worker threads exist before measuring.
         warm = run_sessions(url, args.sessions, args.warmup_questions, deadline_s=300)
         out["rss_after_warmup_mb"] = round((rss_bytes(proc.pid) or 0) / 2**20, 1)
+        out["load_avg_before"] = load_avg()
         out["warmup_errors"] = warm["errors"]
         sampler.start()
         server_cpu0, own_cpu0 = cpu_seconds(proc.pid), time.process_time()
         deadline = time.monotonic() + args.deadline
-        rounds = []
+        rounds, round_peaks = [], []
         for _ in range(args.rounds):
             left = deadline - time.monotonic()
             if left <= 0:
                 break
+            first_sample = len(sampler.samples)
             result = run_sessions(
                 url,
                 args.sessions,
@@ -362,12 +387,15 @@ def main(argv: list[str] | None = None) -> int:
                 hostile_every=args.hostile_every,
             )
             result["rss_end_mb"] = round((rss_bytes(proc.pid) or 0) / 2**20, 1)
+            result["load_avg"] = load_avg()  # the machine's 1-minute load: timings are read beside it
+            in_round = [r for _, r in sampler.samples[first_sample:]] or [rss_bytes(proc.pid) or 0]
+            result["rss_peak_mb"] = round(max(in_round) / 2**20, 1)
+            round_peaks.append(max(in_round) / 2**20)
             rounds.append(result)
         out.update({k: v for k, v in combine(rounds).items() if not k.startswith("_")})
         if len(rounds) > 1:
-            out["rounds"] = [
-                {k: r[k] for k in ("answered", "errors", "wall_s", "latency_ms", "rss_end_mb")} for r in rounds
-            ]
+            keep = ("answered", "errors", "wall_s", "latency_ms", "rss_peak_mb", "rss_end_mb", "load_avg")
+            out["rounds"] = [{k: r[k] for k in keep} for r in rounds]
         server_cpu1, own_cpu1 = cpu_seconds(proc.pid), time.process_time()
         if server_cpu0 is not None and server_cpu1 is not None and out.get("answered"):
             out["server_cpu_s"] = round(server_cpu1 - server_cpu0, 1)
@@ -375,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         out["load_generator_cpu_s"] = round(own_cpu1 - own_cpu0, 1)  # the clients share the machine
         sampler.stop.set()
         sampler.join(timeout=5)
-        out["memory"] = memory_summary(sampler.samples)
+        out["memory"] = memory_summary(sampler.samples, round_peaks)
+        out["load_avg_after"] = load_avg()
         out["server_alive"] = proc.poll() is None
     except Exception as exc:  # noqa: BLE001 - report, do not hide the server's own words
         out["failure"] = f"{type(exc).__name__}: {exc}"
