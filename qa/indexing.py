@@ -148,7 +148,7 @@ def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: di
         sent_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
         files = manifest.get("files", {})
         rows = _doc_rows(lines, files)
-    except (*store.DAMAGE, json.JSONDecodeError):
+    except store.DAMAGE:  # json's decode error is a ValueError
         return None
     n_sent = max((r[3] for r in rows.values()), default=0)
     if vectors.ndim != 2 or sent_vectors.ndim != 2 or len(vectors) != len(lines) or len(sent_vectors) != n_sent:

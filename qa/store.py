@@ -146,43 +146,31 @@ def write_build(
     write_dense: Callable[[Path, np.ndarray], None],
     write_bm25: Callable[[Path, Any], None],
 ) -> Path:
-    """Write a complete build folder, then make it live by replacing the manifest."""
+    """Write a complete build folder, then make it live by replacing the manifest (one writer at a time)."""
     with build_lock(index_dir):
-        return _write_build(index_dir, manifest, passages, vectors, sentence_vectors, write_dense, write_bm25)
-
-
-def _write_build(
-    index_dir: Path,
-    manifest: dict[str, Any],
-    passages: Sequence[Passage | bytes],
-    vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
-    write_dense: Callable[[Path, np.ndarray], None],
-    write_bm25: Callable[[Path, Any], None],
-) -> Path:
-    build_id = manifest["build_id"]
-    staging = index_dir / "builds" / f".{build_id}.partial"
-    final = build_folder(index_dir, build_id)
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    with (staging / "passages.jsonl").open("wb") as fh:
-        for p in passages:
-            line = p if isinstance(p, bytes) else json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
-            fh.write(line + b"\n")
-    np.save(staging / "vectors.npy", vectors.astype(np.float32, copy=False), allow_pickle=False)
-    np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32, copy=False), allow_pickle=False)
-    write_dense(staging / "dense.faiss", vectors)
-    write_bm25(staging / "bm25", passages)
-    for file in staging.rglob("*"):
-        if file.is_file():
-            with file.open("rb") as fh:
-                os.fsync(fh.fileno())
-    os.replace(staging, final)
-    fsync_dir(final.parent)
-    atomic_write_json(index_dir / MANIFEST, manifest)
-    remove_stale_builds(index_dir, keep=build_id)
-    return final
+        build_id = manifest["build_id"]
+        staging = index_dir / "builds" / f".{build_id}.partial"
+        final = build_folder(index_dir, build_id)
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        with (staging / "passages.jsonl").open("wb") as fh:
+            for p in passages:
+                line = p if isinstance(p, bytes) else json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
+                fh.write(line + b"\n")
+        np.save(staging / "vectors.npy", vectors.astype(np.float32, copy=False), allow_pickle=False)
+        np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32, copy=False), allow_pickle=False)
+        write_dense(staging / "dense.faiss", vectors)
+        write_bm25(staging / "bm25", passages)
+        for file in staging.rglob("*"):
+            if file.is_file():
+                with file.open("rb") as fh:
+                    os.fsync(fh.fileno())
+        os.replace(staging, final)
+        fsync_dir(final.parent)
+        atomic_write_json(index_dir / MANIFEST, manifest)
+        remove_stale_builds(index_dir, keep=build_id)
+        return final
 
 
 def remove_stale_builds(index_dir: Path, keep: str) -> None:
