@@ -239,15 +239,14 @@ def _ours_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str,
     return out
 
 
-def _plain_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str, Any]:
-    """The same retrieval written the plain way, over the same vectors and tokens."""
+def _plain_load(index_dir: Path) -> tuple[Any, Path, list[Any], Any, Any]:
+    """What the plain way loads: the settings, the build folder, its passages, the model by sentence-transformers and
+    the passage vectors as a torch tensor."""
     import numpy as np
     import torch
-    from rank_bm25 import BM25Okapi
-    from sentence_transformers import SentenceTransformer, util
+    from sentence_transformers import SentenceTransformer
 
     from qa.embedding import resolve_model_path
-    from qa.lexical import passage_search_text, tokenize
     from qa.settings import load_settings
     from qa.store import read_manifest, read_passages
 
@@ -255,9 +254,20 @@ def _plain_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str
     manifest = read_manifest(index_dir)
     assert manifest is not None
     folder = index_dir / "builds" / manifest["build_id"]
-    passages = read_passages(folder)
     model = SentenceTransformer(str(resolve_model_path(settings)), device="cpu", local_files_only=True)
-    corpus = torch.from_numpy(np.load(folder / "vectors.npy"))
+    return settings, folder, read_passages(folder), model, torch.from_numpy(np.load(folder / "vectors.npy"))
+
+
+def _plain_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str, Any]:
+    """The same retrieval written the plain way, over the same vectors and tokens."""
+    import numpy as np
+    import torch
+    from rank_bm25 import BM25Okapi
+    from sentence_transformers import util
+
+    from qa.lexical import passage_search_text, tokenize
+
+    settings, folder, passages, model, corpus = _plain_load(index_dir)
     sentences = torch.from_numpy(np.load(folder / "sentence_vectors.npy"))
     owner = np.repeat(np.arange(len(passages)), [len(p.sentences) for p in passages])
     offsets = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])])
@@ -318,21 +328,9 @@ def _plain_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str
 
 def _plain_cold(index_dir: Path, question: str, spawned: float) -> dict[str, Any]:
     """The plain first answer: import sentence-transformers, load the model and vectors, search."""
-    import numpy as np
-    import torch
-    from sentence_transformers import SentenceTransformer, util
+    from sentence_transformers import util
 
-    from qa.embedding import resolve_model_path
-    from qa.settings import load_settings
-    from qa.store import read_manifest, read_passages
-
-    settings = load_settings({"index_dir": index_dir}, environ={})
-    manifest = read_manifest(index_dir)
-    assert manifest is not None
-    folder = index_dir / "builds" / manifest["build_id"]
-    passages = read_passages(folder)
-    model = SentenceTransformer(str(resolve_model_path(settings)), device="cpu", local_files_only=True)
-    corpus = torch.from_numpy(np.load(folder / "vectors.npy"))
+    _, _, passages, model, corpus = _plain_load(index_dir)
     hit = util.semantic_search(model.encode(question, convert_to_tensor=True), corpus, top_k=3)[0][0]
     print(json.dumps({"top": passages[hit["corpus_id"]].doc_id, "first_answer_s": time.time() - spawned,
                       "peak_rss_mb": peak_rss_mb()}))

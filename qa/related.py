@@ -97,7 +97,7 @@ def related_questions(
     sources += list(_neighbours(answer.excerpts[0].passage, passages))
     out: list[str] = []
     seen: set[str] = set()
-    checks = 0
+    checked = _budgeted(accept, max_checks)
     for p in sources:
         for topic in topics_of(p.section, p.title):
             key = topic.casefold()
@@ -105,16 +105,32 @@ def related_questions(
                 continue
             seen.add(key)
             question = question_for(topic)
-            if accept is not None:
-                if checks >= max_checks:
-                    return out
-                checks += 1
-            if accept is None or accept(question):
+            verdict = checked(question)
+            if verdict is None:
+                return out
+            if verdict:
                 out.append(question)
                 break  # one question per passage; the parent heading is only a fallback
         if len(out) >= limit:
             break
     return out
+
+
+def _budgeted(accept: Callable[[str], bool] | None, max_checks: int) -> Callable[[str], bool | None]:
+    """``accept`` allowed ``max_checks`` calls (each one answers a question); None once they are spent.
+    Without ``accept`` every question is taken."""
+    calls = 0
+
+    def checked(question: str) -> bool | None:
+        nonlocal calls
+        if accept is None:
+            return True
+        if calls >= max_checks:
+            return None
+        calls += 1
+        return accept(question)
+
+    return checked
 
 
 def starter_questions(
@@ -133,18 +149,17 @@ def starter_questions(
                 per_doc.setdefault(p.doc_id, []).append(topic)
     queues = list(per_doc.values())
     out: list[str] = []
-    checks = 0
+    checked = _budgeted(accept, max_checks)
     while queues and len(out) < limit:
         for queue in list(queues):
             if not queue:
                 queues.remove(queue)
                 continue
             question = question_for(queue.pop(0))
-            if accept is not None:
-                if checks >= max_checks:
-                    return out
-                checks += 1
-            if accept is None or accept(question):
+            verdict = checked(question)
+            if verdict is None:
+                return out
+            if verdict:
                 out.append(question)
                 queues.remove(queue)  # one per document in this round; the rest wait for the next
                 queues.append(queue)
