@@ -56,6 +56,18 @@ def supported(path: Path) -> str | None:
     return None
 
 
+def shape(path: Path, max_seq_length: int | None = None) -> tuple[int, int]:
+    """(vector dimension, tokens read per text) of a supported model, from its config files alone."""
+    config = _read_json(path / "config.json")
+    limit = int(config.get("max_position_embeddings", 512))
+    if max_seq_length is None:
+        try:
+            max_seq_length = int(_read_json(path / "sentence_bert_config.json")["max_seq_length"])
+        except (OSError, ValueError, KeyError):
+            max_seq_length = limit
+    return int(config["hidden_size"]), min(max_seq_length, limit)
+
+
 def _erf(x: np.ndarray) -> np.ndarray:
     """Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution of GELU's output)."""
     sign = np.sign(x)
@@ -90,13 +102,7 @@ class NumpyBert:
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.dimension = int(config["hidden_size"])
-        if max_seq_length is None:
-            try:
-                max_seq_length = int(_read_json(path / "sentence_bert_config.json")["max_seq_length"])
-            except (OSError, ValueError, KeyError):
-                max_seq_length = int(config.get("max_position_embeddings", 512))
-        self.max_seq_length = min(max_seq_length, int(config.get("max_position_embeddings", 512)))
+        self.dimension, self.max_seq_length = shape(path, max_seq_length)
         raw = load_file(str(path / "model.safetensors"))
         prefix = "bert." if any(k.startswith("bert.") for k in raw) else ""
         self.w = {k[len(prefix) :]: v.astype(np.float32, copy=False) for k, v in raw.items() if k.startswith(prefix)}

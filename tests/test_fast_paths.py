@@ -1,6 +1,7 @@
 """The fast paths compute what the libraries they stand in for compute.
 
-* qa/fastencode.py (numpy BERT for questions) against sentence-transformers on the bundled model;
+* qa/fastencode.py (numpy BERT for questions) and qa/onnxencode.py (the same graph run by ONNX Runtime)
+  against sentence-transformers on the bundled model;
 * qa/lexical.py's tokenizer and memory-mapped BM25 reader against bm25s itself;
 * answering a question imports neither torch nor bm25s (the start-up budget);
 * the sentence FAISS index of large builds is written and used.
@@ -19,6 +20,7 @@ import pytest
 from qa.embedding import Embedder
 from qa.fastencode import NumpyBert, supported
 from qa.lexical import LexicalIndex, _bm25s_tokenize, bm25_scores, read_bm25, term_coverage, tokenize, write_bm25
+from qa.onnxencode import OnnxBert
 from qa.settings import PROJECT_ROOT
 from tests.conftest import make_settings
 
@@ -44,6 +46,33 @@ def test_numpy_encoder_equals_sentence_transformers(embedder: Embedder) -> None:
     assert fast.max_seq_length == embedder.model.max_seq_length
 
 
+def test_onnx_encoder_equals_sentence_transformers(embedder: Embedder) -> None:
+    reference = embedder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    onnx = OnnxBert(NumpyBert(embedder.path), threads=1)
+    cosine = (onnx.encode(TEXTS) * reference).sum(1)
+    assert cosine.min() > 0.99999
+    # The default settings pick it, so questions are compared with passages in the same space.
+    assert isinstance(embedder.questions, OnnxBert)
+    assert (embedder.encode_queries(TEXTS) * reference).sum(1).min() > 0.99999
+
+
+def test_forced_encoders_say_why_they_cannot_run(tmp_path: Path, embedder: Embedder) -> None:
+    import shutil
+
+    from qa.embedding import ModelUnavailable
+
+    copy = tmp_path / "model"
+    shutil.copytree(embedder.path, copy)
+    config = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**config, "hidden_act": "relu"}))
+    for kind in ("onnx", "numpy"):
+        forced = Embedder(make_settings(tmp_path, tmp_path / "i", model_path=str(copy), query_encoder=kind))
+        with pytest.raises(ModelUnavailable, match="activation 'relu'"):
+            forced.encode_queries(["Who presented?"])
+    numpy_only = Embedder(make_settings(tmp_path, tmp_path / "i", query_encoder="numpy"))
+    assert isinstance(numpy_only.questions, NumpyBert)
+
+
 def test_token_counts_equal_the_transformers_tokenizer(embedder: Embedder) -> None:
     for text in TEXTS:
         expected = len(embedder.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
@@ -61,7 +90,7 @@ def test_unsupported_model_shapes_fall_back(tmp_path: Path, embedder: Embedder) 
     pooling.write_text(json.dumps(data))
     assert supported(copy) is not None
     other = Embedder(make_settings(tmp_path, tmp_path / "i", model_path=str(copy)))
-    assert other.fast is None
+    assert other.questions is None
 
 
 def test_lexical_reader_equals_bm25s(tmp_path: Path) -> None:
