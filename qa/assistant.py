@@ -13,7 +13,7 @@ import numpy as np
 from qa import store
 from qa.compose import answer_text, best_sentences_text, make_excerpts, select_excerpts
 from qa.confidence import ConfidenceModel
-from qa.conversation import Turn, contextualise
+from qa.conversation import Turn, contextualise, kept_listing, ordinal_in
 from qa.embedding import Embedder
 from qa.indexing import BuildReport, Progress, build_index, open_index, staleness
 from qa.loading import UnreadableFile, load_file, load_titles
@@ -103,6 +103,24 @@ class Assistant:
     @property
     def manifest(self) -> dict[str, Any]:
         return self.retriever.index.manifest
+
+    def text_from(self, row: int, passages: int = 4) -> str:
+        """The document text from passage ``row`` through up to ``passages`` passages of its section: where
+        a list that the answer introduced goes on. Read from the document itself, since passages leave out
+        list markers ("1.") that fall between them; stitched from the passages if the file has changed."""
+        rows = self.retriever.index.passages
+        if not 0 <= row < len(rows):
+            return ""
+        first = rows[row]
+        span = [p for p in rows[row : row + passages] if p.doc_id == first.doc_id and p.section == first.section]
+        end = max(p.end for p in span)
+        try:
+            _, text, unchanged = self.document(first.doc_id)
+        except KeyError:
+            unchanged = False
+        if unchanged:
+            return text[first.start : end]
+        return "\n\n".join(p.text for p in span)
 
     def chat(self) -> Chat:
         return Chat(self)
@@ -220,6 +238,9 @@ class Chat:
         self.history: list[Turn] = []
 
     def ask(self, question: str, **overrides: Any) -> Answer:
+        last = self.history[-1] if self.history else None
+        if last is not None and not last.listing and last.row >= 0 and ordinal_in(question) is not None:
+            last.listing = self.assistant.text_from(last.row)  # read only when a question points into a list
         answer = self.assistant.ask(question, self.history, **overrides)
         if not answer.message:
             top = answer.excerpts[0] if answer.excerpts else None
@@ -229,7 +250,9 @@ class Chat:
                 if top
                 else ""
             )
-            self.history.append(Turn(answer.question, answer.query, section, answer.abstained, said))
+            turn = Turn(answer.question, answer.query, section, answer.abstained, said, row=top.row if top else -1)
+            turn.listing = kept_listing(answer.question, last)
+            self.history.append(turn)
         return answer
 
     def reset(self) -> None:

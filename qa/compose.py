@@ -93,7 +93,7 @@ def make_excerpts(
         p = passages[c.index]
         scores = adjusted[c.index]
         highlights = pick_highlights(p, scores, best_overall, max_highlights) if rank == 1 or scores.size else []
-        out.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=highlights))
+        out.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=highlights, row=c.index))
     return out
 
 

@@ -2,7 +2,9 @@
 
 A follow-up ("What did he recommend?", "And brain drain?") borrows the content words of the previous
 resolved query and the section of the last answer. A question that stands on its own (enough content
-words, no pronoun or ellipsis) starts a new topic, so old context does not leak into it.
+words, no pronoun or ellipsis) starts a new topic, so old context does not leak into it. "And the second
+one?" points into a list: the last answer's excerpt and what follows it are read for an enumeration
+("1.", "(ii)", "b)", "Second, …") and the item's own words lead the query.
 """
 
 from __future__ import annotations
@@ -44,6 +46,25 @@ ELLIPSIS_STARTS = (
     "then ",
 )
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+_ORDINAL = "|".join(ORDINAL_WORDS) + "|last|1st|2nd|3rd|[4-9]th|10th"
+# "the second one", "the third?", "the last point", "number 2", "item (iii)"; not "when was it first set up".
+_ORDINAL_REF = re.compile(
+    rf"\bthe\s+(?P<word>{_ORDINAL})\b(?!\s+(?:time|place|world|half|step|thing\s+(?:is|was)))"
+    r"|\b(?:number|point|item|no\.?)\s*\(?(?P<num>\d{1,2}|[ivx]{1,4})\b\)?",
+    re.IGNORECASE,
+)
+# List markers, one pattern per style; the number a marker stands for is read from its group.
+_MARKERS = {
+    "numbered line": re.compile(r"(?:^|\n)[ \t]*(?P<n>\d{1,2})[.)][ \t]+"),
+    "bracketed roman": re.compile(r"(?:^|(?<=\s))\(?(?P<n>i{1,3}|iv|v|vi{1,3}|ix|x)\)[ \t]+"),
+    "bracketed letter": re.compile(r"(?:^|(?<=\s))\(?(?P<n>[a-h])\)[ \t]+"),
+    "ordinal word": re.compile(  # "First, …", "Secondly, …", "And third, …" at a sentence's start
+        r"(?:^|(?<=[.!?:;]\s)|(?<=\n))(?:and\s+)?(?P<n>" + "|".join(ORDINAL_WORDS) + r")(?:ly)?,\s+",
+        re.IGNORECASE,
+    ),
+}
 
 
 def content_words(text: str) -> list[str]:
@@ -59,6 +80,63 @@ def names_in(text: str) -> list[str]:
     return [m.group().strip() for m in _NAME.finditer(text) if not m.group().isupper()]
 
 
+def _position(style: str, marker: str) -> int:
+    """1-based place a list marker stands for ("iii" -> 3, "c" -> 3, "Third" -> 3)."""
+    m = marker.lower()
+    if style == "numbered line":
+        return int(m)
+    if style == "bracketed roman":
+        return _ROMAN.index(m) + 1
+    if style == "bracketed letter":
+        return ord(m) - ord("a") + 1
+    return ORDINAL_WORDS.index(m) + 1
+
+
+def enumerated_items(text: str, max_item_chars: int = 400) -> list[str]:
+    """The items of the first list in ``text`` that counts up from one: each item's text runs to the next
+    marker (the last one to the end of its paragraph). Empty when ``text`` holds no such list."""
+    best: tuple[int, list[str]] | None = None
+    for style, pattern in _MARKERS.items():
+        marks = [m for m in pattern.finditer(text)]
+        run: list[re.Match[str]] = []
+        for m in marks:
+            place = _position(style, m.group("n"))
+            if place == 1:
+                if len(run) >= 2:
+                    break  # a second list starts: keep the first
+                run = [m]
+            elif run and place == len(run) + 1:
+                run.append(m)
+        if len(run) < 2:
+            continue
+        items = []
+        for i, m in enumerate(run):
+            end = run[i + 1].start() if i + 1 < len(run) else len(text)
+            if i + 1 == len(run):
+                paragraph_end = text.find("\n\n", m.end())
+                end = paragraph_end if paragraph_end != -1 else end
+            items.append(text[m.end() : end].strip(" \t\n;,.")[:max_item_chars])
+        if best is None or run[0].start() < best[0]:
+            best = (run[0].start(), items)
+    return best[1] if best else []
+
+
+def ordinal_in(question: str) -> int | None:
+    """Which item a question points at: 2 for "and the second one?", -1 for "the last one"; else None."""
+    m = _ORDINAL_REF.search(question)
+    if not m:
+        return None
+    if m.group("num"):
+        raw = m.group("num").lower()
+        return int(raw) if raw.isdigit() else _ROMAN.index(raw) + 1 if raw in _ROMAN else None
+    word = m.group("word").lower()
+    if word == "last":
+        return -1
+    if word in ORDINAL_WORDS:
+        return ORDINAL_WORDS.index(word) + 1
+    return int(re.sub(r"\D", "", word))
+
+
 @dataclass
 class Turn:
     question: str
@@ -66,6 +144,15 @@ class Turn:
     section: str = ""  # section of the top excerpt, when the assistant answered
     abstained: bool = False
     answer_text: str = ""  # the highlighted sentences of the top excerpt
+    row: int = -1  # index row of the top excerpt
+    listing: str = ""  # the text from the top excerpt on, read when a later question says "the second one"
+
+
+def kept_listing(question: str, last: Turn | None) -> str:
+    """After "and the second one?" the list stays the one in play, so "what about the third?" finds it."""
+    if last is None or ordinal_in(question) is None or not enumerated_items(last.listing):
+        return ""
+    return last.listing
 
 
 def is_follow_up(question: str, has_history: bool) -> bool:
@@ -86,13 +173,17 @@ def contextualise(question: str, history: list[Turn], max_context_words: int = 1
     if not is_follow_up(question, bool(history)):
         return question, False
     last = history[-1]
-    own = {w.lower() for w in content_words(question)}
+    own = {w.lower() for w in content_words(question)} | set(ORDINAL_WORDS) | {"last"}
     context: list[str] = []
     sources = [last.query]
     if not last.abstained:
         # The sub-heading (often a speaker's name) and names in the answer resolve "he", "it", "they".
         parts = last.section.split(" — ")
         sources = [parts[-1], " ".join(names_in(last.answer_text)[:2]), last.query, " ".join(parts[:-1])]
+        place = ordinal_in(question)
+        items = enumerated_items(last.listing) if place is not None else []
+        if items and -len(items) <= (place - 1 if place > 0 else place) < len(items):
+            sources.insert(0, items[place - 1 if place > 0 else place])
     for source in sources:
         for w in content_words(source):
             if w.lower() not in own and w.lower() not in {c.lower() for c in context}:

@@ -97,6 +97,7 @@ class Excerpt:
     passage: Passage
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    row: int = -1  # the passage's row in the index, so what follows it can be read
 
     def to_json(self) -> dict[str, Any]:
         p = self.passage

@@ -94,6 +94,42 @@ def test_follow_up_is_resolved_against_the_conversation(default_assistant: Assis
     assert fresh.query == "Who organised it?"  # no history, nothing borrowed
 
 
+def _highlighted(answer: object) -> str:
+    top = answer.excerpts[0]  # type: ignore[attr-defined]
+    return " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
+
+
+def test_the_second_one_points_into_the_list_of_the_last_answer(default_assistant: Assistant) -> None:
+    chat = default_assistant.chat()
+    chat.ask("What three considerations does Riallant say should guide local engagement with migrants?")
+    second = chat.ask("And the second one?")
+    assert second.excerpts[0].passage.doc_id == BLOG
+    assert _highlighted(second).startswith("Second, local authorities should foster links")
+    third = chat.ask("What about the third?")  # the same list stays in play
+    assert _highlighted(third).startswith("And third, local and national authorities should work together")
+
+    numbered = default_assistant.chat()  # "1." "2." lines, whose markers the passages leave out
+    numbered.ask("What are some of the contentious issues around skilled migration today?")
+    item = numbered.ask("And the second one?")
+    assert "There are also movements from the sector but not from the country" in _highlighted(item)
+
+
+def test_list_items_and_ordinals_are_read_as_a_reader_would() -> None:
+    from qa.conversation import enumerated_items, ordinal_in
+
+    inline = "The 4 Cs: (i) control the outflow; (ii) compensation policies; (iii) connect.\n\nNext paragraph."
+    assert enumerated_items(inline) == ["control the outflow", "compensation policies", "connect"]
+    paragraphs = "As follows:\n\nFirst, integrate it. More.\n\nSecondly, foster links.\n\nAnd third, work together."
+    assert enumerated_items(paragraphs) == ["integrate it. More", "foster links", "work together"]
+    assert enumerated_items("2. starts at two\n3. and goes on") == []  # not a list counting from one
+    assert enumerated_items("Plain text with 3-4 percent (a figure) in it.") == []
+    assert [ordinal_in(q) for q in ("And the second one?", "the last one", "Tell me about point 3", "item (ii)")] == [
+        2, -1, 3, 2,
+    ]
+    assert ordinal_in("When was it first set up?") is None  # an adverb, not a list item
+    assert ordinal_in("What happened the second time?") is None
+
+
 def test_new_topic_does_not_inherit_context(default_assistant: Assistant) -> None:
     chat = default_assistant.chat()
     chat.ask("Who presented on diaspora engagement?")
