@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -160,9 +161,13 @@ class Embedder:
             return bert
         reason = available()
         if reason is None:
-            return OnnxBert(bert, threads=self.settings.query_threads or 1)
+            try:
+                return OnnxBert(bert, threads=self.settings.query_threads or 1)
+            except Exception as exc:  # an onnxruntime too old for the graph's opset, a broken install
+                reason = f"ONNX Runtime could not load the question encoder ({exc})"
         if forced:
-            raise ModelUnavailable(f"query_encoder 'onnx': {reason}; run `pip install onnxruntime onnx`")
+            raise ModelUnavailable(f"query_encoder 'onnx': {reason}; run `pip install -U onnxruntime onnx`")
+        print(f"note: {reason}; questions use the numpy encoder (a few ms slower)", file=sys.stderr)
         return bert
 
     @cached_property

@@ -73,6 +73,25 @@ def test_forced_encoders_say_why_they_cannot_run(tmp_path: Path, embedder: Embed
     assert isinstance(numpy_only.questions, NumpyBert)
 
 
+def test_a_failing_onnx_runtime_falls_back_to_the_numpy_encoder(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import qa.onnxencode
+    from qa.embedding import ModelUnavailable
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("Unsupported model IR version: 10")
+
+    monkeypatch.setattr(qa.onnxencode, "OnnxBert", broken)
+    auto = Embedder(make_settings(tmp_path, tmp_path / "i"))
+    vectors = auto.encode_queries(["Who presented?"])
+    assert isinstance(auto.questions, NumpyBert)
+    assert "Unsupported model IR version" in capsys.readouterr().err
+    assert float(vectors[0] @ embedder.encode_queries(["Who presented?"])[0]) > 0.99999
+    with pytest.raises(ModelUnavailable, match="could not load"):
+        Embedder(make_settings(tmp_path, tmp_path / "i", query_encoder="onnx")).encode_queries(["Who?"])
+
+
 def test_token_counts_equal_the_transformers_tokenizer(embedder: Embedder) -> None:
     for text in TEXTS:
         expected = len(embedder.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
