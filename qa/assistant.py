@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qa import store
 from qa.compose import answer_text, best_sentences_text, make_excerpts, select_excerpts
-from qa.confidence import ConfidenceModel
+from qa.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.conversation import Turn, contextualise, kept_listing, ordinal_in
 from qa.embedding import Embedder
 from qa.indexing import BuildReport, Progress, build_index, open_index, staleness
@@ -57,6 +60,23 @@ def _check_same_model(manifest: dict[str, Any], embedder: Embedder) -> None:
         )
 
 
+BUILT_IN_CALIBRATION = "built-in (fitted on the default corpus's dev questions)"
+
+
+def load_calibration(index_dir: Path) -> tuple[ConfidenceModel, str]:
+    """The confidence model saved with the index by ``qa eval --calibrate --save-calibration``, else the
+    built-in one. A damaged file is reported and ignored: abstention falls back, answering goes on."""
+    path = index_dir / CALIBRATION_FILE
+    if not path.is_file():
+        return ConfidenceModel(), BUILT_IN_CALIBRATION
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return model_from_weights(data.get("weights") if isinstance(data, dict) else data), str(path)
+    except (OSError, ValueError) as exc:
+        print(f"note: ignoring {path} ({exc}); using the built-in confidence model", file=sys.stderr)
+        return ConfidenceModel(), BUILT_IN_CALIBRATION
+
+
 @dataclass
 class Assistant:
     settings: Settings
@@ -64,6 +84,7 @@ class Assistant:
     retriever: Retriever
     confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
     build_report: BuildReport | None = None
+    confidence_source: str = BUILT_IN_CALIBRATION
 
     @classmethod
     def load(
@@ -98,7 +119,10 @@ class Assistant:
                 raise
             report = build_index(settings, embedder, force=True, progress=progress)
             index = open_index(settings)
-        return cls(settings, embedder, Retriever(index, embedder, settings), build_report=report)
+        confidence, source = load_calibration(settings.index_dir)
+        assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)
+        assistant.confidence_source = source
+        return assistant
 
     @property
     def manifest(self) -> dict[str, Any]:

@@ -6,7 +6,8 @@ whose best-matching sentences hold no number); and the share of the question's n
 ("Nepal", "DFID", "2003") that none of the top passages mentions. The last two catch the commonest
 wrong answer: a passage on the right topic that lacks the one thing asked about. Weights were fitted by
 logistic regression on the dev half of ``eval/gold/default.jsonl`` (label: the question is answerable);
-``qa eval --calibrate`` refits them.
+``qa eval --calibrate`` refits them on any gold file, and ``--save-calibration`` stores the fit with the
+index (``<index_dir>/confidence.json``), so a corpus with its own gold questions gets its own abstention.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from qa.types import Candidate
 
@@ -99,3 +101,24 @@ class ConfidenceModel:
         if not top:
             return 0.0
         return self.probability(self.features(question, top, top_texts, best_sentences))
+
+
+CALIBRATION_FILE = "confidence.json"
+
+
+class CalibrationError(ValueError):
+    """A stored calibration cannot be used; the message says why."""
+
+
+def model_from_weights(weights: dict[str, Any]) -> ConfidenceModel:
+    """A model from stored weights: exactly the model's own names, each a finite number."""
+    names = {f.name for f in fields(ConfidenceModel)}
+    if not isinstance(weights, dict) or set(weights) != names:
+        got = sorted(weights) if isinstance(weights, dict) else type(weights).__name__
+        raise CalibrationError(f"weights must be exactly {sorted(names)}, not {got}")
+    values = {}
+    for name, value in weights.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise CalibrationError(f"weight {name!r} is not a finite number: {value!r}")
+        values[name] = float(value)
+    return ConfidenceModel(**values)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.assistant import Assistant
 from qa.cli import main
 from qa.evaluation import metrics
 from qa.evaluation.gold import GoldError, load_gold, schedule
@@ -254,3 +255,39 @@ def test_qa_eval_gold_json_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixt
     assert items["t3"]["query"] != items["t3"]["question"] and "workshop" in items["t3"]["query"].lower()
     assert items["t4"]["rank"] is None and not items["t4"]["answerable"]
     assert 0.0 <= out["latency_ms_p50"] <= out["latency_ms_p95"]
+
+
+def test_calibration_saved_with_the_index_changes_confidence_and_a_damaged_one_is_ignored(
+    tmp_path: Path, default_assistant: Assistant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from qa.assistant import BUILT_IN_CALIBRATION
+    from qa.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
+
+    index = tmp_path / "index"
+    shutil.copytree(default_assistant.settings.index_dir, index)
+    rows = _gold_rows()
+    rows[3]["split"] = "dev"  # the fit needs an unanswerable question among the ones it learns from
+    gold = _write_gold(tmp_path / "gold.jsonl", rows)
+    args = ["eval", "--gold", str(gold), "--quiet", "--index-dir", str(index), "--out", str(tmp_path / "r")]
+
+    assert main([*args, "--save-calibration"]) == 2  # needs --calibrate
+    assert not (index / CALIBRATION_FILE).exists()
+    assert main([*args, "--calibrate", "--save-calibration", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    saved = json.loads((index / CALIBRATION_FILE).read_text(encoding="utf-8"))
+    assert out["calibration_saved"] == str(index / CALIBRATION_FILE)
+    assert saved["weights"] == out["calibration"]["weights"] and saved["gold"] == str(gold.resolve())
+
+    question = "How were the participants seated at the workshop?"
+    calibrated = Assistant.load(make_settings(DEFAULT_CORPUS, index))
+    assert calibrated.confidence == model_from_weights(saved["weights"]) != ConfidenceModel()
+    assert calibrated.confidence_source == str(index / CALIBRATION_FILE)
+    assert calibrated.ask(question).confidence != pytest.approx(default_assistant.ask(question).confidence)
+
+    (index / CALIBRATION_FILE).write_text('{"weights": {"bias": "high"}}', encoding="utf-8")
+    fallback = Assistant.load(make_settings(DEFAULT_CORPUS, index))
+    assert "ignoring" in capsys.readouterr().err
+    assert fallback.confidence_source == BUILT_IN_CALIBRATION
+    assert fallback.ask(question).confidence == pytest.approx(default_assistant.ask(question).confidence)

@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"where report folders go (default: the reports_dir setting, {DEFAULT_OUT.relative_to(PROJECT_ROOT)})",
     )
     g.add_argument("--calibrate", action="store_true", help="fit the confidence weights on the gold run and print them")
+    g.add_argument(
+        "--save-calibration",
+        action="store_true",
+        help="with --calibrate: store the fitted weights with the index, so answers on this corpus use them",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -74,8 +79,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("qa eval: --limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     mode = modes[0] if modes else "gold"
-    if args.calibrate and mode != "gold":
+    if (args.calibrate or args.save_calibration) and mode != "gold":
         print("qa eval: --calibrate works with gold questions only", file=sys.stderr)
+        return EXIT_USAGE
+    if args.save_calibration and not args.calibrate:
+        print("qa eval: --save-calibration needs --calibrate", file=sys.stderr)
         return EXIT_USAGE
     handler = {"gold": _run_gold, "beir": _run_beir, "squad": _run_squad}[mode]
     return handler(args, settings)
@@ -97,6 +105,7 @@ def _settings_snapshot(settings: Settings, assistant: Any = None) -> dict[str, A
         out["model"] = manifest.get("model", {}).get("name")
         out["index_build"] = manifest.get("build_id")
         out["index_counts"] = manifest.get("counts")
+        out["confidence_model"] = getattr(assistant, "confidence_source", None)
     return out
 
 
@@ -175,6 +184,12 @@ def _run_gold(args: argparse.Namespace, settings: Settings) -> int:
     }
     text = _gold_text(path, headline, groups, misses, wrong_answers, false_abstains, calibration, settings, assistant)
     report.write_report(folder, data, _markdown(f"Gold evaluation: {name}", [text], plots))
+    saved = None
+    if args.save_calibration:
+        saved = _save_calibration(calibration, path, settings)
+        if saved is None:
+            return 1
+        text += f"\n\nSaved the fitted confidence weights to {saved}; answers on this index use them from now on."
     if args.json:
         out = {
             "name": name,
@@ -186,11 +201,40 @@ def _run_gold(args: argparse.Namespace, settings: Settings) -> int:
         }
         if calibration is not None:
             out["calibration"] = calibration
+        if saved is not None:
+            out["calibration_saved"] = str(saved)
         _emit_json(out)
     else:
         print(text)
         print(f"\nwall time {wall:.1f} s; report: {folder}")
     return 0
+
+
+def _save_calibration(calibration: dict[str, Any] | None, gold_path: Path, settings: Settings) -> Path | None:
+    """Store a fit beside the index's manifest (atomically); None, with the reason printed, if it failed."""
+    from qa import store
+    from qa.confidence import CALIBRATION_FILE, CalibrationError, model_from_weights
+
+    if not calibration or "weights" not in calibration:
+        reason = (calibration or {}).get("error", "nothing was fitted")
+        print(f"qa eval: not saving the calibration: {reason}", file=sys.stderr)
+        return None
+    try:
+        model_from_weights(calibration["weights"])
+    except CalibrationError as exc:
+        print(f"qa eval: not saving the calibration: {exc}", file=sys.stderr)
+        return None
+    target = settings.index_dir / CALIBRATION_FILE
+    keep = ("weights", "features", "trained_on", "n_train", "positives", "threshold", "train", "test")
+    store.atomic_write_json(
+        target,
+        {
+            **{k: calibration[k] for k in keep if k in calibration},
+            "gold": str(gold_path.resolve()),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        },
+    )
+    return target
 
 
 def _top_line(r: dict[str, Any]) -> str:
