@@ -1,4 +1,4 @@
-"""ONNX Runtime (fp32 and dynamic int8) against torch and the numpy question encoder: speed and quality.
+"""ONNX Runtime (fp32 and dynamic int8) against torch and the numpy and ONNX question encoders: speed and quality.
 
     python bench/onnx_backend.py [--docs 1000] [--json]      # needs `pip install onnx onnxruntime`
 
@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from qa.embedding import Embedder
+    from qa.fastencode import NumpyBert
+    from qa.onnxencode import OnnxBert
     from qa.settings import load_settings
 
     settings = load_settings({"show_progress": False}, environ={})
@@ -180,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     # One question at a time, as the assistant encodes them.
     singles = {
         "torch": lambda t: model.encode([t], normalize_embeddings=True),
-        "numpy (qa/fastencode.py)": lambda t: embedder.encode_queries([t]),
+        "numpy (qa/fastencode.py)": NumpyBert(embedder.path).encode,
+        "onnx, ours (qa/onnxencode.py, 1 thread)": OnnxBert(NumpyBert(embedder.path), threads=1).encode,
         "onnx_fp32": OrtEncoder(fp32, tok, max_len).encode,
         "onnx_int8": OrtEncoder(int8, tok, max_len).encode,
         "onnx_fp32_1thread": OrtEncoder(fp32, tok, max_len, threads=1).encode,
@@ -188,11 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     out["single_question_median_ms"] = {}
     for name, fn in singles.items():
         for q in questions[:5]:
-            fn([q] if name.startswith("onnx") else q)
+            fn([q] if name != "torch" else q)
         times = []
         for q in questions[: args.single]:
             t = time.perf_counter()
-            fn([q] if name.startswith("onnx") else q)
+            fn([q] if name != "torch" else q)
             times.append((time.perf_counter() - t) * 1000)
         out["single_question_median_ms"][name] = round(statistics.median(times), 2)
     out["load_avg_end"] = load_avg()
