@@ -267,3 +267,31 @@ def test_reports_dir_is_a_setting_like_the_others(tmp_path: Path) -> None:
     assert Settings().reports_dir.parts[-2:] == ("eval", "reports")
     loaded = load_settings(environ={"QA_REPORTS_DIR": str(tmp_path / "a" / ".." / "runs")})
     assert loaded.reports_dir == tmp_path / "runs"
+
+
+def test_an_ablation_does_not_stand_in_for_the_benchmark_figure(tmp_path: Path) -> None:
+    corpus, reports = tmp_path / "docs", tmp_path / "reports"
+    corpus.mkdir()
+    for folder, created, fusion, split, ndcg in (
+        ("20261101-000000-beir-blend", "2026-11-01T00:00:00+0000", "blend", "test", 0.728),
+        ("20261102-000000-beir-bm25", "2026-11-02T00:00:00+0000", "bm25", "test", 0.664),
+        ("20261103-000000-beir-train", "2026-11-03T00:00:00+0000", "blend", "train", 0.745),
+    ):
+        (reports / folder).mkdir(parents=True)
+        write_report(
+            reports / folder,
+            {
+                "kind": "beir",
+                "name": folder,
+                "source": "/bench/scifact",
+                "split": split,
+                "created": created,
+                "settings": {"fusion": fusion, "dense_k": 400},  # deeper candidate lists than the chat's
+                "metrics": {"n": 300, "ndcg@10": ndcg},
+            },
+            "",
+        )
+    shown_now = latest_evaluation(settings_for(tmp_path, corpus, reports), {}).benchmarks
+    assert [b.name for b in shown_now] == ["20261103-000000-beir-train", "20261101-000000-beir-blend"]
+    bm25_user = settings_for(tmp_path, corpus, reports).replace(fusion="bm25")
+    assert [b.name for b in latest_evaluation(bm25_user, {}).benchmarks][1] == "20261102-000000-beir-bm25"

@@ -50,6 +50,22 @@ _NOT_QUALITY = {
     "auth",
     "show_progress",
 }
+# What makes a benchmark run the assistant's own rather than an ablation (candidate depths differ by design).
+_CONFIGURATION = (
+    "model_path",
+    "query_prefix",
+    "passage_prefix",
+    "fusion",
+    "rerank",
+    "dense_weight",
+    "bm25_weight",
+    "sentence_weight",
+    "rrf_k",
+    "chunk_target_tokens",
+    "chunk_max_tokens",
+    "chunk_overlap_sentences",
+    "prepend_section",
+)
 
 
 @dataclass
@@ -216,22 +232,30 @@ def latest_for_corpus(reports: list[Found], corpus_dir: Path) -> Found | None:
     return None
 
 
-def latest_benchmarks(reports: list[Found], limit: int = MAX_BENCHMARKS) -> list[Found]:
-    """The newest report of each benchmark data set (kind and source), newest first."""
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for f in reports:
+def latest_benchmarks(
+    reports: list[Found], settings: Settings | None = None, limit: int = MAX_BENCHMARKS
+) -> list[Found]:
+    """The newest report of each benchmark data set (kind, source, split), newest first. A run made with
+    the configuration in use (``_CONFIGURATION``) wins over a newer one that is not, so an ablation such as
+    ``--fusion bm25`` does not stand in for the assistant's own figure."""
+    groups: dict[tuple[str, str, str], list[Found]] = {}
+    for f in reports:  # newest first
         kind = f.data["kind"]
-        if kind not in BENCHMARK_KINDS:
-            continue
-        key = (kind, str(f.data.get("source", "")))
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(f)
-        if len(out) == limit:
-            break
-    return out
+        if kind in BENCHMARK_KINDS:
+            groups.setdefault((kind, str(f.data.get("source", "")), str(f.data.get("split", ""))), []).append(f)
+    picked = [
+        next((f for f in group if settings is None or _same_configuration(f.data.get("settings"), settings)), group[0])
+        for group in groups.values()
+    ]
+    picked.sort(key=lambda f: f.created, reverse=True)
+    return picked[:limit]
+
+
+def _same_configuration(snapshot: Any, settings: Settings) -> bool:
+    if not isinstance(snapshot, dict):
+        return False
+    changed = {line.split(":", 1)[0] for line in _settings_changed(snapshot, settings)}
+    return not changed & set(_CONFIGURATION)
 
 
 # ---------------------------------------------------------------- plots
@@ -552,7 +576,7 @@ def latest_evaluation(settings: Settings, manifest: Mapping[str, Any] | None = N
         corpus_dir=_resolved(settings.corpus_dir) or settings.corpus_dir,
         reports_dir=root,
         report=view,
-        benchmarks=[_view(f, root) for f in latest_benchmarks(reports)],
+        benchmarks=[_view(f, root) for f in latest_benchmarks(reports, settings)],
         command=view.command if view else eval_command(settings),
         skipped=skipped,
     )
