@@ -222,13 +222,17 @@ class Assistant:
             found = self.ask(question, **overrides)
             return not found.abstained and not found.message
 
-        return related_questions(answer, self.retriever.index.passages, asked, limit, accept=answered)
+        lead = answer.excerpts[0].passage.doc_id if answer.excerpts else ""
+        return related_questions(answer, self.retriever.index.doc_passages(lead), asked, limit, accept=answered)
 
     def suggestions(self, limit: int = 4) -> list[str]:
         """Questions to start with on this corpus (section headings its documents answer); computed once."""
         cached = self.__dict__.get("_suggestions")
         if cached is None or len(cached) < limit:
-            cached = starter_questions(self.retriever.index.passages, limit, accept=lambda q: not self.ask(q).abstained)
+            index = self.retriever.index
+            # Headings come from each document's opening passages: enough for the few questions offered.
+            heads = [p for doc in self.manifest.get("files", {}) for p in index.doc_passages(doc, limit=40)]
+            cached = starter_questions(heads, limit, accept=lambda q: not self.ask(q).abstained)
             self.__dict__["_suggestions"] = cached
         return cached[:limit]
 

@@ -68,7 +68,8 @@ def _covered(topic: str, asked_words: set[str]) -> bool:
 
 
 def _neighbours(lead: Passage, passages: Sequence[Passage]) -> Iterable[Passage]:
-    """Passages of the lead's document that come after it (the next sections), then before it."""
+    """Passages of the lead's document that come after it (the next sections), then before it.
+    ``passages`` may be the whole table or (as the assistant passes it) that document's own passages."""
     same = [p for p in passages if p.doc_id == lead.doc_id]
     after = [p for p in same if p.start >= lead.end]
     before = [p for p in reversed(same) if p.end <= lead.start]
@@ -85,7 +86,8 @@ def related_questions(
 ) -> list[str]:
     """Up to ``limit`` short questions about sections near the answer's citations, best first.
 
-    ``passages`` is the index's passage table (for the sections around the top excerpt); ``asked`` are
+    ``passages``: the top excerpt's document's passages (the sections around it; the whole table also
+    works, at the cost of a scan); ``asked`` are
     the questions of the conversation so far (their topics are not suggested again); ``accept``, when
     given, vets each candidate (the assistant keeps only questions its documents answer), at most
     ``max_checks`` times.

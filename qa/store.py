@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,20 @@ class StoredIndex:
     faiss_index: Any
     bm25: Any
     folder: Path
+
+    @cached_property
+    def _doc_spans(self) -> dict[str, tuple[int, int]]:
+        """Each document's passage rows [a, b): they are contiguous in the table, in document order."""
+        spans: dict[str, tuple[int, int]] = {}
+        for i, p in enumerate(self.passages):
+            a, _ = spans.get(p.doc_id, (i, i))
+            spans[p.doc_id] = (a, i + 1)
+        return spans
+
+    def doc_passages(self, doc_id: str, limit: int | None = None) -> list[Passage]:
+        """One document's passages in order (the first ``limit``), without scanning the others per call."""
+        a, b = self._doc_spans.get(doc_id, (0, 0))
+        return self.passages[a : b if limit is None else min(b, a + limit)]
 
 
 def build_folder(index_dir: Path, build_id: str) -> Path:

@@ -128,6 +128,13 @@ def test_related_questions_come_from_cited_sections_and_skip_what_was_asked(defa
     passages = default_assistant.retriever.index.passages
     plain = related_questions(answer, passages)
     assert plain == related_questions(answer, passages)  # deterministic
+    # The assistant hands over only the lead document's passages (no scan of the table per answer): same result.
+    index = default_assistant.retriever.index
+    for doc in default_assistant.manifest["files"]:
+        assert index.doc_passages(doc) == [p for p in passages if p.doc_id == doc]
+        assert index.doc_passages(doc, limit=2) == index.doc_passages(doc)[:2]
+    lead = answer.excerpts[0].passage.doc_id
+    assert related_questions(answer, index.doc_passages(lead)) == plain
     assert len(plain) == 3 and all(q.endswith("?") for q in plain)
     vetted = default_assistant.related(answer, asked=["What do the documents say about Gender and migration?"])
     assert vetted and not any("Gender and migration" in q for q in vetted)
