@@ -115,6 +115,13 @@ class _Previous:
     rows: dict[str, tuple[int, int, int, int]]  # doc -> passage rows [a, b), sentence rows [c, d)
     sha256: dict[str, str | None]
     titles: dict[str, str | None]
+    sentence_counts: np.ndarray | None = None  # per passage row, when the build recorded its offsets
+
+    def counts(self, a: int, b: int) -> np.ndarray:
+        """Sentences of passage rows [a, b): recorded, or read from the rows of an older build."""
+        if self.sentence_counts is not None:
+            return self.sentence_counts[a:b]
+        return np.array([len(json.loads(line).get("sentences", [])) for line in self.lines[a:b]], np.int64)
 
     def passages(self, doc_id: str) -> list[Passage]:
         a, b, _, _ = self.rows[doc_id]
@@ -148,6 +155,7 @@ def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: di
         sent_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
         files = manifest.get("files", {})
         rows = _doc_rows(lines, files)
+        offsets = store.read_sentence_offsets(folder, len(lines))
     except store.DAMAGE:  # json's decode error is a ValueError
         return None
     n_sent = max((r[3] for r in rows.values()), default=0)
@@ -161,6 +169,7 @@ def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: di
         rows=rows,
         sha256={d: f.get("sha256") for d, f in files.items()},
         titles={d: f.get("title") for d, f in files.items()},
+        sentence_counts=None if offsets is None else np.diff(offsets),
     )
 
 
@@ -350,6 +359,7 @@ def build_index(
             sentence_lists=built.sentence_lists,
         ),
         write_bm25=write_bm25_index,
+        sentence_offsets=built.sentence_offsets,
     )
     cache.clear()  # its vectors now live in the build folder
     if progress:
@@ -377,6 +387,7 @@ class _Assembled:
     bm25_order: np.ndarray  # passage i is entry bm25_order[i] of [kept rows..., new passages...]
     sentence_lists: np.ndarray | None  # IVF list per sentence row where known (-1: new)
     embedded: int
+    sentence_offsets: np.ndarray  # passage i owns sentence rows [offsets[i], offsets[i + 1])
 
 
 def _assemble(
@@ -398,6 +409,7 @@ def _assemble(
     files: dict[str, Any] = {}
     kept: list[np.ndarray] = []
     order = np.empty(n_pass, np.int64)  # new passages marked -1 - j for now, j their place among new ones
+    sentence_counts = np.empty(n_pass, np.int64)
     p_at = s_at = p_new = s_new = n_kept = embedded = 0
     for doc, rows, passages in plan:
         if rows is not None and previous is not None:
@@ -408,6 +420,9 @@ def _assemble(
             if lists is not None and old_lists is not None:
                 lists[s_at : s_at + n_s] = old_lists[c:d]
             lines.extend([_line(p) for p in passages] if passages else previous.lines[a:b])
+            sentence_counts[p_at : p_at + n_p] = (
+                [len(p.sentences) for p in passages] if passages else previous.counts(a, b)
+            )
             kept.append(np.arange(a, b, dtype=np.int64))
             order[p_at : p_at + n_p] = np.arange(n_kept, n_kept + n_p)
             n_kept += n_p
@@ -416,6 +431,7 @@ def _assemble(
             vectors[p_at : p_at + n_p] = new_vectors[p_new : p_new + n_p]
             sent_vectors[s_at : s_at + n_s] = new_sent_vectors[s_new : s_new + n_s]
             lines.extend(_line(p) for p in passages)
+            sentence_counts[p_at : p_at + n_p] = [len(p.sentences) for p in passages]
             order[p_at : p_at + n_p] = -1 - np.arange(p_new, p_new + n_p)
             p_new, s_new = p_new + n_p, s_new + n_s
             embedded += 1
@@ -433,7 +449,8 @@ def _assemble(
         p_at, s_at = p_at + n_p, s_at + n_s
     order = np.where(order >= 0, order, n_kept - 1 - order)
     kept_rows = np.concatenate(kept) if kept else np.zeros(0, np.int64)
-    return _Assembled(lines, vectors, sent_vectors, files, kept_rows, order, lists, embedded)
+    offsets = np.concatenate([[0], np.cumsum(sentence_counts)]).astype(np.int64)
+    return _Assembled(lines, vectors, sent_vectors, files, kept_rows, order, lists, embedded, offsets)
 
 
 def _line(p: Passage) -> bytes:
@@ -460,4 +477,5 @@ def open_index(settings: Settings) -> store.StoredIndex:
         manifest,
         read_dense=lambda path: read_dense_index(path, settings),
         read_bm25=read_bm25,
+        lazy_from=settings.lazy_passages_from,
     )

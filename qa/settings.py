@@ -76,6 +76,9 @@ class Settings:
     # Sentence vectors get their own FAISS index from this many on; below it one matrix product scans them.
     sentence_ann_threshold: int = 200_000
     sentence_ann_factory: str = "IVF1024,SQ8"  # quick to rebuild on every update; empty: ann_factory
+    # From this many passages on, the passage table is read on demand from disk instead of parsed into
+    # memory at start-up (at 1M passages: seconds and gigabytes saved; a question reads a few hundred rows).
+    lazy_passages_from: int = 200_000
 
     # Answer composition
     top_k: int = 3
@@ -134,6 +137,8 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("settings 'dense_weight', 'bm25_weight' and 'sentence_weight' must not be negative")
     if not 0.0 <= s.abstain_threshold <= 1.0:
         raise SettingsError("setting 'abstain_threshold' must lie between 0 and 1")
+    if s.lazy_passages_from < 1:
+        raise SettingsError("setting 'lazy_passages_from' must be at least 1")
     if s.top_k < 1 or s.dense_k < 1 or s.bm25_k < 1:
         raise SettingsError("settings 'top_k', 'dense_k' and 'bm25_k' must be at least 1")
     if s.chunk_target_tokens < 16 or s.chunk_max_tokens < s.chunk_target_tokens:

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -31,6 +34,8 @@ from qa.types import Passage
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+LINE_OFFSETS = "passages.offsets.npy"  # byte offset of each passage row, and the file size
+SENTENCE_OFFSETS = "sentence_offsets.npy"  # first sentence row of each passage, and the total
 LOCK = ".build.lock"
 _BUILD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 # What reading a damaged file can raise: numpy, faiss, bm25s and json each have their own.
@@ -121,7 +126,7 @@ class StoredIndex:
     """Everything retrieval needs, loaded from one build folder."""
 
     manifest: dict[str, Any]
-    passages: list[Passage]
+    passages: Sequence[Passage]  # a list, or a PassageTable for large builds
     vectors: np.ndarray  # passage vectors, float32, L2-normalised (memory-mapped)
     sentence_vectors: np.ndarray  # one row per sentence, in passage order
     sentence_offsets: np.ndarray  # passage i owns sentence rows [offsets[i], offsets[i+1])
@@ -131,7 +136,13 @@ class StoredIndex:
 
     @cached_property
     def _doc_spans(self) -> dict[str, tuple[int, int]]:
-        """Each document's passage rows [a, b): they are contiguous in the table, in document order."""
+        """Each document's passage rows [a, b): they are contiguous in the table, in document order. Read
+        from the manifest where it records them; older builds' tables are scanned once."""
+        files = self.manifest.get("files", {})
+        n = len(self.passages)
+        kept = {d: f["rows"] for d, f in files.items() if isinstance(f.get("rows"), list) and len(f["rows"]) == 4}
+        if files and len(kept) == len(files) and all(0 <= r[0] <= r[1] <= n for r in kept.values()):
+            return {d: (int(r[0]), int(r[1])) for d, r in kept.items()}
         spans: dict[str, tuple[int, int]] = {}
         for i, p in enumerate(self.passages):
             a, _ = spans.get(p.doc_id, (i, i))
@@ -160,8 +171,12 @@ def write_build(
     sentence_vectors: np.ndarray,
     write_dense: Callable[[Path, np.ndarray], None],
     write_bm25: Callable[[Path, Any], None],
+    sentence_offsets: np.ndarray | None = None,
 ) -> Path:
-    """Write a complete build folder, then make it live by replacing the manifest (one writer at a time)."""
+    """Write a complete build folder, then make it live by replacing the manifest (one writer at a time).
+
+    Beside the passage table go its line offsets and (when given) each passage's first sentence row, so
+    that a large table can be opened without parsing it (``PassageTable``)."""
     with build_lock(index_dir):
         build_id = manifest["build_id"]
         staging = index_dir / "builds" / f".{build_id}.partial"
@@ -169,10 +184,15 @@ def write_build(
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
+        line_offsets = np.zeros(len(passages) + 1, np.int64)
         with (staging / "passages.jsonl").open("wb") as fh:
-            for p in passages:
+            for i, p in enumerate(passages):
                 line = p if isinstance(p, bytes) else json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
                 fh.write(line + b"\n")
+                line_offsets[i + 1] = line_offsets[i] + len(line) + 1
+        np.save(staging / LINE_OFFSETS, line_offsets, allow_pickle=False)
+        if sentence_offsets is not None:
+            np.save(staging / SENTENCE_OFFSETS, np.asarray(sentence_offsets, np.int64), allow_pickle=False)
         np.save(staging / "vectors.npy", vectors.astype(np.float32, copy=False), allow_pickle=False)
         np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32, copy=False), allow_pickle=False)
         write_dense(staging / "dense.faiss", vectors)
@@ -230,24 +250,124 @@ def read_passages(folder: Path) -> list[Passage]:
         return [Passage.from_json(json.loads(line)) for line in fh if line.strip()]
 
 
+def read_sentence_offsets(folder: Path, passages: Any) -> np.ndarray | None:
+    """Each passage's first sentence row (and the total), as the build wrote it; None when absent or not
+    consistent with the table (older builds), so the caller counts them from the passages."""
+    try:
+        offsets = np.load(folder / SENTENCE_OFFSETS, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(passages, int)
+        or offsets.ndim != 1
+        or offsets.dtype != np.int64
+        or len(offsets) != passages + 1
+        or (len(offsets) and offsets[0] != 0)
+        or np.any(np.diff(offsets) < 0)
+    ):
+        return None
+    return offsets
+
+
+class PassageTable(Sequence[Passage]):
+    """The passage table of a large build, read on demand from the memory-mapped ``passages.jsonl``.
+
+    Parsing a million rows into objects takes about 10 s and 3 GB at start-up, while a question reads a few
+    hundred of them. Rows are parsed when asked for; the most recent ``cache`` of them are kept. A damaged
+    row raises ``IndexError_`` when it is read, with the same advice as a damaged build."""
+
+    def __init__(self, path: Path, line_offsets: np.ndarray, cache: int = 4096):
+        self.path = path
+        self._offsets = line_offsets
+        with path.open("rb") as fh:
+            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if line_offsets[-1] else b""
+        self._cache: OrderedDict[int, Passage] = OrderedDict()
+        self._size = cache
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path, rows: int) -> PassageTable | None:
+        """The table when its line offsets match the file (else None: parse it the usual way)."""
+        try:
+            offsets = np.load(path.with_name(LINE_OFFSETS), allow_pickle=False)
+            size = path.stat().st_size
+        except (OSError, ValueError):
+            return None
+        if (
+            offsets.ndim != 1
+            or offsets.dtype != np.int64
+            or len(offsets) != rows + 1
+            or offsets[0] != 0
+            or offsets[-1] != size
+            or np.any(np.diff(offsets) <= 0)
+        ):
+            return None
+        table = cls(path, offsets)
+        if rows:
+            table[0], table[rows - 1]  # noqa: B018  (a damaged start or end shows at once)
+        return table
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        row = int(i) + n if i < 0 else int(i)
+        if not 0 <= row < n:
+            raise IndexError(f"passage row {i} out of range ({n} rows)")
+        with self._lock:
+            hit = self._cache.get(row)
+            if hit is not None:
+                self._cache.move_to_end(row)
+                return hit
+        line = self._map[int(self._offsets[row]) : int(self._offsets[row + 1])]
+        try:
+            passage = Passage.from_json(json.loads(line))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexError_(f"passage row {row} of {self.path} is damaged ({exc}); run `qa index --force`") from None
+        with self._lock:
+            self._cache[row] = passage
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return passage
+
+
 def load_build(
     index_dir: Path,
     manifest: dict[str, Any],
     read_dense: Callable[[Path], Any],
     read_bm25: Callable[[Path], Any],
+    lazy_from: int | None = None,
 ) -> StoredIndex:
-    """Open the live build; any damage becomes an IndexError_ that tells the user to rebuild."""
+    """Open the live build; any damage becomes an IndexError_ that tells the user to rebuild.
+
+    From ``lazy_from`` passages on, the passage table is read on demand (``PassageTable``) when the build
+    holds its offsets; smaller or older builds are parsed into memory."""
     folder = build_folder(index_dir, manifest["build_id"])
+    n_expected = manifest.get("counts", {}).get("passages")
     try:
-        passages = read_passages(folder)
+        offsets = read_sentence_offsets(folder, n_expected)
+        table = None
+        if offsets is not None and lazy_from is not None and isinstance(n_expected, int) and n_expected >= lazy_from:
+            table = PassageTable.open(folder / "passages.jsonl", n_expected)
+        passages: Sequence[Passage] = table if table is not None else read_passages(folder)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
         sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
         faiss_index = read_dense(folder / "dense.faiss")
         bm25 = read_bm25(folder / "bm25")
     except DAMAGE as exc:
         raise IndexError_(f"index in {folder} is damaged ({type(exc).__name__}: {exc}); run `qa index`") from None
-    counts = [len(p.sentences) for p in passages]
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    if offsets is None:
+        counts = [len(p.sentences) for p in passages]
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     expected = manifest.get("counts", {})
     dim = manifest.get("model", {}).get("dimension")
     if (

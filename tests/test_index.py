@@ -92,3 +92,45 @@ def test_manifest_from_another_version_is_refused(small_corpus: Path, tmp_path: 
     with pytest.raises(store.IndexError_, match="another version"):
         store.read_manifest(settings.index_dir)
     assert Assistant.load(settings).manifest["format_version"] == store.FORMAT_VERSION
+
+
+def test_a_large_passage_table_is_read_on_demand_and_answers_the_same(
+    small_corpus: Path, tmp_path: Path, embedder
+) -> None:
+    eager_settings = make_settings(small_corpus, tmp_path / "index")
+    lazy_settings = eager_settings.replace(lazy_passages_from=1)  # "large" from one passage on
+    build_index(eager_settings, embedder)
+    eager = Assistant.load(eager_settings, build=False, embedder=embedder)
+    lazy = Assistant.load(lazy_settings, build=False, embedder=embedder)
+    table = lazy.retriever.index.passages
+    assert isinstance(table, store.PassageTable) and isinstance(eager.retriever.index.passages, list)
+    assert list(table) == eager.retriever.index.passages and table[-1] == eager.retriever.index.passages[-1]
+    np.testing.assert_array_equal(lazy.retriever.index.sentence_offsets, eager.retriever.index.sentence_offsets)
+    for question in ("Who leads a bee colony?", "Which volcano is active in Sicily?", "How is black tea made?"):
+        a, b = eager.ask(question), lazy.ask(question)
+        assert [(e.passage, e.highlights) for e in a.excerpts] == [(e.passage, e.highlights) for e in b.excerpts]
+        assert a.confidence == b.confidence
+
+    # An update passes unchanged rows on unparsed: the offsets it writes still match a fresh build's.
+    (small_corpus / "owls.txt").write_text("Owls\n\nOwls hunt at night. Barn owls eat mice.\n", encoding="utf-8")
+    build_index(lazy_settings, embedder)
+    updated = open_index(lazy_settings)
+    fresh_settings = make_settings(small_corpus, tmp_path / "fresh")
+    build_index(fresh_settings, embedder)
+    fresh = open_index(fresh_settings)
+    assert list(updated.passages) == fresh.passages
+    np.testing.assert_array_equal(updated.sentence_offsets, fresh.sentence_offsets)
+
+    # A damaged row says so when it is read; a build without the offsets files is parsed as before.
+    folder = updated.folder
+    text = (folder / "passages.jsonl").read_bytes()
+    second = int(np.load(folder / store.LINE_OFFSETS)[1])
+    (folder / "passages.jsonl").write_bytes(text[:second] + b"#" + text[second + 1 :])
+    damaged = open_index(lazy_settings)
+    with pytest.raises(store.IndexError_, match="qa index"):
+        damaged.passages[1]
+    (folder / "passages.jsonl").write_bytes(text)
+    (folder / store.LINE_OFFSETS).unlink()
+    (folder / store.SENTENCE_OFFSETS).unlink()
+    older = open_index(lazy_settings)
+    assert isinstance(older.passages, list) and older.passages == fresh.passages

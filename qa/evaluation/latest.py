@@ -43,6 +43,7 @@ _NOT_QUALITY = {
     "embed_batch_size",
     "query_encoder",
     "query_threads",
+    "lazy_passages_from",
     "max_file_mb",
     "max_question_chars",
     "host",
