@@ -80,6 +80,15 @@ def gold_report(
     return out
 
 
+def beir_report(
+    folder: Path, created: str, settings: dict, metrics: dict, split: str = "test", **extra: object
+) -> None:
+    """A SciFact report folder as `qa eval --beir` writes one."""
+    folder.mkdir(parents=True)
+    data = {"kind": "beir", "name": folder.name, "source": "/bench/scifact", "split": split, "created": created}
+    write_report(folder, {**data, "settings": settings, "metrics": metrics, **extra}, "")
+
+
 def shown(markup: str) -> str:
     """The text a reader sees: tags dropped, entities decoded, white space collapsed."""
     blocks = re.sub(r"</?(p|div|section|table|caption|tr|td|th|h3|pre|figure|figcaption|summary)\b[^>]*>", " ", markup)
@@ -179,21 +188,13 @@ def test_benchmarks_are_shown_beside_and_never_taken_for_the_corpus(tmp_path: Pa
         ("20261101-000000-beir-old", "2026-11-01T00:00:00+0000", 0.6),
         ("20261102-000000-beir-new", "2026-11-02T00:00:00+0000", 0.728),
     ):
-        (reports / folder).mkdir(parents=True)
-        write_report(
+        beir_report(
             reports / folder,
-            {
-                "kind": "beir",
-                "name": folder,
-                "source": "/bench/scifact",
-                "split": "test",
-                "created": created,
-                "settings": {"corpus_dir": str(corpus), "fusion": "blend"},  # even on the same folder
-                "metrics": {"n": 300, "ndcg@10": ndcg, "mrr@10": 0.69, "recall@10": 0.85, "recall@100": 0.95},
-                "reference": [{"system": "BM25 <Anserini>", "ndcg@10": 0.6789, "source": "anserini"}],
-                "breakdown": {"relevant_docs": {"1": {"n": 277, "ndcg@10": 0.73}}},
-            },
-            "",
+            created,
+            {"corpus_dir": str(corpus), "fusion": "blend"},  # even on the same folder
+            {"n": 300, "ndcg@10": ndcg, "mrr@10": 0.69, "recall@10": 0.85, "recall@100": 0.95},
+            reference=[{"system": "BM25 <Anserini>", "ndcg@10": 0.6789, "source": "anserini"}],
+            breakdown={"relevant_docs": {"1": {"n": 277, "ndcg@10": 0.73}}},
         )
     (reports / "20261103-000000-squad").mkdir()
     write_report(
@@ -277,20 +278,8 @@ def test_an_ablation_does_not_stand_in_for_the_benchmark_figure(tmp_path: Path) 
         ("20261102-000000-beir-bm25", "2026-11-02T00:00:00+0000", "bm25", "test", 0.664),
         ("20261103-000000-beir-train", "2026-11-03T00:00:00+0000", "blend", "train", 0.745),
     ):
-        (reports / folder).mkdir(parents=True)
-        write_report(
-            reports / folder,
-            {
-                "kind": "beir",
-                "name": folder,
-                "source": "/bench/scifact",
-                "split": split,
-                "created": created,
-                "settings": {"fusion": fusion, "dense_k": 400},  # deeper candidate lists than the chat's
-                "metrics": {"n": 300, "ndcg@10": ndcg},
-            },
-            "",
-        )
+        # Benchmark runs ask for deeper candidate lists (dense_k) than the chat: not an ablation.
+        beir_report(reports / folder, created, {"fusion": fusion, "dense_k": 400}, {"n": 300, "ndcg@10": ndcg}, split)
     shown_now = latest_evaluation(settings_for(tmp_path, corpus, reports), {}).benchmarks
     assert [b.name for b in shown_now] == ["20261103-000000-beir-train", "20261101-000000-beir-blend"]
     bm25_user = settings_for(tmp_path, corpus, reports).replace(fusion="bm25")
