@@ -97,9 +97,8 @@ def enumerated_items(text: str, max_item_chars: int = 400) -> list[str]:
     marker (the last one to the end of its paragraph). Empty when ``text`` holds no such list."""
     best: tuple[int, list[str]] | None = None
     for style, pattern in _MARKERS.items():
-        marks = [m for m in pattern.finditer(text)]
         run: list[re.Match[str]] = []
-        for m in marks:
+        for m in pattern.finditer(text):
             place = _position(style, m.group("n"))
             if place == 1:
                 if len(run) >= 2:
@@ -128,7 +127,8 @@ def ordinal_in(question: str) -> int | None:
         return None
     if m.group("num"):
         raw = m.group("num").lower()
-        return int(raw) if raw.isdigit() else _ROMAN.index(raw) + 1 if raw in _ROMAN else None
+        place = int(raw) if raw.isdigit() else _ROMAN.index(raw) + 1 if raw in _ROMAN else 0
+        return place or None  # "number 0" points at nothing
     word = m.group("word").lower()
     if word == "last":
         return -1

@@ -128,6 +128,7 @@ def test_list_items_and_ordinals_are_read_as_a_reader_would() -> None:
     ]
     assert ordinal_in("When was it first set up?") is None  # an adverb, not a list item
     assert ordinal_in("What happened the second time?") is None
+    assert ordinal_in("And number 0?") is None
 
 
 def test_new_topic_does_not_inherit_context(default_assistant: Assistant) -> None:
