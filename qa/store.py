@@ -257,16 +257,20 @@ def read_sentence_offsets(folder: Path, passages: Any) -> np.ndarray | None:
         offsets = np.load(folder / SENTENCE_OFFSETS, allow_pickle=False)
     except (OSError, ValueError):
         return None
-    if (
-        not isinstance(passages, int)
-        or offsets.ndim != 1
-        or offsets.dtype != np.int64
-        or len(offsets) != passages + 1
-        or (len(offsets) and offsets[0] != 0)
-        or np.any(np.diff(offsets) < 0)
-    ):
+    if not isinstance(passages, int) or not _offsets_ok(offsets, passages, least_step=0):
         return None
     return offsets
+
+
+def _offsets_ok(offsets: np.ndarray, rows: int, least_step: int) -> bool:
+    """One int64 offset per row and one past the end, from 0, each at least ``least_step`` past the last."""
+    return (
+        offsets.ndim == 1
+        and offsets.dtype == np.int64
+        and len(offsets) == rows + 1
+        and offsets[0] == 0
+        and not np.any(np.diff(offsets) < least_step)
+    )
 
 
 class PassageTable(Sequence[Passage]):
@@ -293,14 +297,7 @@ class PassageTable(Sequence[Passage]):
             size = path.stat().st_size
         except (OSError, ValueError):
             return None
-        if (
-            offsets.ndim != 1
-            or offsets.dtype != np.int64
-            or len(offsets) != rows + 1
-            or offsets[0] != 0
-            or offsets[-1] != size
-            or np.any(np.diff(offsets) <= 0)
-        ):
+        if not _offsets_ok(offsets, rows, least_step=1) or offsets[-1] != size:  # every row ends in a newline
             return None
         table = cls(path, offsets)
         if rows:
