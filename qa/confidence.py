@@ -20,14 +20,28 @@ from typing import Any
 
 from qa.types import Candidate
 
+# A question asking for a quantity: the cue opens the question or a clause of it ("In Honduras, how many",
+# "Roughly how many"), so "measure how much migration has increased" or "a population's health" inside a
+# why/who question does not count.
+_CLAUSE_START = r"(?:^|[,;:]\s*|\b(?:and|so|roughly|approximately|about|then|but)\s+)"
+_WHAT = (
+    r"what (?:is |was |are |were )?(?:the )?(?:[\w'’-]+['’]s )?"
+    r"(?:(?:annual|average|total|minimum|statutory|typical|median|current|yearly) )*"
+)
+_MEASURE = (
+    r"(?:percentages?|per ?cent|proportion|share|number|amount|fees?|rates?|population|budget|wages?|costs?|"
+    r"prices?|size|salary|income)\b"
+)
 QUANTITY_QUESTION = re.compile(
-    r"\b(how (many|much|long|old|often|far)|what (percentage|proportion|share|number|amount|fee|rate|year)|"
-    r"population|budget|per ?cent)\b",
+    _CLAUSE_START + r"(?:how (?:many|much|long|old|often|far)|" + _WHAT + r"(?:year\b|" + _MEASURE + "))",
     re.IGNORECASE,
 )
+# Asking how many or how much: a year alone ("Founded in 1987") does not answer it.
+COUNT_QUESTION = re.compile(_CLAUSE_START + r"(?:how (?:many|much)|" + _WHAT + _MEASURE + ")", re.IGNORECASE)
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|half)\b", re.IGNORECASE
 )
+_YEAR = re.compile(r"(?<![\d,.])(?:1[5-9]|20)\d\d(?:s|['’]s)?(?![\d,.]\d)")
 # Capitalised words and numbers: what a question names. The first word is capitalised anyway and skipped.
 _NAME = re.compile(r"\b(?:[A-Z][\w'’-]*\w|\d[\d,.]*\d|\d)")
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -39,8 +53,13 @@ _WORDS = re.compile(r"\w+")
 
 
 def answer_type_mismatch(question: str, text: str) -> bool:
-    """A question asking for a quantity, answered by text with no number in it."""
-    return bool(QUANTITY_QUESTION.search(question)) and not _NUMBER.search(text)
+    """A question asking for a quantity, answered by text with no number in it (for "how many" and
+    "how much", a year does not count as one)."""
+    if not QUANTITY_QUESTION.search(question):
+        return False
+    if COUNT_QUESTION.search(question):
+        text = _YEAR.sub(" ", text)
+    return not _NUMBER.search(text)
 
 
 def question_names(question: str) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.cli import main
-from qa.confidence import missing_names, question_names
+from qa.confidence import answer_type_mismatch, missing_names, question_names
 
 WORKSHOP = "001_5f14862b3cd51082.txt"
 IIED = "002_b0c56a5c7ba201fe.txt"
@@ -53,6 +53,8 @@ def test_off_topic_question_abstains_but_lists_nearest(default_assistant: Assist
     [
         "What share of households in Nepal receive remittances from abroad?",  # Nepal is in no document
         "How many people live in Naga City?",  # Naga City is, but no sentence about it gives a number
+        "How many migrant domestic workers does Kalayaan help each year?",  # only its founding year, 1987
+        "What is the statutory minimum wage for foreign domestic helpers in Hong Kong?",  # no figure given
     ],
 )
 def test_on_topic_question_the_documents_cannot_answer_abstains(default_assistant: Assistant, question: str) -> None:
@@ -64,6 +66,23 @@ def test_names_and_figures_found_in_the_passages_keep_the_answer(default_assista
     answer = default_assistant.ask("What share of Côte d'Ivoire's population are migrants from Mali and Burkina Faso?")
     assert not answer.abstained, answer.confidence
     assert "30 percent" in answer.excerpts[0].passage.text
+
+
+def test_a_who_question_mentioning_a_population_is_not_taken_for_a_quantity(default_assistant: Assistant) -> None:
+    answer = default_assistant.ask("Who described the medical establishment as a threat to a population's health?")
+    assert not answer.abstained, answer.confidence
+    assert "Ivan Illich" in _highlighted(answer)
+
+
+def test_quantity_questions_need_a_number_and_a_count_needs_more_than_a_year() -> None:
+    assert answer_type_mismatch("How many staff does it employ?", "It was founded in 1987.")
+    assert not answer_type_mismatch("How many staff does it employ?", "Since 1987 it has grown to 40 staff.")
+    assert not answer_type_mismatch("When was it set up?", "It was founded in 1987.")  # not a quantity
+    assert not answer_type_mismatch("How long has it existed?", "It has existed since 1987.")  # a year answers
+    assert answer_type_mismatch("What is the average fee for sending money?", "Fees are high.")
+    assert answer_type_mismatch("In Honduras, how many women came alone?", "Many women came alone.")
+    assert not answer_type_mismatch("Why is it hard to measure how much migration grew?", "Data are poor.")
+    assert not answer_type_mismatch("What is China's 'floating' population?", "Rural migrants in cities.")
 
 
 def test_question_names_are_its_capitalised_words_and_figures() -> None:
