@@ -52,11 +52,15 @@ def fuse(
     return sorted(candidates, key=lambda c: (-c.score, c.index))
 
 
-def rerank_with_sentences(candidates: list[Candidate], weight: float) -> list[Candidate]:
+def rerank_with_sentences(
+    candidates: list[Candidate], weight: float, coverage_weight: float = 0.0
+) -> list[Candidate]:
     """Second stage: add the cosine of each passage's best-matching sentence, so a passage holding
-    one sentence that answers beats a passage that is only broadly on topic."""
+    one sentence that answers beats a passage that is only broadly on topic, and the share of the
+    question's IDF weight the passage covers, so one that holds all of its rare words beats one that
+    holds one of them many times (which is what BM25's term saturation still rewards)."""
     for c in candidates:
-        c.score = c.fused + weight * c.sentence_score
+        c.score = c.fused + weight * c.sentence_score + coverage_weight * c.coverage
     return sorted(candidates, key=lambda c: (-c.score, c.index))
 
 

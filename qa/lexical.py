@@ -60,6 +60,20 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [stem([w for w in _TOKEN.findall(t.lower()) if w not in stop]) for t in texts]
 
 
+# What frames a question rather than what it asks about: bm25s's 33 stop words keep "how", "what", "do",
+# so "How do remittances compare…" would count a passage's "Do not focus…" as covering the question.
+QUESTION_WORDS = frozenset(
+    "how what which who whom whose when where why do does did doing can could would should shall may might must "
+    "has have had having were been being am tell".split()
+)
+
+
+def query_terms(query: str) -> list[str]:
+    """The query's tokens without the words that frame it as a question; the index side is unchanged."""
+    words = " ".join(w for w in _TOKEN.findall(query.lower()) if w not in QUESTION_WORDS)
+    return tokenize([words])[0]
+
+
 def _bm25s_tokenize(texts: Sequence[str]) -> list[list[str]]:
     import bm25s
 
@@ -281,7 +295,7 @@ def term_coverage(retriever: Any, query: str, rows: np.ndarray, n_docs: int) -> 
 
     A question whose rare words appear in no retrieved passage is probably not answered there.
     """
-    tokens = sorted(set(tokenize([query])[0]))
+    tokens = sorted(set(query_terms(query)))
     if not tokens or rows.size == 0 or n_docs == 0:
         return np.zeros(rows.size, dtype=np.float32)
     covered = np.zeros(rows.size, dtype=np.float64)

@@ -61,13 +61,12 @@ class Retriever:
         if use_sentences:
             head = candidates[: s.rerank_depth]
             sentence_scores = self._sentence_scores(head, qvec)
-            candidates = rerank_with_sentences(head, s.sentence_weight) + candidates[s.rerank_depth :]
+            self._coverage(query, head)
+            rest = candidates[s.rerank_depth :]
+            candidates = rerank_with_sentences(head, s.sentence_weight, s.coverage_weight) + rest
         else:
             sentence_scores = self._sentence_scores(candidates[: max(s.top_k, 1) * 3], qvec)
-        head = candidates[: max(s.top_k, 3)]
-        rows = np.array([c.index for c in head], dtype=np.int64)
-        for c, cov in zip(head, term_coverage(self.index.bm25, query, rows, len(self.index.passages))):
-            c.coverage = float(cov)
+            self._coverage(query, candidates[: max(s.top_k, 3)])
         t3 = time.perf_counter()
         return Retrieval(
             query=query,
@@ -108,6 +107,12 @@ class Retriever:
                 )
             )
         return out
+
+    def _coverage(self, query: str, candidates: list[Candidate]) -> None:
+        """Set ``coverage`` on each candidate: the second stage and the confidence model read it."""
+        rows = np.array([c.index for c in candidates], dtype=np.int64)
+        for c, cov in zip(candidates, term_coverage(self.index.bm25, query, rows, len(self.index.passages))):
+            c.coverage = float(cov)
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int) -> np.ndarray:
         """Passages owning the k sentences closest to the query: an answer stated in one sentence of

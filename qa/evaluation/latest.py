@@ -61,6 +61,7 @@ _CONFIGURATION = (
     "dense_weight",
     "bm25_weight",
     "sentence_weight",
+    "coverage_weight",
     "rrf_k",
     "chunk_target_tokens",
     "chunk_max_tokens",
