@@ -155,6 +155,15 @@ def kept_listing(question: str, last: Turn | None) -> str:
     return last.listing
 
 
+# A noun phrase that points back without a pronoun: "the migrants affected", "the people involved",
+# "the scheme mentioned", "the aforementioned report".
+_BACK_REFERENCE = re.compile(
+    r"\bthe\s+[\w'’-]+\s+(?:affected|involved|concerned|mentioned|in question|described|named|listed)\b"
+    r"|\b(?:aforementioned|above-mentioned|abovementioned)\b",
+    re.IGNORECASE,
+)
+
+
 def is_follow_up(question: str, has_history: bool) -> bool:
     if not has_history:
         return False
@@ -162,7 +171,7 @@ def is_follow_up(question: str, has_history: bool) -> bool:
     words = [w.lower() for w in _WORD.findall(q)]
     if any(q.startswith(s) for s in ELLIPSIS_STARTS):
         return True
-    if any(w in PRONOUNS for w in words):
+    if any(w in PRONOUNS for w in words) or _BACK_REFERENCE.search(q):
         return True
     return not content_words(question)
 

@@ -9,6 +9,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.cli import main
 from qa.confidence import answer_type_mismatch, missing_names, question_names
+from qa.conversation import is_follow_up
 
 WORKSHOP = "001_5f14862b3cd51082.txt"
 IIED = "002_b0c56a5c7ba201fe.txt"
@@ -111,6 +112,16 @@ def test_follow_up_is_resolved_against_the_conversation(default_assistant: Assis
 
     fresh = default_assistant.chat().ask("Who organised it?")
     assert fresh.query == "Who organised it?"  # no history, nothing borrowed
+
+
+def test_a_noun_phrase_pointing_back_is_a_follow_up(default_assistant: Assistant) -> None:
+    chat = default_assistant.chat()
+    chat.ask("When did Ghana introduce the Aliens Compliance Order?")
+    follow = chat.ask("Where had most of the migrants affected come from?")
+    assert follow.query != "Where had most of the migrants affected come from?"
+    assert "Burkina Faso" in follow.excerpts[0].passage.text
+    assert not is_follow_up("Where do most migrants come from?", has_history=True)
+    assert is_follow_up("What did the aforementioned report find?", has_history=True)
 
 
 def _highlighted(answer: object) -> str:
