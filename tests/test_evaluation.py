@@ -291,3 +291,83 @@ def test_calibration_saved_with_the_index_changes_confidence_and_a_damaged_one_i
     assert "ignoring" in capsys.readouterr().err
     assert fallback.confidence_source == BUILT_IN_CALIBRATION
     assert fallback.ask(question).confidence == pytest.approx(default_assistant.ask(question).confidence)
+
+
+def _squad_file(path: Path) -> Path:
+    """A small SQuAD 2.0 file: four paragraphs, each with answerable and unanswerable questions."""
+    paragraphs = [
+        (
+            "Honey bees live in colonies led by a single queen. Worker bees collect nectar and pollen. "
+            "The waggle dance tells other bees the direction and distance of food.",
+            [
+                ("Who leads a honey bee colony?", "a single queen"),
+                ("What does the waggle dance tell bees?", "the direction"),
+            ],
+            ["How many eggs does the queen lay in a day?", "Who discovered the waggle dance in 1927?"],
+        ),
+        (
+            "Mount Etna in Sicily is one of the most active volcanoes in Europe. Its eruptions are frequent "
+            "and its lava flows have reached the town of Catania.",
+            [("Where is Mount Etna?", "Sicily"), ("Which town have Etna's lava flows reached?", "Catania")],
+            ["How tall is Mount Etna in metres?", "When did Vesuvius last erupt?"],
+        ),
+        (
+            "Green tea is made from leaves that are not oxidised. Black tea leaves are fully oxidised "
+            "before drying, which darkens them.",
+            [
+                ("Which tea is made from leaves that are not oxidised?", "Green tea"),
+                ("What darkens black tea leaves?", "oxidised"),
+            ],
+            ["What share of the world's tea is grown in Kenya?", "Who first brewed oolong tea?"],
+        ),
+        (
+            "The Danube flows through ten countries, more than any other river in the world, and ends in "
+            "the Black Sea after passing Vienna, Budapest and Belgrade.",
+            [
+                ("Where does the Danube end?", "the Black Sea"),
+                ("How many countries does the Danube flow through?", "ten"),
+            ],
+            ["How deep is the Danube at Budapest?", "Which emperor built the first bridge over the Rhine?"],
+        ),
+    ]
+    data = []
+    for a, (context, answerable, unanswerable) in enumerate(paragraphs):
+        qas = [
+            {"id": f"a{a}q{i}", "question": q, "answers": [{"text": ans, "answer_start": context.find(ans)}]}
+            for i, (q, ans) in enumerate(answerable)
+        ]
+        qas += [
+            {"id": f"a{a}u{i}", "question": q, "answers": [], "is_impossible": True} for i, q in enumerate(unanswerable)
+        ]
+        data.append({"title": f"Topic_{a}", "paragraphs": [{"context": context, "qas": qas}]})
+    path.write_text(json.dumps({"version": "v2.0", "data": data}), encoding="utf-8")
+    return path
+
+
+def test_squad_calibration_fits_on_other_questions_and_is_used_on_the_next_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.confidence import CALIBRATION_FILE
+    from qa.evaluation import beir
+
+    monkeypatch.setattr(beir, "CACHE_ROOT", tmp_path / "cache")
+    squad = _squad_file(tmp_path / "tiny-squad.json")
+    args = ["eval", "--squad", str(squad), "--limit", "6", "--quiet", "--json", "--out", str(tmp_path / "r")]
+
+    assert main([*args[:-2], "--beir", str(tmp_path), "--calibrate"]) == 2  # one data set at a time
+    assert main([*args, "--calibrate", "--save-calibration"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    fit = first["calibration"]
+    assert fit["n_train"] == 16 - 6 and fit["test"]["n"] == 6  # fitted on the questions it does not score
+    assert 0.0 <= fit["best_threshold_on_train"] <= 1.0
+    saved = Path(first["index"]["index_dir"]) / CALIBRATION_FILE
+    assert first["calibration_saved"] == str(saved) and saved.is_file()
+
+    assert main(args) == 0
+    second = json.loads(capsys.readouterr().out)
+    report = json.loads((Path(second["report_dir"]) / "report.json").read_text(encoding="utf-8"))
+    assert report["settings"]["confidence_model"] == str(saved)
+    before = json.loads((Path(first["report_dir"]) / "report.json").read_text(encoding="utf-8"))["items"]
+    after = report["items"]
+    assert [r["id"] for r in before] == [r["id"] for r in after]
+    assert [r["confidence"] for r in before] != pytest.approx([r["confidence"] for r in after])

@@ -79,8 +79,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("qa eval: --limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     mode = modes[0] if modes else "gold"
-    if (args.calibrate or args.save_calibration) and mode != "gold":
-        print("qa eval: --calibrate works with gold questions only", file=sys.stderr)
+    if (args.calibrate or args.save_calibration) and mode == "beir":
+        print("qa eval: --calibrate needs gold or SQuAD questions (BEIR has no unanswerable ones)", file=sys.stderr)
         return EXIT_USAGE
     if args.save_calibration and not args.calibrate:
         print("qa eval: --save-calibration needs --calibrate", file=sys.stderr)
@@ -230,7 +230,7 @@ def _save_calibration(calibration: dict[str, Any] | None, gold_path: Path, setti
         target,
         {
             **{k: calibration[k] for k in keep if k in calibration},
-            "gold": str(gold_path.resolve()),
+            "gold": str(gold_path.resolve()),  # the questions the fit came from (a gold or SQuAD file)
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },
     )
@@ -241,6 +241,34 @@ def _top_line(r: dict[str, Any]) -> str:
     return "; ".join(
         f"{t['doc']} [{t['section'][:40] or '-'}] {t['start']}-{t['end']} ({t['score']:.3f})" for t in r["top"]
     )
+
+
+def _calibration_text(calibration: dict[str, Any]) -> str:
+    """The fit, beside the current weights, on the training and the held-out items."""
+    out = ["calibration (logistic regression on the run's confidence features):"]
+    if "error" in calibration:
+        out.append(f"  {calibration['error']}")
+        return "\n".join(out)
+    w = calibration["weights"]
+    out.append(
+        f"  trained on {calibration['trained_on']} ({calibration['n_train']} items, "
+        f"{calibration['positives']} positive); label: {calibration['label']}; L2 {calibration['l2']:g}"
+    )
+    out.append("  fitted:  ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in w.items()) + ")")
+    cur = calibration["current_weights"]
+    out.append("  current: ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in cur.items()) + ")")
+    parts = [(p, calibration[p], calibration["threshold"]) for p in ("train", "test")]
+    parts.append(("test", calibration.get("test_at_best_threshold"), calibration.get("best_threshold_on_train")))
+    for part, res, threshold in parts:
+        if res:
+            rows = [[k, res["current"][k], res["fitted"][k]] for k in res["fitted"]]
+            out += [
+                f"  on {part} ({res['n']} items), fitted model at threshold {threshold:g}"
+                + (" (the best on train)" if threshold != calibration["threshold"] else "")
+                + (f", current at {calibration['threshold']:g}:" if threshold != calibration["threshold"] else ":"),
+                table(["metric", "current", "fitted"], rows),
+            ]
+    return "\n".join(out)
 
 
 def _gold_text(
@@ -285,26 +313,7 @@ def _gold_text(
     for r in false_abs:
         out.append(f"  {r['id']} conf {r['confidence']:.2f} hit rank {fmt(r['rank'])}: {r['question']}")
     if calibration is not None:
-        out += ["", "calibration (logistic regression on the run's confidence features):"]
-        if "error" in calibration:
-            out.append(f"  {calibration['error']}")
-        else:
-            w = calibration["weights"]
-            out.append(
-                f"  trained on {calibration['trained_on']} ({calibration['n_train']} items, "
-                f"{calibration['positives']} positive); label: {calibration['label']}; L2 {calibration['l2']:g}"
-            )
-            out.append("  fitted:  ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in w.items()) + ")")
-            cur = calibration["current_weights"]
-            out.append("  current: ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in cur.items()) + ")")
-            for part in ("train", "test"):
-                res = calibration[part]
-                if res:
-                    rows = [[k, res["current"][k], res["fitted"][k]] for k in res["fitted"]]
-                    out += [
-                        f"  on {part} ({res['n']} items) at threshold {calibration['threshold']:g}:",
-                        table(["metric", "current", "fitted"], rows),
-                    ]
+        out += ["", _calibration_text(calibration)]
     return "\n".join(out)
 
 
@@ -448,8 +457,16 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_FAILURE
     picked = squad.sample(questions, args.limit)
     assistant, info = cached_index(settings, f"squad-{path.stem}", path, docs)
-    records = squad.run_squad(assistant, picked, show_progress=settings.show_progress)
+    records = squad.run_squad(assistant, picked, show_progress=settings.show_progress, features=args.calibrate)
     headline, groups, curves = squad.summarize_squad(records)
+    calibration = None
+    if args.calibrate:
+        from qa.evaluation import gold
+
+        fit_on = squad.calibration_sample(questions, picked)
+        fit_records = squad.run_squad(assistant, fit_on, settings.show_progress, features=True, split="dev")
+        calibration = gold.calibrate(fit_records + records, settings.abstain_threshold, assistant.confidence)
+        calibration["trained_on"] = f"{len(fit_on)} questions outside the evaluated ones"
     name = args.name or f"squad-{path.stem}" + (f"-n{args.limit}" if args.limit else "")
     folder = report.new_report_dir(_out_dir(args, settings), name)
     plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name, "paragraph hit@k")
@@ -500,6 +517,8 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
         f"best in-sample threshold {headline['best_threshold_in_sample']:g}: right behaviour "
         f"{fmt(headline['best_right_behaviour_in_sample'])} (always abstain: {fmt(headline['always_abstain_sample'])})",
     ]
+    if calibration is not None:
+        lines += ["", _calibration_text(calibration)]
     text = "\n".join(lines)
     data_out = {
         "kind": "squad",
@@ -514,9 +533,16 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
         "metrics": headline,
         "breakdown": groups,
         "curves": curves,
+        "calibration": calibration,
         "items": records,
     }
     report.write_report(folder, data_out, _markdown(f"SQuAD 2.0 evaluation: {name}", [text], plots))
+    saved = None
+    if args.save_calibration:
+        saved = _save_calibration(calibration, path, settings.replace(index_dir=Path(info["index_dir"])))
+        if saved is None:
+            return 1
+        text += f"\n\nSaved the fitted confidence weights to {saved}; answers on this index use them from now on."
     if args.json:
         extra = (
             "right_behaviour",
@@ -537,6 +563,10 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
                 "abstention_curve": curves["threshold"],
                 "index": info,
                 "wall_s": round(wall, 1),
+                **({"calibration": calibration} if calibration is not None else {}),
+                **({"calibration_saved": str(saved)} if saved is not None else {}),
+                **({"calibration": calibration} if calibration is not None else {}),
+                **({"calibration_saved": str(saved)} if saved is not None else {}),
             }
         )
     else:

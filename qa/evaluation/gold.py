@@ -302,20 +302,26 @@ def calibrate(
     fitted = {"bias": bias, **{f"w_{n}": float(w) for n, w in zip(names, weights)}}
     current = {k: float(getattr(model, k)) for k in fitted if model is not None and hasattr(model, k)}
 
-    def evaluate(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def fitted_confidence(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        xs = np.array([[r["features"][n] for n in names] for r in rows])
+        return [{**r, "confidence": float(c)} for r, c in zip(rows, metrics.sigmoid(bias + xs @ weights))]
+
+    def evaluate(rows: list[dict[str, Any]], threshold: float = current_threshold) -> dict[str, Any]:
         if not rows:
             return {}
-        xs = np.array([[r["features"][n] for n in names] for r in rows])
-        conf = metrics.sigmoid(bias + xs @ weights)
-        simulated = [
-            {**r, "confidence": float(c), "abstained": bool(c < current_threshold)} for r, c in zip(rows, conf)
-        ]
+        simulated = [{**r, "abstained": r["confidence"] < threshold} for r in fitted_confidence(rows)]
         s = metrics.summarize(simulated)
         before = metrics.summarize(rows)
         keys = ["abstain_precision", "abstain_recall", "abstain_f1", "false_abstain", "right_behaviour"]
         return {"n": len(rows), "fitted": {k: s[k] for k in keys}, "current": {k: before[k] for k in keys}}
 
+    # The threshold that the fitted model does best with on the training items (right behaviour): a corpus
+    # whose questions differ from the default gold set may want its own `abstain_threshold`.
+    curve = metrics.threshold_curve(fitted_confidence(train))
+    best = max(curve, key=lambda c: (c["right_behaviour"] or 0.0, -abs(c["threshold"] - current_threshold)))
     return {
+        "best_threshold_on_train": best["threshold"],
+        "test_at_best_threshold": evaluate(test, best["threshold"]),
         "label": "the question is answerable",
         "l2": l2,  # times the number of items, on the weights (not the bias); separable features need it
         "features": names,

@@ -26,6 +26,7 @@ from qa.types import Document
 
 ALWAYS_ABSTAIN_BASELINE = 0.521  # 3,168 unanswerable of 6,078 questions (../shared/bench/README.md)
 SAMPLE_SEED = 20240521
+CALIBRATION_QUESTIONS = 1200  # questions outside the evaluated sample that --calibrate fits on
 EVAL_DEPTH = 10
 
 
@@ -81,13 +82,34 @@ def sample(questions: list[SquadQuestion], limit: int | None, seed: int = SAMPLE
     return [questions[i] for i in picked]
 
 
-def run_squad(assistant: Any, questions: list[SquadQuestion], show_progress: bool = True) -> list[dict[str, Any]]:
+def calibration_sample(
+    questions: list[SquadQuestion], evaluated: list[SquadQuestion], limit: int = CALIBRATION_QUESTIONS
+) -> list[SquadQuestion]:
+    """Questions to fit the confidence model on: a deterministic sample of those not being evaluated, so
+    the held-out figure is measured on questions the fit never saw."""
+    taken = {q.id for q in evaluated}
+    return sample([q for q in questions if q.id not in taken], limit, seed=SAMPLE_SEED + 1)
+
+
+def run_squad(
+    assistant: Any,
+    questions: list[SquadQuestion],
+    show_progress: bool = True,
+    features: bool = False,
+    split: str = "evaluated",
+) -> list[dict[str, Any]]:
+    """One record per question; ``features`` adds the confidence model's inputs (for ``--calibrate``) and
+    ``split`` says which part of a calibration the questions are ("dev": fitted on)."""
     from tqdm.auto import tqdm
 
+    from qa.evaluation.gold import confidence_features
+
     depth = max(EVAL_DEPTH, assistant.settings.top_k)
+    eval_settings = assistant.settings.replace(top_k=depth)
     assistant.ask("warm-up question", top_k=depth)
     records = []
-    for q in tqdm(questions, desc="squad questions", unit="q", disable=not show_progress, file=sys.stderr):
+    desc = "squad calibration questions" if split == "dev" else "squad questions"
+    for q in tqdm(questions, desc=desc, unit="q", disable=not show_progress, file=sys.stderr):
         ans = assistant.ask(q.question, top_k=depth)
         docs = [e.passage.doc_id for e in ans.excerpts]
         rank = metrics.first_doc_rank(docs, q.paragraph) if q.answerable else None
@@ -108,8 +130,11 @@ def run_squad(assistant: Any, questions: list[SquadQuestion], show_progress: boo
                 "confidence": float(ans.confidence),
                 "latency_ms": float(ans.timings_ms.get("total", 0.0)),
                 "top": metrics.top_excerpts(ans.excerpts),
+                "split": split,
             }
         )
+        if features:
+            records[-1]["features"] = confidence_features(assistant, ans.question, ans.query, eval_settings)
     return records
 
 
