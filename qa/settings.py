@@ -86,7 +86,10 @@ class Settings:
     # Answer composition
     top_k: int = 3
     max_highlights: int = 2
-    mmr_lambda: float = 0.75
+    # MMR over the excerpts: relevance against likeness to those already chosen. On the gold dev split 0.9
+    # puts the evidence in the top 5 for 88 of 95 questions against 87 at 0.75, with no more overlapping
+    # excerpts in any answer's top 3 (9 of 158 either way).
+    mmr_lambda: float = 0.9
     abstain_threshold: float = 0.6  # chosen on the dev half of eval/gold/default.jsonl (best abstention F1)
     max_question_chars: int = 2000
 
