@@ -355,6 +355,8 @@ def test_squad_calibration_fits_on_other_questions_and_is_used_on_the_next_run(
     args = ["eval", "--squad", str(squad), "--limit", "6", "--quiet", "--json", "--out", str(tmp_path / "r")]
 
     assert main([*args[:-2], "--beir", str(tmp_path), "--calibrate"]) == 2  # one data set at a time
+    assert main([*args[:3], "--limit", "16", "--calibrate", "--quiet"]) == 2  # nothing left to fit on
+    assert "give --limit below 16" in capsys.readouterr().err
     assert main([*args, "--calibrate", "--save-calibration"]) == 0
     first = json.loads(capsys.readouterr().out)
     fit = first["calibration"]

@@ -456,6 +456,13 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
         print(f"qa eval: skipped: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     picked = squad.sample(questions, args.limit)
+    fit_on = squad.calibration_sample(questions, picked) if args.calibrate else []
+    if args.calibrate and not fit_on:
+        print(
+            f"qa eval: --calibrate fits on questions outside the scored ones; give --limit below {len(questions):,}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     assistant, info = cached_index(settings, f"squad-{path.stem}", path, docs)
     records = squad.run_squad(assistant, picked, show_progress=settings.show_progress, features=args.calibrate)
     headline, groups, curves = squad.summarize_squad(records)
@@ -463,7 +470,6 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
     if args.calibrate:
         from qa.evaluation import gold
 
-        fit_on = squad.calibration_sample(questions, picked)
         fit_records = squad.run_squad(assistant, fit_on, settings.show_progress, features=True, split="dev")
         calibration = gold.calibrate(fit_records + records, settings.abstain_threshold, assistant.confidence)
         calibration["trained_on"] = f"{len(fit_on)} questions outside the evaluated ones"
