@@ -59,9 +59,9 @@ class Retriever:
         candidates = fuse(candidates, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k)
         t2 = time.perf_counter()
         if use_sentences:
+            self._coverage(query, candidates[: max(s.rerank_depth, s.top_k, 3)])  # the confidence reads top 3
             head = candidates[: s.rerank_depth]
             sentence_scores = self._sentence_scores(head, qvec)
-            self._coverage(query, head)
             rest = candidates[s.rerank_depth :]
             candidates = rerank_with_sentences(head, s.sentence_weight, s.coverage_weight) + rest
         else:

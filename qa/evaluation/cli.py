@@ -571,8 +571,6 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
                 "wall_s": round(wall, 1),
                 **({"calibration": calibration} if calibration is not None else {}),
                 **({"calibration_saved": str(saved)} if saved is not None else {}),
-                **({"calibration": calibration} if calibration is not None else {}),
-                **({"calibration_saved": str(saved)} if saved is not None else {}),
             }
         )
     else:
