@@ -58,15 +58,15 @@ class Retriever:
         candidates = self._candidates(query, qvec, s, use_sentences)
         candidates = fuse(candidates, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k)
         t2 = time.perf_counter()
+        # What the second stage re-scores, and at least the top 3 that the confidence model reads.
+        self._coverage(query, candidates[: max(s.rerank_depth if use_sentences else 0, s.top_k, 3)])
         if use_sentences:
-            self._coverage(query, candidates[: max(s.rerank_depth, s.top_k, 3)])  # the confidence reads top 3
             head = candidates[: s.rerank_depth]
             sentence_scores = self._sentence_scores(head, qvec)
             rest = candidates[s.rerank_depth :]
             candidates = rerank_with_sentences(head, s.sentence_weight, s.coverage_weight) + rest
         else:
             sentence_scores = self._sentence_scores(candidates[: max(s.top_k, 1) * 3], qvec)
-            self._coverage(query, candidates[: max(s.top_k, 3)])
         t3 = time.perf_counter()
         return Retrieval(
             query=query,

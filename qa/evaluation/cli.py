@@ -210,7 +210,7 @@ def _run_gold(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _save_calibration(calibration: dict[str, Any] | None, gold_path: Path, settings: Settings) -> Path | None:
+def _save_calibration(calibration: dict[str, Any] | None, questions: Path, settings: Settings) -> Path | None:
     """Store a fit beside the index's manifest (atomically); None, with the reason printed, if it failed."""
     from qa import store
     from qa.confidence import CALIBRATION_FILE, CalibrationError, model_from_weights
@@ -230,7 +230,7 @@ def _save_calibration(calibration: dict[str, Any] | None, gold_path: Path, setti
         target,
         {
             **{k: calibration[k] for k in keep if k in calibration},
-            "gold": str(gold_path.resolve()),  # the questions the fit came from (a gold or SQuAD file)
+            "gold": str(questions.resolve()),  # the file the fit's questions came from (gold or SQuAD)
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },
     )
