@@ -64,6 +64,15 @@ def rerank_with_sentences(
     return sorted(candidates, key=lambda c: (-c.score, c.index))
 
 
+def rerank_with_phrases(candidates: list[Candidate], weight: float) -> list[Candidate]:
+    """Last step of the second stage, on its best few: add the share of the question's word pairs
+    each passage holds as phrases, so one that says "voting age" beats one that has "voting" and
+    "age" in different sentences. The bonus is never negative, so the few stay above the rest."""
+    for c in candidates:
+        c.score += weight * c.phrases
+    return sorted(candidates, key=lambda c: (-c.score, c.index))
+
+
 def mmr_select(order: list[int], similarity: np.ndarray, relevance: np.ndarray, k: int, lam: float) -> list[int]:
     """Maximal marginal relevance over positions in ``order``: the next pick trades relevance
     against similarity to what is already picked, so excerpts are not near-duplicates."""

@@ -68,6 +68,16 @@ QUESTION_WORDS = frozenset(
 )
 
 
+_QUESTION_OPENERS = QUESTION_WORDS | frozenset("is are was".split())
+
+
+def is_question(query: str) -> bool:
+    """Phrased as a question ("…?", or opening with a question word or auxiliary), not as a claim or
+    keywords: the phrase term of the second stage serves questions only."""
+    words = _TOKEN.findall(query.lower()[:40])
+    return "?" in query or bool(words) and words[0] in _QUESTION_OPENERS
+
+
 def query_terms(query: str) -> list[str]:
     """The query's tokens without the words that frame it as a question; the index side is unchanged."""
     words = " ".join(w for w in _TOKEN.findall(query.lower()) if w not in QUESTION_WORDS)
@@ -311,6 +321,25 @@ def term_coverage(retriever: Any, query: str, rows: np.ndarray, n_docs: int) -> 
         total += idf
         covered += idf * present
     return (covered / total).astype(np.float32) if total > 0 else np.zeros(rows.size, dtype=np.float32)
+
+
+def phrase_coverage(query: str, texts: Sequence[str]) -> np.ndarray:
+    """For each text, the share of the query's adjacent word pairs that it holds adjacent too.
+
+    Both sides are tokenized as BM25 is (stop words dropped, stemmed) and the question words are left
+    out, so "what was the Scottish Parliament's voting age" asks for "scottish parliament",
+    "parliament vote", "vote age". A question copies such phrases from the sentence that answers it,
+    and a passage holding the phrase beats one holding its words apart, which neither BM25 nor the
+    term coverage can tell apart; within one Wikipedia article that is most of what separates
+    paragraphs.
+    """
+    keep = set(query_terms(query))
+    terms = [t for t in tokenize([query])[0] if t in keep]
+    pairs = set(zip(terms, terms[1:]))
+    if not pairs or not texts:
+        return np.zeros(len(texts), dtype=np.float32)
+    counts = [len(pairs.intersection(zip(tokens, tokens[1:]))) for tokens in tokenize(texts)]
+    return np.asarray(counts, dtype=np.float32) / len(pairs)
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

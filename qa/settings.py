@@ -66,6 +66,8 @@ class Settings:
     # Second stage: + this x the share of the question's IDF weight the passage covers. Chosen on the
     # training questions only (gold dev, SciFact train, SQuAD questions outside the --limit 600 sample).
     coverage_weight: float = 0.3
+    # + this x the share of the question's adjacent word pairs the passage holds as phrases.
+    phrase_weight: float = 0.4
     rerank: bool = True  # second stage: passages re-scored by their best-matching sentence
     rerank_depth: int = 50
     sentence_k: int = 30  # best-matching sentences that bring their passage in as candidates
@@ -139,9 +141,10 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("setting 'query_threads' must not be negative")
     if s.fusion not in {"blend", "rrf", "dense", "bm25"}:
         raise SettingsError(f"setting 'fusion' must be blend, rrf, dense or bm25, not {s.fusion!r}")
-    if min(s.dense_weight, s.bm25_weight, s.sentence_weight, s.coverage_weight) < 0:
+    if min(s.dense_weight, s.bm25_weight, s.sentence_weight, s.coverage_weight, s.phrase_weight) < 0:
         raise SettingsError(
-            "settings 'dense_weight', 'bm25_weight', 'sentence_weight' and 'coverage_weight' must not be negative"
+            "settings 'dense_weight', 'bm25_weight', 'sentence_weight', 'coverage_weight' and 'phrase_weight' "
+            "must not be negative"
         )
     if not 0.0 <= s.abstain_threshold <= 1.0:
         raise SettingsError("setting 'abstain_threshold' must lie between 0 and 1")

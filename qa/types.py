@@ -87,6 +87,7 @@ class Candidate:
     best_sentence: int | None = None  # position of the best sentence within the passage
     sentence_score: float = 0.0
     coverage: float = 0.0  # share of the query's BM25 weight (IDF) whose words the passage contains
+    phrases: float = 0.0  # share of the query's adjacent word pairs the passage holds adjacent
 
 
 @dataclass

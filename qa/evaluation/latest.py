@@ -62,6 +62,7 @@ _CONFIGURATION = (
     "bm25_weight",
     "sentence_weight",
     "coverage_weight",
+    "phrase_weight",
     "rrf_k",
     "chunk_target_tokens",
     "chunk_max_tokens",
