@@ -17,7 +17,7 @@ from qa.types import Document, Passage
 TokenCounter = Callable[[str], int]
 
 # Bump when the chunker or sentence splitter changes its output: indexes built before then rebuild.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 
 _BLOCK_SEP = re.compile(r"\n[ \t\r\f\v]*\n")
 _FOOTNOTE = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d+\]|\d+\s*\))\s")
@@ -124,7 +124,12 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
             continue
         tokens = count_tokens(raw)
         kind_changed = group and (block.kind == "footnote") != (group[-1].kind == "footnote")
-        too_big = group and (group_tokens >= config.target_tokens or group_tokens + tokens > config.max_tokens)
+        # A group under half the target (a citation line, a by-line) does not stand alone: it opens the
+        # next block's first passage, which is cut into sentence windows if the two are too long.
+        too_big = group and (
+            group_tokens >= config.target_tokens
+            or (group_tokens + tokens > config.max_tokens and group_tokens >= config.target_tokens // 2)
+        )
         if kind_changed or too_big:
             flush()
         if not group:
@@ -152,16 +157,13 @@ def _make_passages(
     pieces = _fit_sentences(text, sentences, config.max_tokens, count_tokens)
     windows: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
-    tokens = 0
     for span in pieces:
-        n = count_tokens(text[span[0] : span[1]])
-        if current and tokens + n > config.max_tokens:
+        # Counted as the window's whole text: what lies between sentences (a list's "2.") counts too.
+        if current and count_tokens(text[current[0][0] : span[1]]) > config.max_tokens:
             windows.append(current)
             keep = current[-config.overlap_sentences :] if config.overlap_sentences else []
-            keep_tokens = sum(count_tokens(text[a:b]) for a, b in keep)
-            current, tokens = (keep, keep_tokens) if keep_tokens + n <= config.max_tokens else ([], 0)
+            current = keep if keep and count_tokens(text[keep[0][0] : span[1]]) <= config.max_tokens else []
         current.append(span)
-        tokens += n
     if current:
         windows.append(current)
     return [_passage(doc, section, w[0][0], w[-1][1], tuple(w)) for w in windows]

@@ -40,6 +40,17 @@ def test_headings_become_sections_and_footnotes_stay_apart() -> None:
     assert by_text["Brain drain\n\nSkilled workers leave poorer countries."] == "Brain drain"
 
 
+def test_a_citation_line_opens_the_passage_of_the_summary_after_it() -> None:
+    citation = "'Remittances are beautiful'? (2008), Rahel Kunz, Third World Quarterly 29(7): 1389-409"
+    summary = " ".join(f"Sentence {i} of the summary says what the article finds about remittances." for i in range(14))
+    text = f"Remittances\n\n{citation}\n\n{summary}\n\nA short closing paragraph.\n"
+    passages = chunk_document(_doc(text), ChunkConfig(120, 220, 1))
+    # Alone, the line would be a passage that names the article and says nothing of it.
+    assert passages[0].text.startswith(f"Remittances\n\n{citation}\n\nSentence 0 of the summary")
+    assert all(p.text != f"Remittances\n\n{citation}" for p in passages)
+    assert "".join(p.text for p in passages).count("Sentence 13") >= 1  # nothing lost
+
+
 def test_long_paragraph_is_split_at_sentences_with_overlap() -> None:
     sentences = [f"Sentence number {i} talks about topic {i} in some detail here." for i in range(60)]
     text = " ".join(sentences)
