@@ -41,6 +41,14 @@ COUNT_QUESTION = re.compile(_CLAUSE_START + r"(?:how (?:many|much)|" + _WHAT + _
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|half)\b", re.IGNORECASE
 )
+# Asking for a sum of money: a figure without a currency or a money amount ("60 percent of doctors")
+# does not answer it.
+MONEY_QUESTION = re.compile(r"\b(?:money|fees?|budget|wages?|salar(?:y|ies)|spen[dt]|spending|costs?|prices?)\b", re.I)
+_MONEY = re.compile(
+    r"[$£€¥₹]|\b(?:US\$|USD|GBP|EUR|dollars?|pounds?|euros?|francs?|rupees?|pesos?|cedis?|nairas?|shillings?|"
+    r"yuan|yen|million|billion|bn|mn|thousand)\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(?<![\d,.])(?:1[5-9]|20)\d\d(?:s|['’]s)?(?![\d,.]\d)")
 # Capitalised words and numbers: what a question names. The first word is capitalised anyway and skipped.
 _NAME = re.compile(r"\b(?:[A-Z][\w'’-]*\w|\d[\d,.]*\d|\d)")
@@ -54,11 +62,14 @@ _WORDS = re.compile(r"\w+")
 
 def answer_type_mismatch(question: str, text: str) -> bool:
     """A question asking for a quantity, answered by text with no number in it (for "how many" and
-    "how much", a year does not count as one)."""
+    "how much", a year does not count as one; for a sum of money, a number needs a currency or an
+    amount such as "million" beside it somewhere in the text)."""
     if not QUANTITY_QUESTION.search(question):
         return False
     if COUNT_QUESTION.search(question):
         text = _YEAR.sub(" ", text)
+    if MONEY_QUESTION.search(question) and not _MONEY.search(text):
+        return True
     return not _NUMBER.search(text)
 
 
