@@ -62,7 +62,8 @@ def main() -> int:
         assistant = Assistant.load(settings, build=False)
         questions = _questions()
         assistant.ask(questions[0])  # warm-up
-        for label, overrides in (("hybrid_rerank", {}), ("hybrid_no_rerank", {"rerank": False}),
+        for label, overrides in (("hybrid_rerank", {}), ("hybrid_rerank_no_phrases", {"phrase_weight": 0.0}),
+                                 ("hybrid_no_rerank", {"rerank": False}),
                                  ("dense_only", {"fusion": "dense"}), ("bm25_only", {"fusion": "bm25"})):
             times = []
             for q in questions:
