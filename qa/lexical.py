@@ -75,7 +75,7 @@ def is_question(query: str) -> bool:
     """Phrased as a question ("…?", or opening with a question word or auxiliary), not as a claim or
     keywords: the phrase term of the second stage serves questions only."""
     words = _TOKEN.findall(query.lower()[:40])
-    return "?" in query or bool(words) and words[0] in _QUESTION_OPENERS
+    return "?" in query or (bool(words) and words[0] in _QUESTION_OPENERS)
 
 
 def query_terms(query: str) -> list[str]:

@@ -66,7 +66,8 @@ class Settings:
     # Second stage: + this x the share of the question's IDF weight the passage covers. Chosen on the
     # training questions only (gold dev, SciFact train, SQuAD questions outside the --limit 600 sample).
     coverage_weight: float = 0.3
-    # + this x the share of the question's adjacent word pairs the passage holds as phrases.
+    # Then, for questions only, the best 15 get + this x the share of the question's adjacent word pairs
+    # the passage holds as phrases. Chosen on the SQuAD tuning questions and gold dev.
     phrase_weight: float = 0.4
     rerank: bool = True  # second stage: passages re-scored by their best-matching sentence
     rerank_depth: int = 50
