@@ -159,7 +159,7 @@ class Assistant:
             shown = question if isinstance(question, str) else ""
             return Answer(shown[:200], "", True, 0.0, str(exc), [], {"total": 0.0}, message=str(exc))
         query, _ = contextualise(text, history or [])
-        found = self.retriever.search(query, settings)
+        found = self.retriever.search(query, settings, asked=text)
         t_compose = time.perf_counter()
         index = self.retriever.index
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
@@ -201,7 +201,7 @@ class Assistant:
         settings = self.settings.replace(**overrides) if overrides else self.settings
         want = len(answer.excerpts) + count
         settings = settings.replace(top_k=max(settings.top_k, want))
-        found = self.retriever.search(answer.query, settings)
+        found = self.retriever.search(answer.query, settings, asked=answer.question)
         index = self.retriever.index
 
         def key(p: Any) -> tuple[str, int, int]:

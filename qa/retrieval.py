@@ -49,13 +49,15 @@ class Retriever:
         index = read_dense_index(path, self.settings)
         return index if index.ntotal == self.index.sentence_vectors.shape[0] else None
 
-    def search(self, query: str, settings: Settings | None = None) -> Retrieval:
+    def search(self, query: str, settings: Settings | None = None, asked: str | None = None) -> Retrieval:
+        """``asked``: the words the user typed, when ``query`` adds a follow-up's context words to them;
+        only the user's own words make phrases (the context is a list of names and terms)."""
         s = settings or self.settings
         # One question is many small matrix products: BLAS threads cost more than they give.
         with blas_threads(question_threads(s.query_threads)):
-            return self._search(query, s)
+            return self._search(query, s, query if asked is None else asked)
 
-    def _search(self, query: str, s: Settings) -> Retrieval:
+    def _search(self, query: str, s: Settings, asked: str) -> Retrieval:
         t0 = time.perf_counter()
         qvec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
@@ -70,9 +72,9 @@ class Retriever:
             sentence_scores = self._sentence_scores(head, qvec)
             rest = candidates[s.rerank_depth :]
             head = rerank_with_sentences(head, s.sentence_weight, s.coverage_weight)
-            if s.phrase_weight > 0 and is_question(query):
+            if s.phrase_weight > 0 and is_question(asked):
                 best = head[:PHRASE_DEPTH]
-                self._phrases(query, best, s)
+                self._phrases(asked, best, s)
                 head = rerank_with_phrases(best, s.phrase_weight) + head[PHRASE_DEPTH:]
             candidates = head + rest
         else:
@@ -124,13 +126,13 @@ class Retriever:
         for c, cov in zip(candidates, term_coverage(self.index.bm25, query, rows, len(self.index.passages))):
             c.coverage = float(cov)
 
-    def _phrases(self, query: str, candidates: list[Candidate], s: Settings) -> None:
+    def _phrases(self, asked: str, candidates: list[Candidate], s: Settings) -> None:
         """Set ``phrases`` on each candidate. Only questions get this: on the training questions
         phrases lift SQuAD and the gold set, whose questions copy the answer's wording, and lower
         SciFact, whose claims restate theirs."""
         passages = self.index.passages
         texts = [passage_search_text(passages[c.index], s.prepend_section) for c in candidates]
-        for c, share in zip(candidates, phrase_coverage(query, texts)):
+        for c, share in zip(candidates, phrase_coverage(asked, texts)):
             c.phrases = float(share)
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int) -> np.ndarray:

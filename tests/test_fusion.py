@@ -85,3 +85,20 @@ def test_a_passage_using_the_questions_phrase_answers_first(default_assistant: A
     # Without the phrase term a passage on "a progressive approach to migration" comes first.
     without = default_assistant.ask(question, phrase_weight=0.0)
     assert evidence not in without.excerpts[0].passage.text
+
+
+def test_a_follow_ups_context_words_make_no_phrases(default_assistant: Assistant) -> None:
+    # What follow-up rewriting appends is a list of names and terms, not a phrase anyone wrote.
+    query = "Where is it based? Organisations areas work IOM established"
+    retriever = default_assistant.retriever
+    assert any(c.phrases > 0 for c in retriever.search(query).candidates)
+    assert all(c.phrases == 0 for c in retriever.search(query, asked="Where is it based?").candidates)
+
+
+def test_a_follow_up_finds_the_principle_it_points_back_to(default_assistant: Assistant) -> None:
+    chat = default_assistant.chat()
+    chat.ask("Which of Heaven Crawley's progressive principles did all the discussion groups find unproblematic?")
+    answer = chat.ask("What does that principle say?")
+    assert "Seeking protection from persecution and human rights abuse is a fundamental right" in (
+        answer.excerpts[0].passage.text
+    )

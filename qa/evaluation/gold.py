@@ -235,7 +235,7 @@ def confidence_features(assistant: Any, question: str, query: str, settings: Set
     """The confidence model's features for ``query`` as ``Assistant.ask`` computes them."""
     if not query:
         return None
-    found = assistant.retriever.search(query, settings)
+    found = assistant.retriever.search(query, settings, asked=question)
     if not found.candidates:
         return None
     values = assistant.confidence.features(question, *assistant.confidence_evidence(found))
