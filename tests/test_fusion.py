@@ -31,9 +31,10 @@ def test_without_coverage_weight_the_best_sentence_decides() -> None:
     assert [c.index for c in ranked] == [1, 0]
 
 
-def test_a_negative_coverage_weight_is_refused() -> None:
-    with pytest.raises(SettingsError, match="coverage_weight"):
-        load_settings({"coverage_weight": -0.1}, environ={})
+@pytest.mark.parametrize("name", ["coverage_weight", "phrase_weight"])
+def test_a_negative_second_stage_weight_is_refused(name: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: -0.1}, environ={})
 
 
 def test_coverage_reads_what_a_question_asks_about_not_how_it_is_framed() -> None:
