@@ -373,3 +373,18 @@ def test_squad_calibration_fits_on_other_questions_and_is_used_on_the_next_run(
     after = report["items"]
     assert [r["id"] for r in before] == [r["id"] for r in after]
     assert [r["confidence"] for r in before] != pytest.approx([r["confidence"] for r in after])
+
+
+def test_calibration_report_shows_the_best_threshold_only_when_it_differs() -> None:
+    from qa.evaluation.cli import _calibration_text
+
+    result = {"n": 4, "current": {"abstain_f1": 0.5}, "fitted": {"abstain_f1": 0.6}}
+    fit = {
+        "weights": {"bias": 0.0}, "current_weights": {"bias": 0.0}, "trained_on": "dev", "n_train": 8,
+        "positives": 5, "label": "answerable", "l2": 0.001, "threshold": 0.6, "train": result, "test": result,
+        "best_threshold_on_train": 0.6, "test_at_best_threshold": result,
+    }  # fmt: skip
+    assert _calibration_text(fit).count("on test (4 items)") == 1
+    text = _calibration_text({**fit, "best_threshold_on_train": 0.55})
+    assert text.count("on test (4 items)") == 2
+    assert "fitted model at threshold 0.55 (the best on train), current at 0.6:" in text

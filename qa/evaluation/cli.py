@@ -258,7 +258,9 @@ def _calibration_text(calibration: dict[str, Any]) -> str:
     cur = calibration["current_weights"]
     out.append("  current: ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in cur.items()) + ")")
     parts = [(p, calibration[p], calibration["threshold"]) for p in ("train", "test")]
-    parts.append(("test", calibration.get("test_at_best_threshold"), calibration.get("best_threshold_on_train")))
+    best = calibration.get("best_threshold_on_train")
+    if best is not None and best != calibration["threshold"]:  # else it is the table above
+        parts.append(("test", calibration.get("test_at_best_threshold"), best))
     for part, res, threshold in parts:
         if res:
             rows = [[k, res["current"][k], res["fitted"][k]] for k in res["fitted"]]
