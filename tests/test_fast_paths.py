@@ -56,6 +56,23 @@ def test_onnx_encoder_equals_sentence_transformers(embedder: Embedder) -> None:
     assert (embedder.encode_queries(TEXTS) * reference).sum(1).min() > 0.99999
 
 
+def test_a_saved_question_graph_starts_the_encoder_without_onnx(
+    embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bert = NumpyBert(embedder.path)
+    first = OnnxBert(bert, threads=1, graph_folder=tmp_path).encode(TEXTS)
+    (saved,) = tmp_path.glob("question-encoder-*.onnx")
+    monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` now fails: the saved graph must do
+    assert np.array_equal(OnnxBert(bert, threads=1, graph_folder=tmp_path).encode(TEXTS), first)
+    monkeypatch.undo()
+    saved.write_bytes(b"not a graph")  # damaged: written again, and the vectors stay the same
+    assert np.array_equal(OnnxBert(bert, threads=1, graph_folder=tmp_path).encode(TEXTS), first)
+    assert saved.read_bytes() != b"not a graph"
+    # A folder that does not exist is not created for it.
+    OnnxBert(bert, threads=1, graph_folder=tmp_path / "absent")
+    assert not (tmp_path / "absent").exists()
+
+
 def test_forced_encoders_say_why_they_cannot_run(tmp_path: Path, embedder: Embedder) -> None:
     import shutil
 
