@@ -333,8 +333,7 @@ def phrase_coverage(query: str, texts: Sequence[str]) -> np.ndarray:
     term coverage can tell apart; within one Wikipedia article that is most of what separates
     paragraphs.
     """
-    keep = set(query_terms(query))
-    terms = [t for t in tokenize([query])[0] if t in keep]
+    terms = query_terms(query)
     pairs = set(zip(terms, terms[1:]))
     if not pairs or not texts:
         return np.zeros(len(texts), dtype=np.float32)
