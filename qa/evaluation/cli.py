@@ -257,17 +257,17 @@ def _calibration_text(calibration: dict[str, Any]) -> str:
     out.append("  fitted:  ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in w.items()) + ")")
     cur = calibration["current_weights"]
     out.append("  current: ConfidenceModel(" + ", ".join(f"{k}={v:.3f}" for k, v in cur.items()) + ")")
-    parts = [(p, calibration[p], calibration["threshold"]) for p in ("train", "test")]
+    current = calibration["threshold"]
+    parts = [(p, calibration[p], f"{current:g}:") for p in ("train", "test")]
     best = calibration.get("best_threshold_on_train")
-    if best is not None and best != calibration["threshold"]:  # else it is the table above
-        parts.append(("test", calibration.get("test_at_best_threshold"), best))
-    for part, res, threshold in parts:
+    if best is not None and best != current:  # else it is the table above
+        label = f"{best:g} (the best on train), current at {current:g}:"
+        parts.append(("test", calibration.get("test_at_best_threshold"), label))
+    for part, res, label in parts:
         if res:
             rows = [[k, res["current"][k], res["fitted"][k]] for k in res["fitted"]]
             out += [
-                f"  on {part} ({res['n']} items), fitted model at threshold {threshold:g}"
-                + (" (the best on train)" if threshold != calibration["threshold"] else "")
-                + (f", current at {calibration['threshold']:g}:" if threshold != calibration["threshold"] else ":"),
+                f"  on {part} ({res['n']} items), fitted model at threshold {label}",
                 table(["metric", "current", "fitted"], rows),
             ]
     return "\n".join(out)
