@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up (first time only) and run the linter and the whole test suite on the real model.
+# Set up (first time only) and run the linter, the format check and the whole test suite on the real model.
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh --test
 .venv/bin/ruff check qa app.py tests eval bench
+.venv/bin/ruff format --check qa app.py tests eval bench
 exec .venv/bin/python -m pytest -q "$@"

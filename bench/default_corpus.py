@@ -52,9 +52,18 @@ def main() -> int:
         for _ in range(3):
             t = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "qa.cli", "ask", "--json", "--index-dir", str(settings.index_dir),
-                 "Who presented on diaspora engagement?"],
-                check=True, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "qa.cli",
+                    "ask",
+                    "--json",
+                    "--index-dir",
+                    str(settings.index_dir),
+                    "Who presented on diaspora engagement?",
+                ],
+                check=True,
+                capture_output=True,
             )
             cold.append(time.perf_counter() - t)
         out["cold_start_to_first_answer_s_median"] = round(statistics.median(cold), 2)
@@ -62,9 +71,13 @@ def main() -> int:
         assistant = Assistant.load(settings, build=False)
         questions = _questions()
         assistant.ask(questions[0])  # warm-up
-        for label, overrides in (("hybrid_rerank", {}), ("hybrid_rerank_no_phrases", {"phrase_weight": 0.0}),
-                                 ("hybrid_no_rerank", {"rerank": False}),
-                                 ("dense_only", {"fusion": "dense"}), ("bm25_only", {"fusion": "bm25"})):
+        for label, overrides in (
+            ("hybrid_rerank", {}),
+            ("hybrid_rerank_no_phrases", {"phrase_weight": 0.0}),
+            ("hybrid_no_rerank", {"rerank": False}),
+            ("dense_only", {"fusion": "dense"}),
+            ("bm25_only", {"fusion": "bm25"}),
+        ):
             times = []
             for q in questions:
                 t = time.perf_counter()

@@ -291,9 +291,7 @@ def run_sessions(
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="session") as pool:
         futures = [
-            pool.submit(
-                run_session, url, endpoint, plan, request_timeout_s, session_timeout_s or deadline_s, deadline
-            )
+            pool.submit(run_session, url, endpoint, plan, request_timeout_s, session_timeout_s or deadline_s, deadline)
             for plan in plans
         ]
         results = [f.result() for f in futures]

@@ -117,9 +117,7 @@ def run_child(args: list[str], env: dict[str, str] | None = None, timeout: float
     """(wall seconds from spawn to exit, stdout) of a child Python process; children print their own
     peak memory (``ru_maxrss``) in their JSON, since RUSAGE_CHILDREN only keeps the largest of all."""
     started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, *args], capture_output=True, env=env, cwd=ROOT, text=True, timeout=timeout
-    )
+    proc = subprocess.run([sys.executable, *args], capture_output=True, env=env, cwd=ROOT, text=True, timeout=timeout)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:3])} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
@@ -343,8 +341,15 @@ def _plain_cold(index_dir: Path, question: str, spawned: float) -> dict[str, Any
 
     _, _, passages, model, corpus = _plain_load(index_dir)
     hit = util.semantic_search(model.encode(question, convert_to_tensor=True), corpus, top_k=3)[0][0]
-    print(json.dumps({"top": passages[hit["corpus_id"]].doc_id, "first_answer_s": time.time() - spawned,
-                      "peak_rss_mb": peak_rss_mb()}))
+    print(
+        json.dumps(
+            {
+                "top": passages[hit["corpus_id"]].doc_id,
+                "first_answer_s": time.time() - spawned,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+    )
     return {}
 
 
@@ -355,8 +360,11 @@ def _ours_cold_api(index_dir: Path, question: str, spawned: float) -> None:
 
     settings = load_settings({"index_dir": index_dir, "show_progress": False}, environ={})
     answer = Assistant.load(settings, build=False).ask(question)
-    print(json.dumps({"first_answer_s": time.time() - spawned, "peak_rss_mb": peak_rss_mb(),
-                      "passages": len(answer.excerpts)}))
+    print(
+        json.dumps(
+            {"first_answer_s": time.time() - spawned, "peak_rss_mb": peak_rss_mb(), "passages": len(answer.excerpts)}
+        )
+    )
 
 
 def _ours_cold_rss(args: list[str], spawned: float) -> None:
@@ -369,8 +377,16 @@ def _ours_cold_rss(args: list[str], spawned: float) -> None:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         code = qa_main(args)
-    print(json.dumps({"rc": code, "first_answer_s": time.time() - spawned, "peak_rss_mb": peak_rss_mb(),
-                      "answer": json.loads(buf.getvalue() or "{}").get("passages", [{}])[:1]}))
+    print(
+        json.dumps(
+            {
+                "rc": code,
+                "first_answer_s": time.time() - spawned,
+                "peak_rss_mb": peak_rss_mb(),
+                "answer": json.loads(buf.getvalue() or "{}").get("passages", [{}])[:1],
+            }
+        )
+    )
 
 
 def bench_cold(corpus: Path, index: Path, question: str, runs: int = 3) -> dict[str, Any]:
@@ -488,8 +504,10 @@ def main(argv: list[str] | None = None) -> int:
         args.docs, args.queries, args.repeat, args.scale_n = min(args.docs, 100), min(args.queries, 30), 1, 20_000
 
     if not (args.scifact / "corpus.jsonl").is_file():
-        print(f"qa bench: SciFact not found at {args.scifact} (see ../shared/bench/README.md); nothing measured",
-              file=sys.stderr)
+        print(
+            f"qa bench: SciFact not found at {args.scifact} (see ../shared/bench/README.md); nothing measured",
+            file=sys.stderr,
+        )
         return 1
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_avg_start": load_avg()}}
 
@@ -530,8 +548,9 @@ def main(argv: list[str] | None = None) -> int:
             "repeat": args.repeat,
             "indexes": {
                 "subset": f"{args.docs} SciFact abstracts, real vectors",
-                "full": "full SciFact from eval/cache" if full_corpus is None else
-                "all 5,183 SciFact abstracts, real text, substitute vectors (no eval/cache index yet)",
+                "full": "full SciFact from eval/cache"
+                if full_corpus is None
+                else "all 5,183 SciFact abstracts, real text, substitute vectors (no eval/cache index yet)",
             },
             "load_avg_before": load_avg(),
         }

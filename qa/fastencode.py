@@ -119,8 +119,11 @@ class NumpyBert:
             )
             for n in ("attention.output.dense", "intermediate.dense", "output.dense"):
                 self.lin[p + n] = (np.ascontiguousarray(self.w[p + n + ".weight"].T), self.w[p + n + ".bias"])
-        self.w = {k: v for k, v in self.w.items() if not (k.startswith("encoder.") and k.endswith(".weight"))
-                  or "LayerNorm" in k}
+        self.w = {
+            k: v
+            for k, v in self.w.items()
+            if not (k.startswith("encoder.") and k.endswith(".weight")) or "LayerNorm" in k
+        }
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_seq_length)

@@ -40,9 +40,7 @@ def fuse(
         fused = bm25
     elif method == "rrf":
         big = 10**9
-        fused = np.array(
-            [1 / (rrf_k + (c.dense_rank or big)) + 1 / (rrf_k + (c.bm25_rank or big)) for c in candidates]
-        )
+        fused = np.array([1 / (rrf_k + (c.dense_rank or big)) + 1 / (rrf_k + (c.bm25_rank or big)) for c in candidates])
     else:
         top = bm25.max()
         fused = dense_weight * dense + bm25_weight * (bm25 / top if top > 0 else np.zeros_like(bm25))
@@ -52,9 +50,7 @@ def fuse(
     return sorted(candidates, key=lambda c: (-c.score, c.index))
 
 
-def rerank_with_sentences(
-    candidates: list[Candidate], weight: float, coverage_weight: float = 0.0
-) -> list[Candidate]:
+def rerank_with_sentences(candidates: list[Candidate], weight: float, coverage_weight: float = 0.0) -> list[Candidate]:
     """Second stage: add the cosine of each passage's best-matching sentence, so a passage holding
     one sentence that answers beats a passage that is only broadly on topic, and the share of the
     question's IDF weight the passage covers, so one that holds all of its rare words beats one that

@@ -207,9 +207,7 @@ def _embed_with_progress(
     todo.sort(key=lambda i: -len(texts[i]))
     done = len(texts) - len(todo)
     step = max(embedder.settings.embed_batch_size * 8, EMBED_SLICE)
-    with tqdm(
-        total=len(texts), initial=done, desc=label, unit="text", disable=not show, dynamic_ncols=True
-    ) as bar:
+    with tqdm(total=len(texts), initial=done, desc=label, unit="text", disable=not show, dynamic_ncols=True) as bar:
         for i in range(0, len(todo), step):
             if progress:
                 at = done + i

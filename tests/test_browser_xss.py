@@ -55,7 +55,6 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory, embedder):
         yield url
 
 
-
 def _ask(page, question: str):
     before = page.locator("#chat [data-testid='bot']").count()
     page.locator("#question textarea").fill(question)

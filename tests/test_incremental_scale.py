@@ -32,8 +32,14 @@ TOPICS = {
     "bread.txt": "Bread rises because yeast turns sugar into carbon dioxide. Sourdough uses wild yeast and "
     "lactic bacteria. Kneading develops gluten. Baking sets the crumb.",
 }
-QUESTIONS = ["Who leads a bee colony?", "Which volcano is active in Sicily?", "How is black tea made?",
-             "Which river carries the most water?", "What is the strongest chess piece?", "Why does bread rise?"]
+QUESTIONS = [
+    "Who leads a bee colony?",
+    "Which volcano is active in Sicily?",
+    "How is black tea made?",
+    "Which river carries the most water?",
+    "What is the strongest chess piece?",
+    "Why does bread rise?",
+]
 
 
 def _write(corpus: Path, docs: dict[str, str]) -> None:

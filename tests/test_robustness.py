@@ -145,9 +145,7 @@ def test_two_builds_at_once_do_not_delete_each_others_files(tmp_path: Path) -> N
     def build(build_id: str, dense) -> None:
         manifest = {"format_version": store.FORMAT_VERSION, "build_id": build_id}
         try:
-            store.write_build(
-                index_dir, manifest, passages, vectors, vectors, dense, lambda folder, ps: folder.mkdir()
-            )
+            store.write_build(index_dir, manifest, passages, vectors, vectors, dense, lambda folder, ps: folder.mkdir())
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
