@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,26 @@ def summarise(passes: list[list[float]]) -> dict[str, float]:
         "median_ms": round(statistics.median(statistics.median(p) for p in passes), 2),
         "p95_ms": round(statistics.median(pct(p, 0.95) for p in passes), 2),
     }
+
+
+def time_passes(ask: Callable[[str], Any], queries: list[str], repeat: int) -> dict[str, Any]:
+    """Every query through ``ask``, ``repeat`` passes, summarised; with the median of each stage's time
+    when ``ask`` returns an answer that records them (the plain way returns bare rankings)."""
+    passes: list[list[float]] = []
+    stages: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        times = []
+        for q in queries:
+            t = time.perf_counter()
+            result = ask(q)
+            times.append((time.perf_counter() - t) * 1000)
+            for k, v in (getattr(result, "timings_ms", None) or {}).items():
+                stages.setdefault(k, []).append(v)
+        passes.append(times)
+    out: dict[str, Any] = summarise(passes)
+    if stages:
+        out["stages_median_ms"] = {k: round(statistics.median(v), 2) for k, v in stages.items()}
+    return out
 
 
 def run_child(args: list[str], env: dict[str, str] | None = None, timeout: float = 7200) -> tuple[float, str]:
@@ -217,33 +238,13 @@ def _ours_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str,
         for overrides in MODES.values():
             assistant.ask(q, **overrides)
     out: dict[str, Any] = {"passages": len(index.passages), "sentences": int(index.sentence_offsets[-1])}
+    # Each mode's stage medians say where the time goes: embed (the question's vector), search (dense +
+    # BM25 + fusion), rerank (sentence stage and term coverage), compose (excerpts, highlights, confidence).
     for mode, overrides in MODES.items():
-        passes = []
-        stages: dict[str, list[float]] = {}
-        for _ in range(repeat):
-            times = []
-            for q in queries:
-                t = time.perf_counter()
-                answer = assistant.ask(q, **overrides)
-                times.append((time.perf_counter() - t) * 1000)
-                for k, v in answer.timings_ms.items():
-                    stages.setdefault(k, []).append(v)
-            passes.append(times)
-        out[mode] = summarise(passes)
-        # Where the time goes: embed (the question's vector), search (dense + BM25 + fusion),
-        # rerank (sentence stage and term coverage), compose (excerpts, highlights, confidence).
-        out[mode]["stages_median_ms"] = {k: round(statistics.median(v), 2) for k, v in stages.items()}
+        out[mode] = time_passes(lambda q, o=overrides: assistant.ask(q, **o), queries, repeat)
     # Claims are not questions, so the second stage's phrase term never runs above; asked as questions
     # ("…?"), they time it too.
-    passes = []
-    for _ in range(repeat):
-        times = []
-        for q in queries:
-            t = time.perf_counter()
-            assistant.ask(q.rstrip(". ") + "?")
-            times.append((time.perf_counter() - t) * 1000)
-        passes.append(times)
-    out["hybrid_rerank_as_questions"] = summarise(passes)
+    out["hybrid_rerank_as_questions"] = time_passes(lambda q: assistant.ask(q.rstrip(". ") + "?"), queries, repeat)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
@@ -322,15 +323,7 @@ def _plain_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str
             fn(q)
     out: dict[str, Any] = {"torch_threads": torch.get_num_threads()}
     for mode, fn in ways.items():
-        passes = []
-        for _ in range(repeat):
-            times = []
-            for q in queries:
-                t = time.perf_counter()
-                fn(q)
-                times.append((time.perf_counter() - t) * 1000)
-            passes.append(times)
-        out[mode] = summarise(passes)
+        out[mode] = time_passes(fn, queries, repeat)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
