@@ -17,7 +17,7 @@ from qa.dense import index_factory_string, read_dense_index, read_sentence_lists
 from qa.embedcache import EmbeddingCache, cache_key, text_digest
 from qa.embedding import Embedder
 from qa.lexical import passage_search_text, read_bm25, update_bm25, write_bm25
-from qa.loading import LoadReport, UnreadableFile, load_corpus, read_document
+from qa.loading import LoadReport, UnreadableFile, load_corpus, read_document, reader_version
 from qa.settings import Settings
 from qa.types import Document, Passage, Skipped
 
@@ -94,8 +94,8 @@ def staleness(
     if not _same_signature(manifest, build_signature(settings, embedder)):
         return "the model or the chunking settings changed"
     report = report or load_corpus(settings, manifest)
-    now = {d.doc_id: (d.sha256, d.title) for d in report.documents}
-    before = {k: (v["sha256"], v.get("title")) for k, v in manifest.get("files", {}).items()}
+    now = {d.doc_id: (d.sha256, d.title, reader_version(d.fmt)) for d in report.documents}
+    before = {k: (v["sha256"], v.get("title"), v.get("reader", 1)) for k, v in manifest.get("files", {}).items()}
     if now != before:
         changed = sorted(set(now.items()) ^ set(before.items()))
         return f"{len({k for k, _ in changed})} document(s) added, changed or removed"
@@ -115,6 +115,7 @@ class _Previous:
     rows: dict[str, tuple[int, int, int, int]]  # doc -> passage rows [a, b), sentence rows [c, d)
     sha256: dict[str, str | None]
     titles: dict[str, str | None]
+    readers: dict[str, int]  # the reader version each file was read with (1 before versions were kept)
     sentence_counts: np.ndarray | None = None  # per passage row, when the build recorded its offsets
 
     def counts(self, a: int, b: int) -> np.ndarray:
@@ -169,6 +170,7 @@ def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: di
         rows=rows,
         sha256={d: f.get("sha256") for d, f in files.items()},
         titles={d: f.get("title") for d, f in files.items()},
+        readers={d: f.get("reader", 1) for d, f in files.items()},
         sentence_counts=None if offsets is None else np.diff(offsets),
     )
 
@@ -282,7 +284,8 @@ def build_index(
     new_passages: list[Passage] = []
     for doc in report.documents:
         rows = previous.rows.get(doc.doc_id) if previous else None
-        if previous and rows and previous.sha256.get(doc.doc_id) == doc.sha256:
+        same_bytes = previous is not None and previous.sha256.get(doc.doc_id) == doc.sha256
+        if previous and rows and same_bytes and previous.readers.get(doc.doc_id) == reader_version(doc.fmt):
             # A new title alone: the same rows, the passages rewritten with it.
             same = previous.titles.get(doc.doc_id) == doc.title
             plan.append((doc, rows, [] if same else [_retitled(p, doc.title) for p in previous.passages(doc.doc_id)]))
@@ -437,6 +440,7 @@ def _assemble(
             "sha256": doc.sha256,
             "title": doc.title,
             "format": doc.fmt,
+            "reader": reader_version(doc.fmt),
             "chars": doc.length,
             "passages": n_p,
             "rows": [p_at, p_at + n_p, s_at, s_at + n_s],

@@ -10,7 +10,8 @@ import pytest
 
 from qa import store
 from qa.assistant import Assistant
-from qa.indexing import build_index, open_index
+from qa.indexing import build_index, open_index, staleness
+from qa.loading import reader_version
 from tests.conftest import make_settings
 
 
@@ -92,6 +93,31 @@ def test_manifest_from_another_version_is_refused(small_corpus: Path, tmp_path: 
     with pytest.raises(store.IndexError_, match="another version"):
         store.read_manifest(settings.index_dir)
     assert Assistant.load(settings).manifest["format_version"] == store.FORMAT_VERSION
+
+
+def test_files_read_by_an_older_reader_are_read_again(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    """A reader that now extracts other text from the same bytes (HTML page menus left out) must not
+    leave the index holding the old text, though no file changed; the other files are reused."""
+    (small_corpus / "owls.html").write_text(
+        "<html><body><nav>Home | Shop our mugs</nav><p>Barn owls hunt voles by sound at night.</p></body></html>",
+        encoding="utf-8",
+    )
+    settings = make_settings(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    path = settings.index_dir / "manifest.json"
+    data = json.loads(path.read_text())
+    assert data["files"]["owls.html"]["reader"] == reader_version("html")
+    data["files"]["owls.html"]["reader"] = 1  # as a build before the HTML reader left menus out recorded it
+    path.write_text(json.dumps(data))
+
+    assert (
+        staleness(settings, embedder, store.read_manifest(settings.index_dir))
+        == "1 document(s) added, changed or removed"
+    )
+    update = build_index(settings, embedder)
+    assert (update.embedded_documents, update.reused_documents) == (1, 3)
+    assert store.read_manifest(settings.index_dir)["files"]["owls.html"]["reader"] == reader_version("html")
+    assert build_index(settings, embedder).up_to_date
 
 
 def test_a_large_passage_table_is_read_on_demand_and_answers_the_same(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.loading import load_corpus
+from qa.loading import load_corpus, read_html
 from tests.conftest import make_settings
 
 
@@ -114,3 +114,25 @@ def test_default_corpus_text_is_the_files_bytes(name: str, tmp_path: Path) -> No
     docs, _ = _load(DEFAULT_CORPUS, tmp_path)
     assert docs[name].text == (DEFAULT_CORPUS / name).read_bytes().decode("utf-8")
     assert docs[name].title != name  # the human title from corpus/titles.json
+
+
+def test_html_page_furniture_is_left_out_but_an_articles_own_footer_stays() -> None:
+    page = (
+        b"<html><body><header><h1>Field Notes</h1><nav><a href='/'>Home</a> <a href='/shop'>Shop our mugs</a></nav>"
+        b"</header><main><article><h2>Kestrels</h2><p>Kestrels hover and hunt voles over verges.</p>"
+        b"<footer>Posted by Ana Ruiz on 3 May</footer></article></main>"
+        b"<aside><h3>Popular posts</h3><p>Ten facts about gulls</p></aside>"
+        b"<div role='contentinfo'>Copyright Field Notes Ltd. Cookie settings</div>"
+        b"<footer>Subscribe to our newsletter</footer></body></html>"
+    )
+    text = read_html(page)
+    assert "Kestrels hover and hunt voles over verges." in text
+    assert "Posted by Ana Ruiz on 3 May" in text  # the article's by-line is its own text
+    assert "Field Notes" in text  # the page header with its title stays; only its menu goes
+    for furniture in ("Shop our mugs", "Popular posts", "Ten facts about gulls", "Cookie settings", "newsletter"):
+        assert furniture not in text
+
+
+def test_a_page_that_is_all_menu_keeps_its_text() -> None:
+    page = b"<html><body><nav><p>Opening hours: 9 to 5, Monday to Friday.</p></nav><p>Hi.</p></body></html>"
+    assert "Opening hours: 9 to 5" in read_html(page)
