@@ -9,6 +9,7 @@ import codecs
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,10 @@ def read_text(data: bytes) -> str:
 
 # A format's reader version, bumped when it extracts other text from the same bytes: the manifest records
 # it per file, so an update re-reads (and re-embeds) just the files of that format. Unlisted: 1.
-READER_VERSIONS = {"html": 2}  # 2: page furniture (menus, site footers, sidebars) left out
+READER_VERSIONS = {
+    "html": 2,  # 2: page furniture (menus, site footers, sidebars) left out
+    "pdf": 2,  # 2: running headers and footers (the same line atop or below most pages) left out
+}
 
 
 def reader_version(fmt: str) -> int:
@@ -147,10 +151,54 @@ def read_pdf(data: bytes) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise UnreadableFile(f"corrupt or unsupported PDF ({type(exc).__name__})") from None
-    text = "\n\n".join(_tidy_blocks(p) for p in pages if p.strip())
+    text = "\n\n".join(_tidy_blocks(p) for p in without_running_lines(pages) if p.strip())
     if not text.strip():
         raise UnreadableFile("PDF has no extractable text (scanned images need OCR)")
     return text
+
+
+RUNNING_MIN_PAGES = 3  # fewer pages cannot tell a running header from a title
+RUNNING_SHARE = 0.6  # a line at the same edge of this share of the pages is a running header or footer
+RUNNING_EDGE = 2  # lines looked at on each page's top and bottom
+RUNNING_NUMBERED_WORDS = 6  # lines this short may differ in their numbers alone ("Page 3 of 40")
+
+
+def _line_shape(line: str) -> str:
+    """A line as running lines repeat it: exactly, but a short line with numbers has them blanked, so
+    that "Page 3 of 40" and "Page 4 of 40" are the same footer (a longer one is text that counts)."""
+    line = " ".join(line.split()).casefold()
+    return re.sub(r"\d+", "#", line) if len(line.split()) <= RUNNING_NUMBERED_WORDS else line
+
+
+def without_running_lines(pages: list[str]) -> list[str]:
+    """Pages without their running headers and footers: a line (numbers aside) that stands among the
+    first or last lines of most pages is the document's furniture, repeated on every page, and a page
+    number alone is too. The first page keeps its top lines: a running title is often the document's
+    title there. Pure, so it is tested without a PDF."""
+    lines = [p.splitlines() for p in pages]
+    filled = [[i for i, ln in enumerate(page) if ln.strip()] for page in lines]  # non-blank line numbers
+    if sum(1 for f in filled if f) < RUNNING_MIN_PAGES:
+        return pages
+    counts: dict[tuple[str, str], int] = {}
+    for page, f in zip(lines, filled):
+        edges = {("top", _line_shape(page[i])) for i in f[:RUNNING_EDGE]}
+        edges |= {("bottom", _line_shape(page[i])) for i in f[-RUNNING_EDGE:]}
+        for key in edges:
+            counts[key] = counts.get(key, 0) + 1
+    running = {key for key, n in counts.items() if n >= RUNNING_SHARE * sum(1 for f in filled if f)}
+    out = []
+    for number, (page, f) in enumerate(zip(lines, filled)):
+        dropped: set[int] = set()
+        for edge, order in (("top", f), ("bottom", f[::-1])):
+            if edge == "top" and number == 0:
+                continue
+            for i in order[:RUNNING_EDGE]:
+                shape = _line_shape(page[i])
+                if (edge, shape) not in running and not re.fullmatch(r"(page )?#( of #)?|- # -", shape):
+                    break
+                dropped.add(i)
+        out.append("\n".join(ln for i, ln in enumerate(page) if i not in dropped))
+    return out
 
 
 def read_docx(data: bytes) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.loading import load_corpus, read_html
+from qa.loading import load_corpus, read_html, read_pdf, without_running_lines
 from tests.conftest import make_settings
 
 
@@ -136,3 +136,41 @@ def test_html_page_furniture_is_left_out_but_an_articles_own_footer_stays() -> N
 def test_a_page_that_is_all_menu_keeps_its_text() -> None:
     page = b"<html><body><nav><p>Opening hours: 9 to 5, Monday to Friday.</p></nav><p>Hi.</p></body></html>"
     assert "Opening hours: 9 to 5" in read_html(page)
+
+
+def test_running_headers_footers_and_page_numbers_leave_pdf_pages() -> None:
+    birds = ["Bitterns", "Cranes", "Harriers", "Godwits"]
+    pages = [
+        f"Annual Review of Fen Birds\n{bird}\n\n{bird} were counted on {n * 10} sites in 2023.\n\nPage {n} of 4"
+        for n, bird in enumerate(birds, start=1)
+    ]
+    cleaned = without_running_lines(pages)
+    assert cleaned[0].startswith("Annual Review of Fen Birds")  # the first page keeps its title
+    for n, (bird, page) in enumerate(zip(birds, cleaned), start=1):
+        assert f"{bird}\n\n{bird} were counted on {n * 10} sites in 2023." in page  # paragraphs keep their breaks
+        assert f"Page {n} of 4" not in page
+        assert n == 1 or "Annual Review" not in page
+
+
+def test_two_pages_cannot_tell_a_running_header_from_a_title() -> None:
+    pages = ["Otters\n\nOtters eat fish.", "Otters\n\nThey hold hands while sleeping."]
+    assert without_running_lines(pages) == pages
+
+
+def test_a_pdf_with_a_running_header_reads_without_it(tmp_path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    for n, body in enumerate(["Swifts sleep on the wing.", "Terns fly pole to pole.", "Gannets dive at speed."]):
+        c.drawString(72, 800, "Seabird Survey 2024 - confidential")
+        c.drawString(72, 700, body)
+        c.drawString(280, 40, str(n + 1))
+        c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue())
+    assert text.count("Seabird Survey 2024") == 1  # page 1 keeps it as the title
+    for body in ("Swifts sleep on the wing.", "Terns fly pole to pole.", "Gannets dive at speed."):
+        assert body in text
+    assert not any(line.strip() in {"2", "3"} for line in text.splitlines())
