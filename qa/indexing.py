@@ -284,8 +284,8 @@ def build_index(
     new_passages: list[Passage] = []
     for doc in report.documents:
         rows = previous.rows.get(doc.doc_id) if previous else None
-        same_bytes = previous is not None and previous.sha256.get(doc.doc_id) == doc.sha256
-        if previous and rows and same_bytes and previous.readers.get(doc.doc_id) == reader_version(doc.fmt):
+        read_as = (doc.sha256, reader_version(doc.fmt))  # the same bytes, read by the same reader
+        if previous and rows and (previous.sha256.get(doc.doc_id), previous.readers.get(doc.doc_id)) == read_as:
             # A new title alone: the same rows, the passages rewritten with it.
             same = previous.titles.get(doc.doc_id) == doc.title
             plan.append((doc, rows, [] if same else [_retitled(p, doc.title) for p in previous.passages(doc.doc_id)]))

@@ -177,7 +177,8 @@ def without_running_lines(pages: list[str]) -> list[str]:
     title there. Pure, so it is tested without a PDF."""
     lines = [p.splitlines() for p in pages]
     filled = [[i for i, ln in enumerate(page) if ln.strip()] for page in lines]  # non-blank line numbers
-    if sum(1 for f in filled if f) < RUNNING_MIN_PAGES:
+    with_text = sum(1 for f in filled if f)
+    if with_text < RUNNING_MIN_PAGES:
         return pages
     counts: dict[tuple[str, str], int] = {}
     for page, f in zip(lines, filled):
@@ -185,7 +186,7 @@ def without_running_lines(pages: list[str]) -> list[str]:
         edges |= {("bottom", _line_shape(page[i])) for i in f[-RUNNING_EDGE:]}
         for key in edges:
             counts[key] = counts.get(key, 0) + 1
-    running = {key for key, n in counts.items() if n >= RUNNING_SHARE * sum(1 for f in filled if f)}
+    running = {key for key, n in counts.items() if n >= RUNNING_SHARE * with_text}
     out = []
     for number, (page, f) in enumerate(zip(lines, filled)):
         dropped: set[int] = set()
@@ -360,8 +361,6 @@ def _unchanged(path: Path, doc_id: str, entry: dict[str, Any], titles: dict[str,
         return None
     if stat.st_size != entry["size"] or stat.st_mtime_ns != entry["mtime_ns"]:
         return None
-    if entry.get("reader", 1) != reader_version(entry["format"]):
-        return None  # read by an older reader: its text may differ now
     title = titles.get(doc_id)
     if title is None and entry["title_source"] != "text":
         return None  # its titles.json entry is gone: the title comes from the text again
