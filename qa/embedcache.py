@@ -41,6 +41,7 @@ class EmbeddingCache:
         self.dimension = dimension
         self._known: dict[bytes, np.ndarray] | None = None
         self._parts = 0
+        self.hits = 0  # texts that lookup found
 
     def load(self) -> dict[bytes, np.ndarray]:
         """Every checkpointed vector, by text digest; damaged parts are ignored (they are re-encoded)."""
@@ -64,7 +65,15 @@ class EmbeddingCache:
 
     def lookup(self, digests: Iterable[bytes]) -> list[np.ndarray | None]:
         known = self.load()
-        return [known.get(d) for d in digests]
+        found = [known.get(d) for d in digests]
+        self.hits += sum(v is not None for v in found)
+        return found
+
+    def adopt(self, vectors: dict[bytes, np.ndarray]) -> None:
+        """Vectors from a finished build, held in memory only: they already live on disk there."""
+        known = self.load()
+        for d, v in vectors.items():
+            known.setdefault(d, v)
 
     def save(self, digests: list[bytes], vectors: np.ndarray) -> None:
         """Checkpoint one part: written to a temporary file, then renamed into place."""

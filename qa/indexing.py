@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,8 @@ class BuildReport:
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
     up_to_date: bool = False
+    reused_vectors: int = 0  # texts of re-read documents whose vector an earlier build already held
+    encoded: int = 0  # texts the model encoded in this build
 
     def lines(self) -> list[str]:
         head = (
@@ -48,6 +50,8 @@ class BuildReport:
             else f"indexed {self.documents} documents into {self.passages} passages and {self.sentences} sentences "
             f"in {self.seconds:.1f} s ({self.embedded_documents} embedded, {self.reused_documents} reused)"
         )
+        if self.reused_vectors:
+            head += f"; {self.reused_vectors:,} unchanged texts kept their vectors, {self.encoded:,} encoded"
         return [head] + [f"skipped {s.path}: {s.reason}" for s in self.skipped]
 
 
@@ -175,6 +179,49 @@ def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: di
     )
 
 
+def earlier_vectors(index_dir: Path, key: str, only: set[str] | None = None) -> dict[bytes, np.ndarray]:
+    """The live build's vectors by the digest of the text each encodes, when the same model and prefix
+    made them (``key``, as in :func:`cache_key`); empty when there is none or it cannot be read.
+
+    Why: a vector depends only on the model and its text, so after a chunking change (a new chunker
+    version, other sizes) or an edit to a long document, the passages and sentences whose text did not
+    change keep their vectors and only the rest is encoded. ``only`` limits it to those documents.
+    """
+    try:
+        manifest = store.read_manifest(index_dir)
+    except store.IndexError_:
+        return {}
+    if manifest is None or cache_key(manifest) != key:
+        return {}
+    try:
+        folder = store.build_folder(index_dir, manifest["build_id"])
+        lines = store.read_passage_lines(folder)
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+        files = manifest.get("files", {})
+        rows = _doc_rows(lines, files)
+        prepend = bool(manifest["chunking"]["prepend_section"])  # as that build's passage texts were encoded
+        dim = manifest["model"]["dimension"]
+        if vectors.shape != (len(lines), dim) or sentence_vectors.ndim != 2 or sentence_vectors.shape[1] != dim:
+            return {}
+        out: dict[bytes, np.ndarray] = {}
+        for doc_id, (a, b, c, d) in rows.items():
+            if only is not None and doc_id not in only:
+                continue
+            s_row = c
+            for i in range(a, b):
+                p = Passage.from_json(json.loads(lines[i]))
+                out[text_digest(passage_search_text(p, prepend))] = vectors[i]
+                for start, end in p.sentences:
+                    out[text_digest(doc_text(p, start, end))] = sentence_vectors[s_row]
+                    s_row += 1
+            if s_row != d:  # the rows do not fit the table: trust none of it
+                return {}
+    except store.DAMAGE:
+        return {}
+    return out
+
+
 def _embed_with_progress(
     embedder: Embedder,
     texts: list[str],
@@ -229,12 +276,14 @@ def build_index(
     force: bool = False,
     loaded: LoadReport | None = None,
     progress: Progress | None = None,
+    donors: Sequence[Path] = (),
 ) -> BuildReport:
     """Bring the index in line with the corpus, embedding only documents that changed.
 
     ``loaded`` supplies documents directly (benchmarks read JSON Lines, not a folder); the staleness
     check is then skipped and the index is built from exactly those documents. ``progress`` is told
-    how far the build has come (the web page's progress bar).
+    how far the build has come (the web page's progress bar). Texts whose vector the live build (unless
+    ``force``) or a ``donors`` index folder already holds, made by the same model, are not encoded again.
     """
     started = time.time()
     if progress:
@@ -305,6 +354,11 @@ def build_index(
     share = len(texts) / max(1, len(texts) + len(sentence_texts))
     middle = 0.1 + 0.85 * share
     cache = EmbeddingCache(settings.index_dir, cache_key(signature), embedder.info.dimension)
+    if new_passages:
+        # Only the re-read documents' old rows are looked at when the live build is reused.
+        reread = None if previous is None else {p.doc_id for p in new_passages}
+        for source in [*([] if force else [settings.index_dir]), *donors]:
+            cache.adopt(earlier_vectors(source, cache_key(signature), reread if source == settings.index_dir else None))
     new_vectors = _embed_with_progress(
         embedder, texts, "embedding passages", settings.show_progress, progress, (0.1, middle), cache
     )
@@ -373,6 +427,8 @@ def build_index(
         reused_documents=len(plan) - built.embedded,
         skipped=report.skipped,
         seconds=time.time() - started,
+        reused_vectors=cache.hits,
+        encoded=len(texts) + len(sentence_texts) - cache.hits,
     )
 
 

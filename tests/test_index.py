@@ -10,7 +10,8 @@ import pytest
 
 from qa import store
 from qa.assistant import Assistant
-from qa.indexing import build_index, open_index, staleness
+from qa.embedcache import cache_key
+from qa.indexing import build_index, earlier_vectors, open_index, staleness
 from qa.loading import reader_version
 from tests.conftest import make_settings
 
@@ -118,6 +119,44 @@ def test_files_read_by_an_older_reader_are_read_again(small_corpus: Path, tmp_pa
     assert (update.embedded_documents, update.reused_documents) == (1, 3)
     assert store.read_manifest(settings.index_dir)["files"]["owls.html"]["reader"] == reader_version("html")
     assert build_index(settings, embedder).up_to_date
+
+
+def test_a_chunking_change_encodes_only_the_texts_it_changed(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    """After new chunk sizes (or a new chunker version) every document is cut again, but a passage or a
+    sentence whose text did not change keeps its vector: the same vector a full rebuild computes."""
+    long_doc = "\n\n".join(f"Paragraph {i}. Honey bees visit flower {i} and carry pollen home." for i in range(12))
+    (small_corpus / "meadow.txt").write_text(f"Meadow\n\n{long_doc}\n", encoding="utf-8")
+    settings = make_settings(small_corpus, tmp_path / "index")
+    first = build_index(settings, embedder)
+    assert first.reused_vectors == 0
+
+    smaller = make_settings(small_corpus, tmp_path / "index", chunk_target_tokens=30, chunk_max_tokens=60)
+    assert staleness(smaller, embedder, store.read_manifest(smaller.index_dir)) is not None
+    update = build_index(smaller, embedder)
+    assert update.embedded_documents == 4  # every file is cut again
+    assert update.reused_vectors > 0 and update.encoded > 0  # sentences kept theirs; new passages encoded
+    assert update.encoded < update.passages  # at most the passages are new: every sentence is old text
+    assert "unchanged texts kept their vectors" in update.lines()[0]
+
+    full = make_settings(small_corpus, tmp_path / "full", chunk_target_tokens=30, chunk_max_tokens=60)
+    build_index(full, embedder, force=True)
+    a, b = open_index(smaller), open_index(full)
+    assert [p.to_json() for p in a.passages] == [p.to_json() for p in b.passages]
+    np.testing.assert_allclose(np.asarray(a.vectors), np.asarray(b.vectors), atol=1e-5)
+    np.testing.assert_allclose(np.asarray(a.sentence_vectors), np.asarray(b.sentence_vectors), atol=1e-5)
+
+
+def test_vectors_of_another_model_are_not_borrowed(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    manifest = store.read_manifest(settings.index_dir)
+    key = cache_key(manifest)
+    assert earlier_vectors(settings.index_dir, key)  # the same model: every text is there
+    manifest["model"]["weights_sha256"] = "0" * 64  # as if another model had made them
+    (settings.index_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert earlier_vectors(settings.index_dir, key) == {}
+    update = build_index(settings, embedder)
+    assert update.reused_vectors == 0 and update.encoded == update.passages + update.sentences
 
 
 def test_a_large_passage_table_is_read_on_demand_and_answers_the_same(

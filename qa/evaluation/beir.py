@@ -182,7 +182,9 @@ def cached_index(settings: Settings, name: str, source: Path, docs: list[Documen
     built = None
     if not fresh:
         print(f"building the {name} index in {index_dir} ({len(docs):,} documents)", file=sys.stderr)
-        built = build_index(s, embedder, force=True, loaded=LoadReport(docs, []))
+        # Caches of the same benchmark under other chunking settings lend the vectors of unchanged texts.
+        donors = sorted(p for p in CACHE_ROOT.glob(f"{name}-*") if p.is_dir() and p != index_dir)
+        built = build_index(s, embedder, force=True, loaded=LoadReport(docs, []), donors=donors)
     try:
         assistant = Assistant.load(s, build=False, embedder=embedder)
     except store.IndexError_:  # damaged cache: build it again
