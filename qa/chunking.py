@@ -17,7 +17,7 @@ from qa.types import Document, Passage
 TokenCounter = Callable[[str], int]
 
 # Bump when the chunker or sentence splitter changes its output: indexes built before then rebuild.
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 
 _BLOCK_SEP = re.compile(r"\n[ \t\r\f\v]*\n")
 _FOOTNOTE = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d+\]|\d+\s*\))\s")
@@ -55,6 +55,10 @@ def _is_heading(text: str) -> bool:
         return True
     plain = text.strip("*_ ")
     return len(plain) <= 100 and not plain.endswith((".", ",", ";", "?", "!", ":", ")")) and len(plain.split()) <= 12
+
+
+def _is_lead_in(text: str, block: Block) -> bool:
+    return block.kind == "text" and text[block.start : block.end].endswith(":")
 
 
 def iter_blocks(text: str) -> Iterator[Block]:
@@ -130,8 +134,12 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
             group_tokens >= config.target_tokens
             or (group_tokens + tokens > config.max_tokens and group_tokens >= config.target_tokens // 2)
         )
+        # A lead-in ("…as follows:") opens the passage of what it introduces, not closes the one before.
+        lead = group.pop() if too_big and not kind_changed and len(group) > 1 and _is_lead_in(text, group[-1]) else None
         if kind_changed or too_big:
             flush()
+        if lead is not None:
+            group, group_start, group_tokens = [lead], lead.start, count_tokens(text[lead.start : lead.end])
         if not group:
             group_start = heading_start if heading_start is not None and block.kind == "text" else block.start
             if group_start != block.start:

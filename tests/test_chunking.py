@@ -51,6 +51,19 @@ def test_a_citation_line_opens_the_passage_of_the_summary_after_it() -> None:
     assert "".join(p.text for p in passages).count("Sentence 13") >= 1  # nothing lost
 
 
+def test_a_lead_in_opens_the_passage_of_the_list_it_introduces() -> None:
+    body = " ".join(f"Sentence {i} says how local authorities work with migrants in towns." for i in range(9))
+    lead = "Three key considerations should guide the way forward as follows:"
+    first = "First, local authorities should integrate migration into development planning."
+    text = f"Local engagement\n\n{body}\n\n{lead}\n\n{first}\n\nSecond, they should foster links with diasporas.\n"
+    passages = chunk_document(_doc(text), ChunkConfig(120, 220, 1))
+    # At the end of the passage before, the line promises a list and the excerpt stops before it.
+    assert not any(p.text.endswith(lead) for p in passages)
+    opening = next(p for p in passages if lead in p.text)
+    assert opening.text.startswith(lead) and first in opening.text
+    assert passages[0].text.startswith("Local engagement") and "Sentence 8" in passages[0].text
+
+
 def test_long_paragraph_is_split_at_sentences_with_overlap() -> None:
     sentences = [f"Sentence number {i} talks about topic {i} in some detail here." for i in range(60)]
     text = " ".join(sentences)
