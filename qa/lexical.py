@@ -341,6 +341,37 @@ def phrase_coverage(query: str, texts: Sequence[str]) -> np.ndarray:
     return np.asarray(counts, dtype=np.float32) / len(pairs)
 
 
+# "What does LRAs stand for?", "What is QED short for?", "what does the acronym FIS mean?"
+_ACRONYM_QUESTION = re.compile(
+    r"\bwhat\s+(?:does|do|did|is|are|was)\s+(?:the\s+)?(?:acronym\s+|abbreviation\s+|initials\s+)?[\"'‘“]?"
+    r"(?P<acronym>[A-Za-z][A-Za-z0-9&]*)[\"'’”]?\s+(?:stand\s+for|short\s+for|mean|abbreviate)"
+    r"|^\s*what\s+(?:is|are)\s+(?:the\s+|an?\s+)?(?P<bare>[A-Za-z][A-Za-z0-9&]*)\s*\??\s*$",  # "What is the IOM?"
+    re.IGNORECASE,
+)
+
+
+def asked_acronym(question: str) -> str | None:
+    """The acronym a question asks to spell out, without a plural "s" ("LRAs" -> "LRA"); None otherwise."""
+    m = _ACRONYM_QUESTION.search(question)
+    if not m:
+        return None
+    acronym = m.group("acronym") or m.group("bare")
+    if sum(c.isupper() for c in acronym) < 2:
+        return None  # "what does it mean", "what does Sen mean"
+    return acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
+
+
+def acronym_definitions(acronym: str, text: str) -> list[tuple[int, int]]:
+    """Where ``text`` spells the acronym out: the "(LRAs)" after the words, or the "LRA (…" before them.
+
+    Why: every passage about local authorities says "LRAs", and BM25 and the vectors rank the ones
+    that use it most; the one passage that answers "what does LRAs stand for?" uses it once, in brackets.
+    """
+    a = re.escape(acronym)
+    pattern = re.compile(rf"\(\s*{a}s?\s*\)|(?<![\w-]){a}s?\s*\((?=[^)]*[a-z]{{3}})")
+    return [m.span() for m in pattern.finditer(text)]
+
+
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Rows of the k best positive scores, best first."""
     positive = np.flatnonzero(scores > 0)  # usually a small part of a large corpus: select among those

@@ -12,7 +12,16 @@ import numpy as np
 from qa.dense import SENTENCE_INDEX, dense_search, read_dense_index
 from qa.embedding import Embedder, blas_threads, question_threads
 from qa.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
-from qa.lexical import bm25_scores, is_question, passage_search_text, phrase_coverage, term_coverage, top_rows
+from qa.lexical import (
+    acronym_definitions,
+    asked_acronym,
+    bm25_scores,
+    is_question,
+    passage_search_text,
+    phrase_coverage,
+    term_coverage,
+    top_rows,
+)
 from qa.settings import Settings
 from qa.store import StoredIndex
 from qa.types import Candidate
@@ -74,7 +83,7 @@ class Retriever:
             head = rerank_with_sentences(head, s.sentence_weight, s.coverage_weight)
             if s.phrase_weight > 0 and is_question(asked):
                 best = head[:PHRASE_DEPTH]
-                self._phrases(asked, best, s)
+                self._phrases(asked, best, s, sentence_scores)
                 head = rerank_with_phrases(best, s.phrase_weight) + head[PHRASE_DEPTH:]
             candidates = head + rest
         else:
@@ -126,14 +135,35 @@ class Retriever:
         for c, cov in zip(candidates, term_coverage(self.index.bm25, query, rows, len(self.index.passages))):
             c.coverage = float(cov)
 
-    def _phrases(self, asked: str, candidates: list[Candidate], s: Settings) -> None:
+    def _phrases(
+        self, asked: str, candidates: list[Candidate], s: Settings, sentence_scores: dict[int, np.ndarray]
+    ) -> None:
         """Set ``phrases`` on each candidate. Only questions get this: on the training questions
         phrases lift SQuAD and the gold set, whose questions copy the answer's wording, and lower
-        SciFact, whose claims restate theirs."""
+        SciFact, whose claims restate theirs. A passage that spells out the acronym a question asks
+        about counts as holding every phrase, and its defining sentence as its best match."""
         passages = self.index.passages
         texts = [passage_search_text(passages[c.index], s.prepend_section) for c in candidates]
+        acronym = asked_acronym(asked)
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
             c.phrases = float(share)
+            if acronym is not None:
+                self._definition(acronym, c, passages[c.index], sentence_scores.get(c.index))
+
+    @staticmethod
+    def _definition(acronym: str, c: Candidate, p: Any, scores: np.ndarray | None) -> None:
+        spans = acronym_definitions(acronym, p.text)
+        if not spans:
+            return
+        c.phrases = 1.0
+        if scores is None or not scores.size:
+            return
+        at = p.start + spans[0][0]
+        for i, (a, b) in enumerate(p.sentences):
+            if a <= at < b:
+                scores[i] = max(float(scores[i]), float(scores.max()))
+                c.best_sentence = i
+                break
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int) -> np.ndarray:
         """Passages owning the k sentences closest to the query: an answer stated in one sentence of

@@ -262,3 +262,14 @@ def test_a_heading_is_not_highlighted_as_the_answer(default_assistant: Assistant
     shown = [top.passage.text[a - top.passage.start : b - top.passage.start].strip() for a, b in top.highlights]
     assert shown and not set(shown) & headings
     assert "Chukwu-Emeka" in " ".join(shown)
+
+
+def test_what_an_acronym_stands_for_is_answered_by_the_sentence_that_spells_it_out(
+    default_assistant: Assistant,
+) -> None:
+    """Every passage of the blog post says "LRAs"; the answer is the one sentence that spells it out."""
+    answer = default_assistant.ask("What does LRAs stand for?")
+    top = answer.excerpts[0]
+    shown = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
+    assert "local and regional agents/authorities (LRAs)" in shown
+    assert not answer.abstained
