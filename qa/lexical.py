@@ -372,6 +372,41 @@ def acronym_definitions(acronym: str, text: str) -> list[tuple[int, int]]:
     return [m.span() for m in pattern.finditer(text)]
 
 
+# "Who wrote the blog post …?", "Who is the author of …?", "Who was it written by?"
+_AUTHOR_QUESTION = re.compile(
+    r"\bwho\s+(?:wrote|authored|(?:is|was|are|were)\s+the\s+authors?\b)|\bwritten\s+by\b|\bwho\s+is\s+it\s+by\b",
+    re.IGNORECASE,
+)
+# A by-line: "By Cécile Riallant, Programme Manager…", "Written by …", "Author: …", on a line of its own.
+_BYLINE = re.compile(r"(?:^|\n)[ \t]*(?:(?:[Ww]ritten\s+)?[Bb]y|[Aa]uthors?:)[ \t]+(?=[A-ZÀ-Þ])[^\n]{2,200}")
+
+
+def asks_for_author(question: str) -> bool:
+    return bool(_AUTHOR_QUESTION.search(question))
+
+
+def bylines(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` has a by-line. Why: the passage that answers "who wrote it?" names its author once,
+    at the top, while the passages that share the title's words (a comment header repeating it, the
+    blurb about the series) outrank it on BM25 and the vectors."""
+    out = []
+    for m in _BYLINE.finditer(text):
+        start = m.start() + len(m.group()) - len(m.group().lstrip("\n \t"))
+        out.append((start, m.end()))
+    return out
+
+
+def answer_form_spans(question: str, text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` in the form the question asks for, where its form is one of those known: an
+    acronym spelt out, or a by-line; empty otherwise (most questions)."""
+    acronym = asked_acronym(question)
+    if acronym is not None:
+        return acronym_definitions(acronym, text)
+    if asks_for_author(question):
+        return bylines(text)
+    return []
+
+
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Rows of the k best positive scores, best first."""
     positive = np.flatnonzero(scores > 0)  # usually a small part of a large corpus: select among those

@@ -13,8 +13,7 @@ from qa.dense import SENTENCE_INDEX, dense_search, read_dense_index
 from qa.embedding import Embedder, blas_threads, question_threads
 from qa.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.lexical import (
-    acronym_definitions,
-    asked_acronym,
+    answer_form_spans,
     bm25_scores,
     is_question,
     passage_search_text,
@@ -24,7 +23,7 @@ from qa.lexical import (
 )
 from qa.settings import Settings
 from qa.store import StoredIndex
-from qa.types import Candidate
+from qa.types import Candidate, Passage
 
 
 @dataclass
@@ -140,30 +139,18 @@ class Retriever:
     ) -> None:
         """Set ``phrases`` on each candidate. Only questions get this: on the training questions
         phrases lift SQuAD and the gold set, whose questions copy the answer's wording, and lower
-        SciFact, whose claims restate theirs. A passage that spells out the acronym a question asks
-        about counts as holding every phrase, and its defining sentence as its best match."""
+        SciFact, whose claims restate theirs. A passage holding the answer in the form the question asks
+        for (an acronym spelt out, a by-line) counts as holding every phrase, and that sentence as its
+        best match."""
         passages = self.index.passages
         texts = [passage_search_text(passages[c.index], s.prepend_section) for c in candidates]
-        acronym = asked_acronym(asked)
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
             c.phrases = float(share)
-            if acronym is not None:
-                self._definition(acronym, c, passages[c.index], sentence_scores.get(c.index))
-
-    @staticmethod
-    def _definition(acronym: str, c: Candidate, p: Any, scores: np.ndarray | None) -> None:
-        spans = acronym_definitions(acronym, p.text)
-        if not spans:
-            return
-        c.phrases = 1.0
-        if scores is None or not scores.size:
-            return
-        at = p.start + spans[0][0]
-        for i, (a, b) in enumerate(p.sentences):
-            if a <= at < b:
-                scores[i] = max(float(scores[i]), float(scores.max()))
-                c.best_sentence = i
-                break
+            p = passages[c.index]
+            spans = answer_form_spans(asked, p.text)
+            if spans:
+                c.phrases = 1.0
+                _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index))
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int) -> np.ndarray:
         """Passages owning the k sentences closest to the query: an answer stated in one sentence of
@@ -193,3 +180,14 @@ class Retriever:
                 c.best_sentence = best
                 c.sentence_score = float(scores[best])
         return out
+
+
+def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None) -> None:
+    """The sentence holding offset ``at`` becomes the passage's best match, so it is highlighted."""
+    if scores is None or not scores.size:
+        return
+    for i, (a, b) in enumerate(p.sentences):
+        if a <= at < b:
+            scores[i] = max(float(scores[i]), float(scores.max()))
+            c.best_sentence = i
+            return

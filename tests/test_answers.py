@@ -273,3 +273,11 @@ def test_what_an_acronym_stands_for_is_answered_by_the_sentence_that_spells_it_o
     shown = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
     assert "local and regional agents/authorities (LRAs)" in shown
     assert not answer.abstained
+
+
+def test_who_wrote_a_post_is_answered_by_its_by_line(default_assistant: Assistant) -> None:
+    """The comment header "2 thoughts on “Migration: …" repeats the title; the by-line names the author."""
+    answer = default_assistant.ask("Who wrote the blog post 'Migration: An overlooked tool for local development'?")
+    top = answer.excerpts[0]
+    shown = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
+    assert "By Cécile Riallant" in shown

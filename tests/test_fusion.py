@@ -120,3 +120,14 @@ def test_an_acronym_question_is_recognised_and_its_definition_found() -> None:
     text = "Local and regional authorities (LRAs) matter. LRAs plan. The LRA (local regional authority) acts."
     assert [text[a:b] for a, b in acronym_definitions("LRA", text)] == ["(LRAs)", "LRA ("]
     assert acronym_definitions("LRA", "LRAs plan, and LRA-led (2019) schemes run.") == []
+
+
+def test_an_author_question_looks_for_a_by_line() -> None:
+    from qa.lexical import answer_form_spans, asks_for_author
+
+    assert asks_for_author("Who wrote the blog post 'Migration: An overlooked tool'?")
+    assert asks_for_author("Who is the author of the report?")
+    assert not asks_for_author("Who writes to the minister?")
+    text = "Migration\n\nBy Cécile Riallant, Programme Manager\n\nRemittances were sent by a bank.\nby the way"
+    assert [text[a:b] for a, b in answer_form_spans("Who wrote it?", text)] == ["By Cécile Riallant, Programme Manager"]
+    assert answer_form_spans("Where was it held?", text) == []  # most questions ask for no set form
