@@ -63,9 +63,10 @@ def rerank_with_sentences(candidates: list[Candidate], weight: float, coverage_w
 def rerank_with_phrases(candidates: list[Candidate], weight: float) -> list[Candidate]:
     """Last step of the second stage, on its best few: add the share of the question's word pairs
     each passage holds as phrases, so one that says "voting age" beats one that has "voting" and
-    "age" in different sentences. The bonus is never negative, so the few stay above the rest."""
+    "age" in different sentences. A passage holding the answer in the form asked for (an acronym spelt
+    out, a by-line, an address) gets the whole bonus. It is never negative, so the few stay above the rest."""
     for c in candidates:
-        c.score += weight * c.phrases
+        c.score += weight * (1.0 if c.answer_form else c.phrases)
     return sorted(candidates, key=lambda c: (-c.score, c.index))
 
 

@@ -396,14 +396,44 @@ def bylines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# "Where is it based?", "Where is the IOM's headquarters?", "Where was the workshop held?", "What is their address?"
+_PLACE_QUESTION = re.compile(
+    r"\bwhere\b[^?]*\b(?:based|located|headquartered|situated|held|offices?|headquarters)\b"
+    r"|\b(?:postal\s+)?address\b",
+    re.IGNORECASE,
+)
+_STREET = r"(?:Street|St\.|Road|Rd\.?|Avenue|Ave\.?|Place|Route|Lane|Square|Way|Boulevard|Blvd\.?|Drive|Court)"
+_ADDRESS = re.compile(
+    rf"\b\d{{1,5}}[a-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){{0,4}}{_STREET}\b"  # 76 Portland Place, 17 Route des …
+    r"|\b\d{1,5},?\s+(?:rue|Rue|via|Via|calle|Calle|rua|Rua)\s+[A-Z]"  # 18 rue Hydraulique
+    r"|\b(?:rue|Rue|via|Via|calle|Calle|rua|Rua)\s+(?:[\w'’.-]+\s+){0,3}\d{1,5}\b"  # Via Roma 12
+    r"|\b(?:[A-Z]{1,2}-)\d{4,5}\s+[A-Z][a-z]"  # CH-1211 Geneva, B-1000 Brussels
+    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"  # a UK postcode: WC1B 4AL
+    r"|\bP\.?\s?O\.?\s+Box\s+\d+"
+)
+
+
+def asks_for_place(question: str) -> bool:
+    return bool(_PLACE_QUESTION.search(question))
+
+
+def addresses(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` gives a postal address. Why: "where is it based?" after a question about an
+    organisation is answered by its address line, which shares few words with the question, while the
+    paragraph about what the organisation does shares the conversation's words."""
+    return [m.span() for m in _ADDRESS.finditer(text)]
+
+
 def answer_form_spans(question: str, text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` in the form the question asks for, where its form is one of those known: an
-    acronym spelt out, or a by-line; empty otherwise (most questions)."""
+    acronym spelt out, a by-line or an address; empty otherwise (most questions)."""
     acronym = asked_acronym(question)
     if acronym is not None:
         return acronym_definitions(acronym, text)
     if asks_for_author(question):
         return bylines(text)
+    if asks_for_place(question):
+        return addresses(text)
     return []
 
 

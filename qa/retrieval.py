@@ -139,9 +139,9 @@ class Retriever:
     ) -> None:
         """Set ``phrases`` on each candidate. Only questions get this: on the training questions
         phrases lift SQuAD and the gold set, whose questions copy the answer's wording, and lower
-        SciFact, whose claims restate theirs. A passage holding the answer in the form the question asks
-        for (an acronym spelt out, a by-line) counts as holding every phrase, and that sentence as its
-        best match."""
+        SciFact, whose claims restate theirs. ``answer_form`` marks a passage holding the answer in the
+        form the question asks for (an acronym spelt out, a by-line, an address); that sentence becomes
+        its best match."""
         passages = self.index.passages
         texts = [passage_search_text(passages[c.index], s.prepend_section) for c in candidates]
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
@@ -149,7 +149,7 @@ class Retriever:
             p = passages[c.index]
             spans = answer_form_spans(asked, p.text)
             if spans:
-                c.phrases = 1.0
+                c.answer_form = True
                 _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index))
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int) -> np.ndarray:

@@ -88,6 +88,7 @@ class Candidate:
     sentence_score: float = 0.0
     coverage: float = 0.0  # share of the query's BM25 weight (IDF) whose words the passage contains
     phrases: float = 0.0  # share of the query's adjacent word pairs the passage holds adjacent
+    answer_form: bool = False  # holds the answer in the form the question asks for (an acronym spelt out, …)
 
 
 @dataclass

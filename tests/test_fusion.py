@@ -67,6 +67,10 @@ def test_the_phrase_bonus_reorders_the_best_few_and_never_demotes_one() -> None:
     out = rerank_with_phrases(ranked, 0.4)
     assert [c.index for c in out] == [1, 0]
     assert [c.score for c in out] == pytest.approx([1.3, 1.2])
+    # A passage holding the answer in the form asked for (an acronym spelt out) gets the whole bonus.
+    spelt, other = _candidate(2, 0.5, 0.5, 0.5), _candidate(3, 0.5, 0.5, 0.5)
+    spelt.score, other.score, other.phrases, spelt.answer_form = 1.0, 1.2, 0.25, True
+    assert [c.index for c in rerank_with_phrases([other, spelt], 0.4)] == [2, 3]
 
 
 def test_only_questions_get_the_phrase_term() -> None:
@@ -131,3 +135,20 @@ def test_an_author_question_looks_for_a_by_line() -> None:
     text = "Migration\n\nBy Cécile Riallant, Programme Manager\n\nRemittances were sent by a bank.\nby the way"
     assert [text[a:b] for a, b in answer_form_spans("Who wrote it?", text)] == ["By Cécile Riallant, Programme Manager"]
     assert answer_form_spans("Where was it held?", text) == []  # most questions ask for no set form
+
+
+def test_a_question_about_where_an_organisation_is_based_looks_for_an_address() -> None:
+    from qa.lexical import addresses, answer_form_spans, asks_for_place
+
+    assert asks_for_place("Where is it based?") and asks_for_place("What is their address?")
+    assert not asks_for_place("Where do most migrants go?")  # a place, but not an address
+    text = (
+        "International Organization for Migration (IOM), 17 Route des Morillons, CH-1211 Geneva 19. "
+        "European Network of Migrant Women, 18 rue Hydraulique, B-1210 Brussels. The venue: 76 Portland Place, "
+        "London WC1B 4AL. In 2005, 3 Ways Forward was published; 50 Places in Ghana took part."
+    )
+    found = [text[a:b] for a, b in addresses(text)]
+    assert found[:2] == ["17 Route", "CH-1211 Ge"]
+    assert "18 rue H" in found and "76 Portland Place" in found and "WC1B 4AL" in found
+    assert not any("Ways" in f or "Places" in f for f in found)
+    assert answer_form_spans("Where was the workshop held?", text) and not answer_form_spans("Why?", text)
