@@ -300,6 +300,19 @@ def bm25_scores(retriever: Any, query: str) -> np.ndarray | None:
     return np.asarray(retriever.get_scores(tokens), dtype=np.float32)
 
 
+def follow_up_bm25(retriever: Any, query: str, asked: str, context_weight: float) -> np.ndarray | None:
+    """BM25 of a follow-up: the words the user typed (``asked``) count once, the context words that
+    follow them in ``query`` count ``context_weight``. Why: the context is the last question's words,
+    which the last answer's passage matches best, while the answer to the new question is often the
+    passage beside it. A query that is the user's own words alone is scored as it is."""
+    if query == asked or not query.startswith(asked):
+        return bm25_scores(retriever, query)
+    own, context = bm25_scores(retriever, asked), bm25_scores(retriever, query[len(asked) :])
+    if own is None or context is None:
+        return own if context is None else context * np.float32(context_weight)
+    return own + np.float32(context_weight) * context
+
+
 def term_coverage(retriever: Any, query: str, rows: np.ndarray, n_docs: int) -> np.ndarray:
     """For each row, the IDF-weighted share of the query's distinct words that the passage contains.
 

@@ -14,7 +14,7 @@ from qa.embedding import Embedder, blas_threads, question_threads
 from qa.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.lexical import (
     answer_form_spans,
-    bm25_scores,
+    follow_up_bm25,
     is_question,
     passage_search_text,
     phrase_coverage,
@@ -70,7 +70,7 @@ class Retriever:
         qvec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
         use_sentences = s.rerank and s.fusion not in {"dense", "bm25"}
-        candidates = self._candidates(query, qvec, s, use_sentences)
+        candidates = self._candidates(query, qvec, s, use_sentences, asked)
         candidates = fuse(candidates, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k)
         t2 = time.perf_counter()
         # What the second stage re-scores, and at least the top 3 that the confidence model reads.
@@ -100,10 +100,14 @@ class Retriever:
             },
         )
 
-    def _candidates(self, query: str, qvec: np.ndarray, s: Settings, use_sentences: bool) -> list[Candidate]:
+    def _candidates(
+        self, query: str, qvec: np.ndarray, s: Settings, use_sentences: bool, asked: str | None = None
+    ) -> list[Candidate]:
         n = len(self.index.passages)
         d_scores, d_rows = dense_search(self.index.faiss_index, qvec, s.dense_k)
-        full_bm25 = bm25_scores(self.index.bm25, query) if n else None
+        full_bm25 = (
+            follow_up_bm25(self.index.bm25, query, query if asked is None else asked, s.context_weight) if n else None
+        )
         b_rows = top_rows(full_bm25, s.bm25_k) if full_bm25 is not None else np.zeros(0, np.int64)
         if s.fusion == "dense":
             b_rows = np.zeros(0, np.int64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from qa.assistant import Assistant
@@ -104,12 +105,33 @@ def test_a_follow_up_finds_the_principle_it_points_back_to(default_assistant: As
     chat = default_assistant.chat()
     chat.ask("Which of Heaven Crawley's progressive principles did all the discussion groups find unproblematic?")
     answer = chat.ask("What does that principle say?")
-    # The list of principles is shown; since its lead-in line opens it (chunker v4) it ranks second,
-    # 0.0001 behind the passage of the last answer (gold q020 counts this as a hit@1 miss).
-    assert any(
-        "Seeking protection from persecution and human rights abuse is a fundamental right" in e.passage.text
-        for e in answer.excerpts[:2]
+    assert "Seeking protection from persecution and human rights abuse is a fundamental right" in (
+        answer.excerpts[0].passage.text
     )
+
+
+def test_a_follow_ups_borrowed_words_count_less_than_its_own(default_assistant: Assistant) -> None:
+    """The words borrowed from the last question ("established") are what the last answer's passage
+    matched; at full weight that passage comes first again, though the address line answers."""
+    chat = default_assistant.chat()
+    chat.ask("When was the IOM established?")
+    chat.ask("What areas does it work in?")
+    answer = chat.ask("Where is it based?")
+    assert "17 Route des Morillons" in answer.excerpts[0].passage.text
+    again = default_assistant.chat()
+    again.ask("When was the IOM established?")
+    again.ask("What areas does it work in?")
+    assert "17 Route des Morillons" not in again.ask("Where is it based?", context_weight=1.0).excerpts[0].passage.text
+
+
+def test_follow_up_bm25_weighs_the_context_words(default_assistant: Assistant) -> None:
+    from qa.lexical import bm25_scores, follow_up_bm25
+
+    bm25 = default_assistant.retriever.index.bm25
+    asked, query = "Where is it based?", "Where is it based? IOM established"
+    own, context = bm25_scores(bm25, asked), bm25_scores(bm25, " IOM established")
+    np.testing.assert_allclose(follow_up_bm25(bm25, query, asked, 0.25), own + 0.25 * context, rtol=1e-6)
+    np.testing.assert_array_equal(follow_up_bm25(bm25, asked, asked, 0.25), own)  # no context: as it is
 
 
 def test_an_acronym_question_is_recognised_and_its_definition_found() -> None:
