@@ -391,7 +391,11 @@ _AUTHOR_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # A by-line: "By Cécile Riallant, Programme Manager…", "Written by …", "Author: …", on a line of its own.
-_BYLINE = re.compile(r"(?:^|\n)[ \t]*(?:(?:[Ww]ritten\s+)?[Bb]y|[Aa]uthors?:)[ \t]+(?=[A-ZÀ-Þ])[^\n]{2,200}")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_BYLINE = re.compile(
+    r"(?:^|\n)[ \t]*(?:(?:[Ww]ritten\s+)?[Bb]y|[Aa]uthors?:)[ \t]+"
+    rf"(?=[A-ZÀ-Þ])(?!(?:{_MONTHS}|The|This|That|Then|Now|Contrast|Comparison)\b)[^\n]{{2,200}}"
+)
 
 
 def asks_for_author(question: str) -> bool:

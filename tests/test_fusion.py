@@ -154,7 +154,10 @@ def test_an_author_question_looks_for_a_by_line() -> None:
     assert asks_for_author("Who wrote the blog post 'Migration: An overlooked tool'?")
     assert asks_for_author("Who is the author of the report?")
     assert not asks_for_author("Who writes to the minister?")
-    text = "Migration\n\nBy Cécile Riallant, Programme Manager\n\nRemittances were sent by a bank.\nby the way"
+    text = (
+        "Migration\n\nBy Cécile Riallant, Programme Manager\n\nRemittances were sent by a bank.\nby the way\n"
+        "By January 2020 the scheme had closed.\nBy The end"
+    )
     assert [text[a:b] for a, b in answer_form_spans("Who wrote it?", text)] == ["By Cécile Riallant, Programme Manager"]
     assert answer_form_spans("Where was it held?", text) == []  # most questions ask for no set form
 
