@@ -44,14 +44,16 @@ class BuildReport:
     encoded: int = 0  # texts the model encoded in this build
 
     def lines(self) -> list[str]:
-        head = (
-            f"index up to date: {self.documents} documents, {self.passages} passages"
-            if self.up_to_date
-            else f"indexed {self.documents} documents into {self.passages} passages and {self.sentences} sentences "
-            f"in {self.seconds:.1f} s ({self.embedded_documents} embedded, {self.reused_documents} reused)"
-        )
+        if self.up_to_date:
+            head = f"index up to date: {self.documents} documents, {self.passages} passages"
+        else:
+            done = "read again" if self.reused_vectors else "embedded"
+            head = (
+                f"indexed {self.documents} documents into {self.passages} passages and {self.sentences} sentences "
+                f"in {self.seconds:.1f} s ({self.embedded_documents} {done}, {self.reused_documents} reused)"
+            )
         if self.reused_vectors:
-            head += f"; {self.reused_vectors:,} unchanged texts kept their vectors, {self.encoded:,} encoded"
+            head += f"; of their texts {self.reused_vectors:,} kept their vectors and {self.encoded:,} were encoded"
         return [head] + [f"skipped {s.path}: {s.reason}" for s in self.skipped]
 
 

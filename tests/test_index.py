@@ -136,7 +136,7 @@ def test_a_chunking_change_encodes_only_the_texts_it_changed(small_corpus: Path,
     assert update.embedded_documents == 4  # every file is cut again
     assert update.reused_vectors > 0 and update.encoded > 0  # sentences kept theirs; new passages encoded
     assert update.encoded < update.passages  # at most the passages are new: every sentence is old text
-    assert "unchanged texts kept their vectors" in update.lines()[0]
+    assert "(4 read again, 0 reused); of their texts" in update.lines()[0]
 
     full = make_settings(small_corpus, tmp_path / "full", chunk_target_tokens=30, chunk_max_tokens=60)
     build_index(full, embedder, force=True)
