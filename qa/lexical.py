@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -441,17 +441,22 @@ def addresses(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _ADDRESS.finditer(text)]
 
 
-def answer_form_spans(question: str, text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` in the form the question asks for, where its form is one of those known: an
-    acronym spelt out, a by-line or an address; empty otherwise (most questions)."""
+def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
+    """What finds, in a text, the answer in the form the question asks for, where that form is one of
+    those known (an acronym spelt out, a by-line, an address); None for most questions."""
     acronym = asked_acronym(question)
     if acronym is not None:
-        return acronym_definitions(acronym, text)
+        return lambda text: acronym_definitions(acronym, text)
     if asks_for_author(question):
-        return bylines(text)
+        return bylines
     if asks_for_place(question):
-        return addresses(text)
-    return []
+        return addresses
+    return None
+
+
+def answer_form_spans(question: str, text: str) -> list[tuple[int, int]]:
+    find = answer_form(question)
+    return find(text) if find else []
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

@@ -13,7 +13,7 @@ from qa.dense import SENTENCE_INDEX, dense_search, read_dense_index
 from qa.embedding import Embedder, blas_threads, question_threads
 from qa.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.lexical import (
-    answer_form_spans,
+    answer_form,
     follow_up_bm25,
     is_question,
     passage_search_text,
@@ -148,10 +148,11 @@ class Retriever:
         its best match."""
         passages = self.index.passages
         texts = [passage_search_text(passages[c.index], s.prepend_section) for c in candidates]
+        find = answer_form(asked)
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
             c.phrases = float(share)
             p = passages[c.index]
-            spans = answer_form_spans(asked, p.text)
+            spans = find(p.text) if find else []
             if spans:
                 c.answer_form = True
                 _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index))
