@@ -63,10 +63,20 @@ def rerank_with_sentences(candidates: list[Candidate], weight: float, coverage_w
 def rerank_with_phrases(candidates: list[Candidate], weight: float) -> list[Candidate]:
     """Last step of the second stage, on its best few: add the share of the question's word pairs
     each passage holds as phrases, so one that says "voting age" beats one that has "voting" and
-    "age" in different sentences. A passage holding the answer in the form asked for (an acronym spelt
-    out, a by-line, an address) gets the whole bonus. It is never negative, so the few stay above the rest."""
+    "age" in different sentences. It is never negative, so the few stay above the rest.
+
+    Passages holding the answer in the form the question asks for (an acronym spelt out, a by-line, an
+    address) get the whole bonus and are then lifted, in their order, above those that do not: among
+    passages this close to the question, the one that says "By Cécile Riallant" answers "who wrote it?"
+    however much better the blurb about the blog series matches its words."""
     for c in candidates:
         c.score += weight * (1.0 if c.answer_form else c.phrases)
+    forms = [c for c in candidates if c.answer_form]
+    others = [c.score for c in candidates if not c.answer_form]
+    if forms and others:
+        lift = max(others) - min(c.score for c in forms)
+        for c in forms:
+            c.score += max(0.0, lift) + 1e-6
     return sorted(candidates, key=lambda c: (-c.score, c.index))
 
 

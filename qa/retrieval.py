@@ -149,13 +149,14 @@ class Retriever:
         passages = self.index.passages
         texts = [passage_search_text(passages[c.index], s.prepend_section) for c in candidates]
         find = answer_form(asked)
+        best = max((float(v.max()) for v in sentence_scores.values() if v.size), default=0.0)
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
             c.phrases = float(share)
             p = passages[c.index]
             spans = find(p.text) if find else []
             if spans:
                 c.answer_form = True
-                _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index))
+                _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index), best)
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int) -> np.ndarray:
         """Passages owning the k sentences closest to the query: an answer stated in one sentence of
@@ -187,12 +188,13 @@ class Retriever:
         return out
 
 
-def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None) -> None:
-    """The sentence holding offset ``at`` becomes the passage's best match, so it is highlighted."""
+def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None, best: float) -> None:
+    """The sentence holding offset ``at`` scores as the best match of any passage (``best``), so it is
+    highlighted: its own cosine can be low ("17 Route des Morillons, CH-1211 Geneva" for "where is it based?")."""
     if scores is None or not scores.size:
         return
     for i, (a, b) in enumerate(p.sentences):
         if a <= at < b:
-            scores[i] = max(float(scores[i]), float(scores.max()))
+            scores[i] = max(float(scores[i]), float(scores.max()), best)
             c.best_sentence = i
             return

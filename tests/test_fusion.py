@@ -72,6 +72,13 @@ def test_the_phrase_bonus_reorders_the_best_few_and_never_demotes_one() -> None:
     spelt, other = _candidate(2, 0.5, 0.5, 0.5), _candidate(3, 0.5, 0.5, 0.5)
     spelt.score, other.score, other.phrases, spelt.answer_form = 1.0, 1.2, 0.25, True
     assert [c.index for c in rerank_with_phrases([other, spelt], 0.4)] == [2, 3]
+    # ... and is lifted above the passages without it, however far behind it was; forms keep their order.
+    far, near, plain = _candidate(4, 0.5, 0.5, 0.5), _candidate(5, 0.5, 0.5, 0.5), _candidate(6, 0.5, 0.5, 0.5)
+    far.score, near.score, plain.score, plain.phrases = 0.2, 0.5, 1.5, 1.0
+    far.answer_form = near.answer_form = True
+    out = rerank_with_phrases([plain, near, far], 0.4)
+    assert [c.index for c in out] == [5, 4, 6]
+    assert out[0].score > out[1].score > out[2].score
 
 
 def test_only_questions_get_the_phrase_term() -> None:
@@ -111,17 +118,15 @@ def test_a_follow_up_finds_the_principle_it_points_back_to(default_assistant: As
 
 
 def test_a_follow_ups_borrowed_words_count_less_than_its_own(default_assistant: Assistant) -> None:
-    """The words borrowed from the last question ("established") are what the last answer's passage
-    matched; at full weight that passage comes first again, though the address line answers."""
-    chat = default_assistant.chat()
-    chat.ask("When was the IOM established?")
-    chat.ask("What areas does it work in?")
-    answer = chat.ask("Where is it based?")
-    assert "17 Route des Morillons" in answer.excerpts[0].passage.text
-    again = default_assistant.chat()
-    again.ask("When was the IOM established?")
-    again.ask("What areas does it work in?")
-    assert "17 Route des Morillons" not in again.ask("Where is it based?", context_weight=1.0).excerpts[0].passage.text
+    """The words borrowed from the last question ("discussion groups find unproblematic") are what the
+    last answer's passage matched; at full weight that passage comes first again, not the list asked about."""
+    first = "Which of Heaven Crawley's progressive principles did all the discussion groups find unproblematic?"
+    listed = "Seeking protection from persecution and human rights abuse is a fundamental right"
+    for weight, shown in ((0.25, True), (1.0, False)):
+        chat = default_assistant.chat()
+        chat.ask(first)
+        answer = chat.ask("What does that principle say?", context_weight=weight)
+        assert (listed in answer.excerpts[0].passage.text) is shown, weight
 
 
 def test_follow_up_bm25_weighs_the_context_words(default_assistant: Assistant) -> None:
