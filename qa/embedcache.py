@@ -41,7 +41,9 @@ class EmbeddingCache:
         self.dimension = dimension
         self._known: dict[bytes, np.ndarray] | None = None
         self._parts = 0
-        self.hits = 0  # texts that lookup found
+        self.hits = 0  # texts that lookup found from an earlier build (not one this build just encoded)
+        self._encoded_here: set[bytes] = set()
+        self.encoded = 0  # texts encoded and saved by this build
 
     def load(self) -> dict[bytes, np.ndarray]:
         """Every checkpointed vector, by text digest; damaged parts are ignored (they are re-encoded)."""
@@ -65,8 +67,9 @@ class EmbeddingCache:
 
     def lookup(self, digests: Iterable[bytes]) -> list[np.ndarray | None]:
         known = self.load()
+        digests = list(digests)
         found = [known.get(d) for d in digests]
-        self.hits += sum(v is not None for v in found)
+        self.hits += sum(v is not None and d not in self._encoded_here for d, v in zip(digests, found))
         return found
 
     def adopt(self, vectors: dict[bytes, np.ndarray]) -> None:
@@ -94,6 +97,8 @@ class EmbeddingCache:
             raise
         self._parts += 1
         known = self.load()
+        self._encoded_here.update(digests)
+        self.encoded += len(digests)
         for d, v in zip(digests, np.asarray(vectors, dtype=np.float32)):
             known[d] = v
 

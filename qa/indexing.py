@@ -430,7 +430,7 @@ def build_index(
         skipped=report.skipped,
         seconds=time.time() - started,
         reused_vectors=cache.hits,
-        encoded=len(texts) + len(sentence_texts) - cache.hits,
+        encoded=cache.encoded,
     )
 
 

@@ -199,3 +199,11 @@ def test_a_large_passage_table_is_read_on_demand_and_answers_the_same(
     (folder / store.SENTENCE_OFFSETS).unlink()
     older = open_index(lazy_settings)
     assert isinstance(older.passages, list) and older.passages == fresh.passages
+
+
+def test_a_first_build_reports_every_text_as_encoded(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    """A one-sentence passage's text is also its sentence's: encoded once, but not 'kept from before'."""
+    report = build_index(make_settings(small_corpus, tmp_path / "index"), embedder)
+    assert report.reused_vectors == 0
+    assert 0 < report.encoded <= report.passages + report.sentences
+    assert "embedded" in report.lines()[0] and "kept their vectors" not in report.lines()[0]
