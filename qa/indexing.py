@@ -122,6 +122,7 @@ class _Previous:
     sha256: dict[str, str | None]
     titles: dict[str, str | None]
     readers: dict[str, int]  # the reader version each file was read with (1 before versions were kept)
+    prepend_section: bool  # whether its passage texts were encoded with their section title in front
     sentence_counts: np.ndarray | None = None  # per passage row, when the build recorded its offsets
 
     def counts(self, a: int, b: int) -> np.ndarray:
@@ -151,18 +152,24 @@ def _doc_rows(lines: list[bytes], files: dict[str, Any]) -> dict[str, tuple[int,
     return {d: (a, b, c, e) for d, (a, b, c, e) in out.items()}
 
 
-def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: dict[str, Any]) -> _Previous | None:
+def _reusable(index_dir: Path, manifest: dict[str, Any] | None, signature: dict[str, Any]) -> _Previous | None:
     """The live build, when the signature still holds and its files can be read."""
     if not _same_signature(manifest, signature) or manifest is None:
         return None
+    return _read_build(index_dir, manifest)
+
+
+def _read_build(index_dir: Path, manifest: dict[str, Any]) -> _Previous | None:
+    """The build the manifest points to, memory-mapped; None when its files cannot be read or disagree."""
     try:
-        folder = store.build_folder(settings.index_dir, manifest["build_id"])
+        folder = store.build_folder(index_dir, manifest["build_id"])
         lines = store.read_passage_lines(folder)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
         sent_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
         files = manifest.get("files", {})
         rows = _doc_rows(lines, files)
         offsets = store.read_sentence_offsets(folder, len(lines))
+        prepend = bool(manifest["chunking"]["prepend_section"])
     except store.DAMAGE:  # json's decode error is a ValueError
         return None
     n_sent = max((r[3] for r in rows.values()), default=0)
@@ -177,17 +184,18 @@ def _reusable(settings: Settings, manifest: dict[str, Any] | None, signature: di
         sha256={d: f.get("sha256") for d, f in files.items()},
         titles={d: f.get("title") for d, f in files.items()},
         readers={d: f.get("reader", 1) for d, f in files.items()},
+        prepend_section=prepend,
         sentence_counts=None if offsets is None else np.diff(offsets),
     )
 
 
-def earlier_vectors(index_dir: Path, key: str, only: set[str] | None = None) -> dict[bytes, np.ndarray]:
+def earlier_vectors(index_dir: Path, key: str) -> dict[bytes, np.ndarray]:
     """The live build's vectors by the digest of the text each encodes, when the same model and prefix
     made them (``key``, as in :func:`cache_key`); empty when there is none or it cannot be read.
 
     Why: a vector depends only on the model and its text, so after a chunking change (a new chunker
-    version, other sizes) or an edit to a long document, the passages and sentences whose text did not
-    change keep their vectors and only the rest is encoded. ``only`` limits it to those documents.
+    version, other sizes) the passages and sentences whose text did not change keep their vectors and
+    only the rest is encoded; a benchmark cache lends its vectors to one built under other settings.
     """
     try:
         manifest = store.read_manifest(index_dir)
@@ -195,27 +203,27 @@ def earlier_vectors(index_dir: Path, key: str, only: set[str] | None = None) -> 
         return {}
     if manifest is None or cache_key(manifest) != key:
         return {}
+    build = _read_build(index_dir, manifest)
+    dim = manifest.get("model", {}).get("dimension")
+    if build is None or build.vectors.shape[1] != dim or build.sentence_vectors.shape[1] != dim:
+        return {}
+    return _vectors_by_text(build)
+
+
+def _vectors_by_text(build: _Previous, only: set[str] | None = None) -> dict[bytes, np.ndarray]:
+    """Each passage's and sentence's vector in ``build`` by the digest of its text (as that build encoded
+    it); ``only`` limits it to those documents. Empty when the rows do not fit the tables."""
+    out: dict[bytes, np.ndarray] = {}
     try:
-        folder = store.build_folder(index_dir, manifest["build_id"])
-        lines = store.read_passage_lines(folder)
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
-        sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
-        files = manifest.get("files", {})
-        rows = _doc_rows(lines, files)
-        prepend = bool(manifest["chunking"]["prepend_section"])  # as that build's passage texts were encoded
-        dim = manifest["model"]["dimension"]
-        if vectors.shape != (len(lines), dim) or sentence_vectors.ndim != 2 or sentence_vectors.shape[1] != dim:
-            return {}
-        out: dict[bytes, np.ndarray] = {}
-        for doc_id, (a, b, c, d) in rows.items():
+        for doc_id, (a, b, c, d) in build.rows.items():
             if only is not None and doc_id not in only:
                 continue
             s_row = c
             for i in range(a, b):
-                p = Passage.from_json(json.loads(lines[i]))
-                out[text_digest(passage_search_text(p, prepend))] = vectors[i]
+                p = Passage.from_json(json.loads(build.lines[i]))
+                out[text_digest(passage_search_text(p, build.prepend_section))] = build.vectors[i]
                 for start, end in p.sentences:
-                    out[text_digest(doc_text(p, start, end))] = sentence_vectors[s_row]
+                    out[text_digest(doc_text(p, start, end))] = build.sentence_vectors[s_row]
                     s_row += 1
             if s_row != d:  # the rows do not fit the table: trust none of it
                 return {}
@@ -326,7 +334,7 @@ def build_index(
             + (f" ({reasons})" if reasons else "")
             + "; add .txt, .md, .html, .pdf or .docx files"
         )
-    previous = None if force else _reusable(settings, manifest, signature)
+    previous = None if force else _reusable(settings.index_dir, manifest, signature)
     config = chunk_config(settings)
     counter = embedder.count_tokens
 
@@ -357,10 +365,12 @@ def build_index(
     middle = 0.1 + 0.85 * share
     cache = EmbeddingCache(settings.index_dir, cache_key(signature), embedder.info.dimension)
     if new_passages:
-        # Only the re-read documents' old rows are looked at when the live build is reused.
-        reread = None if previous is None else {p.doc_id for p in new_passages}
-        for source in [*([] if force else [settings.index_dir]), *donors]:
-            cache.adopt(earlier_vectors(source, cache_key(signature), reread if source == settings.index_dir else None))
+        if previous is not None:  # the live build, already open: only the re-read documents' old rows
+            cache.adopt(_vectors_by_text(previous, {p.doc_id for p in new_passages}))
+        elif not force:  # the live build under other chunking settings
+            cache.adopt(earlier_vectors(settings.index_dir, cache_key(signature)))
+        for donor in donors:
+            cache.adopt(earlier_vectors(donor, cache_key(signature)))
     new_vectors = _embed_with_progress(
         embedder, texts, "embedding passages", settings.show_progress, progress, (0.1, middle), cache
     )

@@ -101,13 +101,11 @@ class Retriever:
         )
 
     def _candidates(
-        self, query: str, qvec: np.ndarray, s: Settings, use_sentences: bool, asked: str | None = None
+        self, query: str, qvec: np.ndarray, s: Settings, use_sentences: bool, asked: str
     ) -> list[Candidate]:
         n = len(self.index.passages)
         d_scores, d_rows = dense_search(self.index.faiss_index, qvec, s.dense_k)
-        full_bm25 = (
-            follow_up_bm25(self.index.bm25, query, query if asked is None else asked, s.context_weight) if n else None
-        )
+        full_bm25 = follow_up_bm25(self.index.bm25, query, asked, s.context_weight) if n else None
         b_rows = top_rows(full_bm25, s.bm25_k) if full_bm25 is not None else np.zeros(0, np.int64)
         if s.fusion == "dense":
             b_rows = np.zeros(0, np.int64)
