@@ -454,11 +454,6 @@ def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
     return None
 
 
-def answer_form_spans(question: str, text: str) -> list[tuple[int, int]]:
-    find = answer_form(question)
-    return find(text) if find else []
-
-
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Rows of the k best positive scores, best first."""
     positive = np.flatnonzero(scores > 0)  # usually a small part of a large corpus: select among those
