@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.run import time_passes
 from qa.settings import PROJECT_ROOT, load_settings
 
 GOLD = PROJECT_ROOT / "eval" / "gold" / "default.jsonl"
@@ -78,14 +79,9 @@ def main() -> int:
             ("dense_only", {"fusion": "dense"}),
             ("bm25_only", {"fusion": "bm25"}),
         ):
-            times = []
-            for q in questions:
-                t = time.perf_counter()
-                assistant.ask(q, **overrides)
-                times.append((time.perf_counter() - t) * 1000)
-            times.sort()
-            out[f"latency_ms_p50_{label}"] = round(statistics.median(times), 2)
-            out[f"latency_ms_p95_{label}"] = round(times[int(0.95 * (len(times) - 1))], 2)
+            timed = time_passes(lambda q, o=overrides: assistant.ask(q, **o), questions, repeat=1)
+            out[f"latency_ms_p50_{label}"] = timed["median_ms"]
+            out[f"latency_ms_p95_{label}"] = timed["p95_ms"]
         out["questions"] = len(questions)
     if args.json:
         print(json.dumps(out))
