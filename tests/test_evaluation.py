@@ -25,6 +25,15 @@ def test_hit_at_exactly_half_of_the_evidence() -> None:
     assert not metrics.excerpt_hits(("a.txt", 0, 104), evidence)
 
 
+def test_a_quoted_sentence_must_share_half_of_the_shorter_span_with_the_evidence() -> None:
+    evidence = [("a.txt", 100, 200)]  # a long evidence paragraph
+    assert metrics.quoted_hits("a.txt", [(0, 40), (150, 170)], evidence)  # one of its sentences is quoted
+    assert metrics.quoted_hits("a.txt", [(90, 110)], evidence)  # half of a 20-character sentence lies in it
+    assert not metrics.quoted_hits("a.txt", [(89, 109)], evidence)  # 9 of 20: the sentence before it
+    assert not metrics.quoted_hits("b.txt", [(150, 170)], evidence)  # another document
+    assert not metrics.quoted_hits("a.txt", [], evidence)  # nothing highlighted quotes nothing
+
+
 def test_odd_length_evidence_needs_more_than_half_rounded_down() -> None:
     evidence = [("a.txt", 0, 9)]  # nine characters: 4 is below half, 5 is enough
     assert not metrics.excerpt_hits(("a.txt", 5, 50), evidence)
@@ -227,6 +236,7 @@ def test_qa_eval_gold_json_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixt
         "hit@5",
         "mrr@10",
         "answer_in_top",
+        "answer_quoted",
         "abstain_precision",
         "abstain_recall",
         "abstain_f1",

@@ -27,6 +27,7 @@ HEADLINE_KEYS = (
     "hit@5",
     "mrr@10",
     "answer_in_top",
+    "answer_quoted",
     "abstain_precision",
     "abstain_recall",
     "abstain_f1",
@@ -292,11 +293,11 @@ def _gold_text(
         "",
         table(
             ["metric", "value"],
-            _metric_rows(m, (*HEADLINE_KEYS[:9], "right_behaviour", "latency_ms_p50", "latency_ms_p95")),
+            _metric_rows(m, (*HEADLINE_KEYS[:10], "right_behaviour", "latency_ms_p50", "latency_ms_p95")),
         ),
         "",
     ]
-    cols = ("hit@1", "hit@3", "hit@5", "mrr@10", "answer_in_top", "abstain_recall", "false_abstain")
+    cols = ("hit@1", "hit@3", "hit@5", "mrr@10", "answer_in_top", "answer_quoted", "abstain_recall", "false_abstain")
     for key in ("kind", "split", "turn", "doc"):
         out += [f"by {key}:", _breakdown_table(groups[key], cols), ""]
     out.append(f"misses (answerable, no hit in the top 3 excerpts): {len(misses)}")
@@ -494,6 +495,7 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
                 ["paragraph hit@5 (answerable)", headline["hit@5"]],
                 ["paragraph mrr@10 (answerable)", headline["mrr@10"]],
                 ["answer in top excerpt (answerable)", headline["answer_in_top"]],
+                ["answer in its highlighted sentences (answerable)", headline["answer_quoted"]],
                 ["abstain recall (unanswerable)", headline["abstain_recall"]],
                 ["abstain precision", headline["abstain_precision"]],
                 ["abstain F1", headline["abstain_f1"]],

@@ -207,6 +207,8 @@ def score_answer(item: GoldItem, answer: Any) -> dict[str, Any]:
         in_top = metrics.answer_in_text(item.answer, excerpts[0].passage.text)
     else:  # no short answer given: the top excerpt must hit the evidence
         in_top = rank == 1
+    top = excerpts[0] if excerpts else None
+    quoted = bool(item.answerable and top and metrics.quoted_hits(top.passage.doc_id, top.highlights, item.spans))
     return {
         "id": item.id,
         "question": item.question,
@@ -222,6 +224,7 @@ def score_answer(item: GoldItem, answer: Any) -> dict[str, Any]:
         "answer": item.answer,
         "rank": rank,
         "answer_in_top": in_top,
+        "answer_quoted": quoted,
         "abstained": bool(answer.abstained),
         "confidence": float(answer.confidence),
         "latency_ms": float(answer.timings_ms.get("total", 0.0)),

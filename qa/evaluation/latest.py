@@ -318,6 +318,7 @@ GOLD_ROWS = (  # (label, metric)
     ("hit@5", "hit@5"),
     ("MRR@10", "mrr@10"),
     ("answer in top excerpt", "answer_in_top"),
+    ("answer in its highlighted sentences", "answer_quoted"),
     ("abstention precision", "abstain_precision"),
     ("abstention recall (unanswerable)", "abstain_recall"),
     ("abstention F1", "abstain_f1"),
@@ -328,6 +329,7 @@ BREAKDOWN_COLS = (  # (header, metric) of a gold or SQuAD breakdown table
     ("hit@5", "hit@5"),
     ("MRR@10", "mrr@10"),
     ("answer in top", "answer_in_top"),
+    ("answer quoted", "answer_quoted"),
     ("abstain recall", "abstain_recall"),
     ("false abstain", "false_abstain"),
 )

@@ -7,7 +7,8 @@ half of the evidence's characters (the gold-file contract in ARCHITECTURE.md).
 An *item record* (what ``summarize`` and ``breakdown`` read) is a dict with these keys:
 ``answerable`` (bool), ``rank`` (1-based rank of the first hitting excerpt, or None),
 ``answer_in_top`` (bool, answerable items), ``abstained`` (bool), ``confidence`` (float),
-``latency_ms`` (float); and any grouping keys (``kind``, ``doc``, ``turn``, ``split``).
+``latency_ms`` (float); optionally ``answer_quoted`` (bool: the top excerpt's highlighted sentences, which
+the reply quotes, hold the answer); and any grouping keys (``kind``, ``doc``, ``turn``, ``split``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,17 @@ def first_hit_rank(excerpts: Sequence[Span], evidence: Sequence[Span]) -> int | 
         if excerpt_hits(ex, evidence):
             return i
     return None
+
+
+def quoted_hits(doc: str, highlights: Sequence[tuple[int, int]], evidence: Iterable[Span]) -> bool:
+    """True when a highlighted sentence and an evidence span of the same document share at least half of
+    the shorter one's characters: the reply quotes (part of) the evidence."""
+    for e_doc, e_start, e_end in evidence:
+        for start, end in highlights:
+            shorter = min(end - start, e_end - e_start)
+            if doc == e_doc and shorter > 0 and 2 * overlap(start, end, e_start, e_end) >= shorter:
+                return True
+    return False
 
 
 def first_doc_rank(docs: Sequence[str], wanted: str | Iterable[str]) -> int | None:
@@ -160,6 +172,7 @@ def summarize(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         out[f"hit@{k}"] = mean(hit_at(r["rank"], k) for r in answerable)
     out[f"mrr@{MRR_K}"] = mean(reciprocal_rank(r["rank"], MRR_K) for r in answerable)
     out["answer_in_top"] = mean(bool(r["answer_in_top"]) for r in answerable)
+    out["answer_quoted"] = mean(bool(r["answer_quoted"]) for r in answerable if "answer_quoted" in r)
     out.update(abstention_scores([bool(r["abstained"]) for r in records], [not r["answerable"] for r in records]))
     out["right_behaviour"] = mean(right_behaviour(r) for r in records)
     latencies = [float(r["latency_ms"]) for r in records if r.get("latency_ms") is not None]

@@ -18,7 +18,7 @@ REPORT_FILE = "report.json"
 SUMMARY_FILE = "summary.md"
 
 # Per-question fields whose change --compare reports, in order.
-ITEM_FIELDS = ("rank", "answer_in_top", "abstained", "ndcg@10", "recall@100")
+ITEM_FIELDS = ("rank", "answer_in_top", "answer_quoted", "abstained", "ndcg@10", "recall@100")
 
 
 def new_report_dir(out: Path, name: str) -> Path:
@@ -197,7 +197,7 @@ def _worse(field: str, before: Any, after: Any) -> bool | None:
         b = before if before is not None else 10**9
         a = after if after is not None else 10**9
         return None if a == b else a > b
-    if field == "answer_in_top" or field in ("ndcg@10", "recall@100"):
+    if field in ("answer_in_top", "answer_quoted", "ndcg@10", "recall@100"):
         if before == after or before is None or after is None:
             return None
         return after < before

@@ -114,6 +114,8 @@ def run_squad(
         docs = [e.passage.doc_id for e in ans.excerpts]
         rank = metrics.first_doc_rank(docs, q.paragraph) if q.answerable else None
         in_top = bool(q.answerable and ans.excerpts and metrics.answer_in_text(q.answers, ans.excerpts[0].passage.text))
+        top = ans.excerpts[0] if ans.excerpts else None
+        quoted = bool(q.answerable and top and metrics.answer_in_text(q.answers, _quoted_text(top)))
         records.append(
             {
                 "id": q.id,
@@ -126,6 +128,7 @@ def run_squad(
                 "rank": rank,
                 "paragraph_in_top_docs": q.paragraph in docs,
                 "answer_in_top": in_top,
+                "answer_quoted": quoted,
                 "abstained": bool(ans.abstained),
                 "confidence": float(ans.confidence),
                 "latency_ms": float(ans.timings_ms.get("total", 0.0)),
@@ -136,6 +139,12 @@ def run_squad(
         if features:
             records[-1]["features"] = confidence_features(assistant, ans.question, ans.query, eval_settings)
     return records
+
+
+def _quoted_text(excerpt: Any) -> str:
+    """The highlighted sentences of an excerpt, the ones the reply quotes."""
+    p = excerpt.passage
+    return " ".join(p.text[a - p.start : b - p.start] for a, b in excerpt.highlights)
 
 
 def summarize_squad(records: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
