@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from qa import store
-from qa.compose import answer_text, best_sentences_text, make_excerpts, select_excerpts
+from qa.compose import answer_text, best_sentences_text, make_excerpts, mix_scores, select_excerpts
 from qa.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.conversation import Turn, contextualise, kept_listing, ordinal_in
 from qa.embedding import Embedder
@@ -163,7 +163,8 @@ class Assistant:
         t_compose = time.perf_counter()
         index = self.retriever.index
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
-        excerpts = make_excerpts(chosen, index.passages, found.sentence_scores, settings.max_highlights)
+        scores = self.highlight_scores(found, [c.index for c in chosen], text, settings)
+        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights)
         confidence = self.confidence.score(text, *self.confidence_evidence(found))
         abstained = confidence < settings.abstain_threshold
         timings = dict(found.timings_ms)
@@ -178,6 +179,18 @@ class Assistant:
             excerpts=excerpts,
             timings_ms=timings,
         )
+
+    def highlight_scores(
+        self, found: Retrieval, rows: list[int], asked: str, settings: Settings
+    ) -> dict[int, np.ndarray]:
+        """Sentence scores that choose the highlights. For a follow-up they also weigh the question as
+        typed (``own_words_highlight_weight``): its context words found the passage, its own words say which
+        sentence answers. That costs one more question encoding, for follow-ups only."""
+        weight = settings.own_words_highlight_weight
+        if found.query == asked or weight <= 0 or not rows:
+            return found.sentence_scores
+        own = self.retriever.sentence_cosines(rows, self.embedder.encode_queries([asked])[0])
+        return mix_scores(found.sentence_scores, own, weight)
 
     def confidence_evidence(self, found: Retrieval) -> tuple[list[Candidate], list[str], str]:
         """What the confidence model reads: the top three candidates, their sections and texts, and the
@@ -211,7 +224,9 @@ class Assistant:
         old = [c for c in found.candidates if key(index.passages[c.index]) in shown]
         rest = [c for c in found.candidates if key(index.passages[c.index]) not in shown]
         new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=max(10, 3 * count))
-        excerpts = make_excerpts(old + new, index.passages, found.sentence_scores, settings.max_highlights)
+        chosen = old + new
+        scores = self.highlight_scores(found, [c.index for c in chosen], answer.question, settings)
+        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights)
         first = len(answer.excerpts) + 1
         return [replace(e, rank=first + i) for i, e in enumerate(excerpts[len(old) :])]
 

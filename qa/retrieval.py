@@ -172,13 +172,19 @@ class Retriever:
         owners = np.searchsorted(self.index.sentence_offsets, top, side="right") - 1
         return np.array(list(dict.fromkeys(owners.tolist())), dtype=np.int64)
 
-    def _sentence_scores(self, candidates: list[Candidate], qvec: np.ndarray) -> dict[int, np.ndarray]:
-        offsets = self.index.sentence_offsets
+    def sentence_cosines(self, rows: list[int], qvec: np.ndarray) -> dict[int, np.ndarray]:
+        """The cosine of each sentence of each passage row with ``qvec``."""
+        offsets, vectors = self.index.sentence_offsets, self.index.sentence_vectors
         out: dict[int, np.ndarray] = {}
+        for row in rows:
+            a, b = int(offsets[row]), int(offsets[row + 1])
+            out[row] = np.asarray(vectors[a:b], dtype=np.float32) @ qvec if b > a else np.zeros(0)
+        return out
+
+    def _sentence_scores(self, candidates: list[Candidate], qvec: np.ndarray) -> dict[int, np.ndarray]:
+        out = self.sentence_cosines([c.index for c in candidates], qvec)
         for c in candidates:
-            a, b = int(offsets[c.index]), int(offsets[c.index + 1])
-            scores = np.asarray(self.index.sentence_vectors[a:b], dtype=np.float32) @ qvec if b > a else np.zeros(0)
-            out[c.index] = scores
+            scores = out[c.index]
             if scores.size:
                 best = int(np.argmax(scores))
                 c.best_sentence = best

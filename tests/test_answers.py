@@ -254,6 +254,27 @@ def test_terminal_chat_follows_up_starts_over_and_leaves(
     assert "Sources:" in after_new and "Chikezie" not in after_new.split("Sources:")[1].splitlines()[1]
 
 
+def test_a_follow_up_highlights_the_sentence_its_own_words_ask_for(default_assistant: Assistant) -> None:
+    """The context words ("IIED International Institute Environment …") find the passage; "set up" says which
+    of its sentences answers."""
+    chat = default_assistant.chat()
+    chat.ask("What is IIED?")
+    answer = chat.ask("When was it set up?")
+    assert answer.query != answer.question  # searched with the conversation's words
+    assert answer.excerpts[0].passage.doc_id == IIED
+    assert "Set up in 1971" in _highlighted(answer)
+
+
+def test_a_lead_in_is_highlighted_with_what_it_announces(default_assistant: Assistant) -> None:
+    """The sentence that restates the question ends in "provided they:"; the conditions follow it."""
+    question = "Under what conditions can aid initiatives support the positive role of remittances?"
+    answer = default_assistant.ask(question)
+    shown = _highlighted(answer)
+    assert "provided they:" in shown
+    assert "Do not focus narrowly on agricultural production alone" in shown
+    assert "Do not focus narrowly" in answer.answer  # the reply quotes it too
+
+
 def test_a_heading_is_not_highlighted_as_the_answer(default_assistant: Assistant) -> None:
     """The section heading matches "who gave the talk on X" best, but the sentence that says who is below it."""
     answer = default_assistant.ask("Who gave the talk on maximising diasporas' development potential?")

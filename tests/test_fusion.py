@@ -153,6 +153,31 @@ def test_an_acronym_question_is_recognised_and_its_definition_found() -> None:
     assert acronym_definitions("LRA", "LRAs plan, and LRA-led (2019) schemes run.") == []
 
 
+def test_a_lone_lead_in_brings_the_sentence_after_it() -> None:
+    from qa.compose import with_what_follows
+    from qa.types import Passage
+
+    text = "Aid helps, provided they: - Do not focus on farms. - Do plan. Done."
+    spans = ((0, 25), (26, 48), (49, 61), (62, 67))
+    p = Passage("d", "T", "", 0, len(text), text, spans)
+    assert with_what_follows(p, [(0, 25)], 2) == [(0, 25), (26, 48)]
+    assert with_what_follows(p, [(0, 25)], 1) == [(0, 25)]  # one highlight allowed: one shown
+    assert with_what_follows(p, [(26, 48)], 2) == [(26, 48)]  # not a lead-in
+    assert with_what_follows(p, [(0, 25), (49, 61)], 2) == [(0, 25), (49, 61)]  # already two
+    last = Passage("d", "T", "", 0, 25, text[:25], ((0, 25),))
+    assert with_what_follows(last, [(0, 25)], 2) == [(0, 25)]  # nothing follows in the passage
+
+
+def test_a_follow_ups_own_words_weigh_in_its_highlights() -> None:
+    from qa.compose import mix_scores
+
+    context = {1: np.array([0.8, 0.2]), 2: np.array([0.5])}
+    own = {1: np.array([0.2, 0.9]), 3: np.array([0.4])}
+    mixed = mix_scores(context, own, 0.5)
+    assert np.allclose(mixed[1], [0.5, 0.55]) and int(np.argmax(mixed[1])) == 1
+    assert mixed[2] is context[2] and 3 not in mixed  # only passages scored both ways change
+
+
 def _form_spans(question: str, text: str) -> list[tuple[int, int]]:
     """Where ``text`` holds the answer in the form ``question`` asks for, as the second stage finds it."""
     from qa.lexical import answer_form
