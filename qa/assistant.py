@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from qa import store
-from qa.compose import answer_text, best_sentences_text, make_excerpts, mix_scores, select_excerpts
+from qa.compose import (
+    answer_text,
+    best_sentences_text,
+    make_excerpts,
+    mix_scores,
+    quoted_text,
+    select_excerpts,
+)
 from qa.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.conversation import Turn, contextualise, kept_listing, ordinal_in
 from qa.embedding import Embedder
@@ -288,11 +295,7 @@ class Chat:
         if not answer.message:
             top = answer.excerpts[0] if answer.excerpts else None
             section = top.passage.section if top else ""
-            said = (
-                " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
-                if top
-                else ""
-            )
+            said = quoted_text(top) if top else ""
             turn = Turn(answer.question, answer.query, section, answer.abstained, said, row=top.row if top else -1)
             turn.listing = kept_listing(answer.question, last)
             self.history.append(turn)

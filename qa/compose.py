@@ -128,6 +128,12 @@ def make_excerpts(
     return out
 
 
+def quoted_text(excerpt: Excerpt) -> str:
+    """The excerpt's highlighted sentences, joined: what the reply quotes of it."""
+    p = excerpt.passage
+    return " ".join(p.text[a - p.start : b - p.start] for a, b in excerpt.highlights)
+
+
 def citation_label(p: Passage) -> str:
     return f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
 

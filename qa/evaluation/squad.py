@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.compose import quoted_text
 from qa.evaluation import metrics
 from qa.types import Document
 
@@ -115,7 +116,7 @@ def run_squad(
         rank = metrics.first_doc_rank(docs, q.paragraph) if q.answerable else None
         in_top = bool(q.answerable and ans.excerpts and metrics.answer_in_text(q.answers, ans.excerpts[0].passage.text))
         top = ans.excerpts[0] if ans.excerpts else None
-        quoted = bool(q.answerable and top and metrics.answer_in_text(q.answers, _quoted_text(top)))
+        quoted = bool(q.answerable and top and metrics.answer_in_text(q.answers, quoted_text(top)))
         records.append(
             {
                 "id": q.id,
@@ -139,12 +140,6 @@ def run_squad(
         if features:
             records[-1]["features"] = confidence_features(assistant, ans.question, ans.query, eval_settings)
     return records
-
-
-def _quoted_text(excerpt: Any) -> str:
-    """The highlighted sentences of an excerpt, the ones the reply quotes."""
-    p = excerpt.passage
-    return " ".join(p.text[a - p.start : b - p.start] for a, b in excerpt.highlights)
 
 
 def summarize_squad(records: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
