@@ -196,7 +196,7 @@ class Assistant:
         weight = settings.own_words_highlight_weight
         if found.query == asked or weight <= 0 or not rows:
             return found.sentence_scores
-        own = self.retriever.sentence_cosines(rows, self.embedder.encode_queries([asked])[0])
+        own = self.retriever.question_sentence_cosines(rows, asked, settings)
         return mix_scores(found.sentence_scores, own, weight)
 
     def confidence_evidence(self, found: Retrieval) -> tuple[list[Candidate], list[str], str]:

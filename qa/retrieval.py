@@ -172,6 +172,14 @@ class Retriever:
         owners = np.searchsorted(self.index.sentence_offsets, top, side="right") - 1
         return np.array(list(dict.fromkeys(owners.tolist())), dtype=np.int64)
 
+    def question_sentence_cosines(
+        self, rows: list[int], question: str, settings: Settings | None = None
+    ) -> dict[int, np.ndarray]:
+        """Each sentence's cosine with ``question``, encoded here under the same thread limits as a search."""
+        s = settings or self.settings
+        with blas_threads(question_threads(s.query_threads)):
+            return self.sentence_cosines(rows, self.embedder.encode_queries([question])[0])
+
     def sentence_cosines(self, rows: list[int], qvec: np.ndarray) -> dict[int, np.ndarray]:
         """The cosine of each sentence of each passage row with ``qvec``."""
         offsets, vectors = self.index.sentence_offsets, self.index.sentence_vectors
