@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import time_passes
+from bench._common import time_passes
 from qa.settings import PROJECT_ROOT, load_settings
 
 GOLD = PROJECT_ROOT / "eval" / "gold" / "default.jsonl"
@@ -33,8 +33,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from qa.assistant import Assistant
-    from qa.embedding import Embedder
-    from qa.indexing import build_index
+    from qa.encode.embedder import Embedder
+    from qa.index.build import build_index
 
     out: dict[str, float | int] = {}
     with tempfile.TemporaryDirectory() as tmp:

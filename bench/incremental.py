@@ -8,7 +8,7 @@ preparation and the first build (about 10 minutes at 100,000 passages) and times
 The corpus is real text repeated with variations: files of ten SciFact abstracts each (a different
 draw per file, and a numbered line that makes every file unique). Embedding 100,000 passages and their
 ~800,000 sentences would take hours on two cores, so the first build takes its vectors from the
-resumable embedding cache (qa/embedcache.py), filled beforehand with real all-MiniLM-L6-v2 vectors of
+resumable embedding cache (qa/encode/cache.py), filled beforehand with real all-MiniLM-L6-v2 vectors of
 SciFact text plus small noise: the build itself is the ordinary ``build_index`` and the model runs for
 real on each updated document. Timings are of ``build_index`` bringing the index up to date.
 """
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.run import RESULTS, SCIFACT, load_avg  # noqa: E402
+from bench._common import RESULTS, SCIFACT, load_avg  # noqa: E402
 
 
 def _abstracts() -> list[tuple[str, str]]:
@@ -43,9 +43,9 @@ def _abstracts() -> list[tuple[str, str]]:
 
 
 def _real_vectors() -> np.ndarray:
-    """Vectors of real text from a built index (see bench.run.real_vector_index)."""
-    from bench.run import real_vector_index
-    from qa.store import read_manifest
+    """Vectors of real text from a built index (see bench._common.real_vector_index)."""
+    from bench._common import real_vector_index
+    from qa.index.store import read_manifest
 
     index_dir = real_vector_index()
     manifest = read_manifest(index_dir)
@@ -70,11 +70,11 @@ def make_corpus(folder: Path, files: int, seed: int = 0) -> None:
 
 def prefill_cache(settings: Any, embedder: Any, real: np.ndarray) -> int:
     """Put a vector for every text the build will embed into the resumable cache."""
-    from qa.chunking import chunk_document
-    from qa.embedcache import EmbeddingCache, cache_key, text_digest
-    from qa.indexing import build_signature, chunk_config, doc_text
-    from qa.lexical import passage_search_text
-    from qa.loading import load_corpus
+    from qa.encode.cache import EmbeddingCache, cache_key, text_digest
+    from qa.index.bm25 import passage_search_text
+    from qa.index.build import build_signature, chunk_config, doc_text
+    from qa.ingest.chunking import chunk_document
+    from qa.ingest.loading import load_corpus
 
     cache = EmbeddingCache(settings.index_dir, cache_key(build_signature(settings, embedder)), real.shape[1])
     rng = np.random.default_rng(1)
@@ -103,8 +103,8 @@ def _save(cache: Any, digests: list[bytes], real: np.ndarray, rng: np.random.Gen
 
 
 def run(tmp: Path, passages: int = 100_000, embedder: Any = None) -> dict[str, Any]:
-    from qa.embedding import Embedder
-    from qa.indexing import build_index
+    from qa.encode.embedder import Embedder
+    from qa.index.build import build_index
     from qa.settings import load_settings
 
     corpus, index = tmp / "corpus", tmp / "index"

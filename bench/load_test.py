@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.run import load_avg
+from bench._common import load_avg
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio_client is imported
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.run import RESULTS, SCIFACT, load_avg  # noqa: E402
+from bench._common import RESULTS, SCIFACT, load_avg  # noqa: E402
 
 OUT = RESULTS / "onnx"
 
@@ -121,9 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"skipped": f"onnx/onnxruntime not installed ({exc}); pip install onnx onnxruntime"}))
         return 0
 
-    from qa.embedding import Embedder
-    from qa.fastencode import NumpyBert
-    from qa.onnxencode import OnnxBert
+    from qa.encode.embedder import Embedder
+    from qa.encode.numpy_bert import NumpyBert
+    from qa.encode.onnx_bert import OnnxBert
     from qa.settings import load_settings
 
     settings = load_settings({"show_progress": False}, environ={})
@@ -182,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     # One question at a time, as the assistant encodes them.
     singles = {
         "torch": lambda t: model.encode([t], normalize_embeddings=True),
-        "numpy (qa/fastencode.py)": NumpyBert(embedder.path).encode,
-        "onnx, ours (qa/onnxencode.py, 1 thread)": OnnxBert(NumpyBert(embedder.path), threads=1).encode,
+        "numpy (qa/encode/numpy_bert.py)": NumpyBert(embedder.path).encode,
+        "onnx, ours (qa/encode/onnx_bert.py, 1 thread)": OnnxBert(NumpyBert(embedder.path), threads=1).encode,
         "onnx_fp32": OrtEncoder(fp32, tok, max_len).encode,
         "onnx_int8": OrtEncoder(int8, tok, max_len).encode,
         "onnx_fp32_1thread": OrtEncoder(fp32, tok, max_len, threads=1).encode,

@@ -30,11 +30,9 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,49 +40,26 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SCIFACT = ROOT.parent / "shared" / "bench" / "scifact"
-RESULTS = ROOT / "bench" / "results"
-SUBSET = RESULTS / "work" / "scifact-subset"
+from bench._common import (  # noqa: E402
+    RESULTS,
+    SCIFACT,
+    SUBSET,
+    _read_jsonl,
+    find_scifact_index,
+    load_avg,
+    peak_rss_mb,
+    run_child,
+    scifact_queries,
+    settle,
+    time_passes,
+)
+
 MODES: dict[str, dict[str, Any]] = {
     "dense": {"fusion": "dense", "rerank": False},
     "bm25": {"fusion": "bm25", "rerank": False},
     "hybrid": {"rerank": False},
     "hybrid_rerank": {"rerank": True},
 }
-
-
-def load_avg() -> float:
-    return round(os.getloadavg()[0], 2)
-
-
-def settle(below: float = 0.5, limit_s: float = 180.0) -> float:
-    """Wait (at most ``limit_s``) for the 1-minute load average to fall below ``below``; seconds waited.
-
-    The build just before the latency passes leaves the load average near the core count for a minute
-    or two, and the default ``query_threads`` gives a question only the cores it leaves free: latency
-    measured then is that of a busy machine, not of a question asked on an idle one.
-    """
-    started = time.monotonic()
-    while os.getloadavg()[0] >= below and time.monotonic() - started < limit_s:
-        time.sleep(5)
-    return round(time.monotonic() - started, 1)
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def scifact_queries(folder: Path, n: int) -> list[str]:
-    """The first ``n`` test claims (the judged ones; the order of qrels/test.tsv)."""
-    wanted: list[str] = []
-    with (folder / "qrels" / "test.tsv").open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            qid = line.split("\t")[0]
-            if i and qid not in wanted:
-                wanted.append(qid)
-    text = {str(q["_id"]): q["text"] for q in _read_jsonl(folder / "queries.jsonl")}
-    return [text[q] for q in wanted if q in text][:n]
 
 
 def write_corpus(folder: Path, source: Path, n: int) -> int:
@@ -101,71 +76,15 @@ def write_corpus(folder: Path, source: Path, n: int) -> int:
     return count
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def summarise(passes: list[list[float]]) -> dict[str, float]:
-    """Median and p95 of each pass, then the median over passes (ms)."""
-    return {
-        "median_ms": round(statistics.median(statistics.median(p) for p in passes), 2),
-        "p95_ms": round(statistics.median(pct(p, 0.95) for p in passes), 2),
-    }
-
-
-def time_passes(ask: Callable[[str], Any], queries: list[str], repeat: int) -> dict[str, Any]:
-    """Every query through ``ask``, ``repeat`` passes, summarised; with the median of each stage's time
-    when ``ask`` returns an answer that records them (the plain way returns bare rankings)."""
-    passes: list[list[float]] = []
-    stages: dict[str, list[float]] = {}
-    for _ in range(repeat):
-        times = []
-        for q in queries:
-            t = time.perf_counter()
-            result = ask(q)
-            times.append((time.perf_counter() - t) * 1000)
-            for k, v in (getattr(result, "timings_ms", None) or {}).items():
-                stages.setdefault(k, []).append(v)
-        passes.append(times)
-    out: dict[str, Any] = summarise(passes)
-    if stages:
-        out["stages_median_ms"] = {k: round(statistics.median(v), 2) for k, v in stages.items()}
-    return out
-
-
-def run_child(args: list[str], env: dict[str, str] | None = None, timeout: float = 7200) -> tuple[float, str]:
-    """(wall seconds from spawn to exit, stdout) of a child Python process; children print their own
-    peak memory (``ru_maxrss``) in their JSON, since RUSAGE_CHILDREN only keeps the largest of all."""
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], capture_output=True, env=env, cwd=ROOT, text=True, timeout=timeout)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args[:3])} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
-    return wall, proc.stdout
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not carry the parent's
-    peak across fork and exec)."""
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    import resource
-
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 # ---------------------------------------------------------------------------------------------- build
 
 
 def bench_build(corpus: Path, index: Path) -> dict[str, Any]:
-    from qa.embedding import Embedder
-    from qa.indexing import build_index, doc_text
-    from qa.lexical import passage_search_text
+    from qa.encode.embedder import Embedder
+    from qa.index.bm25 import passage_search_text
+    from qa.index.build import build_index, doc_text
+    from qa.index.store import read_manifest, read_passages
     from qa.settings import load_settings
-    from qa.store import read_manifest, read_passages
 
     settings = load_settings({"corpus_dir": corpus, "index_dir": index, "show_progress": False}, environ={})
     embedder = Embedder(settings)
@@ -225,9 +144,9 @@ def bench_build(corpus: Path, index: Path) -> dict[str, Any]:
 
 def _ours_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str, Any]:
     from qa.assistant import Assistant
-    from qa.embedding import Embedder
-    from qa.indexing import open_index
-    from qa.retrieval import Retriever
+    from qa.encode.embedder import Embedder
+    from qa.index.build import open_index
+    from qa.search.retriever import Retriever
     from qa.settings import load_settings
 
     settings = load_settings({"index_dir": index_dir, "show_progress": False}, environ={})
@@ -256,9 +175,9 @@ def _plain_load(index_dir: Path) -> tuple[Any, Path, list[Any], Any, Any]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from qa.embedding import resolve_model_path
+    from qa.encode.embedder import resolve_model_path
+    from qa.index.store import read_manifest, read_passages
     from qa.settings import load_settings
-    from qa.store import read_manifest, read_passages
 
     settings = load_settings({"index_dir": index_dir}, environ={})
     manifest = read_manifest(index_dir)
@@ -275,7 +194,7 @@ def _plain_latency(index_dir: Path, queries: list[str], repeat: int) -> dict[str
     from rank_bm25 import BM25Okapi
     from sentence_transformers import util
 
-    from qa.lexical import passage_search_text, tokenize
+    from qa.index.bm25 import passage_search_text, tokenize
 
     settings, folder, passages, model, corpus = _plain_load(index_dir)
     sentences = torch.from_numpy(np.load(folder / "sentence_vectors.npy"))
@@ -416,10 +335,10 @@ def surrogate_full_index(corpus: Path, index: Path, real_index: Path) -> dict[st
     import numpy as np
 
     from bench.incremental import prefill_cache
-    from qa.embedding import Embedder
-    from qa.indexing import build_index
+    from qa.encode.embedder import Embedder
+    from qa.index.build import build_index
+    from qa.index.store import read_manifest
     from qa.settings import load_settings
-    from qa.store import read_manifest
 
     settings = load_settings({"corpus_dir": corpus, "index_dir": index, "show_progress": False}, environ={})
     manifest = read_manifest(real_index)
@@ -440,29 +359,6 @@ def surrogate_full_index(corpus: Path, index: Path, real_index: Path) -> dict[st
         "chunk_and_prefill_s": round(prefill, 1),
         "build_without_encoding_s": round(time.perf_counter() - t, 1),
     }
-
-
-def real_vector_index() -> Path:
-    """Where the larger benchmarks take real vectors from: the evaluation's SciFact index, else the
-    SciFact subset that ``qa bench`` indexed, else the default corpus's index."""
-    subset = SUBSET.with_name(SUBSET.name + ".index")
-    for candidate in (find_scifact_index(), subset, ROOT / "embeddings"):
-        if candidate is not None and (candidate / "manifest.json").is_file():
-            return candidate
-    raise SystemExit("no built index to take real vectors from: run `qa bench` or `qa index` first")
-
-
-def find_scifact_index() -> Path | None:
-    """A complete SciFact index that the evaluation cached (``qa eval --beir .../scifact``)."""
-    cache = ROOT / "eval" / "cache"
-    for manifest in sorted(cache.glob("scifact-*/manifest.json")):
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if data.get("counts", {}).get("documents") == 5183:
-            return manifest.parent
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:

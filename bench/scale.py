@@ -3,8 +3,8 @@
     .venv/bin/python bench/scale.py [--n 1000000] [--factories "HNSW32,SQ8;IVF4096,SQ8"] [--json]
 
 Vectors: real all-MiniLM-L6-v2 vectors of SciFact passages and sentences (``--source`` index folder,
-else bench.run.real_vector_index(): eval/cache, the ``qa bench`` subset, embeddings/), each blended with a second real
-vector (weight 0-0.5, ``--scheme mix``) or not (``noise``), given Gaussian noise (sigma 0.03 per
+else bench._common.real_vector_index(): eval/cache, the ``qa bench`` subset, embeddings/), each blended with a
+second real vector (weight 0-0.5, ``--scheme mix``) or not (``noise``), given Gaussian noise (sigma 0.03 per
 dimension) and re-normalised, up to ``--n``. Questions: ``--queries`` SciFact test claims encoded by the
 model. For each FAISS factory string: build time, index size, median single-question search time and
 recall@10 against exact inner-product search (``IndexFlatIP``) over the same vectors, raw and after the
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.run import SCIFACT, load_avg, real_vector_index, scifact_queries  # noqa: E402
+from bench._common import SCIFACT, load_avg, real_vector_index, scifact_queries  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_FACTORIES = "HNSW32,SQ8;IVF4096,SQ8"
@@ -62,8 +62,8 @@ def source_index() -> Path:
 
 def real_material(index_dir: Path) -> tuple[np.ndarray, list[str]]:
     """Passage and sentence vectors of a built index, and its sentence texts."""
-    from qa.indexing import doc_text
-    from qa.store import read_manifest, read_passages
+    from qa.index.build import doc_text
+    from qa.index.store import read_manifest, read_passages
 
     manifest = read_manifest(index_dir)
     if manifest is None:
@@ -111,7 +111,7 @@ def bench_factory(
 ) -> tuple[dict[str, Any], Any]:
     import faiss
 
-    from qa.dense import build_dense_index, tune
+    from qa.index.dense import build_dense_index, tune
 
     before = rss_mb()
     t = time.perf_counter()
@@ -167,7 +167,7 @@ def synthetic_passages(sentences: list[str], n: int, seed: int = 1) -> list[str]
 
 
 def bench_bm25(texts: list[str], questions: list[str], folder: Path) -> dict[str, Any]:
-    from qa.lexical import bm25_scores, read_bm25, top_rows, write_bm25
+    from qa.index.bm25 import bm25_scores, read_bm25, top_rows, write_bm25
 
     t = time.perf_counter()
     write_bm25(folder, texts)
@@ -208,11 +208,11 @@ def whole_question(
 
     import faiss
 
-    from qa import store
     from qa.assistant import Assistant
-    from qa.embedding import Embedder
-    from qa.indexing import build_signature, open_index
-    from qa.retrieval import Retriever
+    from qa.encode.embedder import Embedder
+    from qa.index import store
+    from qa.index.build import build_signature, open_index
+    from qa.search.retriever import Retriever
     from qa.settings import load_settings
     from qa.types import Passage
 
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    from qa.embedding import Embedder
+    from qa.encode.embedder import Embedder
     from qa.settings import load_settings
 
     settings = load_settings({"show_progress": False}, environ={})

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from qa import store
-from qa.compose import (
+from qa.answer.compose import (
     answer_text,
     best_sentences_text,
     make_excerpts,
@@ -22,13 +21,14 @@ from qa.compose import (
     quoted_text,
     select_excerpts,
 )
-from qa.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
-from qa.conversation import Turn, contextualise, kept_listing, ordinal_in
-from qa.embedding import Embedder
-from qa.indexing import BuildReport, Progress, build_index, open_index, staleness
-from qa.loading import UnreadableFile, load_file, load_titles
-from qa.related import related_questions, starter_questions
-from qa.retrieval import Retrieval, Retriever
+from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
+from qa.answer.related import related_questions, starter_questions
+from qa.encode.embedder import Embedder
+from qa.index import store
+from qa.index.build import BuildReport, Progress, build_index, open_index, staleness
+from qa.ingest.loading import UnreadableFile, load_file, load_titles
+from qa.search.conversation import Turn, contextualise, kept_listing, ordinal_in
+from qa.search.retriever import Retrieval, Retriever
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Candidate, Excerpt
 

@@ -103,8 +103,8 @@ def _print_answer(answer: Any) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.embedding import Embedder
-    from qa.indexing import build_index
+    from qa.encode.embedder import Embedder
+    from qa.index.build import build_index
 
     report = build_index(settings, Embedder(settings), force=args.force)
     for line in report.lines():
@@ -161,18 +161,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(argv: Sequence[str]) -> int:
-    """``qa bench ...``: the benchmarks live in bench/ (timed work never runs in the library or tests)."""
-    import importlib.util
+    """``qa bench ...``: the benchmarks live in the checkout's bench/ (timed work never runs in the library or
+    tests). A child process, not an import: bench/ imports the library, and the library never imports it."""
+    import subprocess
 
     from qa.settings import PROJECT_ROOT
 
-    spec = importlib.util.spec_from_file_location("bench.run", PROJECT_ROOT / "bench" / "run.py")
-    if spec is None or spec.loader is None:
-        print(f"qa: cannot find the benchmarks at {PROJECT_ROOT / 'bench'}", file=sys.stderr)
+    if not (PROJECT_ROOT / "bench" / "run.py").is_file():
+        print(f"qa: the benchmarks come with a checkout of the project (no {PROJECT_ROOT / 'bench'})", file=sys.stderr)
         return EXIT_FAILURE
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main(list(argv))
+    return subprocess.run([sys.executable, "-m", "bench.run", *argv], cwd=PROJECT_ROOT).returncode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,9 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nqa: interrupted; finished work is kept and the next run carries on.", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one clear line, never a traceback for known failures
-        from qa.embedding import ModelUnavailable
-        from qa.indexing import EmptyCorpus
-        from qa.store import IndexError_
+        from qa.encode.embedder import ModelUnavailable
+        from qa.index.build import EmptyCorpus
+        from qa.index.store import IndexError_
 
         if isinstance(exc, (ModelUnavailable, EmptyCorpus, IndexError_)):
             print(f"qa: {exc}", file=sys.stderr)

@@ -35,8 +35,8 @@ class Settings:
     query_prefix: str = ""
     passage_prefix: str = ""
     embed_batch_size: int = 32
-    # How questions are encoded. "auto": ONNX Runtime (qa/onnxencode.py) when the model is a mean-pooled
-    # BERT and onnxruntime is installed, else the numpy pass (qa/fastencode.py); both need no torch.
+    # How questions are encoded. "auto": ONNX Runtime (qa/encode/onnx_bert.py) when the model is a mean-pooled
+    # BERT and onnxruntime is installed, else the numpy pass (qa/encode/numpy_bert.py); both need no torch.
     # "onnx" / "numpy" insist on one; "torch": always sentence-transformers.
     query_encoder: str = "auto"
     # Threads per question. ONNX: fixed per session, 0 means 1 (5.6 ms on one thread, 3.8 ms on two idle

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from qa.compose import answer_text, citation_label
+from qa.answer.compose import answer_text, citation_label
 from qa.types import Answer
 
 

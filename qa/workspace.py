@@ -2,7 +2,7 @@
 assistant.
 
 One ``Assistant`` per corpus folder, all sharing one embedding model. A rebuild writes beside the serving
-index (see ``qa.store``); the fresh assistant then replaces the old one under a lock, so questions in
+index (see ``qa.index.store``); the fresh assistant then replaces the old one under a lock, so questions in
 flight finish on the old one and the next question sees the new documents. A corpus other than the
 configured one keeps its index beside it in ``<corpus>.index/``, as ``qa --corpus DIR`` does.
 """
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.assistant import Assistant
-from qa.embedding import Embedder
-from qa.indexing import BuildReport, EmptyCorpus, Progress, build_index
-from qa.loading import READERS, TITLES_FILE
+from qa.encode.embedder import Embedder
+from qa.index.build import BuildReport, EmptyCorpus, Progress, build_index
+from qa.ingest.loading import READERS, TITLES_FILE
 from qa.settings import Settings
 
 MAX_FOLDER_ENTRIES = 20_000  # a folder with more entries is refused: pick a narrower one

@@ -34,7 +34,7 @@ def _assistant(scratch: Path) -> Assistant:
     settings = load_settings({"show_progress": False}, environ={})
     try:
         assistant = Assistant.load(settings, build=False)
-        from qa.indexing import staleness
+        from qa.index.build import staleness
 
         if staleness(settings, assistant.embedder, assistant.manifest) is None:
             return assistant

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.embedding import Embedder
+from qa.encode.embedder import Embedder
 from qa.settings import PROJECT_ROOT, Settings, load_settings
 
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"

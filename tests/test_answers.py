@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from qa.answer.confidence import answer_type_mismatch, missing_names, question_names
 from qa.assistant import Assistant
 from qa.cli import main
-from qa.confidence import answer_type_mismatch, missing_names, question_names
-from qa.conversation import is_follow_up
+from qa.search.conversation import is_follow_up
 
 WORKSHOP = "001_5f14862b3cd51082.txt"
 IIED = "002_b0c56a5c7ba201fe.txt"
@@ -160,7 +160,7 @@ def test_the_second_one_points_into_the_list_of_the_last_answer(default_assistan
 
 
 def test_list_items_and_ordinals_are_read_as_a_reader_would() -> None:
-    from qa.conversation import enumerated_items, ordinal_in
+    from qa.search.conversation import enumerated_items, ordinal_in
 
     inline = "The 4 Cs: (i) control the outflow; (ii) compensation policies; (iii) connect.\n\nNext paragraph."
     assert enumerated_items(inline) == ["control the outflow", "compensation policies", "connect"]

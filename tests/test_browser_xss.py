@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.indexing import build_index, open_index
-from qa.retrieval import Retriever
+from qa.index.build import build_index, open_index
+from qa.search.retriever import Retriever
 from tests.conftest import make_settings
 from tests.webserver import CHROMIUM, serving
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from qa.chunking import ChunkConfig, chunk_document
-from qa.loading import load_corpus
-from qa.sentences import split_sentences
+from qa.ingest.chunking import ChunkConfig, chunk_document
+from qa.ingest.loading import load_corpus
+from qa.ingest.sentences import split_sentences
 from qa.types import Document
 from tests.conftest import DEFAULT_CORPUS, make_settings
 

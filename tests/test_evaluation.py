@@ -272,8 +272,8 @@ def test_calibration_saved_with_the_index_changes_confidence_and_a_damaged_one_i
 ) -> None:
     import shutil
 
+    from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
     from qa.assistant import BUILT_IN_CALIBRATION
-    from qa.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 
     index = tmp_path / "index"
     shutil.copytree(default_assistant.settings.index_dir, index)
@@ -357,7 +357,7 @@ def _squad_file(path: Path) -> Path:
 def test_squad_calibration_fits_on_other_questions_and_is_used_on_the_next_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from qa.confidence import CALIBRATION_FILE
+    from qa.answer.confidence import CALIBRATION_FILE
     from qa.evaluation import beir
 
     monkeypatch.setattr(beir, "CACHE_ROOT", tmp_path / "cache")

@@ -1,8 +1,8 @@
 """The fast paths compute what the libraries they stand in for compute.
 
-* qa/fastencode.py (numpy BERT for questions) and qa/onnxencode.py (the same graph run by ONNX Runtime)
+* qa/encode/numpy_bert.py (numpy BERT for questions) and qa/encode/onnx_bert.py (the same graph run by ONNX Runtime)
   against sentence-transformers on the bundled model;
-* qa/lexical.py's tokenizer and memory-mapped BM25 reader against bm25s itself;
+* qa/index/bm25.py's tokenizer and memory-mapped BM25 reader against bm25s itself;
 * answering a question imports neither torch nor bm25s (the start-up budget);
 * the sentence FAISS index of large builds is written and used.
 """
@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embedding import Embedder
-from qa.fastencode import NumpyBert, supported
-from qa.lexical import LexicalIndex, _bm25s_tokenize, bm25_scores, read_bm25, term_coverage, tokenize, write_bm25
-from qa.onnxencode import OnnxBert
+from qa.encode.embedder import Embedder
+from qa.encode.numpy_bert import NumpyBert, supported
+from qa.encode.onnx_bert import OnnxBert
+from qa.index.bm25 import LexicalIndex, _bm25s_tokenize, bm25_scores, read_bm25, term_coverage, tokenize, write_bm25
 from qa.settings import PROJECT_ROOT
 from tests.conftest import make_settings
 
@@ -76,7 +76,7 @@ def test_a_saved_question_graph_starts_the_encoder_without_onnx(
 def test_forced_encoders_say_why_they_cannot_run(tmp_path: Path, embedder: Embedder) -> None:
     import shutil
 
-    from qa.embedding import ModelUnavailable
+    from qa.encode.embedder import ModelUnavailable
 
     copy = tmp_path / "model"
     shutil.copytree(embedder.path, copy)
@@ -93,13 +93,13 @@ def test_forced_encoders_say_why_they_cannot_run(tmp_path: Path, embedder: Embed
 def test_a_failing_onnx_runtime_falls_back_to_the_numpy_encoder(
     tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import qa.onnxencode
-    from qa.embedding import ModelUnavailable
+    import qa.encode.onnx_bert
+    from qa.encode.embedder import ModelUnavailable
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("Unsupported model IR version: 10")
 
-    monkeypatch.setattr(qa.onnxencode, "OnnxBert", broken)
+    monkeypatch.setattr(qa.encode.onnx_bert, "OnnxBert", broken)
     auto = Embedder(make_settings(tmp_path, tmp_path / "i"))
     vectors = auto.encode_queries(["Who presented?"])
     assert isinstance(auto.questions, NumpyBert)
@@ -171,9 +171,9 @@ def test_answering_imports_neither_torch_nor_bm25s(default_assistant) -> None:  
 
 def test_large_builds_index_their_sentences(tmp_path: Path, small_corpus: Path, embedder: Embedder) -> None:
     from qa.assistant import Assistant
-    from qa.dense import SENTENCE_INDEX
-    from qa.indexing import build_index, open_index
-    from qa.retrieval import Retriever
+    from qa.index.build import build_index, open_index
+    from qa.index.dense import SENTENCE_INDEX
+    from qa.search.retriever import Retriever
 
     settings = make_settings(small_corpus, tmp_path / "index", sentence_ann_threshold=1, sentence_ann_factory="Flat")
     build_index(settings, embedder)
@@ -202,8 +202,8 @@ def test_ann_index_from_the_factory_serves_questions(tmp_path: Path, small_corpu
     import faiss
 
     from qa.assistant import Assistant
-    from qa.indexing import build_index, open_index
-    from qa.retrieval import Retriever
+    from qa.index.build import build_index, open_index
+    from qa.search.retriever import Retriever
 
     settings = make_settings(small_corpus, tmp_path / "index", ann_threshold=1, ann_factory="HNSW32,SQ8")
     build_index(settings, embedder)
@@ -216,8 +216,8 @@ def test_ann_index_from_the_factory_serves_questions(tmp_path: Path, small_corpu
 def test_updates_reuse_trained_ivf_centroids(tmp_path: Path, small_corpus: Path, embedder: Embedder) -> None:
     import faiss
 
-    from qa.dense import SENTENCE_INDEX
-    from qa.indexing import build_index, open_index
+    from qa.index.build import build_index, open_index
+    from qa.index.dense import SENTENCE_INDEX
 
     settings = make_settings(
         small_corpus, tmp_path / "index", sentence_ann_threshold=1, sentence_ann_factory="IVF2,Flat"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from qa.assistant import Assistant
-from qa.fusion import rerank_with_phrases, rerank_with_sentences
-from qa.lexical import is_question, phrase_coverage
+from qa.index.bm25 import is_question, phrase_coverage
+from qa.search.fusion import rerank_with_phrases, rerank_with_sentences
 from qa.settings import SettingsError, load_settings
 from qa.types import Candidate
 
@@ -39,7 +39,7 @@ def test_a_negative_second_stage_weight_is_refused(name: str) -> None:
 
 
 def test_coverage_reads_what_a_question_asks_about_not_how_it_is_framed() -> None:
-    from qa.lexical import query_terms, tokenize
+    from qa.index.bm25 import query_terms, tokenize
 
     assert query_terms("How do remittances compare with development aid?") == ["remitt", "compar", "develop", "aid"]
     assert "do" in tokenize(["How do remittances compare?"])[0]  # BM25 itself keeps bm25s's tokens
@@ -130,7 +130,7 @@ def test_a_follow_ups_borrowed_words_count_less_than_its_own(default_assistant: 
 
 
 def test_follow_up_bm25_weighs_the_context_words(default_assistant: Assistant) -> None:
-    from qa.lexical import bm25_scores, follow_up_bm25
+    from qa.index.bm25 import bm25_scores, follow_up_bm25
 
     bm25 = default_assistant.retriever.index.bm25
     asked, query = "Where is it based?", "Where is it based? IOM established"
@@ -140,7 +140,7 @@ def test_follow_up_bm25_weighs_the_context_words(default_assistant: Assistant) -
 
 
 def test_an_acronym_question_is_recognised_and_its_definition_found() -> None:
-    from qa.lexical import acronym_definitions, asked_acronym
+    from qa.search.forms import acronym_definitions, asked_acronym
 
     assert asked_acronym("What does LRAs stand for?") == "LRA"
     assert asked_acronym("what does the acronym FIS mean?") == "FIS"
@@ -154,7 +154,7 @@ def test_an_acronym_question_is_recognised_and_its_definition_found() -> None:
 
 
 def test_a_lone_lead_in_brings_the_sentence_after_it() -> None:
-    from qa.compose import with_what_follows
+    from qa.answer.compose import with_what_follows
     from qa.types import Passage
 
     text = "Aid helps, provided they: - Do not focus on farms. - Do plan. Done."
@@ -169,7 +169,7 @@ def test_a_lone_lead_in_brings_the_sentence_after_it() -> None:
 
 
 def test_a_follow_ups_own_words_weigh_in_its_highlights() -> None:
-    from qa.compose import mix_scores
+    from qa.answer.compose import mix_scores
 
     context = {1: np.array([0.8, 0.2]), 2: np.array([0.5])}
     own = {1: np.array([0.2, 0.9]), 3: np.array([0.4])}
@@ -180,14 +180,14 @@ def test_a_follow_ups_own_words_weigh_in_its_highlights() -> None:
 
 def _form_spans(question: str, text: str) -> list[tuple[int, int]]:
     """Where ``text`` holds the answer in the form ``question`` asks for, as the second stage finds it."""
-    from qa.lexical import answer_form
+    from qa.search.forms import answer_form
 
     find = answer_form(question)
     return find(text) if find else []
 
 
 def test_an_author_question_looks_for_a_by_line() -> None:
-    from qa.lexical import asks_for_author
+    from qa.search.forms import asks_for_author
 
     assert asks_for_author("Who wrote the blog post 'Migration: An overlooked tool'?")
     assert asks_for_author("Who is the author of the report?")
@@ -201,7 +201,7 @@ def test_an_author_question_looks_for_a_by_line() -> None:
 
 
 def test_a_question_about_where_an_organisation_is_based_looks_for_an_address() -> None:
-    from qa.lexical import addresses, asks_for_place
+    from qa.search.forms import addresses, asks_for_place
 
     assert asks_for_place("Where is it based?") and asks_for_place("What is their address?")
     assert not asks_for_place("Where do most migrants go?")  # a place, but not an address

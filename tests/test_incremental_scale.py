@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import indexing, store
 from qa.assistant import Assistant
-from qa.embedding import Embedder
-from qa.indexing import build_index, open_index
+from qa.encode.embedder import Embedder
+from qa.index import build as indexing
+from qa.index import store
+from qa.index.build import build_index, open_index
 from tests.conftest import make_settings
 
 TOPICS = {
@@ -64,7 +65,7 @@ def _count_encodes(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> list[
 def _snapshot(settings) -> tuple[list, np.ndarray, np.ndarray, list[list[tuple[str, int, int]]]]:  # type: ignore[no-untyped-def]
     index = open_index(settings)
     embedder = Embedder(settings)
-    from qa.retrieval import Retriever
+    from qa.search.retriever import Retriever
 
     assistant = Assistant(settings, embedder, Retriever(index, embedder, settings))
     answers = []
@@ -172,8 +173,8 @@ def test_an_update_reuses_term_counts_and_ivf_lists_and_equals_a_fresh_index(
     BM25 weights (IDF and average length over the new corpus) and the IVF sentence index."""
     import faiss
 
-    from qa.dense import SENTENCE_INDEX, SENTENCE_LISTS
-    from qa.lexical import bm25_scores, read_bm25, write_bm25
+    from qa.index.bm25 import bm25_scores, read_bm25, write_bm25
+    from qa.index.dense import SENTENCE_INDEX, SENTENCE_LISTS
 
     corpus = tmp_path / "corpus"
     _write(corpus, TOPICS)
@@ -231,7 +232,7 @@ def test_unchanged_files_are_not_read_again_and_a_changed_one_is(
     import json
     import time
 
-    from qa import loading
+    from qa.ingest import loading
 
     corpus = tmp_path / "corpus"
     _write(corpus, TOPICS)

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import store
 from qa.assistant import Assistant
-from qa.embedcache import cache_key
-from qa.indexing import build_index, earlier_vectors, open_index, staleness
-from qa.loading import reader_version
+from qa.encode.cache import cache_key
+from qa.index import store
+from qa.index.build import build_index, earlier_vectors, open_index, staleness
+from qa.ingest.loading import reader_version
 from tests.conftest import make_settings
 
 

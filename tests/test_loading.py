@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.loading import load_corpus, read_html, read_pdf, without_running_lines
+from qa.ingest.loading import load_corpus, read_html, read_pdf, without_running_lines
 from tests.conftest import make_settings
 
 

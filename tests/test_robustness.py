@@ -24,11 +24,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa import store
 from qa.assistant import Assistant
 from qa.cli import main as cli_main
-from qa.indexing import build_index, open_index
-from qa.retrieval import Retriever
+from qa.index import store
+from qa.index.build import build_index, open_index
+from qa.search.retriever import Retriever
 from qa.settings import PROJECT_ROOT
 from tests.conftest import make_settings
 
@@ -54,7 +54,9 @@ def pause(*args, **kwargs):
     marker.write_text(point)
     time.sleep(600)
 
-from qa import indexing, store
+from qa.index import build as indexing
+
+from qa.index import store
 if point == "embedding":        # while the model encodes: nothing of the new build on disk yet
     real_encode = indexing.Embedder.encode_passages
     indexing.Embedder.encode_passages = lambda self, texts, *a, **k: pause()
@@ -366,7 +368,7 @@ def test_bad_documents_are_reported_and_the_rest_is_indexed(
 
 
 def test_a_reader_crash_on_one_file_skips_only_that_file(tmp_path: Path, monkeypatch) -> None:
-    from qa import loading
+    from qa.ingest import loading
 
     corpus = tmp_path / "c"
     corpus.mkdir()

@@ -90,7 +90,7 @@ def test_no_pickle_of_anything_a_user_can_replace() -> None:
 
     import bm25s
 
-    # qa.lexical.read_bm25 relies on bm25s' default; make sure that default stays pickle-free.
+    # qa.index.bm25.read_bm25 relies on bm25s' default; make sure that default stays pickle-free.
     assert inspect.signature(bm25s.BM25.load).parameters["allow_pickle"].default is False
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer.related import question_for, related_questions, topics_of
 from qa.assistant import Assistant
-from qa.related import question_for, related_questions, topics_of
 from qa.render import answer_html, documents_html
 from qa.transcript import transcript_markdown
 from qa.types import Answer, Excerpt, Passage

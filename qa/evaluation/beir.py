@@ -157,11 +157,11 @@ def cached_index(settings: Settings, name: str, source: Path, docs: list[Documen
 
     Returns (assistant, info) where info says where the index is and whether it was rebuilt.
     """
-    from qa import store
     from qa.assistant import Assistant
-    from qa.embedding import Embedder
-    from qa.indexing import build_index, build_signature
-    from qa.loading import LoadReport
+    from qa.encode.embedder import Embedder
+    from qa.index import store
+    from qa.index.build import build_index, build_signature
+    from qa.ingest.loading import LoadReport
 
     embedder = Embedder(settings)
     signature = build_signature(settings, embedder)

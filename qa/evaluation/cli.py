@@ -213,8 +213,8 @@ def _run_gold(args: argparse.Namespace, settings: Settings) -> int:
 
 def _save_calibration(calibration: dict[str, Any] | None, questions: Path, settings: Settings) -> Path | None:
     """Store a fit beside the index's manifest (atomically); None, with the reason printed, if it failed."""
-    from qa import store
-    from qa.confidence import CALIBRATION_FILE, CalibrationError, model_from_weights
+    from qa.answer.confidence import CALIBRATION_FILE, CalibrationError, model_from_weights
+    from qa.atomic import atomic_write_json
 
     if not calibration or "weights" not in calibration:
         reason = (calibration or {}).get("error", "nothing was fitted")
@@ -227,7 +227,7 @@ def _save_calibration(calibration: dict[str, Any] | None, questions: Path, setti
         return None
     target = settings.index_dir / CALIBRATION_FILE
     keep = ("weights", "features", "trained_on", "n_train", "positives", "threshold", "train", "test")
-    store.atomic_write_json(
+    atomic_write_json(
         target,
         {
             **{k: calibration[k] for k in keep if k in calibration},

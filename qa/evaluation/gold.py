@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.evaluation import metrics
-from qa.loading import UnreadableFile, load_file, load_titles
+from qa.ingest.loading import UnreadableFile, load_file, load_titles
 from qa.settings import Settings
 
 # Excerpts requested per question: enough for hit@5 and MRR@10. Excerpt selection is greedy MMR with

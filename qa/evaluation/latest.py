@@ -557,7 +557,7 @@ def _view(found: Found, root: Path, settings: Settings | None = None, live_build
 
 def _live_build(settings: Settings, manifest: Mapping[str, Any] | None) -> str | None:
     if manifest is None:
-        from qa import store
+        from qa.index import store
 
         try:
             manifest = store.read_manifest(settings.index_dir)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.compose import quoted_text
+from qa.answer.compose import quoted_text
 from qa.evaluation import metrics
 from qa.types import Document
 

@@ -17,7 +17,6 @@ import mmap
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from qa.atomic import atomic_write_json, fsync_dir
 from qa.types import Passage
 
 FORMAT_VERSION = 2
@@ -44,37 +44,6 @@ DAMAGE = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, 
 
 class IndexError_(RuntimeError):
     """The index on disk cannot be used; the message says why and that a rebuild fixes it."""
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -95,10 +64,6 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_bytes(path, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:

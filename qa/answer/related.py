@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from qa.conversation import content_words
+from qa.search.conversation import content_words
 from qa.types import Answer, Passage
 
 _SMALL_WORDS = frozenset("a an and as at but by for from in into nor of on or the to vs via with".split())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.fusion import mmr_select
+from qa.search.fusion import mmr_select
 from qa.types import Candidate, Excerpt, Passage
 
 NOT_FOUND = "I could not find an answer to this in the documents."

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -352,106 +352,6 @@ def phrase_coverage(query: str, texts: Sequence[str]) -> np.ndarray:
         return np.zeros(len(texts), dtype=np.float32)
     counts = [len(pairs.intersection(zip(tokens, tokens[1:]))) for tokens in tokenize(texts)]
     return np.asarray(counts, dtype=np.float32) / len(pairs)
-
-
-# "What does LRAs stand for?", "What is QED short for?", "what does the acronym FIS mean?"
-_ACRONYM_QUESTION = re.compile(
-    r"\bwhat\s+(?:does|do|did|is|are|was)\s+(?:the\s+)?(?:acronym\s+|abbreviation\s+|initials\s+)?[\"'‘“]?"
-    r"(?P<acronym>[A-Za-z][A-Za-z0-9&]*)[\"'’”]?\s+(?:stand\s+for|short\s+for|mean|abbreviate)"
-    r"|^\s*what\s+(?:is|are)\s+(?:the\s+|an?\s+)?(?P<bare>[A-Za-z][A-Za-z0-9&]*)\s*\??\s*$",  # "What is the IOM?"
-    re.IGNORECASE,
-)
-
-
-def asked_acronym(question: str) -> str | None:
-    """The acronym a question asks to spell out, without a plural "s" ("LRAs" -> "LRA"); None otherwise."""
-    m = _ACRONYM_QUESTION.search(question)
-    if not m:
-        return None
-    acronym = m.group("acronym") or m.group("bare")
-    if sum(c.isupper() for c in acronym) < 2:
-        return None  # "what does it mean", "what does Sen mean"
-    return acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
-
-
-def acronym_definitions(acronym: str, text: str) -> list[tuple[int, int]]:
-    """Where ``text`` spells the acronym out: the "(LRAs)" after the words, or the "LRA (…" before them.
-
-    Why: every passage about local authorities says "LRAs", and BM25 and the vectors rank the ones
-    that use it most; the one passage that answers "what does LRAs stand for?" uses it once, in brackets.
-    """
-    a = re.escape(acronym)
-    pattern = re.compile(rf"\(\s*{a}s?\s*\)|(?<![\w-]){a}s?\s*\((?=[^)]*[a-z]{{3}})")
-    return [m.span() for m in pattern.finditer(text)]
-
-
-# "Who wrote the blog post …?", "Who is the author of …?", "Who was it written by?"
-_AUTHOR_QUESTION = re.compile(
-    r"\bwho\s+(?:wrote|authored|(?:is|was|are|were)\s+the\s+authors?\b)|\bwritten\s+by\b|\bwho\s+is\s+it\s+by\b",
-    re.IGNORECASE,
-)
-# A by-line: "By Cécile Riallant, Programme Manager…", "Written by …", "Author: …", on a line of its own.
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_BYLINE = re.compile(
-    r"(?:^|\n)[ \t]*(?:(?:[Ww]ritten\s+)?[Bb]y|[Aa]uthors?:)[ \t]+"
-    rf"(?=[A-ZÀ-Þ])(?!(?:{_MONTHS}|The|This|That|Then|Now|Contrast|Comparison)\b)[^\n]{{2,200}}"
-)
-
-
-def asks_for_author(question: str) -> bool:
-    return bool(_AUTHOR_QUESTION.search(question))
-
-
-def bylines(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` has a by-line. Why: the passage that answers "who wrote it?" names its author once,
-    at the top, while the passages that share the title's words (a comment header repeating it, the
-    blurb about the series) outrank it on BM25 and the vectors."""
-    out = []
-    for m in _BYLINE.finditer(text):
-        start = m.start() + len(m.group()) - len(m.group().lstrip("\n \t"))
-        out.append((start, m.end()))
-    return out
-
-
-# "Where is it based?", "Where is the IOM's headquarters?", "Where was the workshop held?", "What is their address?"
-_PLACE_QUESTION = re.compile(
-    r"\bwhere\b[^?]*\b(?:based|located|headquartered|situated|held|offices?|headquarters)\b"
-    r"|\b(?:postal\s+)?address\b",
-    re.IGNORECASE,
-)
-_STREET = r"(?:Street|St\.|Road|Rd\.?|Avenue|Ave\.?|Place|Route|Lane|Square|Way|Boulevard|Blvd\.?|Drive|Court)"
-_ADDRESS = re.compile(
-    rf"\b\d{{1,5}}[a-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){{0,4}}{_STREET}\b"  # 76 Portland Place, 17 Route des …
-    r"|\b\d{1,5},?\s+(?:rue|Rue|via|Via|calle|Calle|rua|Rua)\s+[A-Z]"  # 18 rue Hydraulique
-    r"|\b(?:rue|Rue|via|Via|calle|Calle|rua|Rua)\s+(?:[\w'’.-]+\s+){0,3}\d{1,5}\b"  # Via Roma 12
-    r"|\b(?:[A-Z]{1,2}-)\d{4,5}\s+[A-Z][a-z]"  # CH-1211 Geneva, B-1000 Brussels
-    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"  # a UK postcode: WC1B 4AL
-    r"|\bP\.?\s?O\.?\s+Box\s+\d+"
-)
-
-
-def asks_for_place(question: str) -> bool:
-    return bool(_PLACE_QUESTION.search(question))
-
-
-def addresses(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` gives a postal address. Why: "where is it based?" after a question about an
-    organisation is answered by its address line, which shares few words with the question, while the
-    paragraph about what the organisation does shares the conversation's words."""
-    return [m.span() for m in _ADDRESS.finditer(text)]
-
-
-def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
-    """What finds, in a text, the answer in the form the question asks for, where that form is one of
-    those known (an acronym spelt out, a by-line, an address); None for most questions."""
-    acronym = asked_acronym(question)
-    if acronym is not None:
-        return lambda text: acronym_definitions(acronym, text)
-    if asks_for_author(question):
-        return bylines
-    if asks_for_place(question):
-        return addresses
-    return None
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from qa import store
-from qa.chunking import CHUNKER_VERSION, ChunkConfig, chunk_document
-from qa.dense import index_factory_string, read_dense_index, read_sentence_lists, write_dense_index
-from qa.embedcache import EmbeddingCache, cache_key, text_digest
-from qa.embedding import Embedder
-from qa.lexical import passage_search_text, read_bm25, update_bm25, write_bm25
-from qa.loading import LoadReport, UnreadableFile, load_corpus, read_document, reader_version
+from qa.encode.cache import EmbeddingCache, cache_key, text_digest
+from qa.encode.embedder import Embedder
+from qa.index import store
+from qa.index.bm25 import passage_search_text, read_bm25, update_bm25, write_bm25
+from qa.index.dense import index_factory_string, read_dense_index, read_sentence_lists, write_dense_index
+from qa.ingest.chunking import CHUNKER_VERSION, ChunkConfig, chunk_document
+from qa.ingest.loading import LoadReport, UnreadableFile, load_corpus, read_document, reader_version
 from qa.settings import Settings
 from qa.types import Document, Passage, Skipped
 

@@ -19,8 +19,8 @@ from qa.settings import Settings
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from qa.fastencode import NumpyBert
-    from qa.onnxencode import OnnxBert
+    from qa.encode.numpy_bert import NumpyBert
+    from qa.encode.onnx_bert import OnnxBert
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.onnx")
 
@@ -134,10 +134,10 @@ class Embedder:
     @cached_property
     def unsupported(self) -> str | None:
         """None when the numpy and ONNX question encoders compute this model exactly (a mean-pooled BERT,
-        see qa/fastencode.py); else why sentence-transformers must encode questions too."""
+        see qa/encode/numpy_bert.py); else why sentence-transformers must encode questions too."""
         if self.settings.query_encoder == "torch":
             return "query_encoder is torch"
-        from qa.fastencode import supported
+        from qa.encode.numpy_bert import supported
 
         return supported(self.path)
 
@@ -153,8 +153,8 @@ class Embedder:
                     f"query_encoder {self.settings.query_encoder!r} cannot encode {self.path}: {self.unsupported}"
                 )
             return None
-        from qa.fastencode import NumpyBert
-        from qa.onnxencode import OnnxBert, available
+        from qa.encode.numpy_bert import NumpyBert
+        from qa.encode.onnx_bert import OnnxBert, available
 
         bert = NumpyBert(self.path)
         if self.settings.query_encoder == "numpy":
@@ -176,7 +176,7 @@ class Embedder:
         """(dimension, max tokens) read from the config files when no model needs loading for them."""
         if self.unsupported is not None:
             return None
-        from qa.fastencode import shape
+        from qa.encode.numpy_bert import shape
 
         return shape(self.path)
 

@@ -1,6 +1,6 @@
 """The question encoder's forward pass as an ONNX graph, run by ONNX Runtime.
 
-The numpy pass in qa/fastencode.py spends a question's ~12 ms mostly between numpy calls (one
+The numpy pass in qa/encode/numpy_bert.py spends a question's ~12 ms mostly between numpy calls (one
 temporary array per step, 60 steps a layer); ONNX Runtime runs the same arithmetic as fused kernels
 in about half that. The graph is written here from the very weights ``NumpyBert`` reads, step for
 step as its ``_forward`` computes them, rather than exported through torch: building it needs no
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.fastencode import NumpyBert
+from qa.encode.numpy_bert import NumpyBert
 
 OPSET = 20  # Gelu and LayerNormalization as single operators
 IR_VERSION = 10  # opset 20 needs IR 9+; onnx writes its newest, which an older onnxruntime may refuse
@@ -180,7 +180,7 @@ def graph_and_arrays(
     model, external = build_graph(bert)
     data = model.SerializeToString()
     if cache is not None and cache.parent.is_dir():
-        from qa.store import atomic_write_bytes
+        from qa.atomic import atomic_write_bytes
 
         try:
             atomic_write_bytes(cache, data)

@@ -9,11 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.dense import SENTENCE_INDEX, dense_search, read_dense_index
-from qa.embedding import Embedder, blas_threads, question_threads
-from qa.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
-from qa.lexical import (
-    answer_form,
+from qa.encode.embedder import Embedder, blas_threads, question_threads
+from qa.index.bm25 import (
     follow_up_bm25,
     is_question,
     passage_search_text,
@@ -21,8 +18,11 @@ from qa.lexical import (
     term_coverage,
     top_rows,
 )
+from qa.index.dense import SENTENCE_INDEX, dense_search, read_dense_index
+from qa.index.store import StoredIndex
+from qa.search.forms import answer_form
+from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.settings import Settings
-from qa.store import StoredIndex
 from qa.types import Candidate, Passage
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from qa.sentences import split_sentences
+from qa.ingest.sentences import split_sentences
 from qa.types import Document, Passage
 
 TokenCounter = Callable[[str], int]

@@ -1,0 +1,14 @@
+"""Texts to vectors: the sentence-transformers model, its fast question path and the embedding cache."""
+
+from __future__ import annotations
+
+from qa.encode.cache import EmbeddingCache, cache_key
+from qa.encode.embedder import Embedder, ModelUnavailable, resolve_model_path
+
+__all__ = [
+    "Embedder",
+    "EmbeddingCache",
+    "ModelUnavailable",
+    "cache_key",
+    "resolve_model_path",
+]
