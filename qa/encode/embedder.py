@@ -19,8 +19,7 @@ from qa.settings import Settings
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from qa.encode.numpy_bert import NumpyBert
-    from qa.encode.onnx_bert import OnnxBert
+    from qa.encode.onnx_encoder import OnnxEncoder
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.onnx")
 
@@ -133,50 +132,42 @@ class Embedder:
 
     @cached_property
     def unsupported(self) -> str | None:
-        """None when the numpy and ONNX question encoders compute this model exactly (a mean-pooled BERT,
-        see qa/encode/numpy_bert.py); else why sentence-transformers must encode questions too."""
+        """None when ONNX Runtime can encode this model's questions exactly (one transformer, mean pooling, see
+        qa/encode/onnx_encoder.py); else why sentence-transformers must encode questions too."""
         if self.settings.query_encoder == "torch":
             return "query_encoder is torch"
-        from qa.encode.numpy_bert import supported
+        from qa.encode.onnx_encoder import supported
 
         return supported(self.path)
 
     @cached_property
-    def questions(self) -> NumpyBert | OnnxBert | None:
+    def questions(self) -> OnnxEncoder | None:
         """What encodes questions without torch, so the first answer after start-up needs no torch import:
-        ONNX Runtime when installed (5.6 ms a question on one thread, against 10-12 ms for the numpy pass),
-        else the numpy pass; None leaves questions to sentence-transformers."""
-        forced = self.settings.query_encoder in {"onnx", "numpy"}
-        if self.unsupported is not None:
-            if forced:
-                raise ModelUnavailable(
-                    f"query_encoder {self.settings.query_encoder!r} cannot encode {self.path}: {self.unsupported}"
-                )
-            return None
-        from qa.encode.numpy_bert import NumpyBert
-        from qa.encode.onnx_bert import OnnxBert, available
+        ONNX Runtime on the model's exported graph; None leaves questions to sentence-transformers (where
+        onnxruntime is missing, the model has another shape, or query_encoder is torch)."""
+        forced = self.settings.query_encoder == "onnx"
+        from qa.encode.onnx_encoder import OnnxEncoder, available
 
-        bert = NumpyBert(self.path)
-        if self.settings.query_encoder == "numpy":
-            return bert
-        reason = available()
+        reason = self.unsupported or available()
         if reason is None:
             try:
-                # The graph is kept in the index folder: rebuilding it needs `import onnx`, 0.6 s of start-up.
-                return OnnxBert(bert, threads=self.settings.query_threads or 1, graph_folder=self.settings.index_dir)
+                # The graph is kept in the index folder, exported there once (by torch, at build or first use).
+                threads = self.settings.query_threads or 1
+                return OnnxEncoder(self.path, threads=threads, graph_folder=self.settings.index_dir)
             except Exception as exc:  # an onnxruntime too old for the graph's opset, a broken install
                 reason = f"ONNX Runtime could not load the question encoder ({exc})"
         if forced:
-            raise ModelUnavailable(f"query_encoder 'onnx': {reason}; run `pip install -U onnxruntime onnx`")
-        print(f"note: {reason}; questions use the numpy encoder (a few ms slower)", file=sys.stderr)
-        return bert
+            raise ModelUnavailable(f"query_encoder 'onnx' cannot encode {self.path}: {reason}")
+        if self.unsupported is None:  # it should have worked: say why questions are slower to start
+            print(f"note: {reason}; questions use sentence-transformers", file=sys.stderr)
+        return None
 
     @cached_property
     def _shape(self) -> tuple[int, int] | None:
         """(dimension, max tokens) read from the config files when no model needs loading for them."""
         if self.unsupported is not None:
             return None
-        from qa.encode.numpy_bert import shape
+        from qa.encode.onnx_encoder import shape
 
         return shape(self.path)
 

@@ -429,6 +429,8 @@ def build_index(
         sentence_offsets=built.sentence_offsets,
     )
     cache.clear()  # its vectors now live in the build folder
+    if new_passages:  # torch is loaded for them: export the question encoder's graph now, not at the first question
+        _ = embedder.questions
     if progress:
         progress(1.0, "index ready")
     return BuildReport(
