@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh --test
-.venv/bin/ruff check qa app.py tests eval bench
-.venv/bin/ruff format --check qa app.py tests eval bench
+.venv/bin/ruff check qa app.py tests eval bench scripts
+.venv/bin/ruff format --check qa app.py tests eval bench scripts
+# tests/unit: no model, seconds; tests/integration: the real model on real small indexes; tests/browser: Chromium.
 exec .venv/bin/python -m pytest -q "$@"

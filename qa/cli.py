@@ -146,18 +146,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """The web chat lives in the top-level app.py (the library never imports the UI at import time)."""
-    import importlib.util
+    """The web chat (qa/web): imported only here, so the rest of the library never loads gradio."""
+    from qa.web.app import serve
 
-    from qa.settings import PROJECT_ROOT
-
-    spec = importlib.util.spec_from_file_location("qa_web_app", PROJECT_ROOT / "app.py")
-    if spec is None or spec.loader is None:
-        print(f"qa: cannot find the web app at {PROJECT_ROOT / 'app.py'}", file=sys.stderr)
-        return EXIT_FAILURE
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.serve(settings)
+    return serve(settings)
 
 
 def cmd_bench(argv: Sequence[str]) -> int:

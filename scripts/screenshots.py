@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import shutil
 import socket
 import sys
@@ -47,10 +46,8 @@ def _assistant(scratch: Path) -> Assistant:
 def _serve(assistant: Assistant) -> Iterator[str]:
     import uvicorn
 
-    spec = importlib.util.spec_from_file_location("qa_web_app", ROOT / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from qa.web import app as module
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import socket
 import threading
@@ -11,8 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
-
-from qa.settings import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -34,11 +31,9 @@ def free_port() -> int:
 
 
 def load_app_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("app_under_test", PROJECT_ROOT / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import qa.web.app
+
+    return qa.web.app
 
 
 @contextmanager
@@ -46,7 +41,7 @@ def serving(assistant: Any, app_module: ModuleType | None = None, **changes: Any
     """Yield the base URL of the app serving ``assistant`` on 127.0.0.1, stopped afterwards.
 
     ``changes`` are settings the server gets beyond the assistant's own (``reports_dir`` for instance);
-    ``app_module`` is an app.py loaded (and perhaps adjusted) by the caller.
+    ``app_module`` is qa.web.app (perhaps adjusted by the caller, with monkeypatch).
     """
     import uvicorn
 

@@ -323,6 +323,78 @@ def _gold_text(
 # ---------------------------------------------------------------- BEIR
 
 
+def _beir_items(
+    data: Any, query_ids: list[str], rankings: dict[str, Any], latency: dict[str, float], per_query: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One record per query (its whole ranking kept, so the run can be re-scored later), and the metrics by
+    how many relevant documents a query has."""
+    from qa.evaluation import beir
+
+    items = []
+    for q in query_ids:
+        rel = data.qrels[q]
+        rank = metrics.first_doc_rank(rankings[q], rel)
+        items.append(
+            {
+                "id": q,
+                "question": data.queries[q],
+                "relevant": sorted(rel),
+                "rank": rank,
+                "top": rankings[q][:3],
+                "ranking": rankings[q],  # all of it, so the run can be re-scored later
+                "latency_ms": latency[q],
+                **per_query[q],
+            }
+        )
+    groups: dict[str, Any] = {"relevant_docs": {}}
+    for label, pick in (("1", lambda n: n == 1), ("2+", lambda n: n >= 2)):
+        chosen = [it for it in items if pick(len(it["relevant"]))]
+        if chosen:
+            groups["relevant_docs"][label] = {
+                "n": len(chosen),
+                **{m: sum(it[m] for it in chosen) / len(chosen) for m in beir.METRICS},
+            }
+    return items, groups
+
+
+def _beir_text(
+    data: Any,
+    split: str,
+    n_queries: int,
+    n_docs: int,
+    info: dict[str, Any],
+    mode: str,
+    snapshot: dict[str, Any],
+    means: dict[str, Any],
+    headline: dict[str, Any],
+    refs: list[dict[str, Any]],
+) -> str:
+    built = f"built in {info['build_seconds']} s" if info["rebuilt"] else "reused"
+    text_lines = [
+        f"BEIR {data.name} ({split}): {n_queries} queries, {n_docs:,} documents, "
+        f"{info['passages']:,} passages; {mode}; model {snapshot.get('model')}",
+        f"index {info['index_dir']} ({built})",
+        "",
+    ]
+    ref_cols = ("ndcg@10", "recall@10", "recall@100")
+    rows = [["this run (" + mode + ")", *[means.get(c) for c in ref_cols], ""]]
+    rows += [[r["system"], *[r.get(c) for c in ref_cols], r["source"]] for r in refs]
+    text_lines.append(table(["system", *ref_cols, "source"], rows))
+    text_lines += [
+        "",
+        table(
+            ["metric", "value"],
+            _metric_rows(headline, ("mrr@10", "latency_ms_p50", "latency_ms_p95", "min_docs_retrieved")),
+        ),
+    ]
+    if refs:
+        text_lines.append(
+            "\nReference figures are for whole documents with exact search; ours rank documents by "
+            "their best passage (chunked) and use the settings above."
+        )
+    return "\n".join(text_lines)
+
+
 def _run_beir(args: argparse.Namespace, settings: Settings) -> int:
     from qa.evaluation import beir, report
 
@@ -351,30 +423,7 @@ def _run_beir(args: argparse.Namespace, settings: Settings) -> int:
         "latency_ms_p95": metrics.percentile(lat, 95),
         "min_docs_retrieved": min((len(v) for v in rankings.values()), default=0),
     }
-    items = []
-    for q in query_ids:
-        rel = data.qrels[q]
-        rank = metrics.first_doc_rank(rankings[q], rel)
-        items.append(
-            {
-                "id": q,
-                "question": data.queries[q],
-                "relevant": sorted(rel),
-                "rank": rank,
-                "top": rankings[q][:3],
-                "ranking": rankings[q],  # all of it, so the run can be re-scored later
-                "latency_ms": latency[q],
-                **per_query[q],
-            }
-        )
-    groups: dict[str, Any] = {"relevant_docs": {}}
-    for label, pick in (("1", lambda n: n == 1), ("2+", lambda n: n >= 2)):
-        chosen = [it for it in items if pick(len(it["relevant"]))]
-        if chosen:
-            groups["relevant_docs"][label] = {
-                "n": len(chosen),
-                **{m: sum(it[m] for it in chosen) / len(chosen) for m in beir.METRICS},
-            }
+    items, groups = _beir_items(data, query_ids, rankings, latency, per_query)
     curves = {"hit_at_k": metrics.hit_curve([it["rank"] for it in items])}
     refs = beir.reference_rows(data.name)
     name = args.name or f"beir-{data.name}-{args.split}" + (f"-n{args.limit}" if args.limit else "")
@@ -384,30 +433,7 @@ def _run_beir(args: argparse.Namespace, settings: Settings) -> int:
     snapshot = _settings_snapshot(beir.retrieval_settings(assistant.settings), assistant)
     reranked = settings.rerank and settings.fusion in ("blend", "rrf")
     mode = f"fusion {settings.fusion}, rerank {'on' if reranked else 'off'}"
-    built = f"built in {info['build_seconds']} s" if info["rebuilt"] else "reused"
-    text_lines = [
-        f"BEIR {data.name} ({args.split}): {len(query_ids)} queries, {len(docs):,} documents, "
-        f"{info['passages']:,} passages; {mode}; model {snapshot.get('model')}",
-        f"index {info['index_dir']} ({built})",
-        "",
-    ]
-    ref_cols = ("ndcg@10", "recall@10", "recall@100")
-    rows = [["this run (" + mode + ")", *[means.get(c) for c in ref_cols], ""]]
-    rows += [[r["system"], *[r.get(c) for c in ref_cols], r["source"]] for r in refs]
-    text_lines.append(table(["system", *ref_cols, "source"], rows))
-    text_lines += [
-        "",
-        table(
-            ["metric", "value"],
-            _metric_rows(headline, ("mrr@10", "latency_ms_p50", "latency_ms_p95", "min_docs_retrieved")),
-        ),
-    ]
-    if refs:
-        text_lines.append(
-            "\nReference figures are for whole documents with exact search; ours rank documents by "
-            "their best passage (chunked) and use the settings above."
-        )
-    text = "\n".join(text_lines)
+    text = _beir_text(data, args.split, len(query_ids), len(docs), info, mode, snapshot, means, headline, refs)
     data_out = {
         "kind": "beir",
         "name": name,
@@ -447,44 +473,34 @@ def _run_beir(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------- SQuAD
 
 
-def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.evaluation import report, squad
-    from qa.evaluation.beir import cached_index
+# SQuAD's figures beyond the common headline, in its --json line.
+_SQUAD_EXTRA = (
+    "right_behaviour",
+    "always_abstain_baseline",
+    "always_abstain_sample",
+    "unanswerable_source_paragraph_top1",
+    "best_threshold_in_sample",
+    "best_right_behaviour_in_sample",
+)
 
-    started = time.time()
-    path = Path(args.squad).expanduser().resolve()
-    try:
-        docs, questions = squad.load_squad(path)
-    except squad.SquadError as exc:
-        print(f"qa eval: skipped: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    picked = squad.sample(questions, args.limit)
-    fit_on = squad.calibration_sample(questions, picked) if args.calibrate else []
-    if args.calibrate and not fit_on:
-        print(
-            f"qa eval: --calibrate fits on questions outside the scored ones; give --limit below {len(questions):,}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    assistant, info = cached_index(settings, f"squad-{path.stem}", path, docs)
-    records = squad.run_squad(assistant, picked, show_progress=settings.show_progress, features=args.calibrate)
-    headline, groups, curves = squad.summarize_squad(records)
-    calibration = None
-    if args.calibrate:
-        from qa.evaluation import gold
 
-        fit_records = squad.run_squad(assistant, fit_on, settings.show_progress, features=True, split="dev")
-        calibration = gold.calibrate(fit_records + records, settings.abstain_threshold, assistant.confidence)
-        calibration["trained_on"] = f"{len(fit_on)} questions outside the evaluated ones"
-    name = args.name or f"squad-{path.stem}" + (f"-n{args.limit}" if args.limit else "")
-    folder = report.new_report_dir(_out_dir(args, settings), name)
-    plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name, "paragraph hit@k")
-    wall = time.time() - started
+def _squad_lines(
+    path: Path,
+    n_picked: int,
+    n_questions: int,
+    n_docs: int,
+    info: dict[str, Any],
+    settings: Settings,
+    headline: dict[str, Any],
+    curves: dict[str, Any],
+) -> list[str]:
+    from qa.evaluation import squad
+
     n_ans = headline["answerable"]
     lines = [
-        f"SQuAD 2.0 {path.name}: {len(picked)} of {len(questions)} questions "
-        f"({n_ans} answerable, {len(picked) - n_ans} unanswerable; sample seed {squad.SAMPLE_SEED}), "
-        f"{len(docs)} paragraphs indexed ({info['passages']} passages)",
+        f"SQuAD 2.0 {path.name}: {n_picked} of {n_questions} questions "
+        f"({n_ans} answerable, {n_picked - n_ans} unanswerable; sample seed {squad.SAMPLE_SEED}), "
+        f"{n_docs} paragraphs indexed ({info['passages']} passages)",
         f"fusion {settings.fusion}; rerank {'on' if settings.rerank else 'off'}; abstain below "
         f"{settings.abstain_threshold:g}; index {'built' if info['rebuilt'] else 'reused'} at {info['index_dir']}",
         "",
@@ -527,6 +543,43 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
         f"best in-sample threshold {headline['best_threshold_in_sample']:g}: right behaviour "
         f"{fmt(headline['best_right_behaviour_in_sample'])} (always abstain: {fmt(headline['always_abstain_sample'])})",
     ]
+    return lines
+
+
+def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.evaluation import report, squad
+    from qa.evaluation.beir import cached_index
+
+    started = time.time()
+    path = Path(args.squad).expanduser().resolve()
+    try:
+        docs, questions = squad.load_squad(path)
+    except squad.SquadError as exc:
+        print(f"qa eval: skipped: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    picked = squad.sample(questions, args.limit)
+    fit_on = squad.calibration_sample(questions, picked) if args.calibrate else []
+    if args.calibrate and not fit_on:
+        print(
+            f"qa eval: --calibrate fits on questions outside the scored ones; give --limit below {len(questions):,}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    assistant, info = cached_index(settings, f"squad-{path.stem}", path, docs)
+    records = squad.run_squad(assistant, picked, show_progress=settings.show_progress, features=args.calibrate)
+    headline, groups, curves = squad.summarize_squad(records)
+    calibration = None
+    if args.calibrate:
+        from qa.evaluation import gold
+
+        fit_records = squad.run_squad(assistant, fit_on, settings.show_progress, features=True, split="dev")
+        calibration = gold.calibrate(fit_records + records, settings.abstain_threshold, assistant.confidence)
+        calibration["trained_on"] = f"{len(fit_on)} questions outside the evaluated ones"
+    name = args.name or f"squad-{path.stem}" + (f"-n{args.limit}" if args.limit else "")
+    folder = report.new_report_dir(_out_dir(args, settings), name)
+    plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name, "paragraph hit@k")
+    wall = time.time() - started
+    lines = _squad_lines(path, len(picked), len(questions), len(docs), info, settings, headline, curves)
     if calibration is not None:
         lines += ["", _calibration_text(calibration)]
     text = "\n".join(lines)
@@ -554,20 +607,12 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         text += f"\n\nSaved the fitted confidence weights to {saved}; answers on this index use them from now on."
     if args.json:
-        extra = (
-            "right_behaviour",
-            "always_abstain_baseline",
-            "always_abstain_sample",
-            "unanswerable_source_paragraph_top1",
-            "best_threshold_in_sample",
-            "best_right_behaviour_in_sample",
-        )
         _emit_json(
             {
                 "name": name,
                 "n": len(picked),
                 **_headline(headline),
-                **{k: headline[k] for k in extra},
+                **{k: headline[k] for k in _SQUAD_EXTRA},
                 "report_dir": str(folder),
                 "breakdown": groups,
                 "abstention_curve": curves["threshold"],

@@ -113,15 +113,7 @@ def load_gold(path: Path, settings: Settings) -> list[GoldItem]:
             problems.append(f"{where}: an unanswerable item (doc null) cannot have 'answer' or 'evidence_alt'")
         if answer is not None and evidence is not None and answer not in evidence:
             problems.append(f"{where}: 'answer' is not a substring of 'evidence'")
-        conversation = row.get("conversation")
-        turn = row.get("turn")
-        if conversation is not None and not isinstance(conversation, str):
-            conversation = str(conversation)
-        if conversation is None and turn is not None:
-            problems.append(f"{where}: 'turn' is set without a 'conversation'")
-        if conversation is not None and (not isinstance(turn, int) or isinstance(turn, bool) or turn < 1):
-            problems.append(f"{where}: 'turn' must be a whole number >= 1 in a conversation")
-            turn = None
+        conversation, turn = _conversation_turn(row, problems, where)
         kind = row.get("kind") or ("unanswerable" if doc is None else "answerable")
         split = row.get("split") or "all"
         item = GoldItem(
@@ -140,12 +132,7 @@ def load_gold(path: Path, settings: Settings) -> list[GoldItem]:
         if doc is not None and evidence is not None:
             if doc not in texts:
                 texts[doc] = _document_text(doc, settings, titles, problems, where)
-            text = texts[doc]
-            if text is not None:
-                for label, ev in [("evidence", evidence)] + [(f"evidence_alt[{i}]", a) for i, a in enumerate(alts)]:
-                    if text.find(ev) < 0:
-                        problems.append(f"{where}: {label} is not an exact substring of {doc}: {ev[:60]!r}")
-                item.spans = metrics.find_spans(text, doc, [evidence, *alts])
+            _locate(item, texts[doc], problems, where)
         items.append(item)
     problems.extend(_conversation_problems(items))
     if not items and not problems:
@@ -153,6 +140,30 @@ def load_gold(path: Path, settings: Settings) -> list[GoldItem]:
     if problems:
         raise GoldError(Path(path), problems)
     return items
+
+
+def _conversation_turn(row: dict[str, Any], problems: list[str], where: str) -> tuple[str | None, int | None]:
+    conversation = row.get("conversation")
+    turn = row.get("turn")
+    if conversation is not None and not isinstance(conversation, str):
+        conversation = str(conversation)
+    if conversation is None and turn is not None:
+        problems.append(f"{where}: 'turn' is set without a 'conversation'")
+    if conversation is not None and (not isinstance(turn, int) or isinstance(turn, bool) or turn < 1):
+        problems.append(f"{where}: 'turn' must be a whole number >= 1 in a conversation")
+        turn = None
+    return conversation, turn
+
+
+def _locate(item: GoldItem, text: str | None, problems: list[str], where: str) -> None:
+    """The spans of the item's evidence (and its alternatives) in its document's text, which must hold them."""
+    if text is None or item.doc is None or item.evidence is None:
+        return
+    alts = item.evidence_alt
+    for label, ev in [("evidence", item.evidence)] + [(f"evidence_alt[{i}]", a) for i, a in enumerate(alts)]:
+        if text.find(ev) < 0:
+            problems.append(f"{where}: {label} is not an exact substring of {item.doc}: {ev[:60]!r}")
+    item.spans = metrics.find_spans(text, item.doc, [item.evidence, *alts])
 
 
 def _document_text(doc: str, settings: Settings, titles: dict[str, str], problems: list[str], where: str) -> str | None:

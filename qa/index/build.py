@@ -314,32 +314,105 @@ def build_index(
             # The manifest matches the corpus but its build folder is damaged: redo it all.
             return build_index(settings, embedder, force=True, progress=progress)
         store.tidy(settings.index_dir)
-        counts = manifest.get("counts", {})
-        return BuildReport(
-            documents=counts.get("documents", 0),
-            passages=counts.get("passages", 0),
-            sentences=counts.get("sentences", 0),
-            embedded_documents=0,
-            reused_documents=counts.get("documents", 0),
-            skipped=[Skipped(s["file"], s["reason"]) for s in manifest.get("skipped", [])],
-            up_to_date=True,
-        )
-
+        return _up_to_date(manifest)
     if not report.documents:
-        if loaded is None and not settings.corpus_dir.is_dir():
-            raise EmptyCorpus(f"the corpus folder {settings.corpus_dir} does not exist; pass --corpus DIR")
-        reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5])
-        raise EmptyCorpus(
-            f"no readable documents in {settings.corpus_dir}"
-            + (f" ({reasons})" if reasons else "")
-            + "; add .txt, .md, .html, .pdf or .docx files"
-        )
+        raise _empty_corpus(settings, report, loaded)
     previous = None if force else _reusable(settings.index_dir, manifest, signature)
+    plan, new_passages = _plan(settings, report, previous, embedder)
+    texts = [passage_search_text(p, settings.prepend_section) for p in new_passages]
+    cache = EmbeddingCache(settings.index_dir, cache_key(signature), embedder.info.dimension)
+    if new_passages:
+        if previous is not None:  # the live build, already open: only the re-read documents' old rows
+            cache.adopt(_vectors_by_text(previous, {p.doc_id for p in new_passages}))
+        elif not force:  # the live build under other chunking settings
+            cache.adopt(earlier_vectors(settings.index_dir, cache_key(signature)))
+        for donor in donors:
+            cache.adopt(earlier_vectors(donor, cache_key(signature)))
+    built = _embed_and_assemble(settings, embedder, plan, previous, new_passages, texts, cache, progress)
+    new_manifest = _manifest(settings, signature, built, len(plan), report, started, scanned_ns)
+    _write(settings, new_manifest, built, previous, texts)
+    cache.clear()  # its vectors now live in the build folder
+    if new_passages:  # torch is loaded for them: export the question encoder's graph now, not at the first question
+        _ = embedder.questions
+    if progress:
+        progress(1.0, "index ready")
+    return BuildReport(
+        documents=len(plan),
+        passages=len(built.lines),
+        sentences=len(built.sentence_vectors),
+        embedded_documents=built.embedded,
+        reused_documents=len(plan) - built.embedded,
+        skipped=report.skipped,
+        seconds=time.time() - started,
+        reused_vectors=cache.hits,
+        encoded=cache.encoded,
+    )
+
+
+def _manifest(
+    settings: Settings,
+    signature: dict[str, Any],
+    built: _Assembled,
+    documents: int,
+    report: LoadReport,
+    started: float,
+    scanned_ns: int,
+) -> dict[str, Any]:
+    return {
+        "format_version": store.FORMAT_VERSION,
+        "build_id": store.new_build_id(),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.time() - started, 2),
+        "corpus_dir": str(settings.corpus_dir),
+        "scanned_ns": scanned_ns,
+        **signature,
+        "index": {"dense": index_factory_string(len(built.vectors), settings), "bm25": "bm25s lucene k1=1.2 b=0.75"},
+        "counts": {
+            "documents": documents,
+            "passages": len(built.lines),
+            "sentences": len(built.sentence_vectors),
+            "skipped": len(report.skipped),
+        },
+        "files": built.files,
+        "skipped": [{"file": s.path, "reason": s.reason} for s in report.skipped],
+    }
+
+
+def _up_to_date(manifest: dict[str, Any]) -> BuildReport:
+    counts = manifest.get("counts", {})
+    return BuildReport(
+        documents=counts.get("documents", 0),
+        passages=counts.get("passages", 0),
+        sentences=counts.get("sentences", 0),
+        embedded_documents=0,
+        reused_documents=counts.get("documents", 0),
+        skipped=[Skipped(s["file"], s["reason"]) for s in manifest.get("skipped", [])],
+        up_to_date=True,
+    )
+
+
+def _empty_corpus(settings: Settings, report: LoadReport, loaded: LoadReport | None) -> EmptyCorpus:
+    if loaded is None and not settings.corpus_dir.is_dir():
+        return EmptyCorpus(f"the corpus folder {settings.corpus_dir} does not exist; pass --corpus DIR")
+    reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5])
+    return EmptyCorpus(
+        f"no readable documents in {settings.corpus_dir}"
+        + (f" ({reasons})" if reasons else "")
+        + "; add .txt, .md, .html, .pdf or .docx files"
+    )
+
+
+_Plan = list[tuple[Document, tuple[int, int, int, int] | None, list[Passage]]]
+
+
+def _plan(
+    settings: Settings, report: LoadReport, previous: _Previous | None, embedder: Embedder
+) -> tuple[_Plan, list[Passage]]:
+    """Per document, in corpus order: its rows in the previous build (reused), or fresh passages; and the
+    fresh passages (unreadable documents join ``report.skipped``)."""
     config = chunk_config(settings)
     counter = embedder.count_tokens
-
-    # Per document, in corpus order: its rows in the previous build (reused), or fresh passages.
-    plan: list[tuple[Document, tuple[int, int, int, int] | None, list[Passage]]] = []
+    plan: _Plan = []
     new_passages: list[Passage] = []
     for doc in report.documents:
         rows = previous.rows.get(doc.doc_id) if previous else None
@@ -357,20 +430,23 @@ def build_index(
             passages = chunk_document(full, config, counter)
             plan.append((full, None, passages))
             new_passages.extend(passages)
+    return plan, new_passages
 
-    texts = [passage_search_text(p, settings.prepend_section) for p in new_passages]
+
+def _embed_and_assemble(
+    settings: Settings,
+    embedder: Embedder,
+    plan: _Plan,
+    previous: _Previous | None,
+    new_passages: list[Passage],
+    texts: list[str],
+    cache: EmbeddingCache,
+    progress: Progress | None,
+) -> _Assembled:
     sentence_texts = [doc_text(p, a, b) for p in new_passages for a, b in p.sentences]
     # Progress: reading and chunking ~10 %, passages and sentences by their share of texts, writing ~5 %.
     share = len(texts) / max(1, len(texts) + len(sentence_texts))
     middle = 0.1 + 0.85 * share
-    cache = EmbeddingCache(settings.index_dir, cache_key(signature), embedder.info.dimension)
-    if new_passages:
-        if previous is not None:  # the live build, already open: only the re-read documents' old rows
-            cache.adopt(_vectors_by_text(previous, {p.doc_id for p in new_passages}))
-        elif not force:  # the live build under other chunking settings
-            cache.adopt(earlier_vectors(settings.index_dir, cache_key(signature)))
-        for donor in donors:
-            cache.adopt(earlier_vectors(donor, cache_key(signature)))
     new_vectors = _embed_with_progress(
         embedder, texts, "embedding passages", settings.show_progress, progress, (0.1, middle), cache
     )
@@ -379,27 +455,13 @@ def build_index(
     )
     if progress:
         progress(0.95, "writing the index")
+    return _assemble(plan, previous, new_vectors, new_sent_vectors, embedder.info.dimension)
 
-    built = _assemble(plan, previous, new_vectors, new_sent_vectors, embedder.info.dimension)
-    elapsed = time.time() - started
-    new_manifest = {
-        "format_version": store.FORMAT_VERSION,
-        "build_id": store.new_build_id(),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "build_seconds": round(elapsed, 2),
-        "corpus_dir": str(settings.corpus_dir),
-        "scanned_ns": scanned_ns,
-        **signature,
-        "index": {"dense": index_factory_string(len(built.vectors), settings), "bm25": "bm25s lucene k1=1.2 b=0.75"},
-        "counts": {
-            "documents": len(plan),
-            "passages": len(built.lines),
-            "sentences": len(built.sentence_vectors),
-            "skipped": len(report.skipped),
-        },
-        "files": built.files,
-        "skipped": [{"file": s.path, "reason": s.reason} for s in report.skipped],
-    }
+
+def _write(
+    settings: Settings, manifest: dict[str, Any], built: _Assembled, previous: _Previous | None, texts: list[str]
+) -> None:
+    """The build folder, then the manifest that makes it live (store.write_build)."""
 
     def write_bm25_index(folder: Path, _lines: Any) -> None:
         if previous is not None:
@@ -413,7 +475,7 @@ def build_index(
 
     store.write_build(
         settings.index_dir,
-        new_manifest,
+        manifest,
         built.lines,
         built.vectors,
         built.sentence_vectors,
@@ -427,22 +489,6 @@ def build_index(
         ),
         write_bm25=write_bm25_index,
         sentence_offsets=built.sentence_offsets,
-    )
-    cache.clear()  # its vectors now live in the build folder
-    if new_passages:  # torch is loaded for them: export the question encoder's graph now, not at the first question
-        _ = embedder.questions
-    if progress:
-        progress(1.0, "index ready")
-    return BuildReport(
-        documents=len(plan),
-        passages=len(built.lines),
-        sentences=len(built.sentence_vectors),
-        embedded_documents=built.embedded,
-        reused_documents=len(plan) - built.embedded,
-        skipped=report.skipped,
-        seconds=time.time() - started,
-        reused_vectors=cache.hits,
-        encoded=cache.encoded,
     )
 
 

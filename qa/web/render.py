@@ -243,7 +243,7 @@ def document_page(title: str, body: str) -> str:
 
 
 def _table_html(table: Any, prefix: str = "") -> str:
-    """A ``qa.evaluation.latest.Table`` as a ``doclist`` table; every cell escaped."""
+    """A ``qa.web.eval_tab.Table`` as a ``doclist`` table; every cell escaped."""
 
     def cell(tag: str, i: int, text: str) -> str:
         cls = " class='num'" if i >= table.numeric_from else ""
@@ -298,7 +298,7 @@ def _report_html(view: Any, prefix: str = "") -> str:
 
 
 def evaluation_html(page: Any) -> str:
-    """The Evaluation tab for a ``qa.evaluation.latest.EvaluationPage``: the corpus's newest report, then
+    """The Evaluation tab for a ``qa.web.eval_tab.EvaluationPage``: the corpus's newest report, then
     the newest benchmark reports, or a plain note with the command that makes one."""
     out = ["<section id='eval-corpus'><h3>Latest report for this corpus</h3>"]
     out.append(f"<p class='corpus-path'>Corpus <code>{esc(str(page.corpus_dir))}</code></p>")

@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from qa.evaluation.latest import DEFAULT_GOLD, eval_command, latest_evaluation
 from qa.evaluation.report import plot_hit_curve, write_report
-from qa.render import evaluation_html
 from qa.settings import Settings, load_settings
+from qa.web.eval_tab import DEFAULT_GOLD, eval_command, latest_evaluation
+from qa.web.render import evaluation_html
 from tests.conftest import make_settings
 
 

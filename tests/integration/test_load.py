@@ -51,7 +51,9 @@ def test_follow_ups_resolve_against_their_own_session_only(server: str) -> None:
     assert "remittance" not in b[1].lower()
 
 
-def test_a_session_keeps_one_entry_per_component_and_is_freed_once_closed(default_assistant: Assistant) -> None:
+def test_a_session_keeps_one_entry_per_component_and_is_freed_once_closed(
+    default_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Memory stays flat: answers do not pile up per-session copies, and a closed session is dropped.
 
     Gradio stores each session's components with their last values. Before the fix every answer added
@@ -59,10 +61,10 @@ def test_a_session_keeps_one_entry_per_component_and_is_freed_once_closed(defaul
     freed a session before 256 newer ones came.
     """
     app_module = load_app_module()
-    app_module.CLOSED_SESSION_GRACE_S = 0.5
+    monkeypatch.setattr(app_module, "CLOSED_SESSION_GRACE_S", 0.5)
     built: list[Any] = []
     build_ui = app_module.build_ui
-    app_module.build_ui = lambda workspace: built.append(build_ui(workspace)) or built[-1]
+    monkeypatch.setattr(app_module, "build_ui", lambda workspace: built.append(build_ui(workspace)) or built[-1])
     with serving(default_assistant, app_module=app_module) as url:
         demo = built[0]
         holder = demo.state_holder

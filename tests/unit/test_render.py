@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from qa.render import answer_html, document_html, esc
 from qa.types import Answer, Excerpt, Passage
+from qa.web.render import answer_html, document_html, esc
 
 
 def test_escape_neutralises_html_and_markdown_once() -> None:

