@@ -47,7 +47,7 @@ def keep_session_copies_under_their_own_id() -> None:
     answer streams, then their content), Gradio files the copy under the fresh id as a new component,
     with the value in it: three more entries per question (the cited document's whole HTML among them)
     kept as long as the session is. Giving the copy the id it is stored under makes the value land
-    where it belongs (tests/test_load.py checks the count stays one entry per component). Idempotent.
+    where it belongs (tests/integration/test_load.py checks the count stays one entry per component). Idempotent.
     """
     from gradio.blocks import Block
     from gradio.state_holder import SessionState
