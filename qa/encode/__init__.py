@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from qa.encode.cache import EmbeddingCache, cache_key
 from qa.encode.embedder import Embedder, ModelUnavailable, resolve_model_path
+from qa.encode.onnx_encoder import OnnxEncoder
 
 __all__ = [
     "Embedder",
     "EmbeddingCache",
     "ModelUnavailable",
+    "OnnxEncoder",
     "cache_key",
     "resolve_model_path",
 ]
