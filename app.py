@@ -532,6 +532,7 @@ def create_app(assistant: Any, settings: Settings) -> Any:
     from fastapi.responses import HTMLResponse
 
     from qa.render import document_html, document_page
+    from qa.web.auth import Credentials, RequireLogin
     from qa.workspace import Workspace
 
     workspace = Workspace(settings, assistant)
@@ -541,6 +542,8 @@ def create_app(assistant: Any, settings: Settings) -> Any:
     def passage(
         doc_id: str, start: int = Query(0, ge=0), end: int = Query(0, ge=0), hl: str = "", corpus: str = ""
     ) -> str:
+        if end and end < start:
+            raise HTTPException(status_code=400, detail="the passage's end lies before its start")
         try:
             current = workspace.assistant(corpus or workspace.default_key)
             if current is None:
@@ -556,19 +559,20 @@ def create_app(assistant: Any, settings: Settings) -> Any:
         return document_page(title, document_html(title, text, start, end, spans, stale=not unchanged))
 
     theme = gr.themes.Soft(font=LOCAL_FONTS, font_mono=LOCAL_MONO)
-    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app,
         build_ui(workspace),
         path="/",
         theme=theme,
         css=CSS,
         head=HEAD,
-        auth=auth,
         footer_links=[],
         ssr_mode=False,
         max_file_size=int(settings.max_file_mb * 1024 * 1024),
     )
+    if settings.auth:  # one login in front of every route, Gradio's and ours alike
+        app.add_middleware(RequireLogin, credentials=Credentials.parse(settings.auth))
+    return app
 
 
 def check_bind(settings: Settings) -> str | None:
