@@ -164,8 +164,8 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("settings 'top_k', 'dense_k' and 'bm25_k' must be at least 1")
     if s.chunk_target_tokens < 16 or s.chunk_max_tokens < s.chunk_target_tokens:
         raise SettingsError("chunking needs 16 <= chunk_target_tokens <= chunk_max_tokens")
-    if s.auth and ":" not in s.auth:
-        raise SettingsError("setting 'auth' must look like user:password")
+    if s.auth and not all(s.auth.partition(":")[::2]):
+        raise SettingsError("setting 'auth' must look like user:password, with neither part empty")
     return s
 
 

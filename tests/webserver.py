@@ -43,13 +43,19 @@ def serving(assistant: Any, app_module: ModuleType | None = None, **changes: Any
     ``changes`` are settings the server gets beyond the assistant's own (``reports_dir`` for instance);
     ``app_module`` is qa.web.app (perhaps adjusted by the caller, with monkeypatch).
     """
-    import uvicorn
-
     app_module = app_module or load_app_module()
     port = free_port()
     settings = assistant.settings.replace(port=port, **changes)
-    app = app_module.create_app(assistant, settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    with serving_app(app_module.create_app(assistant, settings), port, settings.host) as url:
+        yield url
+
+
+@contextmanager
+def serving_app(app: Any, port: int, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve an ASGI app on ``host``:``port`` in a thread; yield its loopback URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 60

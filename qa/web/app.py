@@ -16,6 +16,7 @@ import gradio as gr
 from qa.settings import Settings
 from qa.web import chat_tab, documents_tab, settings_eval_tabs
 from qa.web.assets import LOCAL_FONTS, LOCAL_MONO, static_text
+from qa.web.auth import Credentials, RequireLogin
 from qa.web.gradio_fixes import (
     forget_session,
     keep_session_copies_under_their_own_id,
@@ -87,6 +88,8 @@ def create_app(assistant: Any, settings: Settings) -> Any:
     def passage(
         doc_id: str, start: int = Query(0, ge=0), end: int = Query(0, ge=0), hl: str = "", corpus: str = ""
     ) -> str:
+        if end and end < start:
+            raise HTTPException(status_code=400, detail="the passage's end lies before its start")
         try:
             current = workspace.assistant(corpus or workspace.default_key)
             if current is None:
@@ -102,19 +105,20 @@ def create_app(assistant: Any, settings: Settings) -> Any:
         return document_page(title, document_html(title, text, start, end, spans, stale=not unchanged))
 
     theme = gr.themes.Soft(font=LOCAL_FONTS, font_mono=LOCAL_MONO)
-    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app,
         build_ui(workspace),
         path="/",
         theme=theme,
         css=static_text("style.css"),
         head=static_text("head.html"),
-        auth=auth,
         footer_links=[],
         ssr_mode=False,
         max_file_size=int(settings.max_file_mb * 1024 * 1024),
     )
+    if settings.auth:  # one login in front of every route, Gradio's and ours alike
+        app.add_middleware(RequireLogin, credentials=Credentials.parse(settings.auth))
+    return app
 
 
 def check_bind(settings: Settings) -> str | None:

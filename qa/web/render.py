@@ -149,7 +149,8 @@ def document_html(
     title: str, text: str, start: int, end: int, highlights: list[tuple[int, int]], stale: bool = False
 ) -> str:
     """The whole document with the cited passage framed and its answering sentences marked."""
-    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))  # an end before the start frames nothing, never the text twice
     warning = (
         '<p class="warning">This document changed after it was indexed; rebuild the index to realign.</p>'
         if stale

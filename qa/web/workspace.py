@@ -10,8 +10,10 @@ configured one keeps its index beside it in ``<corpus>.index/``, as ``qa --corpu
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import threading
@@ -120,8 +122,11 @@ class Corpus:
         return self.settings.corpus_dir
 
 
-def corpus_key(corpus_dir: Path) -> str:
-    return hashlib.sha256(str(Path(corpus_dir).resolve()).encode()).hexdigest()[:12]
+def corpus_key(corpus_dir: Path, secret: bytes) -> str:
+    """The folder's name in URLs: keyed by this server's random secret, so it cannot be guessed from the
+    path, and a key names only a folder this server opened."""
+    path = str(Path(corpus_dir).resolve()).encode()
+    return hmac.new(secret, path, hashlib.sha256).hexdigest()[:24]
 
 
 def _check_folder(path: Path) -> None:
@@ -146,8 +151,9 @@ class Workspace:
         self._lock = threading.Lock()
         self._corpora: dict[str, Corpus] = {}
         self._base = settings
+        self._secret = secrets.token_bytes(32)
         self._embedder = assistant.embedder if assistant else None
-        first = Corpus(corpus_key(settings.corpus_dir), settings, assistant)
+        first = Corpus(corpus_key(settings.corpus_dir, self._secret), settings, assistant)
         self._corpora[first.key] = first
         self.default_key = first.key
 
@@ -182,7 +188,7 @@ class Workspace:
         if not text:
             raise CorpusError("type the path of a folder of documents")
         path = Path(text).expanduser().resolve()
-        key = corpus_key(path)
+        key = corpus_key(path, self._secret)
         with self._lock:
             entry = self._corpora.get(key)
         if entry is not None and entry.assistant is not None:

@@ -15,8 +15,8 @@ GOLD_DIR = ROOT / "eval" / "gold"
 CORPUS_DIR = ROOT / "corpus"
 
 REQUIRED_KEYS = ("id", "question", "doc", "evidence", "answer", "kind", "split", "conversation", "turn")
-KINDS = {"factoid", "definition", "list", "why_how", "paraphrase", "unanswerable", "followup"}
-SPLITS = {"dev", "holdout"}
+KINDS = {"factoid", "definition", "list", "why_how", "paraphrase", "unanswerable", "followup", "number_after_leadin"}
+SPLITS = {"dev", "holdout", "tune", "test"}  # hard.jsonl splits by document: tune / test
 
 GOLD_FILES = sorted(GOLD_DIR.glob("*.jsonl"))
 
