@@ -227,8 +227,9 @@ def build_ui(workspace: Any) -> Any:
         message = message or ""
         skip = gr.skip()
         n_rest = 7 + N_SUGGESTIONS  # the outputs after (box, chatbot, state), as wired below
-        if not message.strip():
-            yield (skip,) * (3 + n_rest)  # nothing typed: nothing to do
+        if not message.strip():  # nothing typed: say so rather than do nothing
+            hint = {"role": "assistant", "content": "<p class='message'>Please type a question first.</p>"}
+            yield ("", [*history, hint], state, *[skip] * n_rest)
             return
         asked = [*history, {"role": "user", "content": question_html(message)}]
 
@@ -533,6 +534,7 @@ def create_app(assistant: Any, settings: Settings) -> Any:
 
     from qa.render import document_html, document_page
     from qa.web.auth import Credentials, RequireLogin
+    from qa.web.limits import MAX_REQUEST_BYTES, LimitBody
     from qa.workspace import Workspace
 
     workspace = Workspace(settings, assistant)
@@ -570,7 +572,8 @@ def create_app(assistant: Any, settings: Settings) -> Any:
         ssr_mode=False,
         max_file_size=int(settings.max_file_mb * 1024 * 1024),
     )
-    if settings.auth:  # one login in front of every route, Gradio's and ours alike
+    app.add_middleware(LimitBody, max_bytes=MAX_REQUEST_BYTES)
+    if settings.auth:  # one login in front of every route, Gradio's and ours alike (added last: outermost)
         app.add_middleware(RequireLogin, credentials=Credentials.parse(settings.auth))
     return app
 
@@ -659,6 +662,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from qa.assistant import Assistant
+    from qa.web.limits import log_in_one_line
 
     refusal = check_bind(settings)
     if refusal:
@@ -671,7 +675,8 @@ def serve(settings: Settings) -> int:
     app = create_app(assistant, settings)
     _return_freed_memory_periodically()
     print(f"Web chat on http://{settings.host}:{settings.port}/  (Ctrl-C to stop)")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    log_in_one_line()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None)
     return 0
 
 
