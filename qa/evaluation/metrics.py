@@ -36,8 +36,9 @@ def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
 
 
 # Between two letters of a word the text may hold a soft hyphen or a line-end hyphen (a PDF's "reintroduc-\ning"),
-# or a line break where a reader left a word split: the evidence, copied from what a reader shows, has none.
-_WORD_BREAK = r"(?:\u00ad|-?[ \t]*\n[ \t]*)?"
+# or a line break where a reader left a word split (pypdfium2 marks a line-end hyphen with \x02): the evidence,
+# copied from what a reader shows, has none.
+_WORD_BREAK = r"(?:[\u00ad\x02]|-?[ \t]*\r?\n[ \t]*)?"
 
 
 def _evidence_pattern(evidence: str) -> re.Pattern[str]:
