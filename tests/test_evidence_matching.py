@@ -42,6 +42,14 @@ def test_hyphenated_line_ends_and_soft_hyphens_inside_words() -> None:
     assert PDF_LIKE[start:end] == "docu\u00admentation here."
 
 
+def test_space_a_reader_puts_beside_punctuation() -> None:
+    text = "Functions: arg$ (i) returns the i-the argument; f (x, y) is drawn."
+    start, end = locate(text, "arg$(i) returns the i-the argument;")
+    assert text[start:end] == "arg$ (i) returns the i-the argument;"
+    assert locate(text, "f(x, y) is drawn.") is not None
+    assert locate(text, "argi returns") is None  # letters stay letters
+
+
 def test_other_words_do_not_match() -> None:
     assert locate(PDF_LIKE, "The package tracker has no web interface") is None
     assert locate(PDF_LIKE, "reintroduced") is None

@@ -43,13 +43,16 @@ _WORD_BREAK = r"(?:[\u00ad\x02]|-?[ \t]*\r?\n[ \t]*)?"
 
 def _evidence_pattern(evidence: str) -> re.Pattern[str]:
     """A pattern for the evidence as a reader shows it: any whitespace run matches any whitespace run (a
-    newline included), and a word may be broken as _WORD_BREAK allows. Built per evidence string."""
+    newline included), a word may be broken as _WORD_BREAK allows, and whitespace may appear next to a
+    punctuation mark where the evidence has none. Built per evidence string."""
     tokens = []
     for token in evidence.split():
         out = []
         for i, ch in enumerate(token):
             if i and ch.isalnum() and (token[i - 1].isalnum() or token[i - 1] == "-"):
                 out.append(_WORD_BREAK)
+            elif i and not (ch.isalnum() and token[i - 1].isalnum()):
+                out.append(r"\s*")  # a reader may space out punctuation: pypdf's "arg$ (i)", "f (x, y)"
             out.append(re.escape(ch))
         tokens.append("".join(out))
     return re.compile(r"\s+".join(tokens))
