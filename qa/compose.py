@@ -134,8 +134,22 @@ def quoted_text(excerpt: Excerpt) -> str:
     return " ".join(p.text[a - p.start : b - p.start] for a, b in excerpt.highlights)
 
 
+def page_citation(p: Passage) -> str:
+    """ "p. 12" or "pp. 12–13" for a passage of a paged document: the printed labels where the PDF defines
+    them (what the reader sees on the page), else the page indexes; "" for other documents."""
+    if p.page_start is None:
+        return ""
+    first = p.page_label or str(p.page_start)
+    last = (p.page_end_label or str(p.page_end)) if p.page_label else str(p.page_end)
+    if p.page_end == p.page_start or last == first:
+        return f"p. {first}"
+    return f"pp. {first}–{last}"
+
+
 def citation_label(p: Passage) -> str:
-    return f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
+    where = f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
+    page = page_citation(p)
+    return f"{where}, {page}" if page else where
 
 
 def answer_text(excerpts: list[Excerpt], abstained: bool) -> str:

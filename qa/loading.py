@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.settings import Settings
-from qa.types import Document, Skipped
+from qa.types import Document, Layout, Skipped
 
 TITLES_FILE = "titles.json"
 
@@ -74,8 +74,8 @@ def read_text(data: bytes) -> str:
 # A format's reader version, bumped when it extracts other text from the same bytes: the manifest records
 # it per file, so an update re-reads (and re-embeds) just the files of that format. Unlisted: 1.
 READER_VERSIONS = {
-    "html": 2,  # 2: page furniture (menus, site footers, sidebars) left out
-    "pdf": 2,  # 2: running headers and footers (the same line atop or below most pages) left out
+    "html": 3,  # 2: page furniture (menus, site footers, sidebars) left out; 3: manuals' navigation and TOCs
+    "pdf": 3,  # 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages
 }
 
 
@@ -130,7 +130,21 @@ def read_html(data: bytes) -> str:
     return _tidy_blocks(text)
 
 
-def read_pdf(data: bytes) -> str:
+def read_pdf(data: bytes) -> tuple[str, Layout]:
+    """Paragraphs, sections and pages (qa.ingest.pdf); pypdf stays for what PDFium will not open."""
+    from qa.ingest.pdf import read_pdf_layout
+
+    try:
+        text, layout = read_pdf_layout(data)
+    except ValueError as exc:
+        raise UnreadableFile(str(exc)) from None
+    if not text.strip():
+        raise UnreadableFile("PDF has no extractable text (scanned images need OCR)")
+    return text, layout
+
+
+def read_pdf_plain(data: bytes) -> str:
+    """The reader before pypdfium2 (reader version 2), kept for comparison."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, PdfReadError
 
@@ -235,7 +249,7 @@ def _tidy_blocks(text: str) -> str:
     return "\n".join(out).strip() + "\n"
 
 
-READERS: dict[str, tuple[str, Callable[[bytes], str]]] = {
+READERS: dict[str, tuple[str, Callable[[bytes], str | tuple[str, Layout]]]] = {
     ".txt": ("txt", read_text),
     ".md": ("md", read_text),
     ".markdown": ("md", read_text),
@@ -326,8 +340,11 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
     except OSError as exc:
         raise UnreadableFile(f"cannot read ({exc.strerror})") from None
     fmt, reader = READERS[path.suffix.lower()]
+    layout = None
     try:
         text = reader(data)
+        if isinstance(text, tuple):
+            text, layout = text
     except UnreadableFile:
         raise
     except RecursionError:
@@ -346,6 +363,7 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
         size=size,
         mtime_ns=stat.st_mtime_ns,
         title_source="titles" if titles.get(doc_id) else "text",
+        layout=layout,
     )
 
 

@@ -169,7 +169,7 @@ def test_a_pdf_with_a_running_header_reads_without_it(tmp_path: Path) -> None:
         c.drawString(280, 40, str(n + 1))
         c.showPage()
     c.save()
-    text = read_pdf(buf.getvalue())
+    text, _ = read_pdf(buf.getvalue())
     assert text.count("Seabird Survey 2024") == 1  # page 1 keeps it as the title
     for body in ("Swifts sleep on the wing.", "Terns fly pole to pole.", "Gannets dive at speed."):
         assert body in text
