@@ -83,51 +83,11 @@ def reader_version(fmt: str) -> int:
     return READER_VERSIONS.get(fmt, 1)
 
 
-# Page furniture: menus, site footers and sidebars are on every page of a site and answer nothing.
-FURNITURE_TAGS = {"nav", "footer", "aside"}
-FURNITURE_ROLES = {"navigation", "contentinfo", "complementary", "search"}
-CONTENT_TAGS = {"article", "main"}  # a footer or aside inside these is the text's own (a by-line, a box)
+def read_html(data: bytes) -> tuple[str, Layout]:
+    """The page's text as blocks under their heading path, without navigation (qa.ingest.html)."""
+    from qa.ingest.html import read_html_layout
 
-
-def _furniture(soup: Any) -> list[Any]:
-    """The outermost furniture elements: any nav, and footers and sidebars outside the article."""
-    found: list[Any] = []
-    seen: set[int] = set()  # by identity: bs4 tags compare equal when their markup is
-    for tag in soup.find_all(True):
-        role = str(tag.get("role") or "").lower()
-        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES):
-            continue
-        ancestors = list(tag.parents)
-        if any(id(a) in seen for a in ancestors):
-            continue  # inside furniture already found
-        menu = tag.name == "nav" or role in {"navigation", "search"}
-        if not menu and any(a.name in CONTENT_TAGS for a in ancestors):
-            continue
-        found.append(tag)
-        seen.add(id(tag))
-    return found
-
-
-def read_html(data: bytes) -> str:
-    """The page's text as paragraphs, without scripts, styles or page furniture. Furniture stays when
-    dropping it would leave under a fifth of the text: a page that is all menu is still its menu."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(_decode_text(data), "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    furniture = _furniture(soup)
-    total = len(soup.get_text(" ", strip=True))
-    dropped = sum(len(tag.get_text(" ", strip=True)) for tag in furniture)
-    if total - dropped >= total / 5:
-        for tag in furniture:
-            tag.decompose()
-    blocks = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "br", "pre")
-    for tag in soup.find_all(blocks):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    text = soup.get_text()
-    return _tidy_blocks(text)
+    return read_html_layout(_decode_text(data))
 
 
 def read_pdf(data: bytes) -> tuple[str, Layout]:
