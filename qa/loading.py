@@ -85,9 +85,12 @@ def reader_version(fmt: str) -> int:
 
 def read_html(data: bytes) -> tuple[str, Layout]:
     """The page's text as blocks under their heading path, without navigation (qa.ingest.html)."""
-    from qa.ingest.html import read_html_layout
+    from qa.ingest.html import NavigationOnly, read_html_layout
 
-    return read_html_layout(_decode_text(data))
+    try:
+        return read_html_layout(_decode_text(data))
+    except NavigationOnly as exc:
+        raise UnreadableFile(str(exc)) from None
 
 
 def read_pdf(data: bytes) -> tuple[str, Layout]:

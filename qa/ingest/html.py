@@ -41,6 +41,10 @@ LINK_PAGE_SHARE = 0.6  # a page whose text is mostly link text is an index or a 
 KEEP_MENU_CHARS = 500  # a page left with less than this (and under a fifth) without its menus keeps them
 
 
+class NavigationOnly(ValueError):
+    """The page is a menu of links: nothing in it answers a question."""
+
+
 def _classes(tag: Any) -> list[str]:
     value = tag.get("class") if tag.attrs else None
     return value if isinstance(value, list) else str(value or "").split()
@@ -191,7 +195,7 @@ def read_html_layout(markup: str) -> tuple[str, Layout]:
 
     Furniture stays when dropping it would leave under a fifth of the text: a page that is all menu is still
     its menu. A page that is mostly links once its furniture is gone (a manual's index or contents page)
-    reads as no text, so it is listed among the skipped files rather than answering questions."""
+    raises NavigationOnly, so it is listed among the skipped files rather than answering questions."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
@@ -201,11 +205,13 @@ def read_html_layout(markup: str) -> tuple[str, Layout]:
     total = len(soup.get_text(" ", strip=True))
     dropped = sum(len(tag.get_text(" ", strip=True)) for tag in found)
     keep = total - dropped < min(total / 5, KEEP_MENU_CHARS)  # all menu: the menu is the page's text
+    if keep and link_share(soup) >= LINK_PAGE_SHARE:
+        raise NavigationOnly("only navigation links (a contents or index page)")
     if not keep:
         for tag in found:
             tag.decompose()
         if found and link_share(soup) >= LINK_PAGE_SHARE:
-            return "", Layout()
+            raise NavigationOnly("only navigation links (a contents or index page)")
     walker = _Walker()
     walker.walk(soup)
     out: list[str] = []

@@ -144,12 +144,14 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
         edges = _edges(lines)
         places.update({(edge, round(ln.y / 3)) for edge, ln in edges})
         shapes.update({(edge, _shape(ln.text)) for edge, ln in edges})
-    need = max(2, RUNNING_SHARE * len(filled) / 2)
+    need = max(3, RUNNING_SHARE * len(filled) / 2)
+    size = body_size(pages)
     for number, lines in enumerate(pages):
         own = {str(number + 1), (labels[number] or "").casefold()} - {""}
         for edge, ln in _edges(lines):
             words = ln.text.casefold().split()
-            numbered = bool(words) and (words[0] in own or words[-1] in own)
+            # The page's number at either end; a heading printed large ("4 Resources" on page 4) is no footer.
+            numbered = bool(words) and (words[0] in own or words[-1] in own) and ln.size <= size * 1.1
             alone = bool(
                 re.fullmatch(r"(page\s+)?[\divxlcdm]+(\s+of\s+\d+)?|[-–—]\s*\d+\s*[-–—]", ln.text.strip(), re.I)
             )
