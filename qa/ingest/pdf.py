@@ -389,6 +389,9 @@ def assemble(blocks: list[_Block], page_count: int, labels: list[str | None]) ->
             at += len(glue)
         start = at
         sep = "\n" if block.kind == "code" else " "
+        if block.kind == "code":  # the block's own indentation, without the page's margin
+            margin = min(len(text) - len(text.lstrip(" ")) for text, _ in block.parts)
+            block.parts = [(text[margin:], page) for text, page in block.parts]
         for i, (text, page) in enumerate(block.parts):
             if i:
                 out.append(sep)
