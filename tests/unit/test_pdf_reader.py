@@ -110,3 +110,18 @@ def test_an_old_index_re_reads_pdfs_only(tmp_path: Path) -> None:
     from qa.loading import reader_version
 
     assert reader_version("pdf") >= 3 and reader_version("txt") == 1
+
+
+def test_a_two_column_page_is_read_column_by_column() -> None:
+    from qa.ingest.pdf import column_order
+
+    title = Line("A Study of Terns", 0, 150, 450, 780, 16)
+    rows = range(10)
+    left = [Line(f"left {i}", 0, 72, 290, 740 - 12 * i, 10) for i in rows]
+    right = [Line(f"right {i}", 0, 310, 530, 740 - 12 * i, 10) for i in rows]
+    interleaved = [title] + [ln for pair in zip(left, right) for ln in pair]  # printed row by row
+    assert [ln.text for ln in column_order(interleaved, 600)] == ["A Study of Terns"] + [
+        f"{side} {i}" for side in ("left", "right") for i in rows
+    ]
+    one_column = [Line(f"line {i}", 0, 72, 530, 740 - 12 * i, 10) for i in rows]
+    assert column_order(one_column, 600) == one_column
