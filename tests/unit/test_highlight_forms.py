@@ -57,3 +57,13 @@ def test_how_do_i_prefers_the_sentence_naming_the_command_among_near_equals() ->
     scores[_sentence(p, "records.csv")] = 0.60
     named = favouring_commands(p, scores, "What does records.csv hold?")  # the file the question names
     assert int(np.argmax(named)) == _sentence(p, "records.csv")
+
+
+def test_a_numbered_heading_split_by_the_sentence_splitter_is_still_a_heading() -> None:
+    text = "5.5.1. Finding optimal MTU\n\nNM normally sets the optimal MTU automatically. Use tracepath to find it."
+    p = Passage("c.html", "Ref", "Chapter 5. Network setup — 5.5.1. Finding optimal MTU", 0, len(text), text,
+                tuple(split_sentences(text)))  # fmt: skip
+    assert [text[a:b] for a, b in p.sentences][:2] == ["5.5.1.", "Finding optimal MTU"]
+    scores = np.array([0.5, 0.9, 0.6, 0.55])
+    (excerpt,) = make_excerpts([Candidate(0)], [p], {0: scores}, max_highlights=1, question="How do I find the MTU?")
+    assert [text[a:b] for a, b in excerpt.highlights] == ["NM normally sets the optimal MTU automatically."]
