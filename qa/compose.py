@@ -196,6 +196,11 @@ def make_excerpts(
         p = passages[c.index]
         scores = adjusted[c.index]
         highlights = pick_highlights(p, scores, best_overall, max_highlights) if rank == 1 or scores.size else []
+        raw = sentence_scores.get(c.index, empty)
+        plain = [i for i in range(scores.size) if raw.size == scores.size and scores[i] > raw[i] - 0.5]
+        if rank == 1 and not highlights and plain:
+            # The answer's excerpt always quotes something: its best sentence that is not a heading.
+            highlights = [p.sentences[max(plain, key=lambda i: scores[i])]]
         highlights = with_introduced_block(p, with_what_follows(p, highlights, max_highlights))
         out.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=highlights, row=c.index))
     return out

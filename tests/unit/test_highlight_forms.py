@@ -67,3 +67,13 @@ def test_a_numbered_heading_split_by_the_sentence_splitter_is_still_a_heading() 
     scores = np.array([0.5, 0.9, 0.6, 0.55])
     (excerpt,) = make_excerpts([Candidate(0)], [p], {0: scores}, max_highlights=1, question="How do I find the MTU?")
     assert [text[a:b] for a, b in excerpt.highlights] == ["NM normally sets the optimal MTU automatically."]
+
+
+def test_the_answers_excerpt_quotes_its_best_sentence_when_a_later_excerpt_matches_better() -> None:
+    p, other = _passage(), _passage()
+    scores = np.full(len(p.sentences), 0.2)
+    scores[_sentence(p, "2.2 Ringing")] = 0.9  # the heading: passed over
+    scores[_sentence(p, "kept for ten years")] = 0.4
+    best_elsewhere = np.full(len(other.sentences), 0.8)  # far above anything the top passage holds
+    top, _ = make_excerpts([Candidate(0), Candidate(1)], [p, other], {0: scores, 1: best_elsewhere}, 2)
+    assert [p.text[a:b] for a, b in top.highlights] == ["Records are kept for ten years."]
