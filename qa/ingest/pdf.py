@@ -17,8 +17,10 @@ from __future__ import annotations
 import ctypes
 import re
 import statistics
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from qa.types import Layout
 
@@ -461,6 +463,15 @@ def read_pdf_layout(data: bytes) -> tuple[str, Layout]:
     for a PDF that cannot be opened (``qa.loading`` turns it into UnreadableFile)."""
     import pypdfium2 as pdfium
 
+    with _PDFIUM:
+        pages, labels, bookmarks = _extract(pdfium, data)
+    return layout_pages(pages, labels, bookmarks)
+
+
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe: a build and the passage view may read at once
+
+
+def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | None], list[Bookmark]]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -475,7 +486,7 @@ def read_pdf_layout(data: bytes) -> tuple[str, Layout]:
         bookmarks = _outline(pdf)
     finally:
         pdf.close()
-    return layout_pages(pages, labels, bookmarks)
+    return pages, labels, bookmarks
 
 
 def _decoration(line: Line, body_size: float) -> bool:
