@@ -248,22 +248,33 @@ def mark_outline_headings(pages: list[list[Line]], bookmarks: list[Bookmark], bo
 
 def mark_size_headings(pages: list[list[Line]], body_size: float) -> None:
     """Without an outline: lines printed larger than the body text are headings, their sizes ranking them
-    (the largest is a chapter); a short bold line standing alone is the smallest heading."""
+    (the largest is a chapter); a short bold line is the smallest heading. The title page gives no section
+    (its large type is the title), and a lone word above another heading ("CHAPTER", "ONE") is decoration."""
 
     def heading_like(ln: Line) -> bool:
         short = len(ln.text.split()) <= 14 and not ln.text.rstrip().endswith((".", ",", ";"))
         return ln.kind == "text" and not ln.mono and short and (ln.size > body_size * 1.15 or ln.bold)
 
-    sizes = sorted(
-        {ln.size for p in pages for ln in p if heading_like(ln) and ln.size > body_size * 1.15}, reverse=True
-    )
+    first = next((i for i, p in enumerate(pages) if any(ln.kind == "text" for ln in p)), 0)
+    body = [p for i, p in enumerate(pages) if i != first or len(pages) < 3]
+    sizes = sorted({ln.size for p in body for ln in p if heading_like(ln) and ln.size > body_size * 1.15}, reverse=True)
     rank = {size: i for i, size in enumerate(sizes)}
     path: list[tuple[int, str]] = []
-    for lines in pages:
-        for ln in lines:
+    for lines in body:
+        for i, ln in enumerate(lines):
             if not heading_like(ln):
                 continue
-            level = rank.get(ln.size, len(sizes))
+            prev = lines[i - 1] if i else None
+            if prev is not None and prev.kind == "heading" and prev.size == ln.size and prev.y - ln.y <= 1.6 * ln.size:
+                joined = prev.section.split(" — ")[-1] + ("" if prev.hyphen else " ") + " ".join(ln.text.split())
+                path[-1] = (path[-1][0], joined)  # a heading wrapped over two lines
+                prev.section, ln.kind = " — ".join(t for _, t in path), "drop"
+                continue
+            if len(ln.text.split()) == 1 and i + 1 < len(lines) and heading_like(lines[i + 1]):
+                ln.kind = "drop"
+                continue
+            number = re.match(r"\d+(?:\.\d+)*", ln.text)  # "3.1.2 …" is two below a chapter, whatever its size
+            level = max(rank.get(ln.size, len(sizes)), number.group().count(".") if number else 0)
             while path and path[-1][0] >= level:
                 path.pop()
             path.append((level, " ".join(ln.text.split())))

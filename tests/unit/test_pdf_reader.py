@@ -125,3 +125,28 @@ def test_a_two_column_page_is_read_column_by_column() -> None:
     ]
     one_column = [Line(f"line {i}", 0, 72, 530, 740 - 12 * i, 10) for i in rows]
     assert column_order(one_column, 600) == one_column
+
+
+def test_without_an_outline_headings_come_from_type_size_and_numbering() -> None:
+    from qa.ingest.pdf import mark_size_headings
+
+    def ln(text: str, page: int, y: float, size: float = 10, bold: bool = False) -> Line:
+        return Line(text, page, 72, 500, y, size, bold=bold)
+
+    pages = [
+        [ln("Seabird Field Guide", 0, 700, 24), ln("Release 2.1", 0, 660, 16)],  # the title page
+        [ln("CHAPTER", 1, 760, 14, True), ln("NESTING ON", 1, 730, 18), ln("CLIFFS", 1, 710, 18),
+         ln("Puffins dig burrows in soft turf.", 1, 680), ln("1.1 Burrows", 1, 650, 14, True),
+         ln("A pair uses the same burrow for years.", 1, 630), ln("1.1.1 Lining", 1, 600, 14, True),
+         ln("They line it with grass.", 1, 580)],
+        [ln("2.1 Diving", 2, 760, 14, True), ln("Gannets dive from thirty metres.", 2, 740)],
+    ]  # fmt: skip
+    mark_size_headings(pages, 10)
+    sections = [line.section for page in pages for line in page if line.kind == "heading"]
+    assert sections == [
+        "NESTING ON CLIFFS",
+        "NESTING ON CLIFFS — 1.1 Burrows",
+        "NESTING ON CLIFFS — 1.1 Burrows — 1.1.1 Lining",
+        "NESTING ON CLIFFS — 2.1 Diving",
+    ]
+    assert pages[1][0].kind == "drop" and all(line.kind == "text" for line in pages[0])
