@@ -171,7 +171,7 @@ class Assistant:
         index = self.retriever.index
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
         scores = self.highlight_scores(found, [c.index for c in chosen], text, settings)
-        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights)
+        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)
         confidence = self.confidence.score(text, *self.confidence_evidence(found))
         abstained = confidence < settings.abstain_threshold
         timings = dict(found.timings_ms)
@@ -233,7 +233,7 @@ class Assistant:
         new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=max(10, 3 * count))
         chosen = old + new
         scores = self.highlight_scores(found, [c.index for c in chosen], answer.question, settings)
-        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights)
+        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=answer.question)
         first = len(answer.excerpts) + 1
         return [replace(e, rank=first + i) for i, e in enumerate(excerpts[len(old) :])]
 

@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a reader that sees a file's structure knows beyond its text (PDF, manual HTML): the chunker then
+    follows the reader's blocks and section paths instead of guessing headings from the text."""
+
+    # (start, end, kind, section path): kind "heading" or "text"; a text block holds an introducing
+    # sentence with the code or table after it, so the two never part.
+    blocks: tuple[tuple[int, int, str, str], ...] = ()
+    # Per page (1-based index = position + 1): the offset where its text starts, and its printed label.
+    pages: tuple[tuple[int, str | None], ...] = ()
+
+    def page_at(self, offset: int) -> int:
+        """The 1-based page that holds ``offset`` (0 when the document has no pages)."""
+        return bisect_right([start for start, _ in self.pages], offset) if self.pages else 0
+
+    def label(self, page: int) -> str | None:
+        return self.pages[page - 1][1] if 0 < page <= len(self.pages) else None
 
 
 @dataclass(frozen=True)
@@ -22,6 +42,7 @@ class Document:
     # Known unchanged from the last build by size and time alone: ``text`` was not read (it is "").
     unread: bool = False
     chars: int = -1  # len(text), kept when the text was not read
+    layout: Layout | None = None  # blocks and pages, from the readers that see them
 
     @property
     def length(self) -> int:
@@ -48,6 +69,20 @@ class Passage:
     text: str
     # Sentence spans as absolute offsets into the document text.
     sentences: tuple[tuple[int, int], ...] = ()
+    # Pages of a paged document (PDF): 1-based indexes and the printed labels, where the PDF defines them.
+    page_start: int | None = None
+    page_end: int | None = None
+    page_label: str | None = None
+    page_end_label: str | None = None
+
+    def page_fields(self) -> dict[str, Any]:
+        """The page fields of the JSON contract, present only for paged documents."""
+        if self.page_start is None:
+            return {}
+        out: dict[str, Any] = {"page_start": self.page_start, "page_end": self.page_end, "page_label": self.page_label}
+        if self.page_end_label != self.page_label:
+            out["page_end_label"] = self.page_end_label
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +93,7 @@ class Passage:
             "end": self.end,
             "text": self.text,
             "sentences": [list(s) for s in self.sentences],
+            **self.page_fields(),
         }
 
     @staticmethod
@@ -70,6 +106,10 @@ class Passage:
             end=int(row["end"]),
             text=row["text"],
             sentences=tuple((int(a), int(b)) for a, b in row.get("sentences", [])),
+            page_start=row.get("page_start"),
+            page_end=row.get("page_end"),
+            page_label=row.get("page_label"),
+            page_end_label=row.get("page_end_label", row.get("page_label")),
         )
 
 
@@ -113,6 +153,7 @@ class Excerpt:
             "text": p.text,
             "score": round(float(self.score), 4),
             "highlights": [[a, b] for a, b in self.highlights],
+            **p.page_fields(),
         }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from qa.search.forms import asks_for_command, command_spans
 from qa.search.fusion import mmr_select
 from qa.types import Candidate, Excerpt, Passage
 
@@ -71,12 +74,22 @@ def passing_over_headings(passage: Passage, scores: np.ndarray, penalty: float =
     highlighted sentences for 28 of 40 questions instead of 26 (holdout 12 of 20 either way)."""
     if scores.size == 0 or not passage.section:
         return scores
-    headings = {part.strip() for part in passage.section.split(" — ")}  # consecutive headings join with " — "
+    headings = {_bare(part) for part in passage.section.split(" — ")} - {""}  # headings join with " — "
     out = np.asarray(scores, dtype=np.float64).copy()
     for i, (a, b) in enumerate(passage.sentences):
-        if passage.text[a - passage.start : b - passage.start].strip() in headings:
+        sentence = passage.text[a - passage.start : b - passage.start]
+        if _bare(sentence) in headings or not any(c.isalpha() for c in sentence):
             out[i] -= penalty
     return out
+
+
+_NUMBERED = re.compile(r"^(?:(?:chapter|section|appendix|part)\s+)?(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+", re.I)
+
+
+def _bare(text: str) -> str:
+    """A heading as the sentence splitter may leave it: without its number ("5.5.1. Finding optimal MTU" is
+    split after "5.5.1."), case and spacing."""
+    return " ".join(_NUMBERED.sub("", text.strip()).split()).casefold()
 
 
 def with_what_follows(
@@ -97,6 +110,60 @@ def with_what_follows(
     return [passage.sentences[at], passage.sentences[at + 1]]
 
 
+COMMAND_BONUS = 0.05  # within the highlight margin (0.08): it decides between near-equal sentences only
+LEAD_IN = re.compile(r"(?::|\bthe following\.?|\bas follows\.?)\s*$", re.IGNORECASE)
+BLOCK_LINES = 8  # at most this many lines of an introduced block are highlighted with its lead-in
+
+
+def favouring_commands(passage: Passage, scores: np.ndarray, question: str) -> np.ndarray:
+    """Sentence scores for "how do I …?" and "which file …?": a sentence naming a command, option, path or file
+    name answers in the form asked for, and one naming what the question names (``/etc/hosts``) more so.
+    Highlights only; the ranking of passages is left alone, since most passages of a manual name some path."""
+    if scores.size == 0 or not question:
+        return scores
+    asked = {question[a:b].casefold() for a, b in command_spans(question)}
+    how = asks_for_command(question)
+    if not how and not asked:
+        return scores
+    out = np.asarray(scores, dtype=np.float64).copy()
+    for i, (a, b) in enumerate(passage.sentences):
+        sentence = passage.text[a - passage.start : b - passage.start]
+        if how and (command_spans(sentence) or _code_line(passage.text, a - passage.start, b - passage.start)):
+            out[i] += COMMAND_BONUS
+        if asked and any(name in sentence.casefold() for name in asked):
+            out[i] += COMMAND_BONUS
+    return out
+
+
+def _code_line(text: str, a: int, b: int) -> bool:
+    """A line of its own that reads as a command ("ringlog verify"): lower case first, no sentence stop, short.
+    The readers keep a code block's lines as lines, under the sentence that introduces them."""
+    line = text[a:b]
+    alone = (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n")
+    return alone and line[:1].isascii() and line[:1].islower() and line[-1:] not in ".,;:!?" and len(line.split()) <= 12
+
+
+def with_introduced_block(
+    passage: Passage, highlights: list[tuple[int, int]], max_lines: int = BLOCK_LINES
+) -> list[tuple[int, int]]:
+    """A highlighted lead-in ("… run the following command:", "… looks like the following.") comes with the
+    block it introduces: the lines after it up to the next blank line (a code block, a table, a list the
+    readers keep in the lead-in's block), at most ``max_lines`` of them."""
+    out = list(highlights)
+    text, base = passage.text, passage.start
+    for a, b in highlights:
+        if not LEAD_IN.search(text[a - base : b - base]):
+            continue
+        at = next((i for i, span in enumerate(passage.sentences) if tuple(span) == (a, b)), -1)
+        end = b
+        for span in passage.sentences[at + 1 : at + 1 + max_lines] if at >= 0 else ():
+            if "\n\n" in text[end - base : span[0] - base]:
+                break
+            out.append(tuple(span))
+            end = span[1]
+    return sorted(set(out))
+
+
 def mix_scores(context: dict[int, np.ndarray], own: dict[int, np.ndarray], own_weight: float) -> dict[int, np.ndarray]:
     """Sentence scores for a follow-up's highlights: ``own`` (cosines with the question as typed) weighs
     ``own_weight``, ``context`` (with its context words, as searched) the rest. The context finds the
@@ -114,16 +181,27 @@ def make_excerpts(
     passages: list[Passage],
     sentence_scores: dict[int, np.ndarray],
     max_highlights: int,
+    question: str = "",
 ) -> list[Excerpt]:
     empty = np.zeros(0)
-    adjusted = {c.index: passing_over_headings(passages[c.index], sentence_scores.get(c.index, empty)) for c in chosen}
+    adjusted = {
+        c.index: favouring_commands(
+            passages[c.index], passing_over_headings(passages[c.index], sentence_scores.get(c.index, empty)), question
+        )
+        for c in chosen
+    }
     best_overall = max((float(a.max()) for a in adjusted.values() if a.size), default=0.0)
     out = []
     for rank, c in enumerate(chosen, start=1):
         p = passages[c.index]
         scores = adjusted[c.index]
         highlights = pick_highlights(p, scores, best_overall, max_highlights) if rank == 1 or scores.size else []
-        highlights = with_what_follows(p, highlights, max_highlights)
+        raw = sentence_scores.get(c.index, empty)
+        plain = [i for i in range(scores.size) if raw.size == scores.size and scores[i] > raw[i] - 0.5]
+        if rank == 1 and not highlights and plain:
+            # The answer's excerpt always quotes something: its best sentence that is not a heading.
+            highlights = [p.sentences[max(plain, key=lambda i: scores[i])]]
+        highlights = with_introduced_block(p, with_what_follows(p, highlights, max_highlights))
         out.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=highlights, row=c.index))
     return out
 
@@ -134,8 +212,22 @@ def quoted_text(excerpt: Excerpt) -> str:
     return " ".join(p.text[a - p.start : b - p.start] for a, b in excerpt.highlights)
 
 
+def page_citation(p: Passage) -> str:
+    """ "p. 12" or "pp. 12–13" for a passage of a paged document: the printed labels where the PDF defines
+    them (what the reader sees on the page), else the page indexes; "" for other documents."""
+    if p.page_start is None:
+        return ""
+    first = p.page_label or str(p.page_start)
+    last = (p.page_end_label or str(p.page_end)) if p.page_label else str(p.page_end)
+    if p.page_end == p.page_start or last == first:
+        return f"p. {first}"
+    return f"pp. {first}–{last}"
+
+
 def citation_label(p: Passage) -> str:
-    return f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
+    where = f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
+    page = page_citation(p)
+    return f"{where}, {page}" if page else where
 
 
 def answer_text(excerpts: list[Excerpt], abstained: bool) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -583,7 +583,7 @@ def doc_text(p: Passage, start: int, end: int) -> str:
 def _retitled(p: Passage, title: str) -> Passage:
     if p.title == title:
         return p
-    return Passage(p.doc_id, title, p.section, p.start, p.end, p.text, p.sentences)
+    return replace(p, title=title)
 
 
 def open_index(settings: Settings) -> store.StoredIndex:

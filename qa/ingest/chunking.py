@@ -43,6 +43,7 @@ class Block:
     start: int
     end: int
     kind: str  # "heading", "footnote" or "text"
+    section: str | None = None  # the full section path, where the reader knew it (PDF, manual HTML)
 
 
 def _is_heading(text: str) -> bool:
@@ -74,6 +75,13 @@ def iter_blocks(text: str) -> Iterator[Block]:
             yield Block(start, start + len(stripped), kind)
         if match:
             pos = match.end()
+
+
+def document_blocks(doc: Document) -> list[Block]:
+    """The reader's own blocks where it saw the structure, else blocks found in the text."""
+    if doc.layout is not None and doc.layout.blocks:
+        return [Block(a, b, kind, section) for a, b, kind, section in doc.layout.blocks]
+    return _join_interrupted(doc.text, list(iter_blocks(doc.text)))
 
 
 def _join_interrupted(text: str, blocks: list[Block]) -> list[Block]:
@@ -115,12 +123,17 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
             passages.extend(_make_passages(doc, section, group_start, group[-1].end, config, count_tokens))
         group, group_tokens = [], 0
 
-    for block in _join_interrupted(text, list(iter_blocks(text))):
+    for block in document_blocks(doc):
         raw = text[block.start : block.end]
+        if block.section is not None and block.section != section and block.kind != "heading":
+            flush()  # the reader's section changed without a heading in the text (its heading was furniture)
+            section, heading_start = block.section, None
         if block.kind == "heading":
             flush()
             title = heading_text(raw)
-            if last_kind == "heading" and section:
+            if block.section is not None:  # the reader's path: each heading once, nested as the document is
+                section, heading_start = block.section, block.start
+            elif last_kind == "heading" and section:
                 section = f"{section} — {title}"
             else:
                 section, heading_start = title, block.start
@@ -202,6 +215,15 @@ def _fit_sentences(
 
 
 def _passage(doc: Document, section: str, start: int, end: int, sentences: tuple | list) -> Passage:
+    pages: dict[str, object] = {}
+    if doc.layout is not None and doc.layout.pages:
+        first, last = doc.layout.page_at(start), doc.layout.page_at(max(start, end - 1))
+        pages = {
+            "page_start": first,
+            "page_end": last,
+            "page_label": doc.layout.label(first),
+            "page_end_label": doc.layout.label(last),
+        }
     return Passage(
         doc_id=doc.doc_id,
         title=doc.title,
@@ -210,4 +232,5 @@ def _passage(doc: Document, section: str, start: int, end: int, sentences: tuple
         end=end,
         text=doc.text[start:end],
         sentences=tuple(sentences),
+        **pages,  # type: ignore[arg-type]
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.settings import Settings
-from qa.types import Document, Skipped
+from qa.types import Document, Layout, Skipped
 
 TITLES_FILE = "titles.json"
 # A corpus folder's own notes on where its documents come from (eval/corpora/*/SOURCE.md): not a document.
@@ -76,8 +76,8 @@ def read_text(data: bytes) -> str:
 # A format's reader version, bumped when it extracts other text from the same bytes: the manifest records
 # it per file, so an update re-reads (and re-embeds) just the files of that format. Unlisted: 1.
 READER_VERSIONS = {
-    "html": 2,  # 2: page furniture (menus, site footers, sidebars) left out
-    "pdf": 2,  # 2: running headers and footers (the same line atop or below most pages) left out
+    "html": 3,  # 2: page furniture (menus, site footers, sidebars) left out; 3: manuals' navigation and TOCs
+    "pdf": 3,  # 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages
 }
 
 
@@ -85,54 +85,31 @@ def reader_version(fmt: str) -> int:
     return READER_VERSIONS.get(fmt, 1)
 
 
-# Page furniture: menus, site footers and sidebars are on every page of a site and answer nothing.
-FURNITURE_TAGS = {"nav", "footer", "aside"}
-FURNITURE_ROLES = {"navigation", "contentinfo", "complementary", "search"}
-CONTENT_TAGS = {"article", "main"}  # a footer or aside inside these is the text's own (a by-line, a box)
+def read_html(data: bytes) -> tuple[str, Layout]:
+    """The page's text as blocks under their heading path, without navigation (qa.ingest.html)."""
+    from qa.ingest.html import NavigationOnly, read_html_layout
+
+    try:
+        return read_html_layout(_decode_text(data))
+    except NavigationOnly as exc:
+        raise UnreadableFile(str(exc)) from None
 
 
-def _furniture(soup: Any) -> list[Any]:
-    """The outermost furniture elements: any nav, and footers and sidebars outside the article."""
-    found: list[Any] = []
-    seen: set[int] = set()  # by identity: bs4 tags compare equal when their markup is
-    for tag in soup.find_all(True):
-        role = str(tag.get("role") or "").lower()
-        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES):
-            continue
-        ancestors = list(tag.parents)
-        if any(id(a) in seen for a in ancestors):
-            continue  # inside furniture already found
-        menu = tag.name == "nav" or role in {"navigation", "search"}
-        if not menu and any(a.name in CONTENT_TAGS for a in ancestors):
-            continue
-        found.append(tag)
-        seen.add(id(tag))
-    return found
+def read_pdf(data: bytes) -> tuple[str, Layout]:
+    """Paragraphs, sections and pages (qa.ingest.pdf); pypdf stays for what PDFium will not open."""
+    from qa.ingest.pdf import read_pdf_layout
+
+    try:
+        text, layout = read_pdf_layout(data)
+    except ValueError as exc:
+        raise UnreadableFile(str(exc)) from None
+    if not text.strip():
+        raise UnreadableFile("PDF has no extractable text (scanned images need OCR)")
+    return text, layout
 
 
-def read_html(data: bytes) -> str:
-    """The page's text as paragraphs, without scripts, styles or page furniture. Furniture stays when
-    dropping it would leave under a fifth of the text: a page that is all menu is still its menu."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(_decode_text(data), "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    furniture = _furniture(soup)
-    total = len(soup.get_text(" ", strip=True))
-    dropped = sum(len(tag.get_text(" ", strip=True)) for tag in furniture)
-    if total - dropped >= total / 5:
-        for tag in furniture:
-            tag.decompose()
-    blocks = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "br", "pre")
-    for tag in soup.find_all(blocks):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    text = soup.get_text()
-    return _tidy_blocks(text)
-
-
-def read_pdf(data: bytes) -> str:
+def read_pdf_plain(data: bytes) -> str:
+    """The reader before pypdfium2 (reader version 2), kept for comparison."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, PdfReadError
 
@@ -237,7 +214,7 @@ def _tidy_blocks(text: str) -> str:
     return "\n".join(out).strip() + "\n"
 
 
-READERS: dict[str, tuple[str, Callable[[bytes], str]]] = {
+READERS: dict[str, tuple[str, Callable[[bytes], str | tuple[str, Layout]]]] = {
     ".txt": ("txt", read_text),
     ".md": ("md", read_text),
     ".markdown": ("md", read_text),
@@ -331,8 +308,11 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
     except OSError as exc:
         raise UnreadableFile(f"cannot read ({exc.strerror})") from None
     fmt, reader = READERS[path.suffix.lower()]
+    layout = None
     try:
         text = reader(data)
+        if isinstance(text, tuple):
+            text, layout = text
     except UnreadableFile:
         raise
     except RecursionError:
@@ -351,6 +331,7 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
         size=size,
         mtime_ns=stat.st_mtime_ns,
         title_source="titles" if titles.get(doc_id) else "text",
+        layout=layout,
     )
 
 

@@ -16,8 +16,10 @@ __all__ = [
     "answer_form",
     "asked_acronym",
     "asks_for_author",
+    "asks_for_command",
     "asks_for_place",
     "bylines",
+    "command_spans",
 ]
 
 
@@ -114,6 +116,38 @@ def addresses(text: str) -> list[tuple[int, int]]:
     organisation is answered by its address line, which shares few words with the question, while the
     paragraph about what the organisation does shares the conversation's words."""
     return [m.span() for m in _ADDRESS.finditer(text)]
+
+
+# "How do I …?", "How can I …", "How to …", "Which file …?", "What command …?"
+_COMMAND_QUESTION = re.compile(
+    r"^\s*how\s+(?:do|can|should|would|could|must)\s+(?:i|you|we|one)\b|^\s*how\s+to\b"
+    r"|\b(?:which|what)\s+(?:\w+\s+)?(?:files?|commands?|programs?|tools?|utility|utilities|options?|flags?"
+    r"|director(?:y|ies)|folders?|paths?|settings?|packages?|variables?)\b",
+    re.IGNORECASE,
+)
+_EXTENSIONS = (
+    "conf|cfg|ini|list|sh|py|pl|txt|xml|json|ya?ml|toml|rc|service|socket|timer|network|netdev|desktop|deb|dsc|changes"
+    "|buildinfo|csv|log|gz|xz|tar|patch|diff|el|vim|rules|install|docs|lintian-overrides"
+)
+_COMMAND_FORMS = re.compile(
+    r"(?<![\w/.-])(?:~|\.{1,2})?/[\w.@+-]+(?:/[\w.@+*-]*)+"  # a path: /etc/network/interfaces, ~/.bashrc
+    rf"|(?<![\w/-])[\w+-]+(?:\.[\w+-]+)*\.(?:{_EXTENSIONS})\b"  # a file name: sources.list, dhcp.network
+    r"|(?<![\w-])--[a-z][\w-]+|(?<=\s)-[a-zA-Z]{1,2}(?=\s|$)"  # an option: --season, -i
+    r"|^[ \t]*[$#][ \t]+\S.*$"  # a shell prompt line: $ sudo dpkg-reconfigure tzdata
+    r"|\b(?:sudo|apt|apt-get|dpkg(?:-\w+)?|systemctl|dch|debuild|dput|dcut|reportbug|bts|lintian|git|make)[ \t]+[\w-]",
+    re.MULTILINE,
+)
+
+
+def asks_for_command(question: str) -> bool:
+    return bool(_COMMAND_QUESTION.search(question))
+
+
+def command_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a command, option, path or file name: the form in which a manual answers "how do
+    I …?" and "which file …?" (the sentence "Use:" or "looks like the following." says less than the line
+    after it)."""
+    return [m.span() for m in _COMMAND_FORMS.finditer(text)]
 
 
 def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:

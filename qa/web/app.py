@@ -87,7 +87,12 @@ def create_app(assistant: Any, settings: Settings) -> Any:
 
     @app.get("/passage/{doc_id:path}", response_class=HTMLResponse)
     def passage(
-        doc_id: str, start: int = Query(0, ge=0), end: int = Query(0, ge=0), hl: str = "", corpus: str = ""
+        doc_id: str,
+        start: int = Query(0, ge=0),
+        end: int = Query(0, ge=0),
+        hl: str = "",
+        corpus: str = "",
+        page: str = Query("", max_length=40),
     ) -> str:
         if end and end < start:
             raise HTTPException(status_code=400, detail="the passage's end lies before its start")
@@ -103,7 +108,7 @@ def create_app(assistant: Any, settings: Settings) -> Any:
             a, _, b = part.partition("-")
             if a.isdigit() and b.isdigit():
                 spans.append((int(a), int(b)))
-        return document_page(title, document_html(title, text, start, end, spans, stale=not unchanged))
+        return document_page(title, document_html(title, text, start, end, spans, stale=not unchanged, page=page))
 
     theme = gr.themes.Soft(font=LOCAL_FONTS, font_mono=LOCAL_MONO)
     app = gr.mount_gradio_app(

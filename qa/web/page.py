@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 
+from qa.answer.compose import page_citation
 from qa.settings import Settings
 from qa.web.eval_tab import latest_evaluation
 from qa.web.render import corpus_summary, document_html, documents_html, evaluation_html, source_label, sources_html
@@ -147,7 +148,8 @@ class Page:
             title, text, unchanged = assistant.document(e.passage.doc_id)
         except (KeyError, AttributeError):
             return "<p>This document is no longer in the index.</p>"
-        return document_html(title, text, e.passage.start, e.passage.end, e.highlights, stale=not unchanged)
+        page = page_citation(e.passage)
+        return document_html(title, text, e.passage.start, e.passage.end, e.highlights, not unchanged, page)
 
     @staticmethod
     def picker_update(answer: Any) -> Any:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from qa.answer.compose import citation_label
+from qa.answer.compose import citation_label, page_citation
 from qa.types import Answer, Excerpt
 
 _ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~>$<&\"'"}
@@ -26,13 +26,20 @@ def esc(text: str) -> str:
 
 
 def passage_url(
-    doc_id: str, start: int, end: int, highlights: list[tuple[int, int]] | None = None, corpus: str = ""
+    doc_id: str,
+    start: int,
+    end: int,
+    highlights: list[tuple[int, int]] | None = None,
+    corpus: str = "",
+    page: str = "",
 ) -> str:
     query: dict[str, Any] = {"start": start, "end": end}
     if highlights:
         query["hl"] = ",".join(f"{a}-{b}" for a, b in highlights)
     if corpus:
         query["corpus"] = corpus
+    if page:
+        query["page"] = page  # "p. 12": the passage view shows where the passage is printed
     return f"/passage/{quote(doc_id)}?{urlencode(query)}#passage"
 
 
@@ -53,7 +60,7 @@ def marked(text: str, offset: int, spans: list[tuple[int, int]]) -> str:
 
 def cite_link(e: Excerpt, corpus: str = "") -> str:
     p = e.passage
-    url = passage_url(p.doc_id, p.start, p.end, e.highlights, corpus)
+    url = passage_url(p.doc_id, p.start, p.end, e.highlights, corpus, page_citation(p))
     where = esc(citation_label(p))
     return (
         f'<a class="cite" href="{html.escape(url)}" target="_blank" rel="noopener" '
@@ -147,15 +154,23 @@ def sources_html(answer: Answer | None, corpus: str = "") -> str:
         items.append(
             f"<li>{cite_link(e, corpus)} <strong>{esc(p.title)}</strong>"
             + (f"<br><span class='muted'>{esc(p.section)}</span>" if p.section and p.section != p.title else "")
-            + f"<br><span class='muted'>{esc(p.doc_id)}, characters {p.start:,}–{p.end:,}</span></li>"
+            + f"<br><span class='muted'>{esc(p.doc_id)}, {esc(page_citation(p) or f'characters {p.start:,}–{p.end:,}')}"
+            + "</span></li>"
         )
     return "<ol class='sources'>" + "".join(items) + "</ol>"
 
 
 def document_html(
-    title: str, text: str, start: int, end: int, highlights: list[tuple[int, int]], stale: bool = False
+    title: str,
+    text: str,
+    start: int,
+    end: int,
+    highlights: list[tuple[int, int]],
+    stale: bool = False,
+    page: str = "",
 ) -> str:
-    """The whole document with the cited passage framed and its answering sentences marked."""
+    """The whole document with the cited passage framed and its answering sentences marked; ``page`` ("p. 12",
+    from ``page_citation``) is shown atop the framed passage of a paged document."""
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))  # an end before the start frames nothing, never the text twice
     warning = (
@@ -166,7 +181,9 @@ def document_html(
     return (
         f"<article class='document'><h2>{esc(title)}</h2>{warning}"
         f"<div class='doctext'>{esc(text[:start])}"
-        f"<div id='passage' class='passage' tabindex='-1'>{marked(text[start:end], start, highlights)}</div>"
+        f"<div id='passage' class='passage' tabindex='-1'>"
+        + (f"<span class='page'>{esc(page)}</span> " if page else "")
+        + f"{marked(text[start:end], start, highlights)}</div>"
         f"{esc(text[end:])}</div></article>"
     )
 

@@ -125,7 +125,7 @@ def test_html_page_furniture_is_left_out_but_an_articles_own_footer_stays() -> N
         b"<div role='contentinfo'>Copyright Field Notes Ltd. Cookie settings</div>"
         b"<footer>Subscribe to our newsletter</footer></body></html>"
     )
-    text = read_html(page)
+    text, _ = read_html(page)
     assert "Kestrels hover and hunt voles over verges." in text
     assert "Posted by Ana Ruiz on 3 May" in text  # the article's by-line is its own text
     assert "Field Notes" in text  # the page header with its title stays; only its menu goes
@@ -135,7 +135,7 @@ def test_html_page_furniture_is_left_out_but_an_articles_own_footer_stays() -> N
 
 def test_a_page_that_is_all_menu_keeps_its_text() -> None:
     page = b"<html><body><nav><p>Opening hours: 9 to 5, Monday to Friday.</p></nav><p>Hi.</p></body></html>"
-    assert "Opening hours: 9 to 5" in read_html(page)
+    assert "Opening hours: 9 to 5" in read_html(page)[0]
 
 
 def test_running_headers_footers_and_page_numbers_leave_pdf_pages() -> None:
@@ -169,7 +169,7 @@ def test_a_pdf_with_a_running_header_reads_without_it(tmp_path: Path) -> None:
         c.drawString(280, 40, str(n + 1))
         c.showPage()
     c.save()
-    text = read_pdf(buf.getvalue())
+    text, _ = read_pdf(buf.getvalue())
     assert text.count("Seabird Survey 2024") == 1  # page 1 keeps it as the title
     for body in ("Swifts sleep on the wing.", "Terns fly pole to pole.", "Gannets dive at speed."):
         assert body in text

@@ -1,0 +1,227 @@
+"""Reading an HTML page, a manual's chapter above all, the way a person reads it.
+
+A manual's page holds more than its text: a navigation header and footer (Prev, Up, Home, Next), breadcrumbs,
+"download the ebook" links, a sidebar, the chapter's own table of contents, ¶ anchors beside headings. None of
+that is text a question is answered from, and a navigation line taken for a heading would become the section
+of every passage after it. What is left is walked in document order: headings give the section path (their
+nesting in the page's sections, each heading once), paragraphs and list items are blocks, and a ``<pre>``
+block or a table stays in the block of the sentence that introduces it. BeautifulSoup (html.parser) reads the
+markup, as before, so any page that parsed still parses.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bs4.element import PreformattedString
+
+from qa.types import Layout
+
+FURNITURE_TAGS = {"nav", "footer", "aside"}
+FURNITURE_ROLES = {"navigation", "contentinfo", "complementary", "search"}
+CONTENT_TAGS = {"article", "main"}  # a footer or aside inside these is the text's own (a by-line, a box)
+# Classes that DocBook, Sphinx, MkDocs, Doxygen and most site generators give their navigation and TOCs.
+NAV_CLASS = re.compile(
+    r"^(?:nav(?:header|footer|bar|igation)?|breadcrumbs?|related|sphinxsidebar\w*|toc|contents|local-toc|sidebar"
+    r"|list-of-\w+|menu|pager|prev-?next|headerlink|skip-?link|wy-nav-\w+|rst-versions|md-(?:header|footer|sidebar)\w*)$",
+    re.I,
+)
+NAV_WORDS = re.compile(r"\b(?:prev(?:ious)?|next|up|home|top|index|contents|download|ebook|pdf|epub)\b", re.I)
+SECTIONING = {"section", "article"}
+SECTION_CLASS = re.compile(r"^(?:chapter|section|sect\d|appendix|preface|part|refentry|simplesect|article)$", re.I)
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+BLOCKS = {"p", "li", "dt", "dd", "blockquote", "figcaption", "caption", "address", "summary"}
+INLINE = {
+    "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "dfn", "em", "font", "i", "img", "kbd",
+    "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+}  # fmt: skip
+LAYOUT_INSIDE = ["p", "pre", "ul", "ol", "dl", "div", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]
+LINK_PAGE_SHARE = 0.6  # a page whose text is mostly link text is an index or a table of contents
+KEEP_MENU_CHARS = 500  # a page left with less than this (and under a fifth) without its menus keeps them
+
+
+class NavigationOnly(ValueError):
+    """The page is a menu of links: nothing in it answers a question."""
+
+
+def _classes(tag: Any) -> list[str]:
+    value = tag.get("class") if tag.attrs else None
+    return value if isinstance(value, list) else str(value or "").split()
+
+
+def _is_nav_list(tag: Any) -> bool:
+    """A short run of links whose words are navigation words: "Prev | Up | Next", "Download the ebook"."""
+    text = tag.get_text(" ", strip=True)
+    links = tag.find_all("a")
+    if not links or len(text) > 200:
+        return False
+    link_text = sum(len(a.get_text(" ", strip=True)) for a in links)
+    images = [img.get("alt", "") for a in links for img in a.find_all("img")]
+    words = NAV_WORDS.findall(text + " " + " ".join(images))
+    return bool(words) and (link_text >= 0.5 * len(text) or len(words) >= 2)
+
+
+def _is_link_list(tag: Any) -> bool:
+    """A list or table of five or more links and little else: a table of contents without its class."""
+    links = tag.find_all("a")
+    if len(links) < 5:
+        return False
+    text = len(tag.get_text(" ", strip=True))
+    return sum(len(a.get_text(" ", strip=True)) for a in links) >= 0.7 * text
+
+
+def furniture(soup: Any) -> list[Any]:
+    """The outermost furniture elements: navigation and per-page tables of contents anywhere, and site
+    footers and sidebars outside the article."""
+    found: list[Any] = []
+    seen: set[int] = set()  # by identity: bs4 tags compare equal when their markup is
+    for tag in soup.find_all(True):
+        if any(id(a) in seen for a in tag.parents):
+            continue  # inside furniture already found
+        role = str(tag.get("role") or "").lower()
+        by_class = any(NAV_CLASS.match(c) for c in _classes(tag))
+        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class):
+            listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
+            if listing or (tag.name in {"p", "div", "ul", "table", "td"} and _is_nav_list(tag)):
+                found.append(tag)
+                seen.add(id(tag))
+            continue
+        menu = tag.name == "nav" or role in {"navigation", "search"} or by_class
+        if not menu and any(a.name in CONTENT_TAGS for a in tag.parents):
+            continue
+        found.append(tag)
+        seen.add(id(tag))
+    return found
+
+
+def _depth(tag: Any) -> int:
+    """How deep a heading sits in the page's sections (DocBook and Sphinx nest a section per heading)."""
+    return sum(
+        1
+        for a in tag.parents
+        if a.name in SECTIONING or (a.name == "div" and any(SECTION_CLASS.match(c) for c in _classes(a)))
+    )
+
+
+def _text(tag: Any) -> str:
+    return " ".join(tag.get_text(" ", strip=True).replace("¶", "").split())
+
+
+def _table_text(table: Any) -> str:
+    rows = []
+    for tr in table.find_all("tr"):
+        cells = [_text(c) for c in tr.find_all(["td", "th"]) if not c.find("table")]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+class _Walker:
+    """Document order: headings update the section path; blocks become (kind, text, section)."""
+
+    def __init__(self) -> None:
+        self.path: list[tuple[tuple[int, int], str]] = []
+        self.blocks: list[tuple[str, str, str]] = []
+
+    @property
+    def section(self) -> str:
+        return " — ".join(t for _, t in self.path)
+
+    def heading(self, tag: Any) -> None:
+        title = _text(tag)
+        if not title:
+            return
+        level = (_depth(tag), int(tag.name[1]))
+        while self.path and self.path[-1][0] >= level:
+            self.path.pop()
+        if self.path and self.path[-1][1] == title:
+            return  # the same title again (a page title above its chapter heading): each heading once
+        self.path.append((level, title))
+        self.blocks.append(("heading", title, self.section))
+
+    def attached(self, text: str) -> None:
+        """Code or a table: in the block of the sentence that introduces it, when one comes just before."""
+        if self.blocks and self.blocks[-1][0] == "text" and self.blocks[-1][2] == self.section:
+            _, before, section = self.blocks[-1]
+            self.blocks[-1] = ("text", before + "\n" + text, section)
+        else:
+            self.blocks.append(("text", text, self.section))
+
+    def walk(self, node: Any) -> None:
+        run: list[str] = []  # inline content (text, links, code, emphasis) read as one paragraph
+
+        def flush() -> None:
+            text = " ".join(" ".join(run).replace("¶", "").split())
+            if text:
+                self.blocks.append(("text", text, self.section))
+            run.clear()
+
+        for child in node.children:
+            name = getattr(child, "name", None)
+            if isinstance(child, PreformattedString):
+                continue  # comments, the doctype, <?xml …?>
+            if name is None or name in INLINE:
+                run.append(str(child) if name is None else child.get_text(" "))
+                continue
+            flush()
+            if name in HEADINGS:
+                self.heading(child)
+            elif name == "pre":
+                code = "\n".join(line.rstrip() for line in child.get_text().splitlines() if line.strip())
+                if code:
+                    self.attached(code)
+            elif name == "table" and not child.find(LAYOUT_INSIDE):
+                table = _table_text(child)
+                if table:
+                    self.attached(table)
+            elif name in BLOCKS and not child.find(LAYOUT_INSIDE):
+                text = _text(child)
+                if text:
+                    self.blocks.append(("text", text, self.section))
+            else:
+                self.walk(child)
+        flush()
+
+
+def link_share(soup: Any) -> float:
+    total = len(soup.get_text(" ", strip=True))
+    links = sum(len(a.get_text(" ", strip=True)) for a in soup.find_all("a"))
+    return links / total if total else 0.0
+
+
+def read_html_layout(markup: str) -> tuple[str, Layout]:
+    """The page's text as blocks under their heading path, without navigation or tables of contents.
+
+    Furniture stays when dropping it would leave under a fifth of the text: a page that is all menu is still
+    its menu. A page that is mostly links once its furniture is gone (a manual's index or contents page)
+    raises NavigationOnly, so it is listed among the skipped files rather than answering questions."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head", "form", "button", "svg"]):
+        tag.decompose()
+    found = furniture(soup)
+    total = len(soup.get_text(" ", strip=True))
+    dropped = sum(len(tag.get_text(" ", strip=True)) for tag in found)
+    keep = total - dropped < min(total / 5, KEEP_MENU_CHARS)  # all menu: the menu is the page's text
+    if keep and link_share(soup) >= LINK_PAGE_SHARE:
+        raise NavigationOnly("only navigation links (a contents or index page)")
+    if not keep:
+        for tag in found:
+            tag.decompose()
+        if found and link_share(soup) >= LINK_PAGE_SHARE:
+            raise NavigationOnly("only navigation links (a contents or index page)")
+    walker = _Walker()
+    walker.walk(soup)
+    out: list[str] = []
+    spans: list[tuple[int, int, str, str]] = []
+    at = 0
+    for kind, text, section in walker.blocks:
+        if out:
+            out.append("\n\n")
+            at += 2
+        spans.append((at, at + len(text), kind, section))
+        out.append(text)
+        at += len(text)
+    return "".join(out) + ("\n" if out else ""), Layout(blocks=tuple(spans))

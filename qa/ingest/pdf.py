@@ -1,0 +1,505 @@
+"""Reading a PDF the way a person reads it: paragraphs, sections and pages, without the page furniture.
+
+Built on pypdfium2 (the PDFium engine in a wheel). pypdf's ``extract_text`` glues the words of justified
+text together ("Thepackagetrackerhas"), which neither BM25 nor the encoder can use; pdfminer.six reads
+them right but about 40 times slower (7.7 s against 0.2 s for a 114-page manual). PDFium gives each
+character's box, baseline and font, which is what layout needs: lines are reflowed into paragraphs,
+running headers and footers are found by their place and shape across pages, the outline (bookmarks)
+gives the section paths, the page labels the printed page numbers, and tables of contents and index pages
+(dot leaders, page-number columns) are left out.
+
+The work is split so that the layout logic runs on plain ``Line`` records (tested without a PDF);
+only ``_page_lines`` and ``_outline`` talk to PDFium.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import statistics
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from qa.types import Layout
+
+# --- lines ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One printed line: its text and where and how it is printed (PDF points, y grows upwards)."""
+
+    text: str
+    page: int  # 0-based
+    x0: float
+    x1: float
+    y: float  # baseline
+    size: float
+    mono: bool = False
+    bold: bool = False
+    hyphen: bool = False  # ended in a hyphen PDFium marked as a line-end break (or a plain "-")
+    kind: str = "text"  # "text", "heading", "drop"
+    section: str = ""  # for a heading: its full path
+
+
+_MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)
+_SOFT_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen it saw at a line end; the next line follows directly
+
+
+def _font(textpage: object, index: int, buf: ctypes.Array) -> tuple[bool, bool]:
+    """(monospace, bold) of one character, from its font's name, flags and weight."""
+    import pypdfium2.raw as raw
+
+    flags = ctypes.c_int()
+    raw.FPDFText_GetFontInfo(textpage, index, buf, len(buf), ctypes.byref(flags))
+    name = buf.value.decode("latin-1", "replace")
+    mono = bool(flags.value & 1) or bool(_MONO.search(name.split("+")[-1]))
+    bold = raw.FPDFText_GetFontWeight(textpage, index) >= 600 or "bold" in name.lower()
+    return mono, bold
+
+
+def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
+    """The lines of one page in PDFium's reading order, and the page's width."""
+    import pypdfium2.raw as raw
+
+    page = pdf[number]  # type: ignore[index]
+    width = page.get_width()
+    textpage = page.get_textpage()
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    if len(text) != count:  # characters outside the BMP: read them one by one so indexes line up
+        text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(count))
+    lines: list[Line] = []
+    buf = ctypes.create_string_buffer(128)
+    x, y = ctypes.c_double(), ctypes.c_double()
+    for match in re.finditer(r"[^\r\n\ufffe]+\ufffe?", text):
+        raw_line = match.group()
+        body = raw_line.rstrip(_SOFT_HYPHEN).strip()
+        if not body:
+            continue
+        first = match.start() + len(raw_line) - len(raw_line.lstrip())
+        last = match.start() + len(raw_line.rstrip(_SOFT_HYPHEN).rstrip()) - 1
+        left = textpage.get_charbox(first)[0]
+        right = textpage.get_charbox(last)[2]
+        raw.FPDFText_GetCharOrigin(textpage.raw, first, ctypes.byref(x), ctypes.byref(y))
+        size = raw.FPDFText_GetFontSize(textpage.raw, first)
+        probes = {first, (first + last) // 2, last}
+        fonts = [_font(textpage.raw, i, buf) for i in probes if not text[i].isspace()]
+        mono = bool(fonts) and all(m for m, _ in fonts)
+        bold = _font(textpage.raw, first, buf)[1]
+        hyphen = raw_line.endswith(_SOFT_HYPHEN) or (body.endswith("-") and body[-2:-1].isalpha())
+        body = body[:-1] if body.endswith("-") and hyphen else body
+        lines.append(Line(body, number, left, right, y.value, round(size, 1), mono, bold, hyphen))
+    textpage.close()
+    page.close()
+    return lines, width
+
+
+def column_order(lines: list[Line], width: float) -> list[Line]:
+    """A two-column page read column by column: lines wholly in the left half, then the right half; lines
+    across both (a title, a wide figure caption) keep their place above or below the columns."""
+    mid = width / 2
+    left = [ln for ln in lines if ln.x1 <= mid + 2]
+    right = [ln for ln in lines if ln.x0 >= mid - 2]
+    if len(left) < 8 or len(right) < 8 or len(left) + len(right) < 0.7 * len(lines):
+        return lines
+    columns = left + right
+    top = max(ln.y for ln in columns)
+    above = [ln for ln in lines if ln not in left and ln not in right and ln.y > top]
+    below = [ln for ln in lines if ln not in left and ln not in right and ln.y <= top]
+    key = lambda ln: -ln.y  # noqa: E731
+    return sorted(above, key=key) + sorted(left, key=key) + sorted(right, key=key) + sorted(below, key=key)
+
+
+# --- running headers and footers --------------------------------------------------------------------------
+
+RUNNING_EDGE = 2  # lines looked at at each page's top and bottom
+RUNNING_SHARE = 0.3  # a place used by this share of the pages (alternating ones: each half) is furniture's
+RUNNING_REPEAT = 3  # a line shape seen at the same edge on this many pages is furniture
+_ROMAN = re.compile(r"^[ivxlcdm]+$", re.I)
+
+
+def _shape(text: str) -> str:
+    """A line as running lines repeat it: numbers and roman numerals blanked, spacing and case ignored."""
+    words = ["#" if w.isdigit() or _ROMAN.match(w) else w for w in re.sub(r"\d+", "#", text.casefold()).split()]
+    return " ".join(words)
+
+
+def _edges(lines: list[Line]) -> list[tuple[str, Line]]:
+    ordered = sorted(lines, key=lambda ln: -ln.y)
+    return [("top", ln) for ln in ordered[:RUNNING_EDGE]] + [("bottom", ln) for ln in ordered[-RUNNING_EDGE:]]
+
+
+def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
+    """Mark running headers and footers as dropped: a line at a place (edge and height) that many pages
+    print something at, which either repeats in shape at that edge across pages or carries the page's
+    own number. Judged by place and shape, so footers that alternate between odd and even pages or change
+    with the chapter ("28 Chapter 4. Resources") go too; a lone page number always goes."""
+    filled = [p for p in pages if p]
+    if len(filled) < 3:
+        return
+    places: Counter[tuple[str, int]] = Counter()
+    shapes: Counter[tuple[str, str]] = Counter()
+    for lines in filled:
+        edges = _edges(lines)
+        places.update({(edge, round(ln.y / 3)) for edge, ln in edges})
+        shapes.update({(edge, _shape(ln.text)) for edge, ln in edges})
+    need = max(3, RUNNING_SHARE * len(filled) / 2)
+    size = body_size(pages)
+    for number, lines in enumerate(pages):
+        own = {str(number + 1), (labels[number] or "").casefold()} - {""}
+        for edge, ln in _edges(lines):
+            words = ln.text.casefold().split()
+            # The page's number at either end; a heading printed large ("4 Resources" on page 4) is no footer.
+            numbered = bool(words) and (words[0] in own or words[-1] in own) and ln.size <= size * 1.1
+            alone = bool(
+                re.fullmatch(r"(page\s+)?[\divxlcdm]+(\s+of\s+\d+)?|[-–—]\s*\d+\s*[-–—]", ln.text.strip(), re.I)
+            )
+            common = places[(edge, round(ln.y / 3))] >= need
+            if number == 0 and edge == "top" and not alone:
+                continue  # the first page's top line is the document's title more often than furniture
+            if alone or (common and (numbered or shapes[(edge, _shape(ln.text))] >= RUNNING_REPEAT)):
+                ln.kind = "drop"
+
+
+# --- pages that list rather than say ----------------------------------------------------------------------
+
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*[\divxlcdm]+$", re.I)
+_ENDS_NUMBER = re.compile(r"(?:^|[\s,])(?:\d+|[ivxlc]+)(?:[-–]\d+)?$", re.I)
+
+
+def is_listing_page(lines: list[Line]) -> bool:
+    """A table of contents, list of figures or back-of-book index: most lines end in a page number (or
+    lead to one with dots). Such a page points elsewhere and answers nothing itself."""
+    body = [ln for ln in lines if ln.kind != "drop"]
+    if len(body) < 5:
+        return False
+    leaders = sum(1 for ln in body if _LEADER.search(ln.text))
+    numbered = sum(1 for ln in body if _ENDS_NUMBER.search(ln.text))
+    return leaders >= 0.25 * len(body) or numbered >= 0.6 * len(body)
+
+
+# --- headings -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bookmark:
+    level: int
+    title: str
+    page: int  # 0-based; -1 when the bookmark points nowhere
+    path: list[str] = field(default_factory=list)  # the titles of its ancestors
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.casefold())
+
+
+_NUMBERING = re.compile(r"^(?:(?:chapter|part|appendix|section)\s+)?(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+", re.I)
+
+
+def _find_heading(lines: list[Line], title: str, body_size: float) -> tuple[int, int] | None:
+    """Lines [i, j) of a page that print ``title`` as a heading (bigger or bolder than body text)."""
+    want = _norm(title)
+    if not want:
+        return None
+    for i, ln in enumerate(lines):
+        if ln.kind != "text" or not (ln.size > body_size * 1.05 or ln.bold):
+            continue
+        got = ""
+        for j in range(i, min(i + 3, len(lines))):
+            got += _norm(_NUMBERING.sub("", lines[j].text) if j == i else lines[j].text)
+            if got.endswith(want) and len(got) <= len(want) + 6:
+                return i, j + 1
+            if not want.startswith(got) and not got.startswith(_norm(lines[i].text)[: len(got)]):
+                break
+    return None
+
+
+def mark_outline_headings(pages: list[list[Line]], bookmarks: list[Bookmark], body_size: float) -> int:
+    """Mark the lines that print each bookmark's title as that heading, with its path from the outline
+    (the printed number kept: "4.6.5 Release code names"). Decoration just above a chapter title
+    ("CHAPTER", "FOUR") goes. Returns how many bookmarks were found on their page."""
+    found = 0
+    shown_path: list[str] = []
+    for mark in bookmarks:
+        del shown_path[mark.level :]
+        shown = " ".join(mark.title.split())
+        for number in (mark.page, mark.page + 1):
+            span = _find_heading(pages[number], mark.title, body_size) if 0 <= number < len(pages) else None
+            if span is None:
+                continue
+            lines, (i, j) = pages[number], span
+            prefix = _NUMBERING.match(lines[i].text)
+            shown = (prefix.group().strip() + " " if prefix else "") + shown
+            for k in range(i, j):
+                lines[k].kind = "drop"
+            lines[i].kind, lines[i].section = "heading", " — ".join([*shown_path, shown])
+            k = i - 1
+            while k >= 0 and lines[k].kind == "text" and _decoration(lines[k], body_size):
+                lines[k].kind = "drop"
+                k -= 1
+            found += 1
+            break
+        shown_path.append(shown)
+    return found
+
+
+def mark_size_headings(pages: list[list[Line]], body_size: float) -> None:
+    """Without an outline: lines printed larger than the body text are headings, their sizes ranking them
+    (the largest is a chapter); a short bold line is the smallest heading. The title page gives no section
+    (its large type is the title), and a lone word above another heading ("CHAPTER", "ONE") is decoration."""
+
+    def heading_like(ln: Line) -> bool:
+        short = len(ln.text.split()) <= 14 and not ln.text.rstrip().endswith((".", ",", ";"))
+        return ln.kind == "text" and not ln.mono and short and (ln.size > body_size * 1.15 or ln.bold)
+
+    first = next((i for i, p in enumerate(pages) if any(ln.kind == "text" for ln in p)), 0)
+    body = [p for i, p in enumerate(pages) if i != first or len(pages) < 3]
+    sizes = sorted({ln.size for p in body for ln in p if heading_like(ln) and ln.size > body_size * 1.15}, reverse=True)
+    rank = {size: i for i, size in enumerate(sizes)}
+    path: list[tuple[int, str]] = []
+    for lines in body:
+        for i, ln in enumerate(lines):
+            if not heading_like(ln):
+                continue
+            prev = lines[i - 1] if i else None
+            if prev is not None and prev.kind == "heading" and prev.size == ln.size and prev.y - ln.y <= 1.6 * ln.size:
+                joined = prev.section.split(" — ")[-1] + ("" if prev.hyphen else " ") + " ".join(ln.text.split())
+                path[-1] = (path[-1][0], joined)  # a heading wrapped over two lines
+                prev.section, ln.kind = " — ".join(t for _, t in path), "drop"
+                continue
+            if len(ln.text.split()) == 1 and i + 1 < len(lines) and heading_like(lines[i + 1]):
+                ln.kind = "drop"
+                continue
+            number = re.match(r"\d+(?:\.\d+)*", ln.text)  # "3.1.2 …" is two below a chapter, whatever its size
+            level = max(rank.get(ln.size, len(sizes)), number.group().count(".") if number else 0)
+            while path and path[-1][0] >= level:
+                path.pop()
+            path.append((level, " ".join(ln.text.split())))
+            ln.kind, ln.section = "heading", " — ".join(t for _, t in path)
+
+
+# --- paragraphs ---------------------------------------------------------------------------------------------
+
+_BULLET = re.compile(r"^(?:[•‣◦▪●○■□–—*-]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
+_SENTENCE_END = re.compile(r"[.!?:;”\")]$")
+
+
+def vocabulary(pages: list[list[Line]]) -> tuple[set[str], set[str]]:
+    """The document's own words, and its hyphenated words, to judge line-end hyphens by."""
+    words: set[str] = set()
+    hyphenated: set[str] = set()
+    for lines in pages:
+        for ln in lines:
+            for w in re.findall(r"\w+(?:-\w+)*", ln.text.casefold()):
+                parts = w.split("-")
+                words.update(parts)
+                if len(parts) > 1:
+                    hyphenated.add(w)
+                    hyphenated.add(parts[0] + "-")  # a prefix the document hyphenates ("non-")
+    return words, hyphenated
+
+
+def join_hyphen(before: str, after: str, words: set[str], hyphenated: set[str]) -> str:
+    """Join a word broken at a line end: without the hyphen where the document writes the joined word,
+    with it where it writes the hyphenated one or the parts look like a compound ("e-mail", "x86-64")."""
+    a = re.search(r"[\w]+$", before)
+    b = re.match(r"[\w]+", after)
+    if not a or not b:
+        return before + "-" + after
+    head, tail = a.group(), b.group()
+    joined = (head + tail).casefold()
+    if joined in words:
+        return before + after
+    compound = f"{head}-{tail}".casefold() in hyphenated or f"{head}-".casefold() in hyphenated
+    if compound or any(c.isdigit() for c in head + tail) or len(head) == 1 or tail[0].isupper():
+        return before + "-" + after
+    return before + after
+
+
+@dataclass
+class _Block:
+    kind: str  # "heading", "text", "code"
+    section: str
+    parts: list[tuple[str, int]] = field(default_factory=list)  # (text, page) as printed, to join
+
+    def last(self) -> str:
+        return self.parts[-1][0] if self.parts else ""
+
+
+def _starts_paragraph(prev: Line, line: Line, leading: float, right: float) -> bool:
+    if _BULLET.match(line.text):
+        return True
+    if prev.page != line.page:
+        return bool(_SENTENCE_END.search(prev.text)) and not prev.hyphen and not line.text[:1].islower()
+    gap = prev.y - line.y
+    if gap > leading * 1.45 or gap < -leading:  # a blank line's space, or a jump up (a new column)
+        return not (gap < 0 and not _SENTENCE_END.search(prev.text))
+    short = prev.x1 < right - 4 * prev.size  # the last line of a paragraph stops short of the margin
+    indented = line.x0 > prev.x0 + prev.size * 0.8 and not _BULLET.match(prev.text)
+    return bool(_SENTENCE_END.search(prev.text)) and (short or indented)
+
+
+def reflow(pages: list[list[Line]]) -> list[_Block]:
+    """Lines into blocks: prose lines joined into paragraphs (across pages too), monospace lines kept as
+    a code block with their indentation, headings apart."""
+    body = [ln for p in pages for ln in p if ln.kind == "text" and not ln.mono]
+    leading = statistics.median([a.y - b.y for a, b in zip(body, body[1:]) if 0 < a.y - b.y < 3 * a.size] or [12.0])
+    right = max((ln.x1 for ln in body), default=0.0)
+    words, hyphenated = vocabulary(pages)
+    blocks: list[_Block] = []
+    section = ""
+    prev: Line | None = None
+    for ln in (ln for p in pages for ln in p if ln.kind != "drop"):
+        if ln.kind == "heading":
+            section = ln.section
+            blocks.append(_Block("heading", section, [(ln.section.split(" — ")[-1], ln.page)]))
+            prev = None
+            continue
+        kind = "code" if ln.mono else "text"
+        current = blocks[-1] if blocks else None
+        if current is None or current.kind != kind or current.section != section or prev is None:
+            new = True
+        elif kind == "code":
+            new = prev.y - ln.y > leading * 1.6 and prev.page == ln.page
+        else:
+            new = _starts_paragraph(prev, ln, leading, right)
+        if new:
+            current = _Block(kind, section)
+            blocks.append(current)
+        if kind == "code":
+            indent = " " * max(0, round((ln.x0 - _code_margin(pages, ln)) / max(ln.size * 0.6, 1)))
+            current.parts.append((indent + ln.text, ln.page))
+        elif current.parts and prev is not None and prev.hyphen:
+            text, page = current.parts.pop()
+            current.parts.append((join_hyphen(text, ln.text, words, hyphenated), page))
+        else:
+            current.parts.append((ln.text, ln.page))
+        prev = ln
+    return blocks
+
+
+def _code_margin(pages: list[list[Line]], line: Line) -> float:
+    return min((ln.x0 for ln in pages[line.page] if ln.mono and ln.kind == "text"), default=line.x0)
+
+
+# --- the whole document -------------------------------------------------------------------------------------
+
+
+def assemble(blocks: list[_Block], page_count: int, labels: list[str | None]) -> tuple[str, Layout]:
+    """The document's text and its layout: blocks with section paths, and where each page starts. A code
+    block joins the paragraph before it (one line apart), so the sentence that introduces it stays with it."""
+    out: list[str] = []
+    at = 0
+    page_starts: list[int | None] = [None] * page_count
+    spans: list[tuple[int, int, str, str]] = []
+    for block in blocks:
+        glue = "\n" if block.kind == "code" and spans and spans[-1][2] == "text" else "\n\n"
+        if out:
+            out.append(glue)
+            at += len(glue)
+        start = at
+        sep = "\n" if block.kind == "code" else " "
+        if block.kind == "code":  # the block's own indentation, without the page's margin
+            margin = min(len(text) - len(text.lstrip(" ")) for text, _ in block.parts)
+            block.parts = [(text[margin:], page) for text, page in block.parts]
+        for i, (text, page) in enumerate(block.parts):
+            if i:
+                out.append(sep)
+                at += len(sep)
+            if page_starts[page] is None:
+                page_starts[page] = at
+            out.append(text)
+            at += len(text)
+        if glue == "\n":
+            spans[-1] = (spans[-1][0], at, "text", spans[-1][3])
+        else:
+            spans.append((start, at, "heading" if block.kind == "heading" else "text", block.section))
+    text = "".join(out) + "\n"
+    starts: list[int] = []
+    following = len(text)
+    for number in range(page_count - 1, -1, -1):  # an empty page starts where the next one does
+        following = page_starts[number] if page_starts[number] is not None else following
+        starts.append(following)
+    starts.reverse()
+    for i in range(1, len(starts)):
+        starts[i] = max(starts[i], starts[i - 1])
+    return text, Layout(blocks=tuple(spans), pages=tuple(zip(starts, labels)))
+
+
+def body_size(pages: list[list[Line]]) -> float:
+    """The font size most of the text is printed in."""
+    sizes: Counter[float] = Counter()
+    for lines in pages:
+        for ln in lines:
+            sizes[ln.size] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: list[Bookmark]) -> tuple[str, Layout]:
+    """Everything after extraction, on plain lines: furniture and listing pages out, headings marked,
+    paragraphs reflowed, the text and its layout assembled."""
+    mark_running(pages, labels)
+    for lines in pages:
+        if is_listing_page(lines):
+            for ln in lines:
+                ln.kind = "drop"
+    size = body_size(pages)
+    if not bookmarks or mark_outline_headings(pages, bookmarks, size) < max(1, len(bookmarks) // 4):
+        for lines in pages:
+            for ln in lines:
+                ln.kind, ln.section = ("text", "") if ln.kind == "heading" else (ln.kind, ln.section)
+        mark_size_headings(pages, size)
+    return assemble(reflow(pages), len(pages), labels)
+
+
+def _outline(pdf: object) -> list[Bookmark]:
+    """The bookmarks in order, each with the titles of its ancestors."""
+    marks: list[Bookmark] = []
+    stack: list[str] = []
+    for item in pdf.get_toc(max_depth=8):  # type: ignore[attr-defined]
+        dest = item.get_dest()
+        page = dest.get_index() if dest is not None else None
+        title = " ".join((item.get_title() or "").split())
+        del stack[item.level :]
+        marks.append(Bookmark(item.level, title, page if page is not None else -1, list(stack)))
+        stack.append(title)
+    return [m for m in marks if m.page >= 0 and m.title]
+
+
+def read_pdf_layout(data: bytes) -> tuple[str, Layout]:
+    """A PDF's text as paragraphs under their sections, and its page map. Raises ValueError with a reason
+    for a PDF that cannot be opened (``qa.ingest.loading`` turns it into UnreadableFile)."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        pages, labels, bookmarks = _extract(pdfium, data)
+    return layout_pages(pages, labels, bookmarks)
+
+
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe: a build and the passage view may read at once
+
+
+def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | None], list[Bookmark]]:
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        message = str(exc).lower()
+        raise ValueError("PDF is password-protected" if "password" in message else f"corrupt PDF ({exc})") from None
+    try:
+        pages: list[list[Line]] = []
+        for number in range(len(pdf)):
+            lines, width = _page_lines(pdf, number)
+            pages.append(column_order(lines, width))
+        labels = [pdf.get_page_label(i) or None for i in range(len(pdf))]
+        bookmarks = _outline(pdf)
+    finally:
+        pdf.close()
+    return pages, labels, bookmarks
+
+
+def _decoration(line: Line, body_size: float) -> bool:
+    """A word or two printed large or bold just above a chapter title ("CHAPTER", "FOUR")."""
+    return (line.size > body_size * 1.05 or line.bold) and len(line.text.split()) <= 3

@@ -1,0 +1,79 @@
+"""The manual HTML reader on a real DocBook chapter (a trimmed copy of Debian Reference's chapter 5, GPL-2+,
+see the comment atop the file) and on a Sphinx-shaped page: navigation and tables of contents are no
+passage, section paths are the real heading path, code and tables stay with their lead-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.ingest.chunking import ChunkConfig, chunk_document
+from qa.ingest.loading import UnreadableFile, load_file, read_html
+from qa.settings import load_settings
+from qa.types import Passage
+
+CHAPTER = Path(__file__).resolve().parent.parent / "data" / "debian-reference-ch05-network.en.html"
+
+
+@pytest.fixture(scope="module")
+def passages() -> list[Passage]:
+    settings = load_settings({"corpus_dir": CHAPTER.parent, "index_dir": CHAPTER.parent / "none"}, environ={})
+    doc = load_file(CHAPTER, CHAPTER.name, settings, {})
+    return chunk_document(doc, ChunkConfig())
+
+
+def test_navigation_and_the_chapters_table_of_contents_are_no_passage(passages: list[Passage]) -> None:
+    every = "\n".join(p.text for p in passages)
+    assert "Table of Contents" not in every
+    assert "5.5.1. Finding optimal MTU" not in every  # a TOC entry of a section this copy does not hold
+    assert "Chapter 4. Authentication and access controls" not in every  # the navigation footer's "Prev"
+    assert "Prev" not in every and "Next" not in every
+    assert not any("Table of Contents" in p.section or "Prev" in p.section for p in passages)
+
+
+def test_section_paths_are_the_heading_path_with_each_heading_once(passages: list[Passage]) -> None:
+    hosts = next(p for p in passages if "/etc/nsswitch.conf" in p.text)
+    assert hosts.section == (
+        "Chapter 5. Network setup — 5.1. The basic network infrastructure — 5.1.1. The hostname resolution"
+    )
+    systemd = next(p for p in passages if "DHCP=yes" in p.text)
+    assert systemd.section == "Chapter 5. Network setup — 5.3. The modern network configuration without GUI"
+    assert all(p.section.count("Chapter 5. Network setup") == 1 for p in passages)
+
+
+def test_a_pre_block_stays_with_the_sentence_that_introduces_it(passages: list[Passage]) -> None:
+    hosts = next(p for p in passages if "127.0.1.1 host_name" in p.text)
+    assert 'For example, " /etc/hosts " looks like the following.\n127.0.0.1 localhost' in hosts.text
+    dhcp = next(p for p in passages if "DHCP=yes" in p.text)
+    assert "/etc/systemd/network/dhcp.network" in dhcp.text.split("[Match]")[0]
+
+
+def test_a_table_stays_with_its_title() -> None:
+    text, _ = read_html(CHAPTER.read_bytes())
+    assert "Table 5.1. List of network configuration tools\npackages | popcon | size | type | description" in text
+
+
+def test_sphinx_navigation_sidebar_and_anchors_are_left_out() -> None:
+    page = (
+        b"<html><body><div class='related' role='navigation'><ul><li><a href='genindex.html'>index</a></li>"
+        b"<li><a href='next.html'>next</a> |</li><li><a href='prev.html'>previous</a> |</li></ul></div>"
+        b"<div class='body' role='main'><section id='s'><h1>5. Managing Packages<a class='headerlink' href='#s'>"
+        b"\xc2\xb6</a></h1><p>This chapter is about packages.</p><section id='t'><h2>5.1. New packages"
+        b"<a class='headerlink' href='#t'>\xc2\xb6</a></h2><p>File an ITP bug first:</p>"
+        b"<div class='highlight'><pre>reportbug wnpp</pre></div></section></section></div>"
+        b"<div class='sphinxsidebar' role='navigation'><h3>Table of Contents</h3><ul><li><a href='#s'>5.</a></li>"
+        b"</ul></div></body></html>"
+    )
+    text, layout = read_html(page)
+    assert "index" not in text and "previous" not in text and "¶" not in text and "Table of Contents" not in text
+    assert "File an ITP bug first:\nreportbug wnpp" in text
+    sections = {section for _, _, kind, section in layout.blocks if kind == "text"}
+    assert "5. Managing Packages — 5.1. New packages" in sections
+
+
+def test_a_manuals_contents_page_is_skipped_with_its_reason() -> None:
+    links = "".join(f"<li><a href='ch{i}.html'>Chapter {i}. Topic number {i}</a></li>" for i in range(12))
+    page = f"<html><body><div class='navheader'><a href='x'>Next</a></div><ul>{links}</ul></body></html>"
+    with pytest.raises(UnreadableFile, match="contents or index page"):
+        read_html(page.encode())

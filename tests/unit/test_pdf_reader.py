@@ -1,0 +1,152 @@
+"""The PDF reader on a real multi-page PDF (made with reportlab) and on plain line records: what a user sees
+in the passages and citations, without the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer.compose import citation_label
+from qa.ingest.chunking import ChunkConfig, chunk_document
+from qa.ingest.loading import load_file
+from qa.ingest.pdf import Line, is_listing_page, join_hyphen, mark_running
+from qa.settings import load_settings
+from qa.types import Passage
+from tests.manual_pdf import make_manual_pdf
+
+
+@pytest.fixture(scope="module")
+def passages(tmp_path_factory: pytest.TempPathFactory) -> list[Passage]:
+    folder = tmp_path_factory.mktemp("pdf")
+    path = make_manual_pdf(folder / "seabirds.pdf")
+    settings = load_settings({"corpus_dir": folder, "index_dir": folder / "index"}, environ={})
+    doc = load_file(path, "seabirds.pdf", settings, {})
+    return chunk_document(doc, ChunkConfig(target_tokens=40, max_tokens=120))
+
+
+def _holding(passages: list[Passage], words: str) -> Passage:
+    found = [p for p in passages if words in p.text]
+    assert len(found) == 1, f"{words!r} in {len(found)} passages"
+    return found[0]
+
+
+def test_running_headers_and_alternating_footers_are_in_no_passage(passages: list[Passage]) -> None:
+    every = "\n".join(p.text for p in passages)
+    assert "Release 2.1" not in every
+    assert "Chapter 1. Nesting" not in every and "Chapter 2. Feeding" not in every
+    assert not any(line.strip().isdigit() for p in passages for line in p.text.splitlines())
+
+
+def test_line_end_hyphens_are_joined_unless_the_document_writes_the_compound(passages: list[Passage]) -> None:
+    assert "The colony is monitored by volunteers every spring" in _holding(passages, "monitored").text
+    assert "the e-mail must give the grid reference" in _holding(passages, "grid reference").text
+
+
+def test_the_table_of_contents_page_is_not_a_passage(passages: list[Passage]) -> None:
+    assert not any(". . ." in p.text for p in passages)
+    assert "Contents" not in {p.text.strip() for p in passages}
+
+
+def test_section_paths_come_from_the_outline_with_each_heading_once(passages: list[Passage]) -> None:
+    assert _holding(passages, "Guillemots").section == "1 Nesting — 1.2 Ledges"
+    assert _holding(passages, "Gannets dive").section == "2 Feeding — 2.1 Diving"
+    assert _holding(passages, "Puffins dig").section == "1 Nesting — 1.1 Burrows"
+
+
+def test_passages_cite_their_printed_page_and_a_paragraph_over_a_page_break_cites_both(
+    passages: list[Passage],
+) -> None:
+    ledges = _holding(passages, "Guillemots")
+    assert (ledges.page_start, ledges.page_end, ledges.page_label) == (4, 4, "2")  # index 4, printed "2"
+    assert citation_label(ledges).endswith("1 Nesting — 1.2 Ledges, p. 2")
+    survey = _holding(passages, "without disturbing the sitting bird")  # one sentence across the break
+    assert (survey.page_start, survey.page_end) == (3, 4)
+    assert citation_label(survey).endswith("pp. 1–2")
+    assert survey.to_json()["page_label"] == "1"
+
+
+def test_a_command_stays_with_the_sentence_that_introduces_it(passages: list[Passage]) -> None:
+    ringing = _holding(passages, "ringlog upload")
+    assert "run the following command:\nringlog upload --season 2024 records.csv" in ringing.text
+    assert ringing.section == "2 Feeding — 2.2 Ringing"
+
+
+def test_hyphens_are_judged_by_the_documents_own_words() -> None:
+    words, hyphenated = {"reintroducing", "mail", "x86"}, {"e-mail", "x86-64", "non-"}
+    assert join_hyphen("before reintroduc", "ing it", words, hyphenated) == "before reintroducing it"
+    assert join_hyphen("send an e", "mail", words, hyphenated) == "send an e-mail"
+    assert join_hyphen("on x86", "64 only", words, hyphenated) == "on x86-64 only"
+    assert join_hyphen("the non", "porters", words, hyphenated) == "the non-porters"
+    assert join_hyphen("a recom", "mendation", words, hyphenated) == "a recommendation"
+
+
+def _page(number: int, footer: str, body: list[str]) -> list[Line]:
+    lines = [Line("Field Guide, Release 2.1", number, 72, 300, 800, 9)]
+    lines += [Line(text, number, 72, 520, 700 - 12 * i, 10) for i, text in enumerate(body)]
+    return lines + [Line(footer, number, 72 if number % 2 else 300, 520, 40, 9)]
+
+
+def test_footers_that_alternate_and_change_with_the_chapter_are_marked_by_place_and_shape() -> None:
+    footers = ["1 Chapter 1. Nesting", "Chapter 1. Nesting 2", "3 Chapter 2. Feeding", "Chapter 2. Feeding 4"]
+    birds = ["Puffins", "Gannets", "Terns", "Skuas"]
+    bodies = [[f"{bird} line {i}: {'tells' if i % 2 else 'says'} {word}." for i in range(5)] for bird, word in
+              zip(birds, ["more", "less", "all", "some"])]  # fmt: skip
+    pages = [_page(n, footer, body) for n, (footer, body) in enumerate(zip(footers, bodies))]
+    mark_running(pages, ["1", "2", "3", "4"])
+    kept = [[ln.text for ln in page if ln.kind != "drop"] for page in pages]
+    assert kept[0] == ["Field Guide, Release 2.1", *bodies[0]]  # the first page's top line may be its title
+    assert kept[1:] == bodies[1:]
+
+
+def test_a_table_of_contents_page_is_a_listing_but_a_page_of_prose_is_not() -> None:
+    toc = [Line(f"{i}.1 Section {i} " + ". " * 20 + f"{i * 3}", 0, 72, 520, 700 - 12 * i, 10) for i in range(8)]
+    prose = [Line(f"Sentence {i} of a paragraph that says something.", 0, 72, 520, 700 - 12 * i, 10) for i in range(8)]
+    assert is_listing_page(toc)
+    assert not is_listing_page(prose)
+
+
+def test_an_old_index_re_reads_pdfs_only(tmp_path: Path) -> None:
+    from qa.ingest.loading import reader_version
+
+    assert reader_version("pdf") >= 3 and reader_version("txt") == 1
+
+
+def test_a_two_column_page_is_read_column_by_column() -> None:
+    from qa.ingest.pdf import column_order
+
+    title = Line("A Study of Terns", 0, 150, 450, 780, 16)
+    rows = range(10)
+    left = [Line(f"left {i}", 0, 72, 290, 740 - 12 * i, 10) for i in rows]
+    right = [Line(f"right {i}", 0, 310, 530, 740 - 12 * i, 10) for i in rows]
+    interleaved = [title] + [ln for pair in zip(left, right) for ln in pair]  # printed row by row
+    assert [ln.text for ln in column_order(interleaved, 600)] == ["A Study of Terns"] + [
+        f"{side} {i}" for side in ("left", "right") for i in rows
+    ]
+    one_column = [Line(f"line {i}", 0, 72, 530, 740 - 12 * i, 10) for i in rows]
+    assert column_order(one_column, 600) == one_column
+
+
+def test_without_an_outline_headings_come_from_type_size_and_numbering() -> None:
+    from qa.ingest.pdf import mark_size_headings
+
+    def ln(text: str, page: int, y: float, size: float = 10, bold: bool = False) -> Line:
+        return Line(text, page, 72, 500, y, size, bold=bold)
+
+    pages = [
+        [ln("Seabird Field Guide", 0, 700, 24), ln("Release 2.1", 0, 660, 16)],  # the title page
+        [ln("CHAPTER", 1, 760, 14, True), ln("NESTING ON", 1, 730, 18), ln("CLIFFS", 1, 710, 18),
+         ln("Puffins dig burrows in soft turf.", 1, 680), ln("1.1 Burrows", 1, 650, 14, True),
+         ln("A pair uses the same burrow for years.", 1, 630), ln("1.1.1 Lining", 1, 600, 14, True),
+         ln("They line it with grass.", 1, 580)],
+        [ln("2.1 Diving", 2, 760, 14, True), ln("Gannets dive from thirty metres.", 2, 740)],
+    ]  # fmt: skip
+    mark_size_headings(pages, 10)
+    sections = [line.section for page in pages for line in page if line.kind == "heading"]
+    assert sections == [
+        "NESTING ON CLIFFS",
+        "NESTING ON CLIFFS — 1.1 Burrows",
+        "NESTING ON CLIFFS — 1.1 Burrows — 1.1.1 Lining",
+        "NESTING ON CLIFFS — 2.1 Diving",
+    ]
+    assert pages[1][0].kind == "drop" and all(line.kind == "text" for line in pages[0])
