@@ -152,6 +152,7 @@ def serve(settings: Settings) -> int:
     if assistant.build_report:
         for line in assistant.build_report.lines():
             print(line)
+    assistant.warm()
     app = create_app(assistant, settings)
     return_freed_memory_periodically()
     print(f"Web chat on http://{settings.host}:{settings.port}/  (Ctrl-C to stop)")
