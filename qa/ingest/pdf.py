@@ -97,6 +97,11 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
     return lines, width
 
 
+def _median_width(lines: list[Line]) -> float:
+    widths = sorted(ln.x1 - ln.x0 for ln in lines)
+    return widths[len(widths) // 2]
+
+
 def column_order(lines: list[Line], width: float) -> list[Line]:
     """A two-column page read column by column: lines wholly in the left half, then the right half; lines
     across both (a title, a wide figure caption) keep their place above or below the columns."""
@@ -105,6 +110,8 @@ def column_order(lines: list[Line], width: float) -> list[Line]:
     right = [ln for ln in lines if ln.x0 >= mid - 2]
     if len(left) < 8 or len(right) < 8 or len(left) + len(right) < 0.7 * len(lines):
         return lines
+    if min(_median_width(left), _median_width(right)) < 0.25 * width:
+        return lines  # a column of figure labels or code beside prose is not a second column of text
     columns = left + right
     top = max(ln.y for ln in columns)
     above = [ln for ln in lines if ln not in left and ln not in right and ln.y > top]
