@@ -180,6 +180,8 @@ def test_settings_change_excerpts_and_threshold_and_not_found_still_shows_passag
     top_k = page.locator("#top-k input[type=number]")
     top_k.fill("5")
     top_k.press("Enter")
+    # the slider takes the typed value asynchronously; on a loaded machine the question could overtake it
+    page.wait_for_function("document.querySelector('#top-k input[type=range]').value == '5'", timeout=10_000)
     page.get_by_role("tab", name="Chat").click()
     bot = ask(page, "Who presented on diaspora engagement?")
     assert bot.locator(".excerpt").count() == 5
