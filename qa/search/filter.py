@@ -74,6 +74,14 @@ def matching_documents(names: Iterable[str], doc_ids: Iterable[str]) -> list[str
     return list(chosen)
 
 
+def choice_names(doc_ids: Iterable[str]) -> list[str]:
+    """What a picker offers: every folder that holds documents (``manuals/``, ``manuals/pumps/``), then every
+    document, each sorted."""
+    docs = sorted(set(doc_ids))
+    folders = {d[: i + 1] for d in docs for i, ch in enumerate(d) if ch == "/"}
+    return sorted(folders) + docs
+
+
 def document_filter(names: Iterable[str] | None, spans: Mapping[str, tuple[int, int]]) -> DocumentFilter | None:
     """The filter for ``names`` over the index's document row spans; None when nothing is chosen (search
     everything)."""

@@ -8,6 +8,7 @@ import pytest
 from qa.index.bm25 import top_rows
 from qa.search.filter import (
     UnknownDocuments,
+    choice_names,
     document_filter,
     matching_documents,
     restrict_scores,
@@ -86,3 +87,9 @@ def test_the_chosen_passages_own_their_sentences_rows() -> None:
     offsets = np.array([0, 2, 5, 5, 6, 9, 10, 12, 13, 15, 16])
     flt = document_filter(["manuals/pump.txt"], SPANS)  # passages 3..6
     assert sentence_ranges(offsets, flt) == [(5, 12)]
+
+
+def test_the_picker_offers_folders_then_documents() -> None:
+    names = choice_names(["b.txt", "manuals/pumps/p1.md", "manuals/valve.md", "a.txt"])
+    assert names == ["manuals/", "manuals/pumps/", "a.txt", "b.txt", "manuals/pumps/p1.md", "manuals/valve.md"]
+    assert all(document_filter([n], {d: (i, i + 1) for i, d in enumerate(names[2:])}) for n in names)
