@@ -42,6 +42,10 @@ def _doc_option(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qa", description="Offline question answering over your documents.")
+    # Also accepted before the command (qa --corpus DIR eval ...); the command's own flag wins. Separate dests,
+    # because a subcommand's defaults would overwrite the same dest set at the top level.
+    parser.add_argument("--corpus", dest="global_corpus_dir", type=Path, help="folder of documents (any command)")
+    parser.add_argument("--index-dir", dest="global_index_dir", type=Path, help="where the index lives (any command)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build or update the index of a corpus folder")
@@ -95,6 +99,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "auth",
     ]
     overrides: dict[str, Any] = {k: getattr(args, k, None) for k in keys}
+    for key in ("corpus_dir", "index_dir"):
+        if overrides[key] is None:
+            overrides[key] = getattr(args, f"global_{key}", None)
     corpus = overrides.get("corpus_dir")
     if corpus is not None and overrides.get("index_dir") is None and Path(corpus).resolve() != Settings().corpus_dir:
         # Each corpus gets its own index beside it, so switching folders never clobbers another index.

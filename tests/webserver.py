@@ -51,11 +51,12 @@ def serving(assistant: Any, app_module: ModuleType | None = None, **changes: Any
 
 
 @contextmanager
-def serving_app(app: Any, port: int, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve an ASGI app on ``host``:``port`` in a thread; yield its loopback URL."""
+def serving_app(app: Any, port: int, host: str = "127.0.0.1", **config: Any) -> Iterator[str]:
+    """Serve an ASGI app on ``host``:``port`` in a thread; yield its loopback URL. ``config``: more
+    uvicorn settings (``log_config=None`` leaves logging as the caller set it, as ``qa serve`` does)."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", **config))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 60

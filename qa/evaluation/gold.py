@@ -21,6 +21,9 @@ from qa.settings import Settings
 # the best passage first, so the first ``top_k`` of these are exactly what a user with ``top_k`` sees.
 EVAL_DEPTH = 10
 GROUP_KEYS = ("kind", "doc", "turn", "split")
+# Splits a calibration may fit on: "dev" (the shipped gold set) or "tune" (the real-manual gold sets, whose
+# other split is "test"); every other split is held out.
+FIT_SPLITS = ("dev", "tune")
 
 
 class GoldError(ValueError):
@@ -161,8 +164,8 @@ def _locate(item: GoldItem, text: str | None, problems: list[str], where: str) -
         return
     alts = item.evidence_alt
     for label, ev in [("evidence", item.evidence)] + [(f"evidence_alt[{i}]", a) for i, a in enumerate(alts)]:
-        if text.find(ev) < 0:
-            problems.append(f"{where}: {label} is not an exact substring of {item.doc}: {ev[:60]!r}")
+        if metrics.locate(text, ev) is None:
+            problems.append(f"{where}: {label} is not in {item.doc} (whitespace aside): {ev[:60]!r}")
     item.spans = metrics.find_spans(text, item.doc, [item.evidence, *alts])
 
 
@@ -296,8 +299,9 @@ def calibrate(
     """Fit the confidence model's weights on the run's features by logistic regression (numpy, IRLS).
 
     Label: the question is answerable (what abstention should predict; the confidence module's own
-    docstring fits on the same label). Fitted on the ``dev`` split when the file has one and scored on
-    ``holdout``, so the reported effect is not in-sample. Weights are named ``bias`` and ``w_<feature>``.
+    docstring fits on the same label). Fitted on the ``dev`` or ``tune`` split when the file has one and
+    scored on the rest (``holdout``, ``test``), so the reported effect is not in-sample. Weights are named
+    ``bias`` and ``w_<feature>``.
     """
     import numpy as np
 
@@ -305,9 +309,9 @@ def calibrate(
     if not usable:
         return {"error": "no features recorded (the confidence model's features() signature is not known)"}
     names = list(usable[0]["features"])
-    has_dev = any(r["split"] == "dev" for r in usable)
-    train = [r for r in usable if r["split"] == "dev"] if has_dev else usable
-    test = [r for r in usable if r["split"] != "dev"] if has_dev else []
+    has_dev = any(r["split"] in FIT_SPLITS for r in usable)
+    train = [r for r in usable if r["split"] in FIT_SPLITS] if has_dev else usable
+    test = [r for r in usable if r["split"] not in FIT_SPLITS] if has_dev else []
     labels = [float(r["answerable"]) for r in train]
     if len(set(labels)) < 2:
         return {"error": "the labels of the training items are all the same; cannot fit"}
@@ -339,7 +343,7 @@ def calibrate(
         "label": "the question is answerable",
         "l2": l2,  # times the number of items, on the weights (not the bias); separable features need it
         "features": names,
-        "trained_on": "dev" if has_dev else "all",
+        "trained_on": "/".join(sorted({r["split"] for r in train})) if has_dev else "all",
         "n_train": len(train),
         "positives": int(sum(labels)),
         "weights": fitted,

@@ -35,18 +35,51 @@ def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
     return max(0, min(a_end, b_end) - max(a_start, b_start))
 
 
-def find_spans(text: str, doc: str, evidence: Sequence[str]) -> list[Span]:
-    """Spans of each evidence string in the document, found with ``str.find`` (first occurrence).
+# Between two letters of a word the text may hold a soft hyphen or a line-end hyphen (a PDF's "reintroduc-\ning"),
+# or a line break where a reader left a word split (pypdfium2 marks a line-end hyphen with \x02): the evidence,
+# copied from what a reader shows, has none.
+_WORD_BREAK = r"(?:[\u00ad\x02]|-?[ \t]*\r?\n[ \t]*)?"
 
-    An evidence string that is not in the text yields no span; callers validate beforehand.
-    """
+
+def _evidence_pattern(evidence: str) -> re.Pattern[str]:
+    """A pattern for the evidence as a reader shows it: any whitespace run matches any whitespace run (a
+    newline included), a word may be broken as _WORD_BREAK allows, and whitespace may appear next to a
+    punctuation mark where the evidence has none. Built per evidence string."""
+    tokens = []
+    for token in evidence.split():
+        out = []
+        for i, ch in enumerate(token):
+            if i and ch.isalnum() and (token[i - 1].isalnum() or token[i - 1] == "-"):
+                out.append(_WORD_BREAK)
+            elif i and not (ch.isalnum() and token[i - 1].isalnum()):
+                out.append(r"\s*")  # a reader may space out punctuation: pypdf's "arg$ (i)", "f (x, y)"
+            out.append(re.escape(ch))
+        tokens.append("".join(out))
+    return re.compile(r"\s+".join(tokens))
+
+
+def locate(text: str, evidence: str) -> tuple[int, int] | None:
+    """The real character span [start, end) of the evidence's first occurrence in the text, matched
+    whitespace-insensitively (see _evidence_pattern) so a gold set survives a reader that joins or splits
+    lines differently; None when it is not there. An exact occurrence is preferred when there is one."""
+    if not evidence.strip():
+        return None
+    start = text.find(evidence)
+    if start >= 0:
+        return start, start + len(evidence)
+    match = _evidence_pattern(evidence).search(text)
+    return match.span() if match else None
+
+
+def find_spans(text: str, doc: str, evidence: Sequence[str]) -> list[Span]:
+    """Spans of each evidence string in the document (``locate``: first occurrence, whitespace-insensitive),
+    as real offsets into the text. An evidence string that is not in the text yields no span; callers
+    validate beforehand."""
     spans: list[Span] = []
     for ev in evidence:
-        if not ev:
-            continue
-        start = text.find(ev)
-        if start >= 0:
-            spans.append((doc, start, start + len(ev)))
+        found = locate(text, ev) if ev else None
+        if found is not None:
+            spans.append((doc, *found))
     return spans
 
 

@@ -19,6 +19,8 @@ from qa.settings import Settings
 from qa.types import Document, Skipped
 
 TITLES_FILE = "titles.json"
+# A corpus folder's own notes on where its documents come from (eval/corpora/*/SOURCE.md): not a document.
+SOURCE_FILE = "SOURCE.md"
 
 
 class UnreadableFile(Exception):
@@ -283,7 +285,10 @@ def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
     real_root = root.resolve()
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name == TITLES_FILE:
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name in (
+            TITLES_FILE,
+            SOURCE_FILE,
+        ):
             continue
         if path.is_dir():
             if path.is_symlink() and not _inside(path, real_root):

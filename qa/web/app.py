@@ -23,6 +23,7 @@ from qa.web.gradio_fixes import (
     keep_session_copies_under_their_own_id,
     return_freed_memory_periodically,
 )
+from qa.web.limits import MAX_REQUEST_BYTES, LimitBody, log_in_one_line
 from qa.web.page import Page
 from qa.web.render import document_html, document_page
 from qa.web.workspace import Workspace
@@ -118,7 +119,8 @@ def create_app(assistant: Any, settings: Settings) -> Any:
         ssr_mode=False,
         max_file_size=int(settings.max_file_mb * 1024 * 1024),
     )
-    if settings.auth:  # one login in front of every route, Gradio's and ours alike
+    app.add_middleware(LimitBody, max_bytes=MAX_REQUEST_BYTES)
+    if settings.auth:  # one login in front of every route, Gradio's and ours alike (added last: outermost)
         app.add_middleware(RequireLogin, credentials=Credentials.parse(settings.auth))
     return app
 
@@ -150,5 +152,6 @@ def serve(settings: Settings) -> int:
     app = create_app(assistant, settings)
     return_freed_memory_periodically()
     print(f"Web chat on http://{settings.host}:{settings.port}/  (Ctrl-C to stop)")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    log_in_one_line()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None)
     return 0

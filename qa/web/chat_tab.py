@@ -28,8 +28,9 @@ def respond(page: Page, message: str, history: list[dict], state: Session | None
     sources, then the related questions."""
     state = page.session_of(state)
     message = message or ""
-    if not message.strip():
-        yield {page.box: gr.skip()}  # nothing typed: nothing to do
+    if not message.strip():  # nothing typed: say so rather than do nothing
+        hint = {"role": "assistant", "content": "<p class='message'>Please type a question first.</p>"}
+        yield {page.box: "", page.chatbot: [*history, hint], page.state: state}
         return
     asked = [*history, {"role": "user", "content": question_html(message)}]
 

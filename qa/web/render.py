@@ -122,9 +122,16 @@ def answer_html(answer: Answer, corpus: str = "", shown: int | None = None, lead
     return "\n".join(p for p in parts if p)
 
 
+SHOWN_QUESTION_CHARS = 280
+
+
 def question_html(question: str) -> str:
-    """The user's bubble: exactly the characters typed, never markup or Markdown."""
-    return f'<p class="question">{esc(question)}</p>'
+    """The user's bubble: the characters typed, never markup or Markdown; a very long paste is shortened
+    so the reply under it stays in view."""
+    if len(question) <= SHOWN_QUESTION_CHARS:
+        return f'<p class="question">{esc(question)}</p>'
+    shown = esc(question[:SHOWN_QUESTION_CHARS].rstrip())
+    return f'<p class="question">{shown}… <span class="muted">({len(question):,} characters in all)</span></p>'
 
 
 def pending_html() -> str:

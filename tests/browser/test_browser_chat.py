@@ -412,3 +412,22 @@ def test_evaluation_tab_shows_the_latest_report_with_plots_and_follows_a_corpus_
     command = page.locator("#eval-command").inner_text()
     assert command == f"qa eval --corpus '{corpus}' --out {reports} --gold FILE"
     assert page.locator("#evaluation #eval-headline").count() == 0
+
+
+def test_a_pasted_essay_is_shortened_and_its_refusal_stays_in_view(context, server: str) -> None:
+    page = open_chat(context, server)
+    essay = "Why do migrants send money home to their families? " * 400  # about 20,000 characters
+    bot = ask(page, essay)
+    assert "characters long" in bot.inner_text()
+    asked = page.locator("#chat [data-testid='user']").last.inner_text()
+    assert "characters in all" in asked and len(asked) < 400
+    top = bot.evaluate("e => e.getBoundingClientRect().top")
+    assert 0 <= top < page.viewport_size["height"], "the refusal is scrolled out of view"
+
+
+def test_a_blank_question_gets_a_message(context, server: str) -> None:
+    page = open_chat(context, server)
+    box = page.locator("#question textarea")
+    box.fill("   ")
+    box.press("Enter")
+    page.locator(BOT).filter(has_text="Please type a question first").wait_for(timeout=30_000)

@@ -110,7 +110,7 @@ def test_an_empty_user_or_password_is_refused(auth: str, tmp_path: Path, capsys)
 
 def test_corpus_keys_are_not_guessable_and_name_only_this_servers_folders(guarded, small_assistant) -> None:
     url, _ = guarded
-    from qa.workspace import Workspace
+    from qa.web.workspace import Workspace
 
     first, second = Workspace(small_assistant.settings), Workspace(small_assistant.settings)
     guessed = hashlib.sha256(str(small_assistant.settings.corpus_dir.resolve()).encode()).hexdigest()[:12]

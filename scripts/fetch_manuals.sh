@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Rebuild eval/corpora/debian-reference and eval/corpora/gle-manual from the Debian packages they come
+# from, so anyone can check where the evaluation documents came from (compare with the committed files:
+# `git diff --stat eval/corpora` after running this should show nothing when the same versions are fetched).
+#
+# Usage: scripts/fetch_manuals.sh [DEB_DIR]
+#   DEB_DIR: a folder already holding the .deb files (skips the download); default: a temporary folder
+#   filled with `apt-get download` (needs a Debian/Ubuntu apt source carrying these versions).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DR_PKG="debian-reference-en"
+DR_VERSION="2.100"
+GLE_PKG="gle-graphics-manual"
+GLE_VERSION="0~20221108-3"
+# The chapters that are the manual's text; index.en.html is only the book's table of contents.
+DR_PAGES="pr01 ch01 ch02 ch03 ch04 ch05 ch06 ch07 ch08 ch09 ch10 ch11 ch12 apa"
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+DEBS="${1:-$WORK/debs}"
+mkdir -p "$DEBS"
+
+fetch() {  # fetch PACKAGE VERSION: the .deb into $DEBS unless one is there already
+    local pkg="$1" version="$2"
+    if ! ls "$DEBS/${pkg}_"*.deb >/dev/null 2>&1; then
+        (cd "$DEBS" && apt-get download "${pkg}=${version}")
+    fi
+    local deb
+    deb="$(ls "$DEBS/${pkg}_"*.deb | head -n 1)"
+    local got
+    got="$(dpkg-deb -f "$deb" Version)"
+    if [ "$got" != "$version" ]; then
+        echo "warning: $deb is version $got, the committed corpus is $version" >&2
+    fi
+    dpkg -x "$deb" "$WORK/x"
+}
+
+fetch "$DR_PKG" "$DR_VERSION"
+fetch "$GLE_PKG" "$GLE_VERSION"
+
+DR_OUT="$ROOT/eval/corpora/debian-reference"
+GLE_OUT="$ROOT/eval/corpora/gle-manual"
+mkdir -p "$DR_OUT" "$GLE_OUT"
+for page in $DR_PAGES; do
+    cp "$WORK/x/usr/share/debian-reference/$page.en.html" "$DR_OUT/"
+done
+cp "$WORK/x/usr/share/gle-graphics/doc/gle-manual.pdf" "$GLE_OUT/"
+echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages) and $GLE_OUT from $DR_PKG $DR_VERSION and $GLE_PKG $GLE_VERSION"
+sha256sum "$DR_OUT"/*.html "$GLE_OUT"/gle-manual.pdf
