@@ -3,7 +3,8 @@
 The filter is applied inside retrieval, not to its results: dropping other documents' passages after a
 top-k search over the whole corpus leaves nothing when the chosen document ranks below the k-th hit.
 Each document's passages are contiguous rows of the index, so a choice is a few row ranges; the dense
-side scans the chosen rows' vectors exactly (memory-mapped, in chunks), BM25 keeps only their scores.
+side scans the chosen rows' vectors exactly (memory-mapped, in chunks; an ANN index with a selector of the
+rows when there are very many), BM25 keeps only their scores.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 CHUNK_ROWS = 65_536  # rows scored at once by a subset scan: bounded memory on any subset size
+# Up to this many chosen rows the dense side scans them exactly (at 384 dimensions, 150 MB of vectors read);
+# beyond it an ANN index searches with a selector of the rows (qa/index/dense.py), a flat index still scans.
+SCAN_LIMIT = 100_000
 
 
 class UnknownDocuments(ValueError):

@@ -18,9 +18,9 @@ from qa.index.bm25 import (
     term_coverage,
     top_rows,
 )
-from qa.index.dense import SENTENCE_INDEX, dense_search, read_dense_index
+from qa.index.dense import SENTENCE_INDEX, dense_search, dense_search_within, read_dense_index
 from qa.index.store import StoredIndex
-from qa.search.filter import DocumentFilter, restrict_scores, scan_top, sentence_ranges
+from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.settings import Settings
@@ -120,8 +120,8 @@ class Retriever:
         n = len(self.index.passages)
         if only is None:
             d_scores, d_rows = dense_search(self.index.faiss_index, qvec, s.dense_k)
-        else:  # exact over the chosen rows' vectors, whatever index serves the whole corpus
-            d_scores, d_rows = scan_top(self.index.vectors, only.ranges, qvec, s.dense_k)
+        else:
+            d_scores, d_rows = self._dense_within(qvec, s, only)
         full_bm25 = follow_up_bm25(self.index.bm25, query, asked, s.context_weight) if n else None
         if full_bm25 is None:
             b_rows = np.zeros(0, np.int64)
@@ -149,6 +149,15 @@ class Retriever:
                 )
             )
         return out
+
+    def _dense_within(self, qvec: np.ndarray, s: Settings, only: DocumentFilter) -> tuple[np.ndarray, np.ndarray]:
+        """Dense top-k among the chosen rows: an exact scan of their vectors (memory-mapped) up to SCAN_LIMIT
+        rows; past it the ANN index searches with a selector of those rows, where its type takes one."""
+        if only.size > SCAN_LIMIT:
+            found = dense_search_within(self.index.faiss_index, qvec, s.dense_k, only.ranges, s)
+            if found is not None:
+                return found
+        return scan_top(self.index.vectors, only.ranges, qvec, s.dense_k)
 
     def _coverage(self, query: str, candidates: list[Candidate]) -> None:
         """Set ``coverage`` on each candidate: the second stage and the confidence model read it."""

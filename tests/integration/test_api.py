@@ -201,3 +201,22 @@ def test_feedback_is_kept_as_gold_items_that_qa_eval_reads(url: str, assistant: 
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert rows[0]["evidence"] == top["text"] and rows[0]["doc"] == top["doc"]
     assert rows[1]["doc"] is None and rows[1]["evidence"] is None and rows[1]["passage"]["doc"] == top["doc"]
+
+
+def test_past_the_scan_limit_an_ann_index_searches_the_chosen_rows_with_a_selector(
+    assistant: Assistant, tmp_path: Path, monkeypatch, embedder
+) -> None:
+    import qa.search.retriever as retriever
+
+    monkeypatch.setattr(retriever, "SCAN_LIMIT", 0)  # every choice goes to the ANN index's selector
+    s = assistant.settings
+    ann = Assistant.load(
+        make_settings(s.corpus_dir, tmp_path / "ann-index", top_k=3, ann_threshold=10), embedder=embedder
+    )
+    assert type(ann.retriever.index.faiss_index).__name__ == "IndexHNSWSQ"
+    answer = ann.ask(QUESTION, documents=["manuals/pump.md"], top_k=5)
+    assert [e.passage.doc_id for e in answer.excerpts] == ["manuals/pump.md"] * 5
+    a, b = ann.retriever.index.doc_spans["manuals/pump.md"]
+    found = ann.retriever.search(QUESTION, only=ann.document_filter(["manuals/pump.md"]))
+    assert {c.index for c in found.candidates} == set(range(a, b))
+    assert all(c.dense_rank is not None for c in found.candidates)  # the dense side found every one of them

@@ -93,3 +93,21 @@ def test_the_picker_offers_folders_then_documents() -> None:
     names = choice_names(["b.txt", "manuals/pumps/p1.md", "manuals/valve.md", "a.txt"])
     assert names == ["manuals/", "manuals/pumps/", "a.txt", "b.txt", "manuals/pumps/p1.md", "manuals/valve.md"]
     assert all(document_filter([n], {d: (i, i + 1) for i, d in enumerate(names[2:])}) for n in names)
+
+
+@pytest.mark.parametrize("factory", ["HNSW32,SQ8", "IVF16,Flat"])
+def test_an_ann_index_searches_only_the_chosen_rows_with_a_selector(factory: str) -> None:
+    from qa.index.dense import FlatScan, build_dense_index, dense_search_within
+    from qa.settings import Settings
+
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(3000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = vectors[5]  # its nearest rows (itself first) lie outside the choice
+    settings = Settings()
+    ranges = [(1000, 1200), (2500, 2600)]
+    scores, rows = dense_search_within(build_dense_index(vectors, settings, factory), query, 10, ranges, settings)
+    exact = scan_top(vectors, ranges, query, 10)[1]
+    assert len(rows) == 10 and all(1000 <= r < 1200 or 2500 <= r < 2600 for r in rows)
+    assert len(set(rows.tolist()) & set(exact.tolist())) >= 9  # an ANN index: near-exact among the chosen
+    assert dense_search_within(FlatScan(vectors), query, 10, ranges, settings) is None  # flat: scan instead
