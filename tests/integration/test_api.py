@@ -124,6 +124,18 @@ def test_cli_doc_flag_restricts_qa_ask(assistant: Assistant, capsys) -> None:
     assert "'nothing.md'" in capsys.readouterr().out
 
 
+def test_cli_doc_flag_restricts_qa_chat(assistant: Assistant, capsys, monkeypatch) -> None:
+    import io
+
+    s = assistant.settings
+    monkeypatch.setattr("sys.stdin", io.StringIO(QUESTION + "\n\n"))
+    base = ["chat", "--corpus", str(s.corpus_dir), "--index-dir", str(s.index_dir), "--quiet"]
+    assert cli_main([*base, "--doc", "manuals/"]) == 0
+    out = capsys.readouterr().out
+    assert "Searching 2 chosen document(s) only." in out and "Pump maintenance manual" in out
+    assert "Honey bee colony" not in out
+
+
 def test_post_ask_returns_the_json_of_qa_ask(url: str, assistant: Assistant, capsys) -> None:
     status, body = call(url, "/api/ask", {"question": QUESTION})
     assert status == 200
