@@ -78,7 +78,8 @@ def checked_question(question: Any, max_chars: int) -> str:
 
 def passage_json(assistant: Assistant, doc: str, start: int, end: int | None) -> dict[str, Any]:
     """The text of ``doc`` from ``start`` to ``end`` (or to the end of the passage holding ``start``),
-    with the title and the section it lies in."""
+    with the title and the section it lies in; ``stale`` when the file changed after indexing (offsets may
+    be off until the next build)."""
     try:
         title, text, unchanged = assistant.document(doc)
     except KeyError:
@@ -89,7 +90,8 @@ def passage_json(assistant: Assistant, doc: str, start: int, end: int | None) ->
     section = holding[-1].section if holding else ""
     if end is None:
         end = holding[-1].end if holding and holding[-1].end > start else len(text)
-    return {"doc": doc, "title": title, "section": section, "start": start, "end": end, "text": text[start:end]}
+    span = {"doc": doc, "title": title, "section": section, "start": start, "end": end, "text": text[start:end]}
+    return {**span, "stale": not unchanged}
 
 
 def api_router(workspace: Workspace) -> APIRouter:

@@ -186,6 +186,7 @@ def test_get_passage_gives_the_text_title_and_section(url: str, assistant: Assis
     status, body = call(url, f"/api/passage/manuals/pump.md?start={p.start}&end={p.end}")
     assert status == 200 and body["text"] == p.text and body["section"] == p.section
     assert body["title"] == "Pump maintenance manual" and "45 newton metres" in body["text"]
+    assert body["stale"] is False
     status, whole = call(url, f"/api/passage/manuals/pump.md?start={p.start}")
     assert whole["end"] == p.end  # without an end, the passage holding start
     for bad in ("start=50&end=10", "start=0&end=999999", "start=-1&end=5", "start=999999"):
