@@ -28,6 +28,7 @@ from qa.index import store
 from qa.index.build import BuildReport, Progress, build_index, open_index, staleness
 from qa.ingest.loading import UnreadableFile, load_file, load_titles
 from qa.search.conversation import Turn, contextualise, kept_listing, ordinal_in
+from qa.search.filter import DocumentFilter, UnknownDocuments, document_filter
 from qa.search.retriever import Retrieval, Retriever
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Candidate, Excerpt
@@ -161,17 +162,30 @@ class Assistant:
         the thread pools and the index pages (about 240 ms on a laptop, against 7-9 ms afterwards)."""
         self.ask("What are these documents about?")
 
-    def ask(self, question: str, history: list[Turn] | None = None, **overrides: Any) -> Answer:
-        """Answer one question; ``history`` turns it into a follow-up; ``overrides`` change settings."""
+    def document_filter(self, documents: Iterable[str] | None) -> DocumentFilter | None:
+        """The passage rows that ``documents`` (names, or folders such as ``manuals/``) choose; None for all.
+        Raises UnknownDocuments when a name chooses nothing."""
+        return document_filter(documents, self.retriever.index.doc_spans)
+
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        documents: Iterable[str] | None = None,
+        **overrides: Any,
+    ) -> Answer:
+        """Answer one question; ``history`` turns it into a follow-up; ``documents`` (names or folders)
+        restricts the search to those documents; ``overrides`` change settings."""
         started = time.perf_counter()
         settings = self.settings.replace(**overrides) if overrides else self.settings
         try:
             text = clean_question(question, settings.max_question_chars)
-        except QuestionError as exc:
+            only = self.document_filter(documents)
+        except (QuestionError, UnknownDocuments) as exc:
             shown = question if isinstance(question, str) else ""
             return Answer(shown[:200], "", True, 0.0, str(exc), [], {"total": 0.0}, message=str(exc))
         query, _ = contextualise(text, history or [])
-        found = self.retriever.search(query, settings, asked=text)
+        found = self.retriever.search(query, settings, asked=text, only=only)
         t_compose = time.perf_counter()
         index = self.retriever.index
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
@@ -215,18 +229,21 @@ class Assistant:
         lead = top[0].index
         return top, texts, best_sentences_text(passages[lead], found.sentence_scores.get(lead, np.zeros(0)))
 
-    def more(self, answer: Answer, count: int = 3, **overrides: Any) -> list[Excerpt]:
+    def more(
+        self, answer: Answer, count: int = 3, documents: Iterable[str] | None = None, **overrides: Any
+    ) -> list[Excerpt]:
         """The next-best excerpts for ``answer``, beyond the ones it shows, numbered on from them.
 
-        Its resolved query is searched again (same ``overrides`` as the first time); passages already
-        shown are skipped and highlights are chosen against the same best sentence as before.
+        Its resolved query is searched again (same ``documents`` and ``overrides`` as the first time);
+        passages already shown are skipped and highlights are chosen against the same best sentence as before.
         """
         if answer.message or not answer.query or count <= 0:
             return []
         settings = self.settings.replace(**overrides) if overrides else self.settings
         want = len(answer.excerpts) + count
         settings = settings.replace(top_k=max(settings.top_k, want))
-        found = self.retriever.search(answer.query, settings, asked=answer.question)
+        only = self.document_filter(documents)
+        found = self.retriever.search(answer.query, settings, asked=answer.question, only=only)
         index = self.retriever.index
 
         def key(p: Any) -> tuple[str, int, int]:
@@ -292,11 +309,12 @@ class Chat:
         self.assistant = assistant
         self.history: list[Turn] = []
 
-    def ask(self, question: str, **overrides: Any) -> Answer:
+    def ask(self, question: str, documents: Iterable[str] | None = None, **overrides: Any) -> Answer:
+        """``documents``: search only these documents (names, or folders such as ``manuals/``)."""
         last = self.history[-1] if self.history else None
         if last is not None and not last.listing and last.row >= 0 and ordinal_in(question) is not None:
             last.listing = self.assistant.text_from(last.row)  # read only when a question points into a list
-        answer = self.assistant.ask(question, self.history, **overrides)
+        answer = self.assistant.ask(question, self.history, documents, **overrides)
         if not answer.message:
             top = answer.excerpts[0] if answer.excerpts else None
             section = top.passage.section if top else ""

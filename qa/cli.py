@@ -30,6 +30,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def _doc_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--doc",
+        dest="documents",
+        action="append",
+        metavar="NAME",
+        help="search only this document, or every document under a folder such as manuals/ (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qa", description="Offline question answering over your documents.")
     # Also accepted before the command (qa --corpus DIR eval ...); the command's own flag wins. Separate dests,
@@ -46,9 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("question", help="the question, in quotes")
     p.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    _doc_option(p)
 
     p = sub.add_parser("chat", help="a conversation in the terminal (follow-ups understood)")
     _common(p)
+    _doc_option(p)
 
     p = sub.add_parser("serve", help="start the web chat")
     _common(p)
@@ -124,7 +136,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qa.assistant import Assistant
 
     assistant = Assistant.load(settings)
-    answer = assistant.ask(args.question)
+    answer = assistant.ask(args.question, documents=args.documents)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -136,6 +148,9 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from qa.assistant import Assistant
 
     chat = Assistant.load(settings).chat()
+    if args.documents:
+        only = chat.assistant.document_filter(args.documents)  # a name that chooses nothing stops here
+        print(f"Searching {len(only.docs) if only else 0} chosen document(s) only.")
     print("Ask a question (empty line or Ctrl-D to leave, /new for a new conversation).")
     while True:
         try:
@@ -149,7 +164,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             chat.reset()
             print("(new conversation)")
             continue
-        _print_answer(chat.ask(question))
+        _print_answer(chat.ask(question, documents=args.documents))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -196,7 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qa.encode.embedder import ModelUnavailable
         from qa.index.build import EmptyCorpus
         from qa.index.store import IndexError_
+        from qa.search.filter import UnknownDocuments
 
+        if isinstance(exc, UnknownDocuments):
+            print(f"qa: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         if isinstance(exc, (ModelUnavailable, EmptyCorpus, IndexError_)):
             print(f"qa: {exc}", file=sys.stderr)
             return EXIT_FAILURE

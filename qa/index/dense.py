@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -226,5 +227,31 @@ def dense_search(index: Any, query: np.ndarray, k: int) -> tuple[np.ndarray, np.
     if k <= 0:
         return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
     scores, rows = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+    keep = rows[0] >= 0
+    return scores[0][keep], rows[0][keep]
+
+
+def dense_search_within(
+    index: Any, query: np.ndarray, k: int, ranges: Sequence[tuple[int, int]], settings: Settings
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Top-k among the rows in ``ranges`` by the ANN index itself (a FAISS IDSelector); None when the index
+    takes no selector (the flat scan, a transform in front), and the caller scans the rows exactly instead."""
+    import faiss
+
+    if isinstance(index, FlatScan) or not ranges or k <= 0:
+        return None
+    kept = [faiss.IDSelectorRange(int(a), int(b)) for a, b in ranges]  # referenced until the search is done
+    selector = kept[0]
+    for other in kept[1:]:
+        selector = faiss.IDSelectorOr(selector, other)
+        kept.append(selector)
+    if isinstance(index, faiss.IndexHNSW):
+        params: Any = faiss.SearchParametersHNSW(sel=selector, efSearch=settings.hnsw_ef_search)
+    elif isinstance(index, faiss.IndexIVF):
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=settings.ivf_nprobe)
+    else:
+        return None
+    k = min(k, sum(b - a for a, b in ranges))
+    scores, rows = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params)
     keep = rows[0] >= 0
     return scores[0][keep], rows[0][keep]

@@ -114,6 +114,11 @@ class StoredIndex:
             spans[p.doc_id] = (a, i + 1)
         return spans
 
+    @property
+    def doc_spans(self) -> dict[str, tuple[int, int]]:
+        """Each document's passage rows [a, b)."""
+        return self._doc_spans
+
     def doc_passages(self, doc_id: str, limit: int | None = None) -> list[Passage]:
         """One document's passages in order (the first ``limit``), without scanning the others per call."""
         a, b = self._doc_spans.get(doc_id, (0, 0))

@@ -18,8 +18,9 @@ from qa.index.bm25 import (
     term_coverage,
     top_rows,
 )
-from qa.index.dense import SENTENCE_INDEX, dense_search, read_dense_index
+from qa.index.dense import SENTENCE_INDEX, dense_search, dense_search_within, read_dense_index
 from qa.index.store import StoredIndex
+from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.settings import Settings
@@ -57,20 +58,27 @@ class Retriever:
         index = read_dense_index(path, self.settings)
         return index if index.ntotal == self.index.sentence_vectors.shape[0] else None
 
-    def search(self, query: str, settings: Settings | None = None, asked: str | None = None) -> Retrieval:
+    def search(
+        self,
+        query: str,
+        settings: Settings | None = None,
+        asked: str | None = None,
+        only: DocumentFilter | None = None,
+    ) -> Retrieval:
         """``asked``: the words the user typed, when ``query`` adds a follow-up's context words to them;
-        only the user's own words make phrases (the context is a list of names and terms)."""
+        only the user's own words make phrases (the context is a list of names and terms). ``only``: search
+        these documents' passages alone (each retriever's top-k is taken among them)."""
         s = settings or self.settings
         # One question is many small matrix products: BLAS threads cost more than they give.
         with blas_threads(question_threads(s.query_threads)):
-            return self._search(query, s, query if asked is None else asked)
+            return self._search(query, s, query if asked is None else asked, only)
 
-    def _search(self, query: str, s: Settings, asked: str) -> Retrieval:
+    def _search(self, query: str, s: Settings, asked: str, only: DocumentFilter | None = None) -> Retrieval:
         t0 = time.perf_counter()
         qvec = self.embedder.encode_queries([query])[0]
         t1 = time.perf_counter()
         use_sentences = s.rerank and s.fusion not in {"dense", "bm25"}
-        candidates = self._candidates(query, qvec, s, use_sentences, asked)
+        candidates = self._candidates(query, qvec, s, use_sentences, asked, only)
         candidates = fuse(candidates, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k)
         t2 = time.perf_counter()
         # What the second stage re-scores, and at least the top 3 that the confidence model reads.
@@ -101,17 +109,29 @@ class Retriever:
         )
 
     def _candidates(
-        self, query: str, qvec: np.ndarray, s: Settings, use_sentences: bool, asked: str
+        self,
+        query: str,
+        qvec: np.ndarray,
+        s: Settings,
+        use_sentences: bool,
+        asked: str,
+        only: DocumentFilter | None = None,
     ) -> list[Candidate]:
         n = len(self.index.passages)
-        d_scores, d_rows = dense_search(self.index.faiss_index, qvec, s.dense_k)
+        if only is None:
+            d_scores, d_rows = dense_search(self.index.faiss_index, qvec, s.dense_k)
+        else:
+            d_scores, d_rows = self._dense_within(qvec, s, only)
         full_bm25 = follow_up_bm25(self.index.bm25, query, asked, s.context_weight) if n else None
-        b_rows = top_rows(full_bm25, s.bm25_k) if full_bm25 is not None else np.zeros(0, np.int64)
+        if full_bm25 is None:
+            b_rows = np.zeros(0, np.int64)
+        else:
+            b_rows = top_rows(full_bm25 if only is None else restrict_scores(full_bm25, only), s.bm25_k)
         if s.fusion == "dense":
             b_rows = np.zeros(0, np.int64)
         elif s.fusion == "bm25":
             d_rows = np.zeros(0, np.int64)
-        s_rows = self._sentence_candidates(qvec, s.sentence_k) if use_sentences else np.zeros(0, np.int64)
+        s_rows = self._sentence_candidates(qvec, s.sentence_k, only) if use_sentences else np.zeros(0, np.int64)
         d_rank, b_rank = ranks(d_rows), ranks(b_rows)
         rows = list(dict.fromkeys([*map(int, d_rows), *map(int, b_rows), *map(int, s_rows)]))
         if not rows:
@@ -129,6 +149,15 @@ class Retriever:
                 )
             )
         return out
+
+    def _dense_within(self, qvec: np.ndarray, s: Settings, only: DocumentFilter) -> tuple[np.ndarray, np.ndarray]:
+        """Dense top-k among the chosen rows: an exact scan of their vectors (memory-mapped) up to SCAN_LIMIT
+        rows; past it the ANN index searches with a selector of those rows, where its type takes one."""
+        if only.size > SCAN_LIMIT:
+            found = dense_search_within(self.index.faiss_index, qvec, s.dense_k, only.ranges, s)
+            if found is not None:
+                return found
+        return scan_top(self.index.vectors, only.ranges, qvec, s.dense_k)
 
     def _coverage(self, query: str, candidates: list[Candidate]) -> None:
         """Set ``coverage`` on each candidate: the second stage and the confidence model read it."""
@@ -156,13 +185,15 @@ class Retriever:
                 c.answer_form = True
                 _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index), best)
 
-    def _sentence_candidates(self, qvec: np.ndarray, k: int) -> np.ndarray:
+    def _sentence_candidates(self, qvec: np.ndarray, k: int, only: DocumentFilter | None = None) -> np.ndarray:
         """Passages owning the k sentences closest to the query: an answer stated in one sentence of
         a long paragraph can be missed by the paragraph's own vector."""
         sv = self.index.sentence_vectors
         if k <= 0 or sv.shape[0] == 0:
             return np.zeros(0, np.int64)
-        if self.sentence_index is not None:  # large corpora: the sentences' own FAISS index
+        if only is not None:  # the chosen passages' sentences alone
+            _, top = scan_top(sv, sentence_ranges(self.index.sentence_offsets, only), qvec, k)
+        elif self.sentence_index is not None:  # large corpora: the sentences' own FAISS index
             _, top = dense_search(self.sentence_index, qvec, k)
         else:
             scores = np.asarray(sv, dtype=np.float32) @ qvec

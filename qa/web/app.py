@@ -15,6 +15,7 @@ import gradio as gr
 
 from qa.settings import Settings
 from qa.web import chat_tab, documents_tab, settings_eval_tabs
+from qa.web.api import mount_api
 from qa.web.assets import LOCAL_FONTS, LOCAL_MONO, static_text
 from qa.web.auth import Credentials, RequireLogin
 from qa.web.gradio_fixes import (
@@ -77,7 +78,7 @@ def build_ui(workspace: Any) -> Any:
 
 
 def create_app(assistant: Any, settings: Settings) -> Any:
-    """FastAPI app: the chat at / and citation pages at /passage/<doc> (indexed documents only)."""
+    """FastAPI app: the chat at /, citation pages at /passage/<doc> (indexed documents only), the REST API at /api."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException, Query
     from fastapi.responses import HTMLResponse
@@ -110,6 +111,7 @@ def create_app(assistant: Any, settings: Settings) -> Any:
                 spans.append((int(a), int(b)))
         return document_page(title, document_html(title, text, start, end, spans, stale=not unchanged, page=page))
 
+    mount_api(app, workspace)
     theme = gr.themes.Soft(font=LOCAL_FONTS, font_mono=LOCAL_MONO)
     app = gr.mount_gradio_app(
         app,

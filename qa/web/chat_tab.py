@@ -45,7 +45,7 @@ def respond(page: Page, message: str, history: list[dict], state: Session | None
     if state.chat is None:
         state.chat = assistant.chat()
     state.chat.assistant = assistant  # the live one: a rebuild may have swapped it
-    answer = state.chat.ask(message, **overrides(*knobs))
+    answer = state.chat.ask(message, documents=state.documents, **overrides(*knobs))
     yield reply(answer_html(answer, state.corpus, lead_only=True))  # the lead first
 
     state.answers.append(answer)
@@ -68,7 +68,7 @@ def show_more(page: Page, history: list[dict], state: Session | None, *knobs: An
     if assistant is None or not state.answers or not history:
         return {page.more: gr.skip()}
     last = state.answers[-1]
-    extra = assistant.more(last, MORE_STEP, **overrides(*knobs))
+    extra = assistant.more(last, MORE_STEP, documents=state.documents, **overrides(*knobs))
     if not extra:
         gr.Info("No further excerpts for this question.")
         return {page.more: gr.update(interactive=False, value="No more excerpts")}
@@ -123,6 +123,13 @@ def layout(page: Page) -> None:
                     autofocus=True,
                 )
                 page.send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ask")
+            page.doc_filter = gr.Dropdown(
+                choices=page.document_choices(page.workspace.default_key),
+                value=[],
+                multiselect=True,
+                label="Search only in (empty: every document)",
+                elem_id="doc-filter",
+            )
             page.suggest_label = gr.Markdown("", visible=False, elem_id="suggest-label")
             with gr.Row(elem_id="suggest-row"):
                 page.suggest = [
@@ -179,3 +186,20 @@ def wire(page: Page) -> None:
     page.clear.click(lambda state: new_chat(page, state), page.state, reset_outputs, **private)
     page.chatbot.clear(lambda state: new_chat(page, state), page.state, reset_outputs, **private)  # the bin icon too
     page.copy.click(None, page.transcript_box, None, js=static_text("copy_markdown.js"))
+    _wire_filter(page)
+
+
+def _wire_filter(page: Page) -> None:
+    """The chosen documents live in the session, so /ask keeps its inputs; choices follow rebuilds and switches."""
+
+    def chosen(value: list[str] | None, state: Session | None) -> dict[Any, Any]:
+        state = page.session_of(state)
+        state.documents = [v for v in value or [] if v]
+        return {page.state: state}
+
+    def refresh(state: Session | None) -> Any:
+        return gr.update(choices=page.document_choices(page.session_of(state).corpus))
+
+    private = {"api_visibility": "private"}
+    page.doc_filter.change(chosen, [page.doc_filter, page.state], [page.state], **private)
+    page.doc_filter.focus(refresh, [page.state], [page.doc_filter], **private)

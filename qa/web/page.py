@@ -51,6 +51,7 @@ class Page:
     sources: Any
     picker: Any
     viewer: Any
+    doc_filter: Any
     # Documents tab
     folder: Any
     open_btn: Any
@@ -102,6 +103,13 @@ class Page:
     def corpus_updates(self, key: str) -> dict[Any, Any]:
         header, docs = self.corpus_view(key)
         return {self.header: header, self.documents: docs}
+
+    def document_choices(self, key: str) -> list[str]:
+        """The chat's document filter offers the corpus's folders and documents."""
+        from qa.search.filter import choice_names
+
+        assistant = self.workspace.assistant(key)
+        return choice_names(assistant.manifest.get("files", {})) if assistant else []
 
     def corpus_choices(self, key: str) -> Any:
         paths = [str(c.path) for c in self.workspace.corpora()]

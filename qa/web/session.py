@@ -16,3 +16,4 @@ class Session:
         self.answers: list[Any] = []
         self.shown = 0  # excerpts of the latest answer before "show more"
         self.folder = ""  # made on first use, for this tab's conversation.md
+        self.documents: list[str] = []  # the chat searches only these documents and folders (empty: all)

@@ -77,6 +77,7 @@ def test_every_route_refuses_a_request_without_the_login(guarded) -> None:
     routes = all_routes(app.routes)
     paths = {path for path, _ in routes}
     assert "/passage/{doc_id:path}" in paths and any("file=" in p for p in paths)  # both kinds are listed
+    assert {"/api/ask", "/api/documents", "/api/passage/{doc:path}", "/api/feedback"} <= paths  # the REST API too
     assert len(routes) > 20
     let_through = []
     for path, methods in routes + [("/a-route-added-later", {"GET"})]:
@@ -96,6 +97,8 @@ def test_the_login_opens_the_chat_and_the_citation_pages(guarded) -> None:
     assert status == 200 and b"Honey bees live in colonies" in body
     status, body = request(url + "/", user=USER, password=PASSWORD)
     assert status == 200 and b"<html" in body.lower()
+    status, body = request(url + "/api/documents", user=USER, password=PASSWORD)
+    assert status == 200 and b'"bees.txt"' in body
 
 
 @pytest.mark.parametrize("auth", [":", "alice:", ":s3cret", "alice"])
