@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from qa import store
+from qa.answer.features import idf_weights
+from qa.answer.selector import AnswerModel, load_answer_model
 from qa.compose import (
     answer_text,
     best_sentences_text,
@@ -26,6 +28,7 @@ from qa.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.conversation import Turn, contextualise, kept_listing, ordinal_in
 from qa.embedding import Embedder
 from qa.indexing import BuildReport, Progress, build_index, open_index, staleness
+from qa.lexical import query_terms
 from qa.loading import UnreadableFile, load_file, load_titles
 from qa.related import related_questions, starter_questions
 from qa.retrieval import Retrieval, Retriever
@@ -92,6 +95,7 @@ class Assistant:
     confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
     build_report: BuildReport | None = None
     confidence_source: str = BUILT_IN_CALIBRATION
+    answer_model: AnswerModel | None = None  # the learned selector and confidence; None: the rules
 
     @classmethod
     def load(
@@ -129,6 +133,7 @@ class Assistant:
         confidence, source = load_calibration(settings.index_dir)
         assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)
         assistant.confidence_source = source
+        assistant.answer_model = load_answer_model()
         return assistant
 
     @property
@@ -171,9 +176,15 @@ class Assistant:
         index = self.retriever.index
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
         scores = self.highlight_scores(found, [c.index for c in chosen], text, settings)
-        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights)
-        confidence = self.confidence.score(text, *self.confidence_evidence(found))
-        abstained = confidence < settings.abstain_threshold
+        evidence = self.confidence_evidence(found)
+        learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings)
+        excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights)
+        if calibrated is None:
+            confidence = self.confidence.score(text, *evidence)
+            abstained = confidence < settings.abstain_threshold
+        else:
+            confidence = calibrated
+            abstained = confidence < settings.calibrated_abstain_threshold
         timings = dict(found.timings_ms)
         timings["compose"] = (time.perf_counter() - t_compose) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
@@ -186,6 +197,26 @@ class Assistant:
             excerpts=excerpts,
             timings_ms=timings,
         )
+
+    def learned_answer(
+        self,
+        question: str,
+        chosen: list[Candidate],
+        scores: dict[int, np.ndarray],
+        evidence: tuple[list[Candidate], list[str]],
+        settings: Settings,
+    ) -> tuple[list[Excerpt] | None, float | None]:
+        """(the selector's excerpts, the calibrated confidence), each None where its setting is off or no
+        model loaded. A confidence model fitted on this corpus's own questions and saved with its index
+        (``qa eval --calibrate --save-calibration``) wins over the shipped calibrated one."""
+        model = self.answer_model
+        use_confidence = settings.learned_confidence and self.confidence_source == BUILT_IN_CALIBRATION
+        if model is None or not chosen or not (settings.learned_highlights or use_confidence):
+            return None, None
+        index = self.retriever.index
+        idf = idf_weights(index.bm25, query_terms(question), len(index.passages))
+        excerpts, p = model.answer(question, chosen, index.passages, scores, settings.max_highlights, idf, evidence)
+        return (excerpts if settings.learned_highlights else None), (p if use_confidence else None)
 
     def highlight_scores(
         self, found: Retrieval, rows: list[int], asked: str, settings: Settings
@@ -233,7 +264,8 @@ class Assistant:
         new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=max(10, 3 * count))
         chosen = old + new
         scores = self.highlight_scores(found, [c.index for c in chosen], answer.question, settings)
-        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights)
+        learned, _ = self.learned_answer(answer.question, chosen, scores, ([], []), settings)
+        excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights)
         first = len(answer.excerpts) + 1
         return [replace(e, rank=first + i) for i, e in enumerate(excerpts[len(old) :])]
 

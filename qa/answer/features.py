@@ -58,6 +58,8 @@ SENTENCE_FEATURES = (
     "who_name",
     "where_name",
     "why_reason",
+    "form",
+    "form_rel",
 )
 
 
@@ -124,7 +126,7 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
     heads = _headings(p)
     find = answer_form(question)
     forms = [(p.start + a, p.start + b) for a, b in find(p.text)] if find else []
-    rows = []
+    rows, forms_seen = [], []
     for i, text in enumerate(texts):
         a, b = p.sentences[i]
         stripped = text.strip()
@@ -161,8 +163,14 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
             "where_name": float(kind["where"] and has_name),
             "why_reason": float(kind["why"] and _REASON.search(text) is not None),
         }
-        rows.append([f[name] for name in SENTENCE_FEATURES])
-    return np.asarray(rows, dtype=np.float64)
+        # The form the question's kind asks for (a date, a figure, a name, a reason), present here.
+        f["form"] = max(f["when_date"], f["count_number"], f["who_name"], f["where_name"], f["why_reason"])
+        forms_seen.append(f["form"])
+        rows.append([f.get(name, 0.0) for name in SENTENCE_FEATURES])
+    out = np.asarray(rows, dtype=np.float64)
+    # Against the passage's other sentences: a date singles a sentence out only where few others hold one.
+    out[:, SENTENCE_FEATURES.index("form_rel")] = np.asarray(forms_seen) - np.mean(forms_seen)
+    return out
 
 
 CONFIDENCE_FEATURES = (

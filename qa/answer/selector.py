@@ -75,9 +75,11 @@ class AnswerModel:
     confidence: LinearModel
     # A second sentence is highlighted when its probability reaches this share of the best one's.
     second_ratio: float = 0.5
-    # Isotonic map from the confidence's logistic output to the shown probability (empty: none).
-    iso_x: tuple[float, ...] = ()
-    iso_y: tuple[float, ...] = ()
+    # The shown probability is sigmoid(platt_a x logit + platt_b): the logit's weights learn from SQuAD's
+    # near-misses, but SQuAD's base rate (half unanswerable, written to fool) is not a user's, so these two
+    # numbers are refitted on the shipped corpus's gold dev questions (Platt scaling). 1, 0: SQuAD's own.
+    platt_a: float = 1.0
+    platt_b: float = 0.0
     source: str = ""
 
     def sentence_probabilities(
@@ -102,12 +104,13 @@ class AnswerModel:
         best = float(probs[order[0]])
         return sorted([order[0]] + [i for i in order[1:max_highlights] if probs[i] >= self.second_ratio * best])
 
+    def logit(self, features: dict[str, float]) -> float:
+        """The confidence's logit as fitted on SQuAD, before the corpus's Platt scaling."""
+        return float(self.confidence.logits(np.array([[features[n] for n in CONFIDENCE_FEATURES]]))[0])
+
     def calibrated(self, features: dict[str, float]) -> float:
-        x = np.array([[features[n] for n in CONFIDENCE_FEATURES]])
-        p = float(self.confidence.probabilities(x)[0])
-        if self.iso_x:
-            p = float(np.interp(p, self.iso_x, self.iso_y))
-        return min(max(p, 0.0), 1.0)
+        z = self.platt_a * self.logit(features) + self.platt_b
+        return float(1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0))))
 
     def answer(
         self,
@@ -158,22 +161,22 @@ class AnswerModel:
             "selector": self.selector.to_json(),
             "confidence": self.confidence.to_json(),
             "second_ratio": self.second_ratio,
-            "isotonic": {"x": list(self.iso_x), "y": list(self.iso_y)},
+            "platt": {"a": self.platt_a, "b": self.platt_b},
         }
 
     @staticmethod
     def from_json(data: dict[str, Any], source: str = "") -> AnswerModel:
         try:
-            iso = data.get("isotonic") or {}
-            iso_x, iso_y = tuple(float(v) for v in iso.get("x", [])), tuple(float(v) for v in iso.get("y", []))
-            if len(iso_x) != len(iso_y) or any(b < a for a, b in zip(iso_x, iso_x[1:])):
-                raise AnswerModelError("the isotonic map must be two equally long lists, x ascending")
+            platt = data.get("platt") or {}
+            a, b = float(platt.get("a", 1.0)), float(platt.get("b", 0.0))
+            if not (math.isfinite(a) and math.isfinite(b) and a > 0):
+                raise AnswerModelError(f"the Platt scaling must be finite with a positive slope, not {a}, {b}")
             return AnswerModel(
                 LinearModel.from_json(data["selector"], SENTENCE_FEATURES),
                 LinearModel.from_json(data["confidence"], CONFIDENCE_FEATURES),
                 float(data.get("second_ratio", 0.5)),
-                iso_x,
-                iso_y,
+                a,
+                b,
                 source,
             )
         except (KeyError, TypeError, ValueError) as exc:
