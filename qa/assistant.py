@@ -23,6 +23,7 @@ from qa.compose import (
     mix_scores,
     quoted_text,
     select_excerpts,
+    with_what_follows,
 )
 from qa.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.conversation import Turn, contextualise, kept_listing, ordinal_in
@@ -216,6 +217,10 @@ class Assistant:
         index = self.retriever.index
         idf = idf_weights(index.bm25, query_terms(question), len(index.passages))
         excerpts, p = model.answer(question, chosen, index.passages, scores, settings.max_highlights, idf, evidence)
+        # SQuAD has no lead-ins ending in ":", so the rule that brings the sentence after one stays.
+        excerpts = [
+            replace(e, highlights=with_what_follows(e.passage, e.highlights, settings.max_highlights)) for e in excerpts
+        ]
         return (excerpts if settings.learned_highlights else None), (p if use_confidence else None)
 
     def highlight_scores(

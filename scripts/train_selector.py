@@ -383,7 +383,11 @@ def gold_stage(
     # As abstain_threshold was: the best abstention F1 on gold dev, here with at most 5% false abstentions.
     threshold = best_threshold(p_corpus[dev], (truth[0][dev], truth[1][dev]), by="f1", max_false=0.05)
     squad_threshold = best_threshold(p_squad[dev], (truth[0][dev], truth[1][dev]), by="f1", max_false=0.05)
-    figures = {"platt": {"a": round(a, 4), "b": round(b, 4)}}
+    figures = {
+        "platt": {"a": round(a, 4), "b": round(b, 4)},
+        "gold_weight": gold_weight,
+        "shipped_confidence_weights": dict(zip(CONFIDENCE_FEATURES, np.round(model.confidence.coef, 3).tolist())),
+    }
     for name, part in (("gold dev (Platt and threshold fitted here)", dev), ("gold holdout", split == "holdout")):
         t = (truth[0][part], truth[1][part])
         figures[name] = {
@@ -399,7 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
     ap.add_argument("--items", type=Path, help="keep the questions' runs in this file and reuse them")
-    ap.add_argument("--gold-weight", type=float, default=0.0, help="refit the confidence with gold dev too")
+    ap.add_argument(
+        "--gold-weight",
+        type=float,
+        default=10.0,
+        help="each gold dev question's weight in the confidence's refit (0: SQuAD only)",
+    )
     ap.add_argument("--no-write", action="store_true", help="print the figures; keep the stored model")
     args = ap.parse_args(argv)
     if not args.squad.is_file():

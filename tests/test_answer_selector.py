@@ -89,7 +89,7 @@ def test_the_confidence_shown_is_the_calibrated_probability(assistant: Assistant
     found = assistant.retriever.search(answer.query, assistant.settings, asked=answer.question)
     index = assistant.retriever.index
     from qa.answer.features import idf_weights
-    from qa.compose import select_excerpts
+    from qa.compose import select_excerpts, with_what_follows
     from qa.lexical import query_terms
 
     s = assistant.settings
@@ -102,7 +102,9 @@ def test_the_confidence_shown_is_the_calibrated_probability(assistant: Assistant
     assert features is not None
     assert answer.confidence == pytest.approx(assistant.answer_model.calibrated(features))
     assert answer.abstained == (answer.confidence < s.calibrated_abstain_threshold)
-    assert [e.highlights for e in answer.excerpts] == [e.highlights for e in excerpts]
+    assert [e.highlights for e in answer.excerpts] == [
+        with_what_follows(e.passage, e.highlights, s.max_highlights) for e in excerpts
+    ]
     shown = answer.to_json()["confidence"]
     assert shown == round(assistant.answer_model.calibrated(features), 4)
     # With the learned confidence off, the hand-set weights are back and the number differs.
@@ -122,3 +124,9 @@ def test_without_the_stored_model_the_rules_answer(assistant: Assistant) -> None
         assert 0.0 <= answer.confidence <= 1.0
     finally:
         assistant.answer_model = kept
+
+
+def test_the_default_threshold_is_the_one_fitted_with_the_stored_model() -> None:
+    """scripts/train_selector.py chooses the threshold with the Platt scaling; the setting must follow it."""
+    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["abstain_threshold"]
+    assert Settings().calibrated_abstain_threshold == pytest.approx(stored)
