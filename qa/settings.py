@@ -108,7 +108,7 @@ class Settings:
     # Off, or with the file missing, the hand-set highlight rules and confidence weights above are used.
     learned_highlights: bool = True
     learned_confidence: bool = True
-    calibrated_abstain_threshold: float = 0.22
+    calibrated_abstain_threshold: float = 0.34
     max_question_chars: int = 2000
 
     # Web server
