@@ -20,11 +20,15 @@ from qa.answer.compose import (
     mix_scores,
     quoted_text,
     select_excerpts,
+    with_what_follows,
 )
 from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
+from qa.answer.features import idf_weights
 from qa.answer.related import related_questions, starter_questions
+from qa.answer.selector import AnswerModel, load_answer_model
 from qa.encode.embedder import Embedder
 from qa.index import store
+from qa.index.bm25 import query_terms
 from qa.index.build import BuildReport, Progress, build_index, open_index, staleness
 from qa.ingest.loading import UnreadableFile, load_file, load_titles
 from qa.search.conversation import Turn, contextualise, kept_listing, ordinal_in
@@ -93,6 +97,7 @@ class Assistant:
     confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
     build_report: BuildReport | None = None
     confidence_source: str = BUILT_IN_CALIBRATION
+    answer_model: AnswerModel | None = None  # the learned selector and confidence; None: the rules
 
     @classmethod
     def load(
@@ -130,6 +135,7 @@ class Assistant:
         confidence, source = load_calibration(settings.index_dir)
         assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)
         assistant.confidence_source = source
+        assistant.answer_model = load_answer_model()
         return assistant
 
     @property
@@ -190,9 +196,15 @@ class Assistant:
         index = self.retriever.index
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
         scores = self.highlight_scores(found, [c.index for c in chosen], text, settings)
-        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)
-        confidence = self.confidence.score(text, *self.confidence_evidence(found))
-        abstained = confidence < settings.abstain_threshold
+        evidence = self.confidence_evidence(found)
+        learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings)
+        excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)
+        if calibrated is None:
+            confidence = self.confidence.score(text, *evidence)
+            abstained = confidence < settings.abstain_threshold
+        else:
+            confidence = calibrated
+            abstained = confidence < settings.calibrated_abstain_threshold
         timings = dict(found.timings_ms)
         timings["compose"] = (time.perf_counter() - t_compose) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
@@ -205,6 +217,30 @@ class Assistant:
             excerpts=excerpts,
             timings_ms=timings,
         )
+
+    def learned_answer(
+        self,
+        question: str,
+        chosen: list[Candidate],
+        scores: dict[int, np.ndarray],
+        evidence: tuple[list[Candidate], list[str]],
+        settings: Settings,
+    ) -> tuple[list[Excerpt] | None, float | None]:
+        """(the selector's excerpts, the calibrated confidence), each None where its setting is off or no
+        model loaded. A confidence model fitted on this corpus's own questions and saved with its index
+        (``qa eval --calibrate --save-calibration``) wins over the shipped calibrated one."""
+        model = self.answer_model
+        use_confidence = settings.learned_confidence and self.confidence_source == BUILT_IN_CALIBRATION
+        if model is None or not chosen or not (settings.learned_highlights or use_confidence):
+            return None, None
+        index = self.retriever.index
+        idf = idf_weights(index.bm25, query_terms(question), len(index.passages))
+        excerpts, p = model.answer(question, chosen, index.passages, scores, settings.max_highlights, idf, evidence)
+        # SQuAD has no lead-ins ending in ":", so the rule that brings the sentence after one stays.
+        excerpts = [
+            replace(e, highlights=with_what_follows(e.passage, e.highlights, settings.max_highlights)) for e in excerpts
+        ]
+        return (excerpts if settings.learned_highlights else None), (p if use_confidence else None)
 
     def highlight_scores(
         self, found: Retrieval, rows: list[int], asked: str, settings: Settings
@@ -255,7 +291,10 @@ class Assistant:
         new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=max(10, 3 * count))
         chosen = old + new
         scores = self.highlight_scores(found, [c.index for c in chosen], answer.question, settings)
-        excerpts = make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=answer.question)
+        learned, _ = self.learned_answer(answer.question, chosen, scores, ([], []), settings)
+        excerpts = learned or make_excerpts(
+            chosen, index.passages, scores, settings.max_highlights, question=answer.question
+        )
         first = len(answer.excerpts) + 1
         return [replace(e, rank=first + i) for i, e in enumerate(excerpts[len(old) :])]
 

@@ -1,0 +1,226 @@
+"""What the learned answer models read: per-sentence features for the selector, per-answer ones for the
+confidence. Everything here is computed from what retrieval already produced (sentence cosines, the
+BM25 index's document frequencies, the passage's sentence spans), so the models add no encoding."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from qa.answer.confidence import COUNT_QUESTION, QUANTITY_QUESTION, answer_type_mismatch, missing_names
+from qa.index.bm25 import query_terms, tokenize
+from qa.search.forms import answer_form
+from qa.types import Passage
+
+# Question kinds: the answer's form follows from them (a date for "when", a figure for "how many").
+_WHEN = re.compile(r"\b(?:when|what (?:year|date|decade|century|day|month|time|period)|in (?:what|which) year)\b", re.I)
+_WHO = re.compile(r"\b(?:who|whom|whose)\b|\bwhat (?:person|people|group|company|organi[sz]ation)\b", re.I)
+_WHERE = re.compile(r"\bwhere\b|\b(?:what|which) (?:country|city|place|region|state|town|continent)\b", re.I)
+_WHY = re.compile(r"\bwhy\b|\bwhat (?:caused|causes|led to|was the reason|is the reason)\b", re.I)
+
+_YEAR = re.compile(r"(?<![\d,.])(?:1[0-9]|20)\d\d(?:s|['’]s)?(?![\d,.]\d)|\b\d{1,2}(?:st|nd|rd|th) century\b", re.I)
+_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(rf"\b(?:{_MONTHS})\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|half|dozen|several)\b",
+    re.I,
+)
+_NAME_INSIDE = re.compile(r"(?<=[\w,;:)] )[A-Z][a-z]+")  # a capitalised word that does not open the sentence
+_REASON = re.compile(r"\b(?:because|due to|since|as a result|so that|in order to|owing to|led to|caused)\b", re.I)
+
+SENTENCE_FEATURES = (
+    "cos",
+    "cos_gap",
+    "cos_best",
+    "cos_prev",
+    "cos_next",
+    "lex",
+    "lex_gap",
+    "lex_best",
+    "phrase",
+    "novel",
+    "position",
+    "first",
+    "log_sentences",
+    "heading",
+    "short",
+    "log_chars",
+    "lead_in",
+    "after_lead_in",
+    "answer_form",
+    "when_date",
+    "when_no_date",
+    "count_number",
+    "quantity_no_number",
+    "who_name",
+    "where_name",
+    "why_reason",
+    "form",
+    "form_rel",
+)
+
+
+def idf_weights(bm25: object, terms: Sequence[str], n_docs: int) -> dict[str, float]:
+    """BM25's IDF of each question term, from the index's document frequencies; 1 each when the index
+    cannot say (a bm25s object without ``doc_freq``)."""
+    doc_freq: Callable[[str], int] | None = getattr(bm25, "doc_freq", None)
+    out = {}
+    for t in set(terms):
+        df = doc_freq(t) if doc_freq is not None and n_docs else 0
+        out[t] = float(math.log(1 + (n_docs - df + 0.5) / (df + 0.5))) if doc_freq is not None and n_docs else 1.0
+    return out
+
+
+def _sentence_texts(p: Passage) -> list[str]:
+    return [p.text[a - p.start : b - p.start] for a, b in p.sentences]
+
+
+def _headings(p: Passage) -> set[str]:
+    return {part.strip() for part in p.section.split(" — ")} if p.section else set()
+
+
+def _kind_flags(question: str) -> dict[str, bool]:
+    return {
+        "when": bool(_WHEN.search(question)),
+        "count": bool(COUNT_QUESTION.search(question)),
+        "quantity": bool(QUANTITY_QUESTION.search(question)),
+        "who": bool(_WHO.search(question)),
+        "where": bool(_WHERE.search(question)),
+        "why": bool(_WHY.search(question)),
+    }
+
+
+def _lexical(question: str, texts: list[str], idf: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(IDF-weighted share of the question's terms in each sentence, share of its adjacent term pairs,
+    share of each sentence's terms that the question lacks: an answer adds something to the question)."""
+    terms = query_terms(question)
+    asked = set(terms)
+    pairs = set(zip(terms, terms[1:]))
+    total = sum(idf.get(t, 1.0) for t in asked)
+    lex, phrase, novel = (np.zeros(len(texts)) for _ in range(3))
+    for i, tokens in enumerate(tokenize(texts)):
+        have = set(tokens)
+        if total > 0:
+            lex[i] = sum(idf.get(t, 1.0) for t in asked & have) / total
+        if pairs:
+            phrase[i] = len(pairs.intersection(zip(tokens, tokens[1:]))) / len(pairs)
+        novel[i] = len(have - asked) / len(have) if have else 0.0
+    return lex, phrase, novel
+
+
+def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]) -> np.ndarray:
+    """One row of ``SENTENCE_FEATURES`` per sentence of ``p``; ``cosines``: each sentence's cosine with
+    the question (as the pipeline scored it)."""
+    texts = _sentence_texts(p)
+    n = len(texts)
+    if n == 0:
+        return np.zeros((0, len(SENTENCE_FEATURES)))
+    cos = np.asarray(cosines, dtype=np.float64)[:n]
+    if cos.size < n:
+        cos = np.pad(cos, (0, n - cos.size))
+    lex, phrase, novel = _lexical(question, texts, idf)
+    kind = _kind_flags(question)
+    heads = _headings(p)
+    find = answer_form(question)
+    forms = [(p.start + a, p.start + b) for a, b in find(p.text)] if find else []
+    rows, forms_seen = [], []
+    for i, text in enumerate(texts):
+        a, b = p.sentences[i]
+        stripped = text.strip()
+        words = len(stripped.split())
+        prev_text = texts[i - 1].rstrip() if i else ""
+        has_date = bool(_YEAR.search(text) or _DATE.search(text))
+        numbers = _NUMBER.search(_YEAR.sub(" ", text)) is not None
+        has_name = _NAME_INSIDE.search(text) is not None
+        f = {
+            "cos": cos[i],
+            "cos_gap": cos[i] - cos.max(),
+            "cos_best": float(i == int(np.argmax(cos))),
+            "cos_prev": cos[i - 1] if i else 0.0,
+            "cos_next": cos[i + 1] if i + 1 < n else 0.0,
+            "lex": lex[i],
+            "lex_gap": lex[i] - lex.max(),
+            "lex_best": float(lex[i] == lex.max() and lex.max() > 0),
+            "phrase": phrase[i],
+            "novel": novel[i],
+            "position": i / (n - 1) if n > 1 else 0.0,
+            "first": float(i == 0),
+            "log_sentences": math.log(n),
+            "heading": float(stripped in heads),
+            "short": float(words < 5),
+            "log_chars": math.log1p(len(stripped)),
+            "lead_in": float(stripped.endswith((":", "?"))),
+            "after_lead_in": float(prev_text.endswith(":")),
+            "answer_form": float(any(a <= s < b for s, _ in forms)),
+            "when_date": float(kind["when"] and has_date),
+            "when_no_date": float(kind["when"] and not has_date),
+            "count_number": float(kind["count"] and numbers),
+            "quantity_no_number": float(kind["quantity"] and answer_type_mismatch(question, text)),
+            "who_name": float(kind["who"] and has_name),
+            "where_name": float(kind["where"] and has_name),
+            "why_reason": float(kind["why"] and _REASON.search(text) is not None),
+        }
+        # The form the question's kind asks for (a date, a figure, a name, a reason), present here.
+        f["form"] = max(f["when_date"], f["count_number"], f["who_name"], f["where_name"], f["why_reason"])
+        forms_seen.append(f["form"])
+        rows.append([f.get(name, 0.0) for name in SENTENCE_FEATURES])
+    out = np.asarray(rows, dtype=np.float64)
+    # Against the passage's other sentences: a date singles a sentence out only where few others hold one.
+    out[:, SENTENCE_FEATURES.index("form_rel")] = np.asarray(forms_seen) - np.mean(forms_seen)
+    return out
+
+
+CONFIDENCE_FEATURES = (
+    "score",
+    "margin",
+    "dense",
+    "sentence",
+    "coverage",
+    "coverage_top",
+    "phrases",
+    "answer_form",
+    "selector_best",
+    "selector_logit",
+    "selector_lex",
+    "type_mismatch",
+    "missing_names",
+    "asks_when_no_date",
+)
+
+
+def confidence_features(
+    question: str,
+    top: Sequence[object],
+    top_texts: Sequence[str],
+    quoted: str,
+    best_probability: float,
+    best_row: np.ndarray | None,
+) -> dict[str, float]:
+    """What the calibrated confidence reads. ``top``: the best candidates (``qa.types.Candidate``), best
+    first; ``top_texts``: their sections and texts; ``quoted``: the top excerpt's highlighted sentences;
+    ``best_probability``: the selector's probability for its best sentence, whose features are
+    ``best_row`` (in ``SENTENCE_FEATURES`` order)."""
+    first = top[0]
+    second = top[1].score if len(top) > 1 else 0.0
+    p = min(max(best_probability, 1e-4), 1 - 1e-4)
+    row = dict(zip(SENTENCE_FEATURES, best_row)) if best_row is not None else {}
+    return {
+        "score": float(first.score),
+        "margin": float(first.score - second),
+        "dense": float(first.dense),
+        "sentence": float(first.sentence_score),
+        "coverage": float(max(c.coverage for c in top[:3])),
+        "coverage_top": float(first.coverage),
+        "phrases": float(first.phrases),
+        "answer_form": float(first.answer_form),
+        "selector_best": float(best_probability),
+        "selector_logit": float(math.log(p / (1 - p))),
+        "selector_lex": float(row.get("lex", 0.0)),
+        "type_mismatch": float(answer_type_mismatch(question, quoted)),
+        "missing_names": float(missing_names(question, top_texts)),
+        "asks_when_no_date": float(row.get("when_no_date", 0.0)),
+    }

@@ -1,0 +1,197 @@
+"""The learned answer models: which sentences of a passage hold the answer, and how likely the top
+answer is right. Both are logistic regressions over ``qa.answer.features``, fitted on SQuAD 2.0 tuning
+articles by ``scripts/train_selector.py`` and stored as plain numbers in ``answer_model.json`` beside
+this file (no pickle, no scikit-learn at run time). Why learned: the hand-set mix of cosine and lexical
+signals and the hand-set confidence weights were chosen on the project's own questions; these are
+fitted on public data and judged on articles nothing was fitted on (``eval/squad_split.json``)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, confidence_features, sentence_features
+from qa.types import Candidate, Excerpt, Passage
+
+MODEL_FILE = Path(__file__).with_name("answer_model.json")
+
+
+class AnswerModelError(ValueError):
+    """The stored answer model cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Standardised logistic regression: p = sigmoid(bias + coef · (x - mean) / scale)."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    bias: float
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        return self.bias + ((x - self.mean) / self.scale) @ self.coef
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(x), -50, 50)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "names": list(self.names),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "bias": self.bias,
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any], names: Sequence[str]) -> LinearModel:
+        """Only a model over exactly ``names`` (the features this code computes), all finite, is taken."""
+        if list(data.get("names", [])) != list(names):
+            raise AnswerModelError(f"stored features {data.get('names')} are not {list(names)}")
+        arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
+        bias = float(data["bias"])
+        if any(a.shape != (len(names),) or not np.isfinite(a).all() for a in arrays) or not math.isfinite(bias):
+            raise AnswerModelError("stored weights are not finite numbers of the right length")
+        if (arrays[1] <= 0).any():
+            raise AnswerModelError("stored scales must be positive")
+        return LinearModel(tuple(names), *arrays, bias=bias)
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """The sentence selector, its highlight rule and the calibrated confidence."""
+
+    selector: LinearModel
+    confidence: LinearModel
+    # A second sentence is highlighted when its probability reaches this share of the best one's.
+    second_ratio: float = 0.5
+    # The shown probability is sigmoid(platt_a x logit + platt_b): the logit's weights learn from SQuAD's
+    # near-misses, but SQuAD's base rate (half unanswerable, written to fool) is not a user's, so these two
+    # numbers are refitted on the shipped corpus's gold dev questions (Platt scaling). 1, 0: SQuAD's own.
+    platt_a: float = 1.0
+    platt_b: float = 0.0
+    source: str = ""
+
+    def sentence_probabilities(
+        self, question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(probability that each sentence holds the answer, its feature rows). A heading names the topic
+        and answers nothing, so it gets 0 unless the passage is nothing else."""
+        rows = sentence_features(question, p, cosines, idf)
+        if rows.shape[0] == 0:
+            return np.zeros(0), rows
+        probs = self.selector.probabilities(rows)
+        heading = rows[:, SENTENCE_FEATURES.index("heading")] > 0
+        if not heading.all():
+            probs = np.where(heading, 0.0, probs)
+        return probs, rows
+
+    def pick(self, probs: np.ndarray, max_highlights: int) -> list[int]:
+        """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it."""
+        if probs.size == 0 or max_highlights <= 0:
+            return []
+        order = [int(i) for i in np.argsort(-probs, kind="stable")]
+        best = float(probs[order[0]])
+        return sorted([order[0]] + [i for i in order[1:max_highlights] if probs[i] >= self.second_ratio * best])
+
+    def logit(self, features: dict[str, float]) -> float:
+        """The confidence's logit as fitted on SQuAD, before the corpus's Platt scaling."""
+        return float(self.confidence.logits(np.array([[features[n] for n in CONFIDENCE_FEATURES]]))[0])
+
+    def calibrated(self, features: dict[str, float]) -> float:
+        z = self.platt_a * self.logit(features) + self.platt_b
+        return float(1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0))))
+
+    def answer(
+        self,
+        question: str,
+        chosen: list[Candidate],
+        passages: Sequence[Passage],
+        sentence_scores: dict[int, np.ndarray],
+        max_highlights: int,
+        idf: dict[str, float],
+        evidence: tuple[list[Candidate], list[str]],
+    ) -> tuple[list[Excerpt], float]:
+        """(the excerpts with the selector's highlights, the calibrated probability that the top one
+        answers). ``evidence``: the top candidates and their texts, as the confidence reads them."""
+        excerpts, feats = self.excerpts(question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
+        return excerpts, self.calibrated(feats) if feats is not None else 0.0
+
+    def excerpts(
+        self,
+        question: str,
+        chosen: list[Candidate],
+        passages: Sequence[Passage],
+        sentence_scores: dict[int, np.ndarray],
+        max_highlights: int,
+        idf: dict[str, float],
+        evidence: tuple[list[Candidate], list[str]],
+    ) -> tuple[list[Excerpt], dict[str, float] | None]:
+        """(the excerpts with the selector's highlights, the confidence's features; None without any)."""
+        excerpts = []
+        best_p, best_row = 0.0, None
+        for rank, c in enumerate(chosen, start=1):
+            p = passages[c.index]
+            probs, rows = self.sentence_probabilities(question, p, sentence_scores.get(c.index, np.zeros(0)), idf)
+            picked = self.pick(probs, max_highlights)
+            if rank == 1 and picked:
+                top = max(picked, key=lambda i: probs[i])
+                best_p, best_row = float(probs[top]), rows[top]
+            spans = [p.sentences[i] for i in picked]
+            excerpts.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=spans, row=c.index))
+        top, texts = evidence
+        if not top or not excerpts:
+            return excerpts, None
+        lead = excerpts[0].passage
+        quoted = " ".join(lead.text[a - lead.start : b - lead.start] for a, b in excerpts[0].highlights)
+        return excerpts, confidence_features(question, top, texts, quoted or lead.text, best_p, best_row)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "selector": self.selector.to_json(),
+            "confidence": self.confidence.to_json(),
+            "second_ratio": self.second_ratio,
+            "platt": {"a": self.platt_a, "b": self.platt_b},
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any], source: str = "") -> AnswerModel:
+        try:
+            platt = data.get("platt") or {}
+            a, b = float(platt.get("a", 1.0)), float(platt.get("b", 0.0))
+            if not (math.isfinite(a) and math.isfinite(b) and a > 0):
+                raise AnswerModelError(f"the Platt scaling must be finite with a positive slope, not {a}, {b}")
+            return AnswerModel(
+                LinearModel.from_json(data["selector"], SENTENCE_FEATURES),
+                LinearModel.from_json(data["confidence"], CONFIDENCE_FEATURES),
+                float(data.get("second_ratio", 0.5)),
+                a,
+                b,
+                source,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, AnswerModelError):
+                raise
+            raise AnswerModelError(f"not an answer model ({type(exc).__name__}: {exc})") from None
+
+
+def load_answer_model(path: Path = MODEL_FILE) -> AnswerModel | None:
+    """The stored model, or None (with a note on stderr when the file exists but cannot be used): the
+    assistant then falls back to the hand-set highlight rules and confidence weights."""
+    if not path.is_file():
+        return None
+    try:
+        return AnswerModel.from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, ValueError) as exc:
+        print(f"note: ignoring {path} ({exc}); using the rule-based highlights and confidence", file=sys.stderr)
+        return None

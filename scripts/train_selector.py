@@ -1,0 +1,473 @@
+"""Fit the learned answer models (qa/answer/answer_model.json) on SQuAD 2.0 tuning articles and report
+them, against today's rules, on the held-out articles (eval/squad_split.json).
+
+    python scripts/train_selector.py                 # fit, write the model and eval/squad_selector.json
+    python scripts/train_selector.py --no-write      # figures only
+
+Each question is asked through the same steps as ``Assistant.ask`` over an index of every SQuAD
+paragraph (cached in eval/cache). The selector learns from the sentences of each answerable question's
+own paragraph (label: the sentence holds a gold answer string); the confidence learns whether the top
+excerpt holds the answer (never, for an unanswerable question). Seeds are fixed; about 10 minutes on two
+busy cores. Without ../shared/bench the script says so and stops: the committed model keeps working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from qa.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, idf_weights, sentence_features  # noqa: E402
+from qa.answer.selector import MODEL_FILE, AnswerModel, LinearModel  # noqa: E402
+from qa.types import Candidate, Passage  # noqa: E402
+
+DEFAULT_SQUAD = ROOT.parent / "shared" / "bench" / "squad2_cs224n" / "dev-v2.0.json"
+REPORT_FILE = ROOT / "eval" / "squad_selector.json"
+GOLD_FILE = ROOT / "eval" / "gold" / "default.jsonl"
+SEED = 20261205
+RATIOS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+
+
+@dataclass
+class Asked:
+    """What one question's run left for fitting and scoring."""
+
+    article: str
+    question: str
+    answerable: bool
+    answers: list[str]
+    chosen: list[Candidate]
+    scores: dict[int, np.ndarray]
+    idf: dict[str, float]
+    evidence: tuple[list[Candidate], list[str]]
+    gold: dict[int, np.ndarray]  # the question's own paragraph's passage rows -> sentence cosines
+    rules_quoted: str
+    rules_highlights: int
+    rules_confidence: float
+    top_text: str  # the top excerpt's passage: the same whichever model highlights it
+    extra: dict = field(default_factory=dict)
+
+
+def ask_all(assistant, questions, paragraph_rows) -> list[Asked]:
+    """Every question through the steps of ``Assistant.ask``, keeping what the fits need."""
+    from tqdm.auto import tqdm
+
+    from qa.answer.compose import make_excerpts, quoted_text, select_excerpts
+    from qa.index.bm25 import query_terms
+
+    s = assistant.settings
+    index = assistant.retriever.index
+    n_docs = len(index.passages)
+    out = []
+    for q in tqdm(questions, desc="squad questions", unit="q", file=sys.stderr, mininterval=10):
+        found = assistant.retriever.search(q.question, s, asked=q.question)
+        chosen = select_excerpts(found.candidates, index.passages, index.vectors, s.top_k, s.mmr_lambda)
+        rules = make_excerpts(chosen, index.passages, found.sentence_scores, s.max_highlights)
+        top, texts, best = assistant.confidence_evidence(found)
+        rows = paragraph_rows.get(q.paragraph, [])
+        out.append(
+            Asked(
+                q.article,
+                q.question,
+                q.answerable,
+                q.answers,
+                chosen,
+                {c.index: found.sentence_scores.get(c.index, np.zeros(0)).copy() for c in chosen},
+                idf_weights(index.bm25, query_terms(q.question), n_docs),
+                (top, texts),
+                assistant.retriever.sentence_cosines(rows, found.query_vector) if q.answerable else {},
+                quoted_text(rules[0]) if rules else "",
+                len(rules[0].highlights) if rules else 0,
+                assistant.confidence.score(q.question, top, texts, best) if top else 0.0,
+                rules[0].passage.text if rules else "",
+            )
+        )
+    return out
+
+
+def sentence_rows(items: list[Asked], passages: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, labels, group) of the sentences of each answerable question's own paragraph, from
+    passages holding a gold answer inside one sentence; group numbers the passage (for top-1 accuracy)."""
+    from qa.evaluation.metrics import answer_in_text
+
+    xs, ys, gs = [], [], []
+    group = 0
+    for it in items:
+        for row, cos in it.gold.items():
+            p = passages[row]
+            labels = [answer_in_text(it.answers, p.text[a - p.start : b - p.start]) for a, b in p.sentences]
+            if not any(labels):
+                continue
+            xs.append(sentence_features(it.question, p, cos, it.idf))
+            ys.append(np.array(labels, dtype=float))
+            gs.append(np.full(len(labels), group))
+            group += 1
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(gs)
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, names, c: float = 1.0, weights: np.ndarray | None = None) -> LinearModel:
+    """Standardised L2 logistic regression (scikit-learn, deterministic lbfgs)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=c, max_iter=2000, random_state=SEED).fit((x - mean) / scale, y, sample_weight=weights)
+    return LinearModel(tuple(names), mean, scale, lr.coef_[0].astype(float), float(lr.intercept_[0]))
+
+
+def top1_accuracy(scores: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+    """Share of passages whose best-scored sentence holds the answer."""
+    hits = []
+    for g in np.unique(groups):
+        at = np.flatnonzero(groups == g)
+        hits.append(y[at[int(np.argmax(scores[at]))]] > 0)
+    return float(np.mean(hits))
+
+
+def apply(model: AnswerModel, items: list[Asked], passages: list[Passage], max_highlights: int) -> None:
+    """The model's highlights and confidence features for each question, kept in ``extra``."""
+    from qa.answer.compose import quoted_text
+
+    for it in items:
+        ex, feats = model.excerpts(it.question, it.chosen, passages, it.scores, max_highlights, it.idf, it.evidence)
+        it.extra = {
+            "quoted": quoted_text(ex[0]) if ex else "",
+            "highlights": len(ex[0].highlights) if ex else 0,
+            "features": feats,
+        }
+
+
+def highlight_figures(items: list[Asked], learned: bool) -> dict[str, float]:
+    """The top excerpt's highlighted sentences hold a gold answer: over answerable questions whose top
+    excerpt holds one (the selector's own job) and over all answerable questions."""
+    from qa.evaluation.metrics import answer_in_text
+
+    answerable = [it for it in items if it.answerable]
+    found = [it for it in answerable if answer_in_text(it.answers, it.top_text)]
+
+    def held(it: Asked) -> bool:
+        return answer_in_text(it.answers, it.extra["quoted"] if learned else it.rules_quoted)
+
+    def count(it: Asked) -> int:
+        return it.extra["highlights"] if learned else it.rules_highlights
+
+    return {
+        "hold_when_top_excerpt_has_answer": round(float(np.mean([held(it) for it in found])), 4),
+        "hold_all_answerable": round(float(np.mean([held(it) for it in answerable])), 4),
+        "mean_highlighted_sentences": round(float(np.mean([count(it) for it in found])), 3),
+        "n_top_excerpt_has_answer": len(found),
+        "n_answerable": len(answerable),
+    }
+
+
+def right_labels(items: list[Asked]) -> np.ndarray:
+    """The top answer is right: the question is answerable and the top excerpt holds a gold answer."""
+    from qa.evaluation.metrics import answer_in_text
+
+    return np.array([it.answerable and answer_in_text(it.answers, it.top_text) for it in items], dtype=float)
+
+
+def outcome(items: list[Asked]) -> tuple[np.ndarray, np.ndarray]:
+    """(unanswerable, right) per question: what abstention and calibration are judged against."""
+    return np.array([not it.answerable for it in items]), right_labels(items) > 0
+
+
+def abstention_figures(probs: np.ndarray, truth: tuple[np.ndarray, np.ndarray], threshold: float) -> dict[str, float]:
+    """Abstention judged on unanswerable questions (positive class: abstained), plus false abstentions
+    (answerable questions abstained on) and expected calibration error of the shown probability."""
+    unans, right = truth
+    abstain = probs < threshold
+    tp = float((abstain & unans).sum())
+    precision = tp / abstain.sum() if abstain.sum() else 0.0
+    recall = tp / unans.sum() if unans.sum() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "threshold": round(threshold, 3),
+        "abstention_precision": round(precision, 4),
+        "abstention_recall": round(recall, 4),
+        "abstention_f1": round(f1, 4),
+        "false_abstentions": round(float((abstain & ~unans).sum() / max(1, (~unans).sum())), 4),
+        "ece_10_bins": round(expected_calibration_error(probs, right.astype(float)), 4),
+        "right_behaviour": round(right_behaviour(probs, truth, threshold), 4),
+        "mean_probability": round(float(probs.mean()), 4),
+        "share_right": round(float(right.mean()), 4),
+        "n": int(len(probs)),
+    }
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """Mean |share right - mean probability| over 10 equal-width bins, weighted by their sizes."""
+    at = np.minimum((probs * bins).astype(int), bins - 1)
+    return float(sum(abs(labels[at == b].mean() - probs[at == b].mean()) * (at == b).mean() for b in np.unique(at)))
+
+
+def right_behaviour(probs: np.ndarray, truth: tuple[np.ndarray, np.ndarray], threshold: float) -> float:
+    """Share of questions handled rightly: answered with the answer in the top excerpt, or abstained on
+    when unanswerable (an answerable question abstained on counts as wrong)."""
+    unans, right = truth
+    answered = probs >= threshold
+    return float(np.mean((answered & right) | (~answered & unans)))
+
+
+def best_threshold(
+    probs: np.ndarray, truth: tuple[np.ndarray, np.ndarray], by: str = "right_behaviour", max_false: float = 1.0
+) -> float:
+    """The threshold with the best right behaviour (or abstention F1, with at most ``max_false`` false
+    abstentions) on the questions given; ties: the lower one. On SQuAD right behaviour, because the best
+    abstention F1 there is near always abstaining."""
+    grid = [round(t, 2) for t in np.arange(0.1, 0.91, 0.02)]
+    if by == "f1":
+        figs = {t: abstention_figures(probs, truth, t) for t in grid}
+        ok = [t for t in grid if figs[t]["false_abstentions"] <= max_false] or grid[:1]
+        return max(ok, key=lambda t: (figs[t]["abstention_f1"], -t))
+    return max(grid, key=lambda t: (right_behaviour(probs, truth, t), -t))
+
+
+def choose_ratio(model: AnswerModel, items: list[Asked], passages, max_highlights: int) -> float:
+    """The second-sentence share that quotes the answer most often on the tuning questions without
+    highlighting more sentences on average than today's rules do there."""
+    budget = highlight_figures(items, learned=False)["mean_highlighted_sentences"]
+    best = (-1.0, RATIOS[-1])
+    for ratio in RATIOS:
+        m = AnswerModel(model.selector, model.confidence, ratio)
+        apply(m, items, passages, max_highlights)
+        fig = highlight_figures(items, learned=True)
+        print(f"  ratio {ratio}: {fig}", file=sys.stderr)
+        if fig["mean_highlighted_sentences"] <= budget + 1e-9 and fig["hold_when_top_excerpt_has_answer"] > best[0]:
+            best = (fig["hold_when_top_excerpt_has_answer"], ratio)
+    return best[1]
+
+
+def fit_and_report(items: list[Asked], tuning: frozenset[str], passages, max_highlights: int, threshold: float):
+    """(the fitted model, its tuned abstention threshold, the report's figures)."""
+    tune = [it for it in items if it.article in tuning]
+    held = [it for it in items if it.article not in tuning]
+    x, y, g = sentence_rows(tune, passages)
+    selector = fit_linear(x, y, SENTENCE_FEATURES)
+    hx, hy, hg = sentence_rows(held, passages)
+    heading = SENTENCE_FEATURES.index("heading")
+    own_paragraph = {
+        "training (tuning articles)": {
+            "rules_cosine": top1_accuracy(x[:, 0] - x[:, heading], y, g),
+            "selector": top1_accuracy(selector.logits(x), y, g),
+            "passages": int(g.max() + 1),
+        },
+        "held-out articles": {
+            "rules_cosine": top1_accuracy(hx[:, 0] - hx[:, heading], hy, hg),
+            "selector": top1_accuracy(selector.logits(hx), hy, hg),
+            "passages": int(hg.max() + 1),
+        },
+    }
+    print(f"top-1 sentence in the question's own paragraph: {own_paragraph}", file=sys.stderr)
+    n = len(CONFIDENCE_FEATURES)
+    blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+    ratio = choose_ratio(AnswerModel(selector, blank), tune, passages, max_highlights)
+    model = AnswerModel(selector, blank, ratio)
+    apply(model, items, passages, max_highlights)
+    fx = np.array(
+        [[it.extra["features"][n] if it.extra["features"] else 0.0 for n in CONFIDENCE_FEATURES] for it in tune]
+    )
+    confidence = fit_linear(fx, right_labels(tune), CONFIDENCE_FEATURES)
+    model = AnswerModel(selector, confidence, ratio)
+
+    def probs(group: list[Asked]) -> np.ndarray:
+        return np.array([model.calibrated(it.extra["features"]) if it.extra["features"] else 0.0 for it in group])
+
+    tuned = best_threshold(probs(tune), outcome(tune))
+    rules_tune = np.array([it.rules_confidence for it in tune])
+    rules_held = np.array([it.rules_confidence for it in held])
+    figures = {
+        "top1_sentence_in_own_paragraph": own_paragraph,
+        "second_ratio_chosen_on_tuning": ratio,
+        "highlights": {
+            "training (tuning articles)": {
+                "rules": highlight_figures(tune, False),
+                "selector": highlight_figures(tune, True),
+            },
+            "held-out articles": {"rules": highlight_figures(held, False), "selector": highlight_figures(held, True)},
+        },
+        "confidence": {
+            "training (tuning articles)": {
+                f"rules (hand-set weights, threshold {threshold:g})": abstention_figures(
+                    rules_tune, outcome(tune), threshold
+                ),
+                "calibrated": abstention_figures(probs(tune), outcome(tune), tuned),
+            },
+            "held-out articles": {
+                f"rules (hand-set weights, threshold {threshold:g})": abstention_figures(
+                    rules_held, outcome(held), threshold
+                ),
+                "rules at the threshold best on tuning": abstention_figures(
+                    rules_held, outcome(held), best_threshold(rules_tune, outcome(tune))
+                ),
+                "calibrated": abstention_figures(probs(held), outcome(held), tuned),
+                "calibrated at the threshold with the best abstention F1 on tuning": abstention_figures(
+                    probs(held), outcome(held), best_threshold(probs(tune), outcome(tune), by="f1")
+                ),
+                "always abstain": abstention_figures(np.zeros(len(held)), outcome(held), 0.5),
+            },
+        },
+        "confidence_weights": dict(zip(CONFIDENCE_FEATURES, np.round(confidence.coef, 3).tolist())),
+        "selector_weights": dict(zip(SENTENCE_FEATURES, np.round(selector.coef, 3).tolist())),
+    }
+    return model, tuned, figures, (fx, right_labels(tune))
+
+
+SEEN: dict[str, dict[str, float] | None] = {}
+
+
+@dataclass(frozen=True)
+class Recording(AnswerModel):
+    """The model, keeping the confidence features of each question it answers (by question text)."""
+
+    def excerpts(self, question, *args, **kwargs):
+        out = super().excerpts(question, *args, **kwargs)
+        SEEN[question] = out[1]
+        return out
+
+
+def _fields(model: AnswerModel) -> dict:
+    return {f.name: getattr(model, f.name) for f in fields(model)}
+
+
+def gold_stage(
+    model: AnswerModel, gold_file: Path, squad_rows: tuple[np.ndarray, np.ndarray], gold_weight: float
+) -> tuple[AnswerModel, float, dict]:
+    """Platt scaling of the SQuAD logit on the shipped corpus's gold dev questions, and the threshold with
+    the best abstention F1 there (at most 5% false abstentions); figures on its holdout split (never
+    fitted on). Right: the top excerpt holds the evidence. With ``gold_weight`` > 0 the confidence's
+    weights are refitted on SQuAD's tuning questions and gold dev together, each gold question counting
+    that many times (SQuAD's near-misses rarely lack a name the question gives; the corpus's often do)."""
+    from qa.assistant import Assistant
+    from qa.evaluation import gold
+    from qa.settings import load_settings
+
+    settings = load_settings().replace(show_progress=False)
+    assistant = Assistant.load(settings)
+    assistant.answer_model = Recording(**_fields(model))
+    items = gold.load_gold(gold_file, settings)
+    records = [r for r in gold.run_gold(assistant, items, show_progress=False) if SEEN.get(r["question"])]
+    split = np.array([r["split"] for r in records])
+    truth = (
+        np.array([not r["answerable"] for r in records]),
+        np.array([r["answerable"] and r["rank"] == 1 for r in records]),
+    )
+    dev = split == "dev"
+    if gold_weight > 0:
+        gx = np.array([[SEEN[r["question"]][n] for n in CONFIDENCE_FEATURES] for r in records])
+        x = np.vstack([squad_rows[0], gx[dev]])
+        y = np.concatenate([squad_rows[1], truth[1][dev].astype(float)])
+        w = np.concatenate([np.ones(len(squad_rows[1])), np.full(int(dev.sum()), gold_weight)])
+        model = AnswerModel(**{**_fields(model), "confidence": fit_linear(x, y, CONFIDENCE_FEATURES, weights=w)})
+    z = np.array([model.logit(SEEN[r["question"]]) for r in records])
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=100.0, random_state=SEED).fit(z[dev].reshape(-1, 1), truth[1][dev])
+    a, b = max(float(lr.coef_[0][0]), 1e-3), float(lr.intercept_[0])
+    shipped = AnswerModel(**{**_fields(model), "platt_a": a, "platt_b": b})
+    p_squad = 1 / (1 + np.exp(-z))
+    p_corpus = 1 / (1 + np.exp(-(a * z + b)))
+    # As abstain_threshold was: the best abstention F1 on gold dev, here with at most 5% false abstentions.
+    threshold = best_threshold(p_corpus[dev], (truth[0][dev], truth[1][dev]), by="f1", max_false=0.05)
+    squad_threshold = best_threshold(p_squad[dev], (truth[0][dev], truth[1][dev]), by="f1", max_false=0.05)
+    figures = {
+        "platt": {"a": round(a, 4), "b": round(b, 4)},
+        "gold_weight": gold_weight,
+        "shipped_confidence_weights": dict(zip(CONFIDENCE_FEATURES, np.round(model.confidence.coef, 3).tolist())),
+    }
+    for name, part in (("gold dev (Platt and threshold fitted here)", dev), ("gold holdout", split == "holdout")):
+        t = (truth[0][part], truth[1][part])
+        figures[name] = {
+            f"SQuAD calibration, threshold {squad_threshold:g} (best on gold dev)": abstention_figures(
+                p_squad[part], t, squad_threshold
+            ),
+            f"shipped: corpus Platt, threshold {threshold:g}": abstention_figures(p_corpus[part], t, threshold),
+        }
+    return shipped, threshold, figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
+    ap.add_argument("--items", type=Path, help="keep the questions' runs in this file and reuse them")
+    ap.add_argument(
+        "--gold-weight",
+        type=float,
+        default=10.0,
+        help="each gold dev question's weight in the confidence's refit (0: SQuAD only)",
+    )
+    ap.add_argument("--no-write", action="store_true", help="print the figures; keep the stored model")
+    args = ap.parse_args(argv)
+    if not args.squad.is_file():
+        print(f"train_selector: {args.squad} is absent (../shared/bench); nothing to fit, the committed model stays")
+        return 0
+    from qa.evaluation import squad
+    from qa.evaluation.beir import cached_index
+    from qa.evaluation.squad_split import SPLIT_FILE, article_split
+    from qa.settings import load_settings
+
+    started = time.time()
+    np.random.seed(SEED)
+    tuning, heldout = article_split()
+    path = args.squad.resolve()
+    docs, questions = squad.load_squad(path)
+    questions = [q for q in questions if q.article in tuning | heldout]
+    settings = load_settings().replace(show_progress=False)
+    assistant, _ = cached_index(settings, f"squad-{path.stem}", path, docs)
+    passages = assistant.retriever.index.passages
+    rows: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        rows.setdefault(p.doc_id, []).append(i)
+    if args.items and args.items.is_file():  # a developer's shortcut: the runs of an earlier call
+        items = pickle.loads(args.items.read_bytes())
+    else:
+        items = ask_all(assistant, questions, rows)
+        if args.items:
+            args.items.write_bytes(pickle.dumps(items))
+    model, threshold, figures, squad_rows = fit_and_report(
+        items, tuning, passages, settings.max_highlights, settings.abstain_threshold
+    )
+    held_items = [it for it in items if it.article in heldout]
+    shipped, corpus_threshold, figures["gold"] = gold_stage(model, GOLD_FILE, squad_rows, args.gold_weight)
+    figures["confidence"]["held-out articles"][f"shipped: corpus Platt, threshold {corpus_threshold:g}"] = (
+        abstention_figures(
+            np.array([shipped.calibrated(it.extra["features"]) if it.extra["features"] else 0.0 for it in held_items]),
+            outcome(held_items),
+            corpus_threshold,
+        )
+    )
+    info = {
+        "data": str(path.relative_to(ROOT.parent)) if path.is_relative_to(ROOT.parent) else str(path),
+        "split": str(SPLIT_FILE.relative_to(ROOT)),
+        "tuning_questions": sum(it.article in tuning for it in items),
+        "heldout_questions": sum(it.article in heldout for it in items),
+        "squad_abstain_threshold_chosen_on_tuning": threshold,
+        "calibrated_abstain_threshold_chosen_on_gold_dev": corpus_threshold,
+        "seed": SEED,
+        "wall_s": round(time.time() - started, 1),
+    }
+    print(json.dumps({**info, **figures}, indent=1))
+    if not args.no_write:
+        from qa.index.store import atomic_write_json
+
+        atomic_write_json(MODEL_FILE, {**shipped.to_json(), "abstain_threshold": corpus_threshold, "trained": info})
+        atomic_write_json(REPORT_FILE, {**info, **figures})
+        print(f"wrote {MODEL_FILE.relative_to(ROOT)} and {REPORT_FILE.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
