@@ -29,6 +29,7 @@ from qa.indexing import BuildReport, Progress, build_index, open_index, stalenes
 from qa.loading import UnreadableFile, load_file, load_titles
 from qa.related import related_questions, starter_questions
 from qa.retrieval import Retrieval, Retriever
+from qa.salvage import problem_of
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Candidate, Excerpt
 
@@ -121,10 +122,10 @@ class Assistant:
             _check_same_model(manifest, embedder)
         try:
             index = open_index(settings)
-        except store.IndexError_:
+        except store.IndexError_ as exc:
             if not build:
                 raise
-            report = build_index(settings, embedder, force=True, progress=progress)
+            report = build_index(settings, embedder, progress=progress, repair=problem_of(str(exc)))
             index = open_index(settings)
         confidence, source = load_calibration(settings.index_dir)
         assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)

@@ -117,6 +117,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qa.assistant import Assistant
 
     assistant = Assistant.load(settings)
+    _say_repair(assistant)
     answer = assistant.ask(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -125,10 +126,19 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not answer.message else EXIT_USAGE
 
 
+def _say_repair(assistant: Any) -> None:
+    """A damaged index was rebuilt on the way: one line on stderr says what was wrong (stdout stays the answer)."""
+    report = assistant.build_report
+    if report is not None and report.repaired:
+        print(report.lines()[0], file=sys.stderr)
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from qa.assistant import Assistant
 
-    chat = Assistant.load(settings).chat()
+    assistant = Assistant.load(settings)
+    _say_repair(assistant)
+    chat = assistant.chat()
     print("Ask a question (empty line or Ctrl-D to leave, /new for a new conversation).")
     while True:
         try:
