@@ -336,6 +336,7 @@ def build_ui(workspace: Any) -> Any:
             replaced = ", ".join(f"<code>{esc(d)}</code>" for d in result.replaced)
             lines.append(f"Replaced {replaced} with the new version.")
         lines += [f"⚠️ Not added: {esc(reason)}" for reason in result.refused]
+        lines += [f"⚠️ {esc(line)}" for line in result.skipped]
         if result.report is not None:
             lines += [f"Index: {esc(line)}" for line in result.report.lines()[:1]]
         header, docs = corpus_view(state.corpus)

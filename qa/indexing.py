@@ -17,7 +17,7 @@ from qa.dense import index_factory_string, read_dense_index, read_sentence_lists
 from qa.embedcache import EmbeddingCache, cache_key, text_digest
 from qa.embedding import Embedder
 from qa.lexical import passage_search_text, read_bm25, update_bm25, write_bm25
-from qa.loading import LoadReport, UnreadableFile, load_corpus, read_document, reader_version
+from qa.loading import LoadReport, UnreadableFile, load_corpus, read_document, reader_version, skip_record
 from qa.salvage import problem_of, salvage_build, spot_check
 from qa.settings import Settings
 from qa.types import Document, Passage, Skipped
@@ -417,7 +417,7 @@ def build_index(
             "skipped": len(report.skipped),
         },
         "files": built.files,
-        "skipped": [{"file": s.path, "reason": s.reason} for s in report.skipped],
+        "skipped": [skip_record(settings, s) for s in report.skipped],
     }
 
     def write_bm25_index(folder: Path, _lines: Any) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from qa.assistant import Assistant
 from qa.embedding import Embedder
 from qa.indexing import BuildReport, EmptyCorpus, Progress, build_index
-from qa.loading import READERS, TITLES_FILE
+from qa.loading import READERS, TITLES_FILE, UnreadableFile, load_file
 from qa.settings import Settings
 
 MAX_FOLDER_ENTRIES = 20_000  # a folder with more entries is refused: pick a narrower one
@@ -36,6 +36,13 @@ class CorpusError(ValueError):
 
 class UploadRefused(ValueError):
     """A file was not added to the corpus; the message says why."""
+
+
+class UploadUnreadable(UploadRefused):
+    """An upload of a supported type that its reader cannot read: kept aside in the quarantine folder."""
+
+
+QUARANTINE = ".quarantine"  # inside the corpus folder; hidden, so the index never reads it
 
 
 def supported_suffixes(settings: Settings) -> list[str]:
@@ -86,12 +93,14 @@ def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]
     if target.parent != corpus or (target.exists() and not target.is_file()) or target.is_symlink():
         raise UploadRefused(f"{shown}: cannot be written as {filename} in the corpus folder")
     replaced = target.exists()
-    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=".part")
+    # Hidden, with the file's own suffix: the index ignores it, its reader can try it before it is placed.
+    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
             shutil.copyfileobj(src, out, 1024 * 1024)
             out.flush()
             os.fsync(out.fileno())
+        _readable_or_quarantined(settings, Path(tmp), filename, shown)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -99,11 +108,24 @@ def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]
     return filename, replaced
 
 
+def _readable_or_quarantined(settings: Settings, tmp: Path, filename: str, shown: str) -> None:
+    """Read the upload as the build will: one that cannot be read never enters the corpus (where it would be
+    skipped, and its reader's complaints printed, on every build); it is kept in ``.quarantine/``."""
+    try:
+        load_file(tmp, filename, settings, {})
+    except UnreadableFile as exc:
+        aside = settings.corpus_dir / QUARANTINE
+        aside.mkdir(exist_ok=True)
+        os.replace(tmp, aside / filename)
+        raise UploadUnreadable(f"{shown}: {exc} (moved to {QUARANTINE}/ in the corpus folder)") from None
+
+
 @dataclass
 class UploadResult:
     saved: list[str] = field(default_factory=list)  # document ids, as written into the corpus
     replaced: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # one reason per refused file
+    skipped: list[str] = field(default_factory=list)  # "Skipped NAME: why", per upload that cannot be read
     report: BuildReport | None = None
 
 
@@ -231,6 +253,9 @@ class Workspace:
         for source, name in files:
             try:
                 doc_id, replaced = save_upload(entry.settings, Path(source), name)
+            except UploadUnreadable as exc:
+                result.skipped.append(f"Skipped {exc}")
+                continue
             except UploadRefused as exc:
                 result.refused.append(str(exc))
                 continue
