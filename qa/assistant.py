@@ -6,7 +6,7 @@ import json
 import sys
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -101,11 +101,13 @@ class Assistant:
         build: bool = True,
         embedder: Embedder | None = None,
         progress: Progress | None = None,
+        builder: Callable[..., BuildReport] = build_index,
     ) -> Assistant:
         """Open the index, building or updating it first when it is missing or stale.
 
         ``embedder`` shares an already loaded model (several corpora, one model); ``progress`` hears how
-        far a build has come.
+        far a build has come; ``builder`` does the build (``qa.buildproc.build_in_child`` for a server,
+        which keeps torch out of its own memory).
         """
         settings = settings or load_settings()
         embedder = embedder or Embedder(settings)
@@ -117,7 +119,7 @@ class Assistant:
             if not build:
                 raise
         if build and (manifest is None or staleness(settings, embedder, manifest)):
-            report = build_index(settings, embedder, progress=progress)
+            report = builder(settings, embedder, progress=progress)
         elif not build and manifest is not None:
             _check_same_model(manifest, embedder)
         try:
@@ -125,7 +127,7 @@ class Assistant:
         except store.IndexError_ as exc:
             if not build:
                 raise
-            report = build_index(settings, embedder, progress=progress, repair=problem_of(str(exc)))
+            report = builder(settings, embedder, progress=progress, repair=problem_of(str(exc)))
             index = open_index(settings)
         confidence, source = load_calibration(settings.index_dir)
         assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)

@@ -16,13 +16,14 @@ import shutil
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.assistant import Assistant
+from qa.buildproc import build_in_child
 from qa.embedding import Embedder
-from qa.indexing import BuildReport, EmptyCorpus, Progress, build_index
+from qa.indexing import BuildReport, EmptyCorpus, Progress
 from qa.loading import READERS, TITLES_FILE, UnreadableFile, load_file
 from qa.settings import Settings
 
@@ -164,8 +165,14 @@ def _check_folder(path: Path) -> None:
 class Workspace:
     """Every corpus opened by this server, by key; thread-safe."""
 
-    def __init__(self, settings: Settings, assistant: Assistant | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        assistant: Assistant | None = None,
+        builder: Callable[..., BuildReport] = build_in_child,
+    ):
         self._lock = threading.Lock()
+        self.builder = builder  # a child process by default: the server's memory stays that of answering
         self._corpora: dict[str, Corpus] = {}
         self._base = settings
         self._embedder = assistant.embedder if assistant else None
@@ -221,7 +228,7 @@ class Workspace:
 
     def _load(self, entry: Corpus, progress: Progress | None) -> None:
         try:
-            assistant = Assistant.load(entry.settings, embedder=self.embedder, progress=progress)
+            assistant = Assistant.load(entry.settings, embedder=self.embedder, progress=progress, builder=self.builder)
         except EmptyCorpus as exc:
             entry.problem = str(exc)
             return
@@ -235,7 +242,7 @@ class Workspace:
         entry = self.get(key)
         with entry.build_lock:
             try:
-                report = build_index(entry.settings, self.embedder, force=force, progress=progress)
+                report = self.builder(entry.settings, self.embedder, force=force, progress=progress)
             except EmptyCorpus as exc:
                 with self._lock:
                     entry.assistant, entry.problem = None, str(exc)
