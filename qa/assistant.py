@@ -119,7 +119,13 @@ class Assistant:
             if not build:
                 raise
         if build and (manifest is None or staleness(settings, embedder, manifest)):
-            report = builder(settings, embedder, progress=progress)
+            try:
+                report = builder(settings, embedder, progress=progress)
+            except OSError as exc:  # a full disk, a read-only folder: answer from the index there is
+                if manifest is None:
+                    raise
+                why = exc.strerror or str(exc)
+                print(f"note: the index could not be updated ({why}); answering from the existing one", file=sys.stderr)
         elif not build and manifest is not None:
             _check_same_model(manifest, embedder)
         try:

@@ -185,29 +185,46 @@ def write_build(
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-        line_offsets = np.zeros(len(passages) + 1, np.int64)
-        with (staging / "passages.jsonl").open("wb") as fh:
-            for i, p in enumerate(passages):
-                line = p if isinstance(p, bytes) else json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
-                fh.write(line + b"\n")
-                line_offsets[i + 1] = line_offsets[i] + len(line) + 1
-        np.save(staging / LINE_OFFSETS, line_offsets, allow_pickle=False)
-        if sentence_offsets is not None:
-            np.save(staging / SENTENCE_OFFSETS, np.asarray(sentence_offsets, np.int64), allow_pickle=False)
-        np.save(staging / "vectors.npy", vectors.astype(np.float32, copy=False), allow_pickle=False)
-        np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32, copy=False), allow_pickle=False)
-        write_dense(staging / "dense.faiss", vectors)
-        write_bm25(staging / "bm25", passages)
-        for file in staging.rglob("*"):
-            if file.is_file():
-                with file.open("rb") as fh:
-                    os.fsync(fh.fileno())
+        try:
+            _write_staged(staging, passages, vectors, sentence_vectors, write_dense, write_bm25, sentence_offsets)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # a full disk, say: free what it took, keep the live build
+            raise
         manifest["build_files"] = file_sizes(staging)
         os.replace(staging, final)
         fsync_dir(final.parent)
         atomic_write_json(index_dir / MANIFEST, manifest)
         remove_stale_builds(index_dir, keep=build_id)
         return final
+
+
+def _write_staged(
+    staging: Path,
+    passages: Sequence[Passage | bytes],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    write_dense: Callable[[Path, np.ndarray], None],
+    write_bm25: Callable[[Path, Any], None],
+    sentence_offsets: np.ndarray | None,
+) -> None:
+    """Every file of a build into its staging folder, each synced to disk."""
+    line_offsets = np.zeros(len(passages) + 1, np.int64)
+    with (staging / "passages.jsonl").open("wb") as fh:
+        for i, p in enumerate(passages):
+            line = p if isinstance(p, bytes) else json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
+            fh.write(line + b"\n")
+            line_offsets[i + 1] = line_offsets[i] + len(line) + 1
+    np.save(staging / LINE_OFFSETS, line_offsets, allow_pickle=False)
+    if sentence_offsets is not None:
+        np.save(staging / SENTENCE_OFFSETS, np.asarray(sentence_offsets, np.int64), allow_pickle=False)
+    np.save(staging / "vectors.npy", vectors.astype(np.float32, copy=False), allow_pickle=False)
+    np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32, copy=False), allow_pickle=False)
+    write_dense(staging / "dense.faiss", vectors)
+    write_bm25(staging / "bm25", passages)
+    for file in staging.rglob("*"):
+        if file.is_file():
+            with file.open("rb") as fh:
+                os.fsync(fh.fileno())
 
 
 def file_sizes(folder: Path) -> dict[str, int]:

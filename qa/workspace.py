@@ -9,12 +9,14 @@ configured one keeps its index beside it in ``<corpus>.index/``, as ``qa --corpu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import shutil
 import tempfile
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ class UploadUnreadable(UploadRefused):
     """An upload of a supported type that its reader cannot read: kept aside in the quarantine folder."""
 
 
+STALE_UPLOAD_S = 3600  # a partial upload this old belongs to no copy still running
 QUARANTINE = ".quarantine"  # inside the corpus folder; hidden, so the index never reads it
 
 
@@ -94,6 +97,7 @@ def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]
     if target.parent != corpus or (target.exists() and not target.is_file()) or target.is_symlink():
         raise UploadRefused(f"{shown}: cannot be written as {filename} in the corpus folder")
     replaced = target.exists()
+    _remove_stale_uploads(corpus)
     # Hidden, with the file's own suffix: the index ignores it, its reader can try it before it is placed.
     fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=suffix)
     try:
@@ -107,6 +111,15 @@ def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]
         Path(tmp).unlink(missing_ok=True)
         raise
     return filename, replaced
+
+
+def _remove_stale_uploads(corpus: Path) -> None:
+    """Partial uploads a killed server left (hidden, so never indexed): removed once surely abandoned."""
+    cutoff = time.time() - STALE_UPLOAD_S
+    for leftover in corpus.glob(".upload-*"):
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
 
 
 def _readable_or_quarantined(settings: Settings, tmp: Path, filename: str, shown: str) -> None:
