@@ -214,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"qa: {exc}", file=sys.stderr)
             return EXIT_FAILURE
         if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: the path says where
-            print(f"qa: {exc.strerror or exc} ({exc.filename or 'no file named'})", file=sys.stderr)
+            where = f" ({exc.filename})" if exc.filename else ""
+            print(f"qa: {exc.strerror or exc}{where}", file=sys.stderr)
             return EXIT_FAILURE
         raise
 
