@@ -196,7 +196,7 @@ class Faults:
         proc = subprocess.Popen(
             cmd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
-        time.sleep(self.rng.uniform(0.0, 1.2 * self.build_s))
+        time.sleep(self.rng.uniform(0.0, self.build_s))
         finished = proc.poll() is not None
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # the process and any build child it started
@@ -233,7 +233,7 @@ class Faults:
     def disk_full(self) -> None:
         if not self.mounted:
             return
-        used = sum(f.stat().st_size for f in self.index.rglob("*") if f.is_file())
+        used = shutil.disk_usage(self.index).used  # whole pages, as tmpfs counts them
         live = max(1, sum(f.stat().st_size for f in (self.index / "builds").rglob("*") if f.is_file()))
         size_kb = (used + int(self.rng.uniform(0.05, 0.9) * live)) // 1024 + 8
         self.remount(f"size={size_kb}k")
@@ -297,8 +297,21 @@ class Faults:
         source.write_bytes(original)
         self.next_build("changing_file")
 
+    def litter(self) -> list[str]:
+        """What the faults left in the index folder besides the live build, its manifest, lock and ONNX graph."""
+        live = json.loads((self.index / "manifest.json").read_text())["build_id"]
+        expected = {"manifest.json", ".build.lock", "builds", f"builds/{live}"}
+        out = []
+        for path in self.index.rglob("*"):
+            rel = path.relative_to(self.index).as_posix()
+            if rel in expected or rel.startswith(f"builds/{live}/") or rel.startswith("question-encoder-"):
+                continue
+            out.append(rel)
+        return sorted(out)
+
     def report(self) -> dict:
         return {
+            "left_in_index_folder": self.litter(),
             "faults_injected": {k: self.injected[k] for k in KINDS},
             "answers_lost": {k: self.lost[k] for k in KINDS},
             "next_build_unfinished": {k: self.unfinished[k] for k in KINDS},

@@ -187,8 +187,12 @@ def write_build(
         staging.mkdir(parents=True)
         try:
             _write_staged(staging, passages, vectors, sentence_vectors, write_dense, write_bm25, sentence_offsets)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)  # a full disk, say: free what it took, keep the live build
+            if isinstance(exc, OSError):
+                raise OSError(
+                    exc.errno, f"{_why(exc, index_dir)}; the index in use is unchanged", exc.filename
+                ) from exc
             raise
         manifest["build_files"] = file_sizes(staging)
         os.replace(staging, final)
@@ -196,6 +200,16 @@ def write_build(
         atomic_write_json(index_dir / MANIFEST, manifest)
         remove_stale_builds(index_dir, keep=build_id)
         return final
+
+
+def _why(exc: OSError, folder: Path) -> str:
+    """An OSError in words: numpy reports a short write on a full disk as "N requested and M written"."""
+    if exc.strerror:
+        return exc.strerror
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(folder).free < 1 << 20:
+            return "No space left on device"
+    return str(exc)
 
 
 def _write_staged(
