@@ -1,9 +1,9 @@
 """What a document reader says while it reads, caught so that it is reported once, with the file's reason.
 
-pypdf logs ("invalid pdf header", "incorrect startxref pointer") through ``logging`` and sometimes
-``warnings``; left alone, Python prints them on stderr each time the file is read, without its name, on
-every later command. Reading a file runs inside :func:`reader_messages`: the messages of this thread are
-kept in a list (other threads' messages pass as before) and the caller decides where they go.
+pypdf logs ("invalid pdf header", "incorrect startxref pointer") through ``logging``; left alone, Python
+prints them on stderr each time the file is read, without its name, on every later command. Reading a file
+runs inside :func:`reader_messages`: the messages of this thread are kept in a list (other threads'
+messages pass as before) and the caller decides where they go.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import warnings
 from collections.abc import Iterator
 
 READER_LOGGERS = ("pypdf", "PyPDF2", "docx")
@@ -48,32 +47,27 @@ def _install() -> None:
 
 
 class Said:
-    """The messages caught so far in one read: logged ones and warnings, each once, in order."""
+    """The messages caught so far in one read, each once, in order."""
 
     def __init__(self) -> None:
         self.logged: list[str] = []
-        self.warned: list[warnings.WarningMessage] = []
 
     def messages(self) -> list[str]:
-        out: list[str] = []
-        for message in [*self.logged, *(str(w.message).strip() for w in self.warned)]:
-            if message and message not in out:
-                out.append(message)
-        return out
+        return list(dict.fromkeys(m for m in self.logged if m))
 
 
 @contextlib.contextmanager
 def reader_messages() -> Iterator[Said]:
-    """Collect the readers' log and warning messages raised in this thread inside the block."""
+    """Collect the readers' log messages emitted by this thread inside the block.
+
+    Only ``logging`` is caught (pypdf reports what it repairs or gives up on there): it can tell threads
+    apart, while ``warnings.catch_warnings`` swaps process-wide state and is unsafe in a threaded server."""
     _install()
     said = Said()
     me = threading.get_ident()
     _listening[me] = said.logged
     try:
-        with warnings.catch_warnings(record=True) as raised:
-            warnings.simplefilter("always")
-            said.warned = raised
-            yield said
+        yield said
     finally:
         _listening.pop(me, None)
 
