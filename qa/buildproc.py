@@ -12,6 +12,7 @@ each behind a marker (libraries may print there too): progress, then the report 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -68,8 +69,12 @@ def build_in_child(
         encoding="utf-8",
     )
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(job)
-    proc.stdin.close()
+    try:
+        proc.stdin.write(job)
+        proc.stdin.close()
+    except BrokenPipeError:  # the child is already gone: its exit status says so below
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
     outcome: dict[str, Any] = {}
     for line in proc.stdout:
         if not line.startswith(MARK):
