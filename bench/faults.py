@@ -298,13 +298,15 @@ class Faults:
         self.next_build("changing_file")
 
     def litter(self) -> list[str]:
-        """What the faults left in the index folder besides the live build, its manifest, lock and ONNX graph."""
+        """What the faults left in the index folder besides the live build, its manifest, lock, ONNX graph and
+        embedding checkpoints (``cache/``: vectors an interrupted build had finished, kept by design until a
+        build completes)"""
         live = json.loads((self.index / "manifest.json").read_text())["build_id"]
-        expected = {"manifest.json", ".build.lock", "builds", f"builds/{live}"}
+        expected = {"manifest.json", ".build.lock", "builds", f"builds/{live}", "cache"}
         out = []
         for path in self.index.rglob("*"):
             rel = path.relative_to(self.index).as_posix()
-            if rel in expected or rel.startswith(f"builds/{live}/") or rel.startswith("question-encoder-"):
+            if rel in expected or rel.startswith((f"builds/{live}/", "question-encoder-", "cache/")):
                 continue
             out.append(rel)
         return sorted(out)
