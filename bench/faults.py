@@ -326,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=2, help="rounds of every kind of fault (default 2)")
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--kinds", default=",".join(KINDS), help=f"which faults, comma-separated ({', '.join(KINDS)})")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="qa-faults-"))
     faults = None
@@ -333,8 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         faults = Faults(work, args.seed)
         print(f"seed {args.seed}; an update takes {faults.build_s:.1f} s; {len(QUESTIONS)} questions", flush=True)
+        kinds = [k for k in args.kinds.split(",") if k in KINDS]
         for r in range(args.rounds):
-            for kind in KINDS:
+            for kind in kinds:
                 t = time.perf_counter()
                 if kind == "kill_upload":
                     faults.kill_upload(r)
