@@ -109,6 +109,7 @@ class Faults:
         self.injected: Counter[str] = Counter()
         self.lost: Counter[str] = Counter()
         self.unfinished: Counter[str] = Counter()  # next builds that did not finish
+        self.missed: Counter[str] = Counter()  # kills that came after the work had finished
         self.unclean: Counter[str] = Counter()  # failed commands without a one-line `qa:` message
         self.notes: list[str] = []
         self.must(self.qa_index(), "first build")
@@ -203,9 +204,10 @@ class Faults:
         except ProcessLookupError:
             pass
         proc.wait()
-        self.injected[kind] += 1
         if finished:
-            self.notes.append(f"{kind}: finished before the kill")
+            self.missed[kind] += 1  # the work was done before the kill came: no fault injected
+        else:
+            self.injected[kind] += 1
 
     # --- the faults ---------------------------------------------------------------------------------------
     def kill_build(self) -> None:
@@ -315,6 +317,7 @@ class Faults:
         return {
             "left_in_index_folder": self.litter(),
             "faults_injected": {k: self.injected[k] for k in KINDS},
+            "kills_after_the_work_had_finished": {k: self.missed[k] for k in ("kill_build", "kill_upload")},
             "answers_lost": {k: self.lost[k] for k in KINDS},
             "next_build_unfinished": {k: self.unfinished[k] for k in KINDS},
             "unclear_failures": {k: self.unclean[k] for k in KINDS},

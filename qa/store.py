@@ -12,6 +12,7 @@ leaves the previous index serving; unreferenced build folders are removed by the
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import mmap
 import os
@@ -189,10 +190,9 @@ def write_build(
             _write_staged(staging, passages, vectors, sentence_vectors, write_dense, write_bm25, sentence_offsets)
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)  # a full disk, say: free what it took, keep the live build
-            if isinstance(exc, OSError):
-                raise OSError(
-                    exc.errno, f"{_why(exc, index_dir)}; the index in use is unchanged", exc.filename
-                ) from exc
+            failed = _as_os_error(exc, index_dir)
+            if failed is not None:
+                raise failed from exc
             raise
         manifest["build_files"] = file_sizes(staging)
         os.replace(staging, final)
@@ -200,6 +200,19 @@ def write_build(
         atomic_write_json(index_dir / MANIFEST, manifest)
         remove_stale_builds(index_dir, keep=build_id)
         return final
+
+
+def _as_os_error(exc: BaseException, folder: Path) -> OSError | None:
+    """A failed write as one OSError saying the live index is unchanged; None for other failures. FAISS
+    reports a full disk as a RuntimeError ("write error in …: 4051 != 110592 (No space left on device)")."""
+    if isinstance(exc, OSError):
+        return OSError(exc.errno, f"{_why(exc, folder)}; the index in use is unchanged", exc.filename)
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and "write error" in text:
+        full = "No space left on device" in text
+        why = "No space left on device" if full else "the disk refused a write"
+        return OSError(errno.ENOSPC if full else errno.EIO, f"{why}; the index in use is unchanged")
+    return None
 
 
 def _why(exc: OSError, folder: Path) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import store
+from qa import indexing, store
 from qa.assistant import Assistant
 from qa.cli import main as cli_main
 from qa.indexing import build_index
@@ -54,7 +54,9 @@ def test_a_full_disk_fails_in_one_line_and_keeps_the_index_answering(
     settings = make_settings(small_corpus, mount)
     build_index(settings, embedder)
     live = store.read_manifest(mount)["build_id"]
-    _remount(mount, f"size={shutil.disk_usage(mount).used // 1024 + 32}k")  # room for the embedding checkpoints, not a new build
+    _remount(
+        mount, f"size={shutil.disk_usage(mount).used // 1024 + 32}k"
+    )  # room for the embedding checkpoints, not a new build
     _grow_corpus(small_corpus)
 
     code = cli_main(["index", "--quiet", "--corpus", str(small_corpus), "--index-dir", str(mount)])
@@ -86,3 +88,28 @@ def test_a_read_only_index_folder_keeps_answering(small_corpus: Path, mount: Pat
     finally:
         _remount(mount, "rw")
     assert not build_index(settings, embedder).up_to_date
+
+
+def test_a_full_disk_under_faiss_is_the_same_clear_line(
+    small_corpus: Path, tmp_path: Path, embedder, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FAISS reports a short write as a RuntimeError; found by bench/faults.py, where it escaped as a traceback."""
+    settings = make_settings(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    live = store.read_manifest(settings.index_dir)["build_id"]
+
+    def full(path: Path, *args: object, **kwargs: object) -> None:
+        path.write_bytes(b"\0" * 4051)
+        raise RuntimeError(
+            "Error in void faiss::write_index(const Index*, IOWriter*, int) at index_write.cpp:499: Error: "
+            f"'ret == (size * 4)' failed: write error in {path}: 4051 != 110592 (No space left on device)"
+        )
+
+    monkeypatch.setattr(indexing, "write_dense_index", full)
+    _grow_corpus(small_corpus)
+    code = cli_main(["index", "--quiet", "--corpus", str(small_corpus), "--index-dir", str(settings.index_dir)])
+    lines = _qa_lines(capsys)
+    assert code == 1 and lines == ["qa: No space left on device; the index in use is unchanged"], lines
+    assert [p.name for p in (settings.index_dir / "builds").iterdir()] == [live]
+    served = Assistant.load(settings, embedder=embedder)
+    assert served.manifest["build_id"] == live and "queen" in served.ask("Who leads a bee colony?").answer
