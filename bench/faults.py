@@ -182,7 +182,8 @@ class Faults:
         if path.exists():
             path.unlink()
         else:
-            path.write_text(EXTRA_TEXT, encoding="utf-8")
+            # A new text each time: its vectors are in no checkpoint, so the build has encoding to do.
+            path.write_text(EXTRA_TEXT + f"\nHive survey number {self.rng.randrange(10**9)}.\n", encoding="utf-8")
 
     def next_build(self, kind: str) -> None:
         """Put the corpus back as it was, then the next plain build must finish and answer as before."""
@@ -221,7 +222,9 @@ class Faults:
 
     def kill_upload(self, round_no: int) -> None:
         upload = self.corpus.parent / f"upload_{round_no}.txt"
-        upload.write_text(EXTRA_TEXT.replace("HONEY BEES", f"BEES {round_no}"), encoding="utf-8")
+        nonce = self.rng.randrange(10**9)
+        text = EXTRA_TEXT.replace("HONEY BEES", f"BEES {round_no}") + f"\nSurvey {nonce}.\n"
+        upload.write_text(text, encoding="utf-8")
         cmd = [sys.executable, "-c", UPLOAD, str(self.corpus), str(self.index), str(upload)]
         self.kill_at_random(cmd, "kill_upload")
         self.check("kill_upload")
