@@ -6,7 +6,7 @@ import json
 import sys
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from qa.encode.embedder import Embedder
 from qa.index import store
 from qa.index.bm25 import query_terms
 from qa.index.build import BuildReport, Progress, build_index, open_index, staleness
+from qa.index.salvage import problem_of
 from qa.ingest.loading import UnreadableFile, load_file, load_titles
 from qa.search.conversation import Turn, contextualise, kept_listing, ordinal_in
 from qa.search.filter import DocumentFilter, UnknownDocuments, document_filter
@@ -106,11 +107,13 @@ class Assistant:
         build: bool = True,
         embedder: Embedder | None = None,
         progress: Progress | None = None,
+        builder: Callable[..., BuildReport] = build_index,
     ) -> Assistant:
         """Open the index, building or updating it first when it is missing or stale.
 
         ``embedder`` shares an already loaded model (several corpora, one model); ``progress`` hears how
-        far a build has come.
+        far a build has come; ``builder`` does the build (``qa.index.buildproc.build_in_child`` for a server,
+        which keeps torch out of its own memory).
         """
         settings = settings or load_settings()
         embedder = embedder or Embedder(settings)
@@ -122,15 +125,21 @@ class Assistant:
             if not build:
                 raise
         if build and (manifest is None or staleness(settings, embedder, manifest)):
-            report = build_index(settings, embedder, progress=progress)
+            try:
+                report = builder(settings, embedder, progress=progress)
+            except OSError as exc:  # a full disk, a read-only folder: answer from the index there is
+                if manifest is None:
+                    raise
+                why = exc.strerror or str(exc)
+                print(f"note: the index could not be updated ({why}); answering from the existing one", file=sys.stderr)
         elif not build and manifest is not None:
             _check_same_model(manifest, embedder)
         try:
             index = open_index(settings)
-        except store.IndexError_:
+        except store.IndexError_ as exc:
             if not build:
                 raise
-            report = build_index(settings, embedder, force=True, progress=progress)
+            report = builder(settings, embedder, progress=progress, repair=problem_of(str(exc)))
             index = open_index(settings)
         confidence, source = load_calibration(settings.index_dir)
         assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)

@@ -136,6 +136,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qa.assistant import Assistant
 
     assistant = Assistant.load(settings)
+    _say_repair(assistant)
     answer = assistant.ask(args.question, documents=args.documents)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -144,12 +145,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not answer.message else EXIT_USAGE
 
 
+def _say_repair(assistant: Any) -> None:
+    """A damaged index was rebuilt on the way: one line on stderr says what was wrong (stdout stays the answer)."""
+    report = assistant.build_report
+    if report is not None and report.repaired:
+        print(report.lines()[0], file=sys.stderr)
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from qa.assistant import Assistant
 
-    chat = Assistant.load(settings).chat()
+    assistant = Assistant.load(settings)
+    _say_repair(assistant)
+    chat = assistant.chat()
     if args.documents:
-        only = chat.assistant.document_filter(args.documents)  # a name that chooses nothing stops here
+        only = assistant.document_filter(args.documents)  # a name that chooses nothing stops here
         print(f"Searching {len(only.docs) if only else 0} chosen document(s) only.")
     print("Ask a question (empty line or Ctrl-D to leave, /new for a new conversation).")
     while True:
@@ -220,7 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"qa: {exc}", file=sys.stderr)
             return EXIT_FAILURE
         if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: the path says where
-            print(f"qa: {exc.strerror or exc} ({exc.filename or 'no file named'})", file=sys.stderr)
+            where = f" ({exc.filename})" if exc.filename else ""
+            print(f"qa: {exc.strerror or exc}{where}", file=sys.stderr)
             return EXIT_FAILURE
         raise
 

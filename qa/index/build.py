@@ -16,8 +16,9 @@ from qa.encode.embedder import Embedder
 from qa.index import store
 from qa.index.bm25 import passage_search_text, read_bm25, update_bm25, write_bm25
 from qa.index.dense import index_factory_string, read_dense_index, read_sentence_lists, write_dense_index
+from qa.index.salvage import Salvage, problem_of, salvage_build, spot_check
 from qa.ingest.chunking import CHUNKER_VERSION, ChunkConfig, chunk_document
-from qa.ingest.loading import LoadReport, UnreadableFile, load_corpus, read_document, reader_version
+from qa.ingest.loading import LoadReport, UnreadableFile, load_corpus, read_document, reader_version, skip_record
 from qa.settings import Settings
 from qa.types import Document, Passage, Skipped
 
@@ -42,8 +43,15 @@ class BuildReport:
     up_to_date: bool = False
     reused_vectors: int = 0  # texts of re-read documents whose vector an earlier build already held
     encoded: int = 0  # texts the model encoded in this build
+    repaired: str = ""  # what was wrong with the index this build replaced, when it was damaged
 
     def lines(self) -> list[str]:
+        if self.repaired:
+            head = (
+                f"repaired a damaged index: {self.repaired}; rebuilt in {self.seconds:.1f} s reusing the "
+                f"{self.reused_vectors:,} vectors still valid ({self.encoded:,} texts encoded)"
+            )
+            return [head] + [f"skipped {s.path}: {s.reason}" for s in self.skipped]
         if self.up_to_date:
             head = f"index up to date: {self.documents} documents, {self.passages} passages"
         else:
@@ -95,8 +103,8 @@ def staleness(
     ``report`` is the corpus as just loaded, when the caller has it (a build reads the folder once)."""
     if manifest is None:
         return "no index yet"
-    if Path(manifest.get("corpus_dir", "")) != settings.corpus_dir:
-        return "the index was built from another corpus folder"
+    # A corpus folder copied or moved with its index is not stale for that: its files are compared by
+    # content below (read afresh, since their recorded sizes and times belong to the other folder).
     if not _same_signature(manifest, build_signature(settings, embedder)):
         return "the model or the chunking settings changed"
     report = report or load_corpus(settings, manifest)
@@ -287,6 +295,7 @@ def build_index(
     loaded: LoadReport | None = None,
     progress: Progress | None = None,
     donors: Sequence[Path] = (),
+    repair: str = "",
 ) -> BuildReport:
     """Bring the index in line with the corpus, embedding only documents that changed.
 
@@ -294,6 +303,8 @@ def build_index(
     check is then skipped and the index is built from exactly those documents. ``progress`` is told
     how far the build has come (the web page's progress bar). Texts whose vector the live build (unless
     ``force``) or a ``donors`` index folder already holds, made by the same model, are not encoded again.
+    ``repair`` says what is wrong with the live build, when the caller found it damaged: it is rebuilt,
+    reusing every vector it still holds that can be tied to its text (see ``qa.index.salvage``).
     """
     started = time.time()
     if progress:
@@ -301,33 +312,33 @@ def build_index(
     manifest = None
     try:
         manifest = store.read_manifest(settings.index_dir)
-    except store.IndexError_:
-        manifest = None  # broken manifest: rebuild everything
+    except store.IndexError_ as exc:
+        repair = repair or problem_of(str(exc))  # broken manifest: rebuild from what the build folder holds
     signature = build_signature(settings, embedder)
     scanned_ns = time.time_ns()
     report = loaded or load_corpus(settings, manifest)
-    current = not force and loaded is None and manifest is not None
+    current = not force and not repair and loaded is None and manifest is not None
     if current and staleness(settings, embedder, manifest, report) is None:
         try:
             open_index(settings)
-        except store.IndexError_:
-            # The manifest matches the corpus but its build folder is damaged: redo it all.
-            return build_index(settings, embedder, force=True, progress=progress)
+        except store.IndexError_ as exc:
+            # The manifest matches the corpus but its build folder is damaged: rebuild, reusing what it holds.
+            return build_index(settings, embedder, progress=progress, repair=problem_of(str(exc)))
         store.tidy(settings.index_dir)
         return _up_to_date(manifest)
     if not report.documents:
         raise _empty_corpus(settings, report, loaded)
-    previous = None if force else _reusable(settings.index_dir, manifest, signature)
-    plan, new_passages = _plan(settings, report, previous, embedder)
+    previous = None if force or repair else _reusable(settings.index_dir, manifest, signature)
+    if previous is None and not force and not repair and _same_signature(manifest, signature):
+        repair = _damage(settings)  # a changed corpus, and the live build it would update is unreadable
+    salvage = salvage_build(settings.index_dir, manifest, signature, settings.prepend_section) if repair else None
+    plan, new_passages, salvaged = _plan(settings, report, previous, embedder, salvage)
     texts = [passage_search_text(p, settings.prepend_section) for p in new_passages]
     cache = EmbeddingCache(settings.index_dir, cache_key(signature), embedder.info.dimension)
     if new_passages:
-        if previous is not None:  # the live build, already open: only the re-read documents' old rows
-            cache.adopt(_vectors_by_text(previous, {p.doc_id for p in new_passages}))
-        elif not force:  # the live build under other chunking settings
-            cache.adopt(earlier_vectors(settings.index_dir, cache_key(signature)))
-        for donor in donors:
-            cache.adopt(earlier_vectors(donor, cache_key(signature)))
+        _adopt_earlier(cache, settings, signature, previous, new_passages, force, donors)
+        if salvage is not None and spot_check(salvage, embedder.encode_passages):
+            cache.adopt(salvaged)
     built = _embed_and_assemble(settings, embedder, plan, previous, new_passages, texts, cache, progress)
     new_manifest = _manifest(settings, signature, built, len(plan), report, started, scanned_ns)
     _write(settings, new_manifest, built, previous, texts)
@@ -346,7 +357,35 @@ def build_index(
         seconds=time.time() - started,
         reused_vectors=cache.hits,
         encoded=cache.encoded,
+        repaired=repair,
     )
+
+
+def _adopt_earlier(
+    cache: EmbeddingCache,
+    settings: Settings,
+    signature: dict[str, Any],
+    previous: _Previous | None,
+    new_passages: list[Passage],
+    force: bool,
+    donors: Sequence[Path],
+) -> None:
+    """Vectors an earlier build already made for these texts, so they are not encoded again."""
+    if previous is not None:  # the live build, already open: only the re-read documents' old rows
+        cache.adopt(_vectors_by_text(previous, {p.doc_id for p in new_passages}))
+    elif not force:  # the live build under other chunking settings
+        cache.adopt(earlier_vectors(settings.index_dir, cache_key(signature)))
+    for donor in donors:
+        cache.adopt(earlier_vectors(donor, cache_key(signature)))
+
+
+def _damage(settings: Settings) -> str:
+    """Why the live build cannot be opened (it could not be read for reuse), in a few words."""
+    try:
+        open_index(settings)
+    except store.IndexError_ as exc:
+        return problem_of(str(exc))
+    return "the live build could not be read"
 
 
 def _manifest(
@@ -374,7 +413,7 @@ def _manifest(
             "skipped": len(report.skipped),
         },
         "files": built.files,
-        "skipped": [{"file": s.path, "reason": s.reason} for s in report.skipped],
+        "skipped": [skip_record(settings, s) for s in report.skipped],
     }
 
 
@@ -406,14 +445,16 @@ _Plan = list[tuple[Document, tuple[int, int, int, int] | None, list[Passage]]]
 
 
 def _plan(
-    settings: Settings, report: LoadReport, previous: _Previous | None, embedder: Embedder
-) -> tuple[_Plan, list[Passage]]:
-    """Per document, in corpus order: its rows in the previous build (reused), or fresh passages; and the
-    fresh passages (unreadable documents join ``report.skipped``)."""
+    settings: Settings, report: LoadReport, previous: _Previous | None, embedder: Embedder, salvage: Salvage | None
+) -> tuple[_Plan, list[Passage], dict[bytes, np.ndarray]]:
+    """Per document, in corpus order: its rows in the previous build (reused), or fresh passages; the
+    fresh passages (unreadable documents join ``report.skipped``); and, when a damaged build is being
+    repaired, the vectors it still holds for those passages' texts."""
     config = chunk_config(settings)
     counter = embedder.count_tokens
     plan: _Plan = []
     new_passages: list[Passage] = []
+    salvaged = salvage.by_text() if salvage is not None else {}
     for doc in report.documents:
         rows = previous.rows.get(doc.doc_id) if previous else None
         read_as = (doc.sha256, reader_version(doc.fmt))  # the same bytes, read by the same reader
@@ -428,9 +469,11 @@ def _plan(
                 report.skipped.append(Skipped(doc.doc_id, str(exc)))
                 continue
             passages = chunk_document(full, config, counter)
+            if salvage is not None:
+                salvaged.update(salvage.for_document(full, passages, reader_version(full.fmt)))
             plan.append((full, None, passages))
             new_passages.extend(passages)
-    return plan, new_passages
+    return plan, new_passages, salvaged
 
 
 def _embed_and_assemble(

@@ -12,6 +12,7 @@ leaves the previous index serving; unreferenced build folders are removed by the
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import mmap
 import os
@@ -37,6 +38,7 @@ MANIFEST = "manifest.json"
 LINE_OFFSETS = "passages.offsets.npy"  # byte offset of each passage row, and the file size
 SENTENCE_OFFSETS = "sentence_offsets.npy"  # first sentence row of each passage, and the total
 LOCK = ".build.lock"
+OPTIONAL_FILES = (LINE_OFFSETS, SENTENCE_OFFSETS)  # speed-ups: what they hold can be read from the passages
 _BUILD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 # What reading a damaged file can raise: numpy, faiss, bm25s and json each have their own.
 DAMAGE = (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, EOFError, RuntimeError)
@@ -154,28 +156,102 @@ def write_build(
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-        line_offsets = np.zeros(len(passages) + 1, np.int64)
-        with (staging / "passages.jsonl").open("wb") as fh:
-            for i, p in enumerate(passages):
-                line = p if isinstance(p, bytes) else json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
-                fh.write(line + b"\n")
-                line_offsets[i + 1] = line_offsets[i] + len(line) + 1
-        np.save(staging / LINE_OFFSETS, line_offsets, allow_pickle=False)
-        if sentence_offsets is not None:
-            np.save(staging / SENTENCE_OFFSETS, np.asarray(sentence_offsets, np.int64), allow_pickle=False)
-        np.save(staging / "vectors.npy", vectors.astype(np.float32, copy=False), allow_pickle=False)
-        np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32, copy=False), allow_pickle=False)
-        write_dense(staging / "dense.faiss", vectors)
-        write_bm25(staging / "bm25", passages)
-        for file in staging.rglob("*"):
-            if file.is_file():
-                with file.open("rb") as fh:
-                    os.fsync(fh.fileno())
+        try:
+            _write_staged(staging, passages, vectors, sentence_vectors, write_dense, write_bm25, sentence_offsets)
+        except BaseException as exc:
+            shutil.rmtree(staging, ignore_errors=True)  # a full disk, say: free what it took, keep the live build
+            failed = _as_os_error(exc, index_dir)
+            if failed is not None:
+                raise failed from exc
+            raise
+        manifest["build_files"] = file_sizes(staging)
         os.replace(staging, final)
         fsync_dir(final.parent)
         atomic_write_json(index_dir / MANIFEST, manifest)
         remove_stale_builds(index_dir, keep=build_id)
         return final
+
+
+def _as_os_error(exc: BaseException, folder: Path) -> OSError | None:
+    """A failed write as one OSError saying the live index is unchanged; None for other failures. FAISS
+    reports a full disk as a RuntimeError ("write error in …: 4051 != 110592 (No space left on device)")."""
+    if isinstance(exc, OSError):
+        return OSError(exc.errno, f"{_why(exc, folder)}; the index in use is unchanged", exc.filename)
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and "write error" in text:
+        full = "No space left on device" in text
+        why = "No space left on device" if full else "the disk refused a write"
+        return OSError(errno.ENOSPC if full else errno.EIO, f"{why}; the index in use is unchanged")
+    return None
+
+
+def _why(exc: OSError, folder: Path) -> str:
+    """An OSError in words: numpy reports a short write on a full disk as "N requested and M written"."""
+    if exc.strerror:
+        return exc.strerror
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(folder).free < 1 << 20:
+            return "No space left on device"
+    return str(exc)
+
+
+def _write_staged(
+    staging: Path,
+    passages: Sequence[Passage | bytes],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    write_dense: Callable[[Path, np.ndarray], None],
+    write_bm25: Callable[[Path, Any], None],
+    sentence_offsets: np.ndarray | None,
+) -> None:
+    """Every file of a build into its staging folder, each synced to disk."""
+    line_offsets = np.zeros(len(passages) + 1, np.int64)
+    with (staging / "passages.jsonl").open("wb") as fh:
+        for i, p in enumerate(passages):
+            line = p if isinstance(p, bytes) else json.dumps(p.to_json(), ensure_ascii=False).encode("utf-8")
+            fh.write(line + b"\n")
+            line_offsets[i + 1] = line_offsets[i] + len(line) + 1
+    np.save(staging / LINE_OFFSETS, line_offsets, allow_pickle=False)
+    if sentence_offsets is not None:
+        np.save(staging / SENTENCE_OFFSETS, np.asarray(sentence_offsets, np.int64), allow_pickle=False)
+    np.save(staging / "vectors.npy", vectors.astype(np.float32, copy=False), allow_pickle=False)
+    np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32, copy=False), allow_pickle=False)
+    write_dense(staging / "dense.faiss", vectors)
+    write_bm25(staging / "bm25", passages)
+    for file in staging.rglob("*"):
+        if file.is_file():
+            with file.open("rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def file_sizes(folder: Path) -> dict[str, int]:
+    """Every file of a build folder and its size, as the manifest records them: a truncated or missing
+    file then shows at start-up by a ``stat``, and the message can name it."""
+    return {f.relative_to(folder).as_posix(): f.stat().st_size for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def check_build_files(folder: Path, manifest: dict[str, Any]) -> str | None:
+    """What is wrong with the build folder's files, in a few words naming the file; None when every file
+    the build wrote is there with its size (older manifests record no sizes: only the folder is checked)."""
+    if not folder.is_dir():
+        return f"build folder {folder} is missing"
+    recorded = manifest.get("build_files")
+    if not isinstance(recorded, dict):
+        return None
+    for name, size in recorded.items():
+        path = folder / name
+        if not isinstance(name, str) or ".." in Path(name).parts or not isinstance(size, int):
+            return f"manifest {folder.parent.parent / MANIFEST} lists a file badly ({name!r})"
+        try:
+            now = path.stat().st_size
+        except OSError:
+            if name in OPTIONAL_FILES:
+                continue  # a build without them is read the slower way, as older builds are
+            return f"index file {path} is missing"
+        if now != size:
+            how = "truncated" if now < size else "longer than written"
+            return f"index file {path} is damaged ({how}: {now:,} bytes, the build wrote {size:,})"
+    return None
 
 
 def remove_stale_builds(index_dir: Path, keep: str) -> None:
@@ -319,30 +395,47 @@ def load_build(
     From ``lazy_from`` passages on, the passage table is read on demand (``PassageTable``) when the build
     holds its offsets; smaller or older builds are parsed into memory."""
     folder = build_folder(index_dir, manifest["build_id"])
+    problem = check_build_files(folder, manifest)
+    if problem:
+        raise IndexError_(f"{problem}; run `qa index` to rebuild")
     n_expected = manifest.get("counts", {}).get("passages")
+    reading = folder / "passages.jsonl"
     try:
         offsets = read_sentence_offsets(folder, n_expected)
         table = None
         if offsets is not None and lazy_from is not None and isinstance(n_expected, int) and n_expected >= lazy_from:
             table = PassageTable.open(folder / "passages.jsonl", n_expected)
         passages: Sequence[Passage] = table if table is not None else read_passages(folder)
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
-        sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
-        faiss_index = read_dense(folder / "dense.faiss")
-        bm25 = read_bm25(folder / "bm25")
+        reading = folder / "vectors.npy"
+        vectors = np.load(reading, mmap_mode="r", allow_pickle=False)
+        reading = folder / "sentence_vectors.npy"
+        sentence_vectors = np.load(reading, mmap_mode="r", allow_pickle=False)
+        reading = folder / "dense.faiss"
+        faiss_index = read_dense(reading)
+        reading = folder / "bm25"
+        bm25 = read_bm25(reading)
     except DAMAGE as exc:
-        raise IndexError_(f"index in {folder} is damaged ({type(exc).__name__}: {exc}); run `qa index`") from None
+        what = f"{type(exc).__name__}: {str(exc)[:160]}"
+        raise IndexError_(f"index file {reading} is damaged ({what}); run `qa index` to rebuild") from None
     if offsets is None:
         counts = [len(p.sentences) for p in passages]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     expected = manifest.get("counts", {})
     dim = manifest.get("model", {}).get("dimension")
-    if (
-        len(passages) != expected.get("passages")
-        or not _matrix_ok(vectors, len(passages), dim)
-        or not _matrix_ok(sentence_vectors, int(offsets[-1]), dim)
-        or getattr(faiss_index, "ntotal", len(passages)) != len(passages)
-        or getattr(faiss_index, "d", dim) != dim
-    ):
-        raise IndexError_(f"index in {folder} is inconsistent with its manifest; run `qa index` to rebuild")
+    wrong = [
+        (len(passages) != expected.get("passages"), "passages.jsonl", f"{len(passages)} passages"),
+        (not _matrix_ok(vectors, len(passages), dim), "vectors.npy", f"shape {vectors.shape}"),
+        (
+            not _matrix_ok(sentence_vectors, int(offsets[-1]), dim),
+            "sentence_vectors.npy",
+            f"shape {sentence_vectors.shape}",
+        ),
+        (getattr(faiss_index, "ntotal", len(passages)) != len(passages), "dense.faiss", "another row count"),
+        (getattr(faiss_index, "d", dim) != dim, "dense.faiss", "another width"),
+    ]
+    for bad, name, what in wrong:
+        if bad:
+            raise IndexError_(
+                f"index file {folder / name} does not fit its manifest ({what}); run `qa index` to rebuild"
+            )
     return StoredIndex(manifest, passages, vectors, sentence_vectors, offsets, faiss_index, bm25, folder)

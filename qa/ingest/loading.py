@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.ingest.readerwarnings import reader_messages, summary
 from qa.settings import Settings
 from qa.types import Document, Layout, Skipped
 
@@ -113,6 +114,8 @@ def read_pdf_plain(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, PdfReadError
 
+    if b"%PDF-" not in data[:1024]:  # where readers look for it; without it, it is some other file
+        raise UnreadableFile("not a PDF (invalid header)")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -129,7 +132,7 @@ def read_pdf_plain(data: bytes) -> str:
     except UnreadableFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableFile(f"corrupt or unsupported PDF ({type(exc).__name__})") from None
+        raise UnreadableFile(f"corrupt or unsupported PDF ({type(exc).__name__}: {str(exc)[:100]})") from None
     text = "\n\n".join(_tidy_blocks(p) for p in without_running_lines(pages) if p.strip())
     if not text.strip():
         raise UnreadableFile("PDF has no extractable text (scanned images need OCR)")
@@ -309,18 +312,20 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
         raise UnreadableFile(f"cannot read ({exc.strerror})") from None
     fmt, reader = READERS[path.suffix.lower()]
     layout = None
-    try:
-        text = reader(data)
-        if isinstance(text, tuple):
-            text, layout = text
-    except UnreadableFile:
-        raise
-    except RecursionError:
-        raise UnreadableFile(f"{fmt} file nested too deeply to read") from None
-    except Exception as exc:  # noqa: BLE001 - a reader's bug on one odd file must not stop the build
-        raise UnreadableFile(f"{fmt} reader failed ({type(exc).__name__}: {str(exc)[:120]})") from None
-    if not text.strip():
-        raise UnreadableFile("no text in file")
+    with reader_messages() as said:  # shown once, with the reason, rather than on stderr at every read
+        try:
+            text = reader(data)
+            if isinstance(text, tuple):
+                text, layout = text
+            if not text.strip():
+                raise UnreadableFile("no text in file")
+        except UnreadableFile as exc:
+            raise UnreadableFile("; ".join(filter(None, [str(exc), summary(said)]))) from None
+        except RecursionError:
+            raise UnreadableFile(f"{fmt} file nested too deeply to read") from None
+        except Exception as exc:  # noqa: BLE001 - a reader's bug on one odd file must not stop the build
+            why = f"{fmt} reader failed ({type(exc).__name__}: {str(exc)[:120]})"
+            raise UnreadableFile("; ".join(filter(None, [why, summary(said)]))) from None
     title = titles.get(doc_id) or _default_title(doc_id, text)
     return Document(
         doc_id=doc_id,
@@ -378,6 +383,41 @@ def _trusted(manifest: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return out
 
 
+def skip_record(settings: Settings, skipped: Skipped) -> dict[str, Any]:
+    """A skipped file as the manifest keeps it: with its size and time, so that the next run, seeing the
+    same file, reports the same reason without reading it again."""
+    record: dict[str, Any] = {"file": skipped.path, "reason": skipped.reason}
+    try:
+        stat = (settings.corpus_dir / skipped.path).stat()
+    except OSError:
+        return record
+    return record | {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _known_unreadable(manifest: dict[str, Any] | None) -> dict[str, tuple[str, int, int]]:
+    """Files the last build could not read, by name: (its reason, size, modification time), for those it
+    recorded a size and time for, not modified near its scan, and not refused for a setting (their size)
+    that may have changed since."""
+    if not manifest or not isinstance(manifest.get("scanned_ns"), int):
+        return {}
+    before = manifest["scanned_ns"] - RACY_NS
+    out = {}
+    for entry in manifest.get("skipped", []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("mtime_ns"), int):
+            continue
+        if entry["mtime_ns"] < before and isinstance(entry.get("size"), int) and "too large" not in entry["reason"]:
+            out[str(entry["file"])] = (str(entry["reason"]), entry["size"], entry["mtime_ns"])
+    return out
+
+
+def _same_stat(path: Path, size: int, mtime_ns: int) -> bool:
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == (size, mtime_ns)
+
+
 def load_corpus(settings: Settings, previous: dict[str, Any] | None = None) -> LoadReport:
     """Every readable document of the corpus folder, and a reason for each file left out.
 
@@ -387,10 +427,16 @@ def load_corpus(settings: Settings, previous: dict[str, Any] | None = None) -> L
     """
     files, skipped = list_corpus_files(settings)
     titles = load_titles(settings.corpus_dir)
-    known = _trusted(previous) if previous and previous.get("corpus_dir") == str(settings.corpus_dir) else {}
+    same_folder = bool(previous) and previous.get("corpus_dir") == str(settings.corpus_dir)  # type: ignore[union-attr]
+    known = _trusted(previous) if same_folder else {}
+    refused = _known_unreadable(previous) if same_folder else {}
     documents: list[Document] = []
     for path in files:
         doc_id = path.relative_to(settings.corpus_dir).as_posix()
+        known_skip = refused.get(doc_id)
+        if known_skip is not None and _same_stat(path, *known_skip[1:]):
+            skipped.append(Skipped(doc_id, known_skip[0]))  # not read (nor its reader's warnings printed) again
+            continue
         entry = known.get(doc_id)
         same = _unchanged(path, doc_id, entry, titles) if entry else None
         if same is not None:

@@ -145,12 +145,13 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from qa.assistant import Assistant
+    from qa.index.buildproc import build_in_child
 
     refusal = check_bind(settings)
     if refusal:
         print(f"qa: {refusal}", file=sys.stderr)
         return 2
-    assistant = Assistant.load(settings)
+    assistant = Assistant.load(settings, builder=build_in_child)  # torch stays out of the server's memory
     if assistant.build_report:
         for line in assistant.build_report.lines():
             print(line)

@@ -51,6 +51,7 @@ def upload(page: Page, files: list[str] | None, state: Session | None, progress:
         replaced = ", ".join(f"<code>{esc(d)}</code>" for d in result.replaced)
         lines.append(f"Replaced {replaced} with the new version.")
     lines += [f"⚠️ Not added: {esc(reason)}" for reason in result.refused]
+    lines += [f"⚠️ {esc(line)}" for line in result.skipped]
     if result.report is not None:
         lines += [f"Index: {esc(line)}" for line in result.report.lines()[:1]]
     return {page.status: "\n\n".join(lines), **page.corpus_updates(state.corpus), page.files: None}

@@ -9,6 +9,7 @@ configured one keeps its index beside it in ``<corpus>.index/``, as ``qa --corpu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -17,15 +18,17 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.assistant import Assistant
 from qa.encode.embedder import Embedder
-from qa.index.build import BuildReport, EmptyCorpus, Progress, build_index
-from qa.ingest.loading import READERS, TITLES_FILE
+from qa.index.build import BuildReport, EmptyCorpus, Progress
+from qa.index.buildproc import build_in_child
+from qa.ingest.loading import READERS, TITLES_FILE, UnreadableFile, load_file
 from qa.settings import Settings
 
 MAX_FOLDER_ENTRIES = 20_000  # a folder with more entries is refused: pick a narrower one
@@ -38,6 +41,14 @@ class CorpusError(ValueError):
 
 class UploadRefused(ValueError):
     """A file was not added to the corpus; the message says why."""
+
+
+class UploadUnreadable(UploadRefused):
+    """An upload of a supported type that its reader cannot read: kept aside in the quarantine folder."""
+
+
+STALE_UPLOAD_S = 3600  # a partial upload this old belongs to no copy still running
+QUARANTINE = ".quarantine"  # inside the corpus folder; hidden, so the index never reads it
 
 
 def supported_suffixes(settings: Settings) -> list[str]:
@@ -88,12 +99,15 @@ def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]
     if target.parent != corpus or (target.exists() and not target.is_file()) or target.is_symlink():
         raise UploadRefused(f"{shown}: cannot be written as {filename} in the corpus folder")
     replaced = target.exists()
-    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=".part")
+    _remove_stale_uploads(corpus)
+    # Hidden, with the file's own suffix: the index ignores it, its reader can try it before it is placed.
+    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
             shutil.copyfileobj(src, out, 1024 * 1024)
             out.flush()
             os.fsync(out.fileno())
+        _readable_or_quarantined(settings, Path(tmp), filename, shown)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -101,11 +115,33 @@ def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]
     return filename, replaced
 
 
+def _remove_stale_uploads(corpus: Path) -> None:
+    """Partial uploads a killed server left (hidden, so never indexed): removed once surely abandoned."""
+    cutoff = time.time() - STALE_UPLOAD_S
+    for leftover in corpus.glob(".upload-*"):
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+
+
+def _readable_or_quarantined(settings: Settings, tmp: Path, filename: str, shown: str) -> None:
+    """Read the upload as the build will: one that cannot be read never enters the corpus (where it would be
+    skipped, and its reader's complaints printed, on every build); it is kept in ``.quarantine/``."""
+    try:
+        load_file(tmp, filename, settings, {})
+    except UnreadableFile as exc:
+        aside = settings.corpus_dir / QUARANTINE
+        aside.mkdir(exist_ok=True)
+        os.replace(tmp, aside / filename)
+        raise UploadUnreadable(f"{shown}: {exc} (moved to {QUARANTINE}/ in the corpus folder)") from None
+
+
 @dataclass
 class UploadResult:
     saved: list[str] = field(default_factory=list)  # document ids, as written into the corpus
     replaced: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # one reason per refused file
+    skipped: list[str] = field(default_factory=list)  # "Skipped NAME: why", per upload that cannot be read
     report: BuildReport | None = None
 
 
@@ -147,8 +183,14 @@ def _check_folder(path: Path) -> None:
 class Workspace:
     """Every corpus opened by this server, by key; thread-safe."""
 
-    def __init__(self, settings: Settings, assistant: Assistant | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        assistant: Assistant | None = None,
+        builder: Callable[..., BuildReport] = build_in_child,
+    ):
         self._lock = threading.Lock()
+        self.builder = builder  # a child process by default: the server's memory stays that of answering
         self._corpora: dict[str, Corpus] = {}
         self._base = settings
         self._secret = secrets.token_bytes(32)
@@ -205,7 +247,7 @@ class Workspace:
 
     def _load(self, entry: Corpus, progress: Progress | None) -> None:
         try:
-            assistant = Assistant.load(entry.settings, embedder=self.embedder, progress=progress)
+            assistant = Assistant.load(entry.settings, embedder=self.embedder, progress=progress, builder=self.builder)
         except EmptyCorpus as exc:
             entry.problem = str(exc)
             return
@@ -219,7 +261,7 @@ class Workspace:
         entry = self.get(key)
         with entry.build_lock:
             try:
-                report = build_index(entry.settings, self.embedder, force=force, progress=progress)
+                report = self.builder(entry.settings, self.embedder, force=force, progress=progress)
             except EmptyCorpus as exc:
                 with self._lock:
                     entry.assistant, entry.problem = None, str(exc)
@@ -237,6 +279,9 @@ class Workspace:
         for source, name in files:
             try:
                 doc_id, replaced = save_upload(entry.settings, Path(source), name)
+            except UploadUnreadable as exc:
+                result.skipped.append(f"Skipped {exc}")
+                continue
             except UploadRefused as exc:
                 result.refused.append(str(exc))
                 continue

@@ -246,6 +246,7 @@ def test_upload_into_a_temporary_corpus_then_ask_and_switch_back(
         "Volcanoes\n\nMount Etna in Sicily is one of the most active volcanoes in Europe.\n", encoding="utf-8"
     )
     (uploads / "tool.exe").write_bytes(b"MZ\x00\x00")
+    (uploads / "junk.pdf").write_bytes(b"not a PDF at all")
 
     page = open_chat(context, server)
     page.get_by_role("tab", name="Documents").click()
@@ -266,13 +267,22 @@ def test_upload_into_a_temporary_corpus_then_ask_and_switch_back(
     assert "notes.xyz" in skipped and "unsupported file type .xyz" in skipped
     assert str(corpus) in page.locator("#title").inner_text()
 
-    page.locator("#upload input[type=file]").set_input_files([uploads / "volcanoes.txt", uploads / "tool.exe"])
+    files = [uploads / "volcanoes.txt", uploads / "tool.exe", uploads / "junk.pdf"]
+    page.locator("#upload input[type=file]").set_input_files(files)
     page.wait_for_function("document.querySelector('#doc-status').innerText.includes('Added')", timeout=60_000)
     status = page.locator("#doc-status").inner_text()
     assert "volcanoes.txt" in status and "Not added: tool.exe" in status
+    assert "Skipped junk.pdf: not a PDF (invalid header)" in status and "Added junk.pdf" not in status
     page.wait_for_function("document.querySelector('#documents').innerText.includes('3 documents')")
     assert "volcanoes.txt" in page.locator("#doc-table").inner_text()
-    assert sorted(p.name for p in corpus.iterdir()) == ["bees.txt", "notes.xyz", "tea.txt", "volcanoes.txt"]
+    assert sorted(p.name for p in corpus.iterdir()) == [
+        ".quarantine",
+        "bees.txt",
+        "notes.xyz",
+        "tea.txt",
+        "volcanoes.txt",
+    ]
+    assert [p.name for p in (corpus / ".quarantine").iterdir()] == ["junk.pdf"]
     assert sorted(p.name for p in root.iterdir()) == ["my docs", "my docs.index", "uploads"]
 
     page.locator("#rebuild").click()

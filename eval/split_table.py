@@ -1,0 +1,108 @@
+"""Per-split figures of a `qa eval --gold` report: the held-out table the README quotes.
+
+    python eval/split_table.py eval/reports/<run>/report.json [--index-dir DIR] [--gold FILE]
+
+Why a separate script: the report's own breakdown lists one metric per group; the issue's targets need
+hit@k, highlights, abstention P/R/F1, false abstentions, follow-ups, calibration (ECE) and, for PDFs, the
+cited page, split by split. With --index-dir and --gold, a PDF answer's cited page is checked against the
+gold item's `page`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+
+def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
+    """Expected calibration error: the gap between shown confidence and how often it was right, by bin."""
+    if not pairs:
+        return float("nan")
+    groups: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+    for conf, right in pairs:
+        groups[min(int(conf * bins), bins - 1)].append((conf, right))
+    total = len(pairs)
+    return sum(
+        len(g) / total * abs(sum(c for c, _ in g) / len(g) - sum(r for _, r in g) / len(g)) for g in groups.values()
+    )
+
+
+def pages_of(index_dir: Path) -> dict[tuple[str, int, int], tuple[int, int]]:
+    """(doc, start, end) -> (page_start, page_end) from the live build's passage table."""
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    build = index_dir / manifest.get("build", "")
+    table = build / "passages.jsonl" if (build / "passages.jsonl").exists() else index_dir / "passages.jsonl"
+    out = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        p = json.loads(line)
+        if p.get("page_start") is not None:
+            out[(p["doc"] if "doc" in p else p["doc_id"], p["start"], p["end"])] = (p["page_start"], p["page_end"])
+    return out
+
+
+def figures(items: list[dict], gold_pages: dict[str, int], pages: dict) -> dict[str, float | int | str]:
+    answerable = [i for i in items if i["answerable"]]
+    first = [i for i in answerable if i["turn"] == "first"]
+    follow = [i for i in answerable if i["turn"] != "first"]
+    unans = [i for i in items if not i["answerable"]]
+    hit = lambda xs, k: sum(1 for i in xs if i["rank"] and i["rank"] <= k) / len(xs) if xs else float("nan")  # noqa: E731
+    tp = sum(1 for i in unans if i["abstained"])
+    fp = sum(1 for i in answerable if i["abstained"])
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / len(unans) if unans else float("nan")
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    right = [(i["confidence"], bool(i["answerable"] and i["rank"] == 1)) for i in items]
+    out: dict[str, float | int | str] = {
+        "n": len(items),
+        "hit@1": hit(first, 1),
+        "hit@5": hit(first, 5),
+        "quoted": sum(1 for i in answerable if i["answer_quoted"]) / len(answerable) if answerable else float("nan"),
+        "abst_P": precision,
+        "abst_R": recall,
+        "abst_F1": f1,
+        "false_abst": fp / len(answerable) if answerable else float("nan"),
+        "followup_hit@5": hit(follow, 5),
+        "ECE": ece(right),
+    }
+    paged = [i for i in answerable if i["id"] in gold_pages and i["rank"] == 1 and i.get("top")]
+    if paged and pages:
+        ok = 0
+        for i in paged:
+            t = i["top"][0]
+            span = pages.get((t["doc"], t["start"], t["end"]))
+            ok += bool(span and span[0] <= gold_pages[i["id"]] <= span[1])
+        out["page_right"] = ok / len(paged)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("report", type=Path)
+    ap.add_argument("--index-dir", type=Path)
+    ap.add_argument("--gold", type=Path)
+    args = ap.parse_args()
+    report = json.loads(args.report.read_text(encoding="utf-8"))
+    gold_pages = {}
+    if args.gold:
+        for line in args.gold.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if row.get("page"):
+                gold_pages[row["id"]] = row["page"]
+    pages = pages_of(args.index_dir) if args.index_dir else {}
+    by_split: dict[str, list[dict]] = defaultdict(list)
+    for item in report["items"]:
+        by_split[item["split"]].append(item)
+    rows = {name: figures(items, gold_pages, pages) for name, items in sorted(by_split.items())}
+    rows["all"] = figures(report["items"], gold_pages, pages)
+    keys = list(next(iter(rows.values())).keys())
+    print("| split | " + " | ".join(keys) + " |")
+    print("|---" * (len(keys) + 1) + "|")
+    for name, row in rows.items():
+        cells = [f"{row.get(k):.3f}" if isinstance(row.get(k), float) else str(row.get(k, "")) for k in keys]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
