@@ -32,10 +32,10 @@ def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
 def pages_of(index_dir: Path) -> dict[tuple[str, int, int], tuple[int, int]]:
     """(doc, start, end) -> (page_start, page_end) from the live build's passage table."""
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
-    build = index_dir / manifest.get("build", "")
+    build = index_dir / "builds" / manifest.get("build_id", "")
     table = build / "passages.jsonl" if (build / "passages.jsonl").exists() else index_dir / "passages.jsonl"
     out = {}
-    for line in table.read_text(encoding="utf-8").splitlines():
+    for line in filter(None, table.read_text(encoding="utf-8").split("\n")):
         p = json.loads(line)
         if p.get("page_start") is not None:
             out[(p["doc"] if "doc" in p else p["doc_id"], p["start"], p["end"])] = (p["page_start"], p["page_end"])
