@@ -99,6 +99,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "auth",
     ]
     overrides: dict[str, Any] = {k: getattr(args, k, None) for k in keys}
+    # --threshold is the threshold of whichever confidence is in use (the learned one by default)
+    overrides["calibrated_abstain_threshold"] = overrides["abstain_threshold"]
     for key in ("corpus_dir", "index_dir"):
         if overrides[key] is None:
             overrides[key] = getattr(args, f"global_{key}", None)

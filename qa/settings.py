@@ -119,6 +119,11 @@ class Settings:
 
     show_progress: bool = True
 
+    @property
+    def threshold_in_use(self) -> float:
+        """The abstention threshold of the confidence shown: the calibrated one, or the hand-set one."""
+        return self.calibrated_abstain_threshold if self.learned_confidence else self.abstain_threshold
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed, checked the same way as a loaded one."""
         return _validated(dataclasses.replace(self, **changes))

@@ -57,7 +57,7 @@ def build_in_child(
 ) -> BuildReport:
     """``build_index`` run by ``python -m qa.index.buildproc`` (same arguments; ``embedder`` is not passed on:
     the child loads its own model and exits with it)."""
-    package_root = str(Path(__file__).resolve().parents[1])
+    package_root = str(Path(__file__).resolve().parents[2])  # the folder that holds the qa package
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     job = json.dumps({"settings": settings_json(settings), "force": force, "repair": repair})
     proc = subprocess.Popen(

@@ -490,6 +490,8 @@ _PDFIUM = threading.Lock()  # PDFium is not thread-safe: a build and the passage
 
 
 def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | None], list[Bookmark]]:
+    if b"%PDF-" not in data[:1024]:  # the header PDF readers look for; PDFium's own message says less
+        raise ValueError("not a PDF (invalid header)")
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:

@@ -20,7 +20,8 @@ MORE_STEP = 3
 
 def overrides(top_k: Any, rerank: Any, threshold: Any) -> dict[str, Any]:
     """The Settings tab's knobs, for this tab's next question only."""
-    return {"top_k": int(top_k), "rerank": bool(rerank), "abstain_threshold": float(threshold)}
+    t = float(threshold)  # the threshold of whichever confidence is in use
+    return {"top_k": int(top_k), "rerank": bool(rerank), "abstain_threshold": t, "calibrated_abstain_threshold": t}
 
 
 def respond(page: Page, message: str, history: list[dict], state: Session | None, *knobs: Any):

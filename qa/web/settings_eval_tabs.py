@@ -23,7 +23,7 @@ def layout_settings(page: Page) -> None:
         page.threshold = gr.Slider(
             0.0,
             1.0,
-            value=base.abstain_threshold,
+            value=base.threshold_in_use,
             step=0.05,
             label="Abstention threshold: below this confidence the answer is 'not found'",
             elem_id="threshold",
@@ -44,5 +44,5 @@ def wire(page: Page) -> None:
     # Read afresh when the tab is opened (not on page load: most visits never open it).
     gr.on([page.eval_tab.select, page.refresh.click], page.evaluation_view, page.state, page.evaluation, **private)
     base = page.base
-    defaults = {page.top_k: base.top_k, page.rerank: base.rerank, page.threshold: base.abstain_threshold}
+    defaults = {page.top_k: base.top_k, page.rerank: base.rerank, page.threshold: base.threshold_in_use}
     page.reset.click(lambda: defaults, None, page.knobs, queue=False, **private)

@@ -14,7 +14,7 @@ from qa.ingest import loading
 from qa.web.workspace import QUARANTINE, Workspace
 from tests.conftest import make_settings
 
-BROKEN_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n%EOF"  # pypdf logs "EOF marker not found", then fails
+BROKEN_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n%EOF"  # PDFium: "Data format error"
 
 
 def test_an_unreadable_upload_is_named_with_its_reason_and_kept_out_of_the_corpus(
@@ -34,8 +34,8 @@ def test_an_unreadable_upload_is_named_with_its_reason_and_kept_out_of_the_corpu
 
     assert result.saved == ["owls.txt"]
     assert result.skipped[0].startswith("Skipped junk.pdf: not a PDF (invalid header)")
-    assert result.skipped[1].startswith("Skipped broken.pdf: corrupt or unsupported PDF")
-    assert "EOF marker not found" in result.skipped[1]  # pypdf's own words, once, with the file's name
+    assert result.skipped[1].startswith("Skipped broken.pdf: corrupt PDF")
+    assert "Data format error" in result.skipped[1]  # the reader's own words, once, with the file's name
     assert not (small_corpus / "junk.pdf").exists() and not (small_corpus / "broken.pdf").exists()
     assert sorted(p.name for p in (small_corpus / QUARANTINE).iterdir()) == ["broken.pdf", "junk.pdf"]
     assert not any(p.name.startswith(".upload-") for p in small_corpus.iterdir())  # no temporary left
@@ -57,8 +57,8 @@ def test_a_broken_file_in_the_corpus_is_reported_once_and_not_read_again(
     report = build_index(settings, embedder)
     lines = report.lines()
     assert "skipped junk.pdf: not a PDF (invalid header)" in lines
-    assert any(line.startswith("skipped broken.pdf: corrupt") and "EOF marker not found" in line for line in lines)
-    assert "EOF marker" not in capfd.readouterr().err  # in the report, not printed by the reader
+    assert any(line.startswith("skipped broken.pdf: corrupt") and "Data format error" in line for line in lines)
+    assert "Data format error" not in capfd.readouterr().err  # in the report, not printed by the reader
 
     reads: list[str] = []
     real = loading.load_file
@@ -66,7 +66,7 @@ def test_a_broken_file_in_the_corpus_is_reported_once_and_not_read_again(
     again = build_index(settings, embedder)
     assert again.up_to_date and not [r for r in reads if r.endswith(".pdf")]
     assert Assistant.load(settings, embedder=embedder).build_report is None  # `qa ask`: no rebuild, no reading
-    assert not [r for r in reads if r.endswith(".pdf")] and "EOF marker" not in capfd.readouterr().err
+    assert not [r for r in reads if r.endswith(".pdf")] and "Data format error" not in capfd.readouterr().err
 
     (small_corpus / "junk.pdf").write_bytes(b"still junk")  # changed: read again, reason reported again
     assert "skipped junk.pdf: not a PDF (invalid header)" in build_index(settings, embedder).lines()
