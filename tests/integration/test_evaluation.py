@@ -10,74 +10,19 @@ import pytest
 from qa.assistant import Assistant
 from qa.cli import main
 from tests.conftest import DEFAULT_CORPUS, make_settings
+from tests.gold_rows import DOC, gold_rows, write_gold
 
 # ---------------------------------------------------------------- the hit rule
 
 
 # ---------------------------------------------------------------- gold files
 
-DOC = "001_5f14862b3cd51082.txt"
-
-
-def _gold_rows() -> list[dict]:
-    return [
-        {
-            "id": "t1",
-            "question": "How were the participants seated at the workshop?",
-            "doc": DOC,
-            "evidence": "The participants were seated cafe style around four tables to facilitate discussion.",
-            "answer": "cafe style around four tables",
-            "kind": "factoid",
-            "split": "dev",
-            "conversation": None,
-            "turn": None,
-        },
-        {
-            "id": "t2",
-            "question": "When was the Migration DRC's workshop on migration and development held?",
-            "doc": DOC,
-            "evidence": "7 November 2006\n76 Portland Place, London",
-            "answer": "7 November 2006",
-            "kind": "factoid",
-            "split": "dev",
-            "conversation": "c1",
-            "turn": 1,
-        },
-        {
-            "id": "t3",
-            "question": "Where was it held?",
-            "doc": DOC,
-            "evidence": "7 November 2006\n76 Portland Place, London",
-            "answer": "76 Portland Place, London",
-            "kind": "followup",
-            "split": "dev",
-            "conversation": "c1",
-            "turn": 2,
-        },
-        {
-            "id": "t4",
-            "question": "What is the boiling point of liquid nitrogen in kelvin?",
-            "doc": None,
-            "evidence": None,
-            "answer": None,
-            "kind": "unanswerable",
-            "split": "holdout",
-            "conversation": None,
-            "turn": None,
-        },
-    ]
-
-
-def _write_gold(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
 
 # ---------------------------------------------------------------- end to end, real model and index
 
 
 def test_qa_eval_gold_json_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    gold = _write_gold(tmp_path / "gold.jsonl", _gold_rows())
+    gold = write_gold(tmp_path / "gold.jsonl", gold_rows())
     code = main(
         [
             "eval",
@@ -143,9 +88,9 @@ def test_calibration_saved_with_the_index_changes_confidence_and_a_damaged_one_i
 
     index = tmp_path / "index"
     shutil.copytree(default_assistant.settings.index_dir, index)
-    rows = _gold_rows()
+    rows = gold_rows()
     rows[3]["split"] = "dev"  # the fit needs an unanswerable question among the ones it learns from
-    gold = _write_gold(tmp_path / "gold.jsonl", rows)
+    gold = write_gold(tmp_path / "gold.jsonl", rows)
     args = ["eval", "--gold", str(gold), "--quiet", "--index-dir", str(index), "--out", str(tmp_path / "r")]
 
     assert main([*args, "--save-calibration"]) == 2  # needs --calibrate

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 from qa.evaluation import metrics
 from qa.evaluation.gold import GoldError, load_gold, schedule
 from tests.conftest import DEFAULT_CORPUS, make_settings
+from tests.gold_rows import DOC, gold_rows, write_gold
 
 # ---------------------------------------------------------------- the hit rule
 
@@ -125,67 +125,11 @@ def test_percentiles_and_logistic_fit() -> None:
 
 # ---------------------------------------------------------------- gold files
 
-DOC = "001_5f14862b3cd51082.txt"
-
-
-def _gold_rows() -> list[dict]:
-    return [
-        {
-            "id": "t1",
-            "question": "How were the participants seated at the workshop?",
-            "doc": DOC,
-            "evidence": "The participants were seated cafe style around four tables to facilitate discussion.",
-            "answer": "cafe style around four tables",
-            "kind": "factoid",
-            "split": "dev",
-            "conversation": None,
-            "turn": None,
-        },
-        {
-            "id": "t2",
-            "question": "When was the Migration DRC's workshop on migration and development held?",
-            "doc": DOC,
-            "evidence": "7 November 2006\n76 Portland Place, London",
-            "answer": "7 November 2006",
-            "kind": "factoid",
-            "split": "dev",
-            "conversation": "c1",
-            "turn": 1,
-        },
-        {
-            "id": "t3",
-            "question": "Where was it held?",
-            "doc": DOC,
-            "evidence": "7 November 2006\n76 Portland Place, London",
-            "answer": "76 Portland Place, London",
-            "kind": "followup",
-            "split": "dev",
-            "conversation": "c1",
-            "turn": 2,
-        },
-        {
-            "id": "t4",
-            "question": "What is the boiling point of liquid nitrogen in kelvin?",
-            "doc": None,
-            "evidence": None,
-            "answer": None,
-            "kind": "unanswerable",
-            "split": "holdout",
-            "conversation": None,
-            "turn": None,
-        },
-    ]
-
-
-def _write_gold(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
 
 def test_gold_loading_locates_evidence_and_orders_turns(tmp_path: Path) -> None:
-    rows = _gold_rows()
+    rows = gold_rows()
     rows[1], rows[2] = rows[2], rows[1]  # turn 2 listed before turn 1
-    items = load_gold(_write_gold(tmp_path / "g.jsonl", rows), make_settings(DEFAULT_CORPUS, tmp_path / "i"))
+    items = load_gold(write_gold(tmp_path / "g.jsonl", rows), make_settings(DEFAULT_CORPUS, tmp_path / "i"))
     text = (DEFAULT_CORPUS / DOC).read_text(encoding="utf-8")
     first = items[0]
     assert first.spans == [(DOC, text.find(first.evidence), text.find(first.evidence) + len(first.evidence))]
@@ -193,12 +137,12 @@ def test_gold_loading_locates_evidence_and_orders_turns(tmp_path: Path) -> None:
 
 
 def test_gold_problems_are_all_reported(tmp_path: Path) -> None:
-    rows = _gold_rows()
+    rows = gold_rows()
     rows[0]["evidence"] = "words that are nowhere in the document"
     rows[3]["answer"] = "something"
     rows[2]["turn"] = 3
     with pytest.raises(GoldError) as err:
-        load_gold(_write_gold(tmp_path / "g.jsonl", rows), make_settings(DEFAULT_CORPUS, tmp_path / "i"))
+        load_gold(write_gold(tmp_path / "g.jsonl", rows), make_settings(DEFAULT_CORPUS, tmp_path / "i"))
     text = "\n".join(err.value.problems)
     assert "t1" in text and "is not in" in text
     assert "t4" in text and "unanswerable" in text
