@@ -56,6 +56,38 @@ def small_corpus(tmp_path: Path) -> Path:
     return corpus
 
 
+def one_clear_line(capsys, code: int, expected_code: int = 1) -> str:
+    """A failing command's stderr holds exactly one ``qa: …`` line and no traceback; that line."""
+    err = capsys.readouterr().err
+    assert code == expected_code
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith("qa: ")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+LOGIN_USER, LOGIN_PASSWORD = "alice", "s3cret-pass"
+
+
+@pytest.fixture(scope="module")
+def login_assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
+    corpus = tmp_path_factory.mktemp("login-corpus")
+    (corpus / "bees.txt").write_text("HONEY BEES\n\nHoney bees live in colonies led by a queen.\n", encoding="utf-8")
+    return Assistant.load(make_settings(corpus, tmp_path_factory.mktemp("login-index")))
+
+
+@pytest.fixture(scope="module")
+def guarded(login_assistant: Assistant):
+    """For the login tests (HTTP and browser): the app on 0.0.0.0 with a password; yields (loopback URL, the app)."""
+    from tests.webserver import free_port, load_app_module, serving_app
+
+    port = free_port()
+    settings = login_assistant.settings.replace(host="0.0.0.0", port=port, auth=f"{LOGIN_USER}:{LOGIN_PASSWORD}")
+    app = load_app_module().create_app(login_assistant, settings)
+    with serving_app(app, port, host="0.0.0.0") as url:
+        yield url, app
+
+
 def copy_corpus(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst

@@ -12,30 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.assistant import Assistant
 from qa.cli import main as cli_main
-from tests.conftest import make_settings
-from tests.webserver import free_port, load_app_module, serving_app
+from tests.conftest import LOGIN_PASSWORD as PASSWORD
+from tests.conftest import LOGIN_USER as USER
 
-USER, PASSWORD = "alice", "s3cret-pass"
 SAMPLE = {"path": "corpus/bees.txt", "doc_id": "bees.txt"}  # values for route parameters
-
-
-@pytest.fixture(scope="module")
-def small_assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
-    corpus = tmp_path_factory.mktemp("login-corpus")
-    (corpus / "bees.txt").write_text("HONEY BEES\n\nHoney bees live in colonies led by a queen.\n", encoding="utf-8")
-    return Assistant.load(make_settings(corpus, tmp_path_factory.mktemp("login-index")))
-
-
-@pytest.fixture(scope="module")
-def guarded(small_assistant: Assistant):
-    """The app on 0.0.0.0 with a password; yields (loopback URL, the app)."""
-    port = free_port()
-    settings = small_assistant.settings.replace(host="0.0.0.0", port=port, auth=f"{USER}:{PASSWORD}")
-    app = load_app_module().create_app(small_assistant, settings)
-    with serving_app(app, port, host="0.0.0.0") as url:
-        yield url, app
 
 
 def all_routes(routes, prefix: str = "") -> list[tuple[str, set[str]]]:
@@ -108,12 +89,12 @@ def test_an_empty_user_or_password_is_refused(auth: str, tmp_path: Path, capsys)
     assert "user:password" in capsys.readouterr().err
 
 
-def test_corpus_keys_are_not_guessable_and_name_only_this_servers_folders(guarded, small_assistant) -> None:
+def test_corpus_keys_are_not_guessable_and_name_only_this_servers_folders(guarded, login_assistant) -> None:
     url, _ = guarded
     from qa.web.workspace import Workspace
 
-    first, second = Workspace(small_assistant.settings), Workspace(small_assistant.settings)
-    guessed = hashlib.sha256(str(small_assistant.settings.corpus_dir.resolve()).encode()).hexdigest()[:12]
+    first, second = Workspace(login_assistant.settings), Workspace(login_assistant.settings)
+    guessed = hashlib.sha256(str(login_assistant.settings.corpus_dir.resolve()).encode()).hexdigest()[:12]
     assert first.default_key != second.default_key  # a key depends on the server's own secret
     assert guessed not in {first.default_key, second.default_key} and len(first.default_key) >= 24
     status, _ = request(f"{url}/passage/bees.txt?corpus={first.default_key}", user=USER, password=PASSWORD)

