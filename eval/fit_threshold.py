@@ -16,20 +16,18 @@ import argparse
 import json
 from pathlib import Path
 
+from qa.evaluation import metrics
+
 TUNING = {"tune", "dev"}
 MODEL = Path(__file__).resolve().parents[1] / "qa" / "answer" / "answer_model.json"
 
 
 def abstention(items: list[dict], threshold: float) -> tuple[float, float]:
     """(F1 on the unanswerable items, share of answerable items wrongly abstained on) at ``threshold``."""
-    answerable = [i for i in items if i["answerable"]]
-    unanswerable = [i for i in items if not i["answerable"]]
-    tp = sum(i["confidence"] < threshold for i in unanswerable)
-    fp = sum(i["confidence"] < threshold for i in answerable)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / len(unanswerable) if unanswerable else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return f1, fp / len(answerable) if answerable else 0.0
+    scores = metrics.abstention_scores(
+        [i["confidence"] < threshold for i in items], [not i["answerable"] for i in items]
+    )
+    return scores["abstain_f1"] or 0.0, scores["false_abstain"] or 0.0
 
 
 def fit(items: list[dict], max_false: float) -> tuple[float, float, float]:

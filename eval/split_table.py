@@ -15,18 +15,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 
-def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
-    """Expected calibration error: the gap between shown confidence and how often it was right, by bin."""
-    if not pairs:
-        return float("nan")
-    groups: dict[int, list[tuple[float, bool]]] = defaultdict(list)
-    for conf, right in pairs:
-        groups[min(int(conf * bins), bins - 1)].append((conf, right))
-    total = len(pairs)
-    return sum(
-        len(g) / total * abs(sum(c for c, _ in g) / len(g) - sum(r for _, r in g) / len(g)) for g in groups.values()
-    )
+from qa.evaluation import metrics
 
 
 def pages_of(index_dir: Path) -> dict[tuple[str, int, int], tuple[int, int]]:
@@ -46,25 +37,21 @@ def figures(items: list[dict], gold_pages: dict[str, int], pages: dict) -> dict[
     answerable = [i for i in items if i["answerable"]]
     first = [i for i in answerable if i["turn"] == "first"]
     follow = [i for i in answerable if i["turn"] != "first"]
-    unans = [i for i in items if not i["answerable"]]
     hit = lambda xs, k: sum(1 for i in xs if i["rank"] and i["rank"] <= k) / len(xs) if xs else float("nan")  # noqa: E731
-    tp = sum(1 for i in unans if i["abstained"])
-    fp = sum(1 for i in answerable if i["abstained"])
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / len(unans) if unans else float("nan")
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    right = [(i["confidence"], bool(i["answerable"] and i["rank"] == 1)) for i in items]
+    abstention = metrics.abstention_scores([i["abstained"] for i in items], [not i["answerable"] for i in items])
+    confidence = np.array([i["confidence"] for i in items])
+    right = np.array([float(i["answerable"] and i["rank"] == 1) for i in items])
     out: dict[str, float | int | str] = {
         "n": len(items),
         "hit@1": hit(first, 1),
         "hit@5": hit(first, 5),
         "quoted": sum(1 for i in answerable if i["answer_quoted"]) / len(answerable) if answerable else float("nan"),
-        "abst_P": precision,
-        "abst_R": recall,
-        "abst_F1": f1,
-        "false_abst": fp / len(answerable) if answerable else float("nan"),
+        "abst_P": abstention["abstain_precision"],
+        "abst_R": abstention["abstain_recall"],
+        "abst_F1": abstention["abstain_f1"],
+        "false_abst": abstention["false_abstain"],
         "followup_hit@5": hit(follow, 5),
-        "ECE": ece(right),
+        "ECE": metrics.expected_calibration_error(confidence, right) if items else float("nan"),
     }
     paged = [i for i in answerable if i["id"] in gold_pages and i["rank"] == 1 and i.get("top")]
     if paged and pages:

@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 
 from qa.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, idf_weights, sentence_features  # noqa: E402
 from qa.answer.selector import MODEL_FILE, AnswerModel, LinearModel  # noqa: E402
+from qa.evaluation.metrics import expected_calibration_error  # noqa: E402
 from qa.types import Candidate, Passage  # noqa: E402
 
 DEFAULT_SQUAD = ROOT.parent / "shared" / "bench" / "squad2_cs224n" / "dev-v2.0.json"
@@ -206,12 +207,6 @@ def abstention_figures(probs: np.ndarray, truth: tuple[np.ndarray, np.ndarray], 
         "share_right": round(float(right.mean()), 4),
         "n": int(len(probs)),
     }
-
-
-def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
-    """Mean |share right - mean probability| over 10 equal-width bins, weighted by their sizes."""
-    at = np.minimum((probs * bins).astype(int), bins - 1)
-    return float(sum(abs(labels[at == b].mean() - probs[at == b].mean()) * (at == b).mean() for b in np.unique(at)))
 
 
 def right_behaviour(probs: np.ndarray, truth: tuple[np.ndarray, np.ndarray], threshold: float) -> float:

@@ -190,6 +190,13 @@ def abstention_scores(abstained: Sequence[bool], unanswerable: Sequence[bool]) -
     return out
 
 
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """Does "90%" mean right nine times in ten? Mean |share right - mean probability| over equal-width bins,
+    weighted by their sizes."""
+    at = np.minimum((probs * bins).astype(int), bins - 1)
+    return float(sum(abs(labels[at == b].mean() - probs[at == b].mean()) * (at == b).mean() for b in np.unique(at)))
+
+
 def right_behaviour(record: Mapping[str, Any]) -> bool:
     """Answered with the answer in the top excerpt when answerable; abstained when not."""
     if record["answerable"]:
