@@ -16,6 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
+from qa.atomic import atomic_write_bytes
 from qa.evaluation import metrics
 
 TUNING = {"tune", "dev"}
@@ -59,9 +60,7 @@ def main() -> None:
             "splits": sorted(TUNING),
             "max_false_abstentions": args.max_false,
         }
-        tmp = MODEL.with_suffix(".tmp")
-        tmp.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(MODEL)
+        atomic_write_bytes(MODEL, (json.dumps(model, indent=2) + "\n").encode("utf-8"))
 
 
 if __name__ == "__main__":
