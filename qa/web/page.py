@@ -5,7 +5,9 @@ Handlers return ``{component: value}``: a component left out keeps its value, so
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,8 @@ class Page:
         self.workspace = workspace
         self.base = workspace.get(workspace.default_key).settings
         self.transcripts = tempfile.mkdtemp(prefix="qa-transcripts-")  # one folder per tab inside, made when needed
+        # Exported conversations live as long as the page: removed when it is collected or the server exits.
+        weakref.finalize(self, shutil.rmtree, self.transcripts, ignore_errors=True)
 
     @property
     def knobs(self) -> list[Any]:
