@@ -40,7 +40,7 @@ def build_dense_index(vectors: np.ndarray, settings: Settings, factory: str | No
 def _trained_empty(data: np.ndarray, settings: Settings, factory: str) -> Any:
     import faiss
 
-    dim = data.shape[1] if data.ndim == 2 and data.shape[0] else 1
+    dim = data.shape[1] if data.ndim == 2 and data.shape[1] else 1  # an empty build keeps the model's width
     index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
     if not index.is_trained:
         # k-means time grows with the sample; FAISS wants at least 39 points per IVF list.

@@ -17,7 +17,7 @@ from qa.types import Document, Passage
 TokenCounter = Callable[[str], int]
 
 # Bump when the chunker or sentence splitter changes its output: indexes built before then rebuild.
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5
 
 _BLOCK_SEP = re.compile(r"\n[ \t\r\f\v]*\n")
 _FOOTNOTE = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d+\]|\d+\s*\))\s")
@@ -162,6 +162,8 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
         group_tokens += tokens
         last_kind = block.kind
     flush()
+    if not passages and text.strip():  # only headings (a one-line note): the text is its own content
+        passages = _make_passages(doc, "", 0, len(text), config, count_tokens)
     return passages
 
 
