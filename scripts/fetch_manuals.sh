@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Rebuild eval/corpora/debian-reference and eval/corpora/gle-manual from the Debian packages they come
-# from, so anyone can check where the evaluation documents came from (compare with the committed files:
-# `git diff --stat eval/corpora` after running this should show nothing when the same versions are fetched).
+# Rebuild eval/corpora/debian-reference, eval/corpora/gle-manual and eval/corpora/developers-reference from the
+# Debian packages they come from, so anyone can check where the evaluation documents came from (compare with the
+# committed files: `git diff --stat eval/corpora` after running this should show nothing when the same versions
+# are fetched).
 #
 # Usage: scripts/fetch_manuals.sh [DEB_DIR]
 #   DEB_DIR: a folder already holding the .deb files (skips the download); default: a temporary folder
@@ -13,6 +14,8 @@ DR_PKG="debian-reference-en"
 DR_VERSION="2.100"
 GLE_PKG="gle-graphics-manual"
 GLE_VERSION="0~20221108-3"
+DEVREF_PKG="developers-reference"
+DEVREF_VERSION="12.18"
 # The chapters that are the manual's text; index.en.html is only the book's table of contents.
 DR_PAGES="pr01 ch01 ch02 ch03 ch04 ch05 ch06 ch07 ch08 ch09 ch10 ch11 ch12 apa"
 
@@ -38,13 +41,17 @@ fetch() {  # fetch PACKAGE VERSION: the .deb into $DEBS unless one is there alre
 
 fetch "$DR_PKG" "$DR_VERSION"
 fetch "$GLE_PKG" "$GLE_VERSION"
+fetch "$DEVREF_PKG" "$DEVREF_VERSION"
 
 DR_OUT="$ROOT/eval/corpora/debian-reference"
 GLE_OUT="$ROOT/eval/corpora/gle-manual"
-mkdir -p "$DR_OUT" "$GLE_OUT"
+DEVREF_OUT="$ROOT/eval/corpora/developers-reference"
+mkdir -p "$DR_OUT" "$GLE_OUT" "$DEVREF_OUT"
 for page in $DR_PAGES; do
     cp "$WORK/x/usr/share/debian-reference/$page.en.html" "$DR_OUT/"
 done
 cp "$WORK/x/usr/share/gle-graphics/doc/gle-manual.pdf" "$GLE_OUT/"
-echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages) and $GLE_OUT from $DR_PKG $DR_VERSION and $GLE_PKG $GLE_VERSION"
-sha256sum "$DR_OUT"/*.html "$GLE_OUT"/gle-manual.pdf
+cp "$WORK/x/usr/share/developers-reference/developers-reference.pdf" "$DEVREF_OUT/"
+echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages), $GLE_OUT and $DEVREF_OUT from $DR_PKG $DR_VERSION," \
+    "$GLE_PKG $GLE_VERSION and $DEVREF_PKG $DEVREF_VERSION"
+sha256sum "$DR_OUT"/*.html "$GLE_OUT"/gle-manual.pdf "$DEVREF_OUT"/developers-reference.pdf

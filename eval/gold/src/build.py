@@ -1,12 +1,14 @@
-"""Write eval/gold/debian-reference.jsonl and eval/gold/gle-manual.jsonl from the hand-written rows in this
-folder, checking every evidence against the document as a reader shows it (no model is run).
+"""Write eval/gold/debian-reference.jsonl, eval/gold/gle-manual.jsonl and eval/gold/developers-reference.jsonl
+from the hand-written rows in this folder, checking every evidence against the document as a reader shows it
+(no model is run).
 
-    python eval/gold/src/build.py          # check and write both files
+    python eval/gold/src/build.py          # check and write the files
     python eval/gold/src/build.py --check  # check only
 
-Checks: the evidence is in the visible text (HTML: the page's text with markup and navigation gone; PDF:
-pypdfium2's text of the page given, or of some page), whitespace-insensitively; it occurs once (so its span
-is the place meant); the answer is a substring of the evidence.
+Checks: the evidence (and any evidence_alt) is in the visible text (HTML: the page's text with markup and
+navigation gone; PDF: pypdfium2's text of the page given, or of some page), whitespace-insensitively, never
+across a hyphenated line break; it occurs once (so its span is the place meant); the answer is a substring of
+the evidence; a row marked "wording": "paraphrase" shares at most one content word with its evidence.
 """
 
 from __future__ import annotations
@@ -26,6 +28,17 @@ from qa.evaluation.metrics import locate  # noqa: E402
 
 DR_DIR = ROOT / "eval" / "corpora" / "debian-reference"
 GLE_PDF = ROOT / "eval" / "corpora" / "gle-manual" / "gle-manual.pdf"
+DEVREF_PDF = ROOT / "eval" / "corpora" / "developers-reference" / "developers-reference.pdf"
+PDFS = {"gle-manual.pdf": GLE_PDF, "developers-reference.pdf": DEVREF_PDF}
+# Function words and question words that say nothing about the content (for the paraphrase check).
+STOPWORDS = set(
+    """a an the and or but if of to in on at by for from with without into onto over under about above after
+    before between through during up down out off as is are was were be been being am do does did done have has
+    had having can could may might must shall should will would i me my mine we our you your he she it its they
+    them their this that these those there here what which who whom whose when where why how whether not no
+    nor so than then too very just also only own same some any all each every both few more most other such
+    s t don t ll ve re d m o y one it's i'm i've i'll""".split()
+)
 
 
 @cache
@@ -40,11 +53,26 @@ def html_text(stem: str) -> str:
 
 
 @cache
-def pdf_pages() -> list[str]:
+def pdf_pages(doc: str) -> list[str]:
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(GLE_PDF))
+    pdf = pdfium.PdfDocument(str(PDFS[doc]))
     return [pdf[i].get_textpage().get_text_bounded() for i in range(len(pdf))]
+
+
+def content_words(text: str) -> set[str]:
+    """Crudely stemmed content words: enough to tell a low-overlap paraphrase from a reworded copy."""
+    words = set()
+    for w in re.findall(r"[a-z][a-z0-9']*", text.lower()):
+        w = w.removesuffix("'s")
+        if w in STOPWORDS or len(w) < 3:
+            continue
+        for suffix in ("ing", "ed", "es", "s", "e"):
+            if len(w) - len(suffix) >= 3 and w.endswith(suffix):
+                w = w[: -len(suffix)]
+                break
+        words.add(w)
+    return words
 
 
 def occurrences(text: str, evidence: str) -> int:
@@ -63,19 +91,24 @@ def check_html(row: dict, problems: list[str]) -> None:
 
 
 def check_pdf(row: dict, problems: list[str]) -> None:
-    pages = pdf_pages()
-    hits = [i + 1 for i, p in enumerate(pages) if locate(p, row["evidence"]) is not None]
-    total = sum(occurrences(p, row["evidence"]) for p in pages)
-    if not hits:
-        problems.append(f"{row['id']}: evidence on no page: {row['evidence'][:70]!r}")
-    elif total != 1:
-        problems.append(f"{row['id']}: evidence found {total} times (pages {hits}): {row['evidence'][:70]!r}")
-    for i in hits:
-        start, end = locate(pages[i - 1], row["evidence"])
-        if "\x02" in pages[i - 1][start:end]:  # pypdfium2's mark of a hyphen at a line end
-            problems.append(f"{row['id']}: evidence spans a hyphenated line break on page {i}")
-    if row.get("page") is not None and hits and row["page"] not in hits:
-        problems.append(f"{row['id']}: page {row['page']} but the evidence is on page(s) {hits}")
+    pages = pdf_pages(row["doc"])
+    for label, evidence in [("evidence", row["evidence"])] + [("evidence_alt", a) for a in row.get("evidence_alt", [])]:
+        hits = [i + 1 for i, p in enumerate(pages) if locate(p, evidence) is not None]
+        total = sum(occurrences(p, evidence) for p in pages)
+        if not hits:
+            problems.append(f"{row['id']}: {label} on no page: {evidence[:70]!r}")
+        elif total != 1:
+            problems.append(f"{row['id']}: {label} found {total} times (pages {hits}): {evidence[:70]!r}")
+        for i in hits:
+            start, end = locate(pages[i - 1], evidence)
+            if "\x02" in pages[i - 1][start:end]:  # pypdfium2's mark of a hyphen at a line end
+                problems.append(f"{row['id']}: {label} spans a hyphenated line break on page {i}")
+        if label == "evidence" and row.get("page") is not None and hits and row["page"] not in hits:
+            problems.append(f"{row['id']}: page {row['page']} but the evidence is on page(s) {hits}")
+    if row.get("wording") == "paraphrase":
+        shared = content_words(row["question"]) & content_words(row["evidence"])
+        if len(shared) > 1:
+            problems.append(f"{row['id']}: a paraphrase shares {sorted(shared)} with its evidence")
 
 
 def rows_for(items: list[tuple], doc_name, split_of, pdf: bool) -> tuple[list[dict], list[str]]:
@@ -136,6 +169,16 @@ def main() -> int:
         )
         all_problems += problems
         out["gle-manual"] = gle_rows
+    import developers_reference_items as devref
+
+    devref_rows, problems = rows_for(
+        devref.ITEMS,
+        lambda c: "developers-reference.pdf",
+        lambda c: "test" if c in devref.TEST_CHAPTERS else "tune",
+        pdf=True,
+    )
+    all_problems += problems
+    out["developers-reference"] = devref_rows
     for line in all_problems:
         print(line)
     for name, rows in out.items():
