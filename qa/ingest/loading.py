@@ -78,7 +78,8 @@ def read_text(data: bytes) -> str:
 # it per file, so an update re-reads (and re-embeds) just the files of that format. Unlisted: 1.
 READER_VERSIONS = {
     "html": 3,  # 2: page furniture (menus, site footers, sidebars) left out; 3: manuals' navigation and TOCs
-    "pdf": 3,  # 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages
+    "pdf": 4,  # 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
+    # 4: mail addresses and URLs broken after a dot at a line end joined again
 }
 
 

@@ -85,9 +85,10 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
         right = textpage.get_charbox(last)[2]
         raw.FPDFText_GetCharOrigin(textpage.raw, first, ctypes.byref(x), ctypes.byref(y))
         size = raw.FPDFText_GetFontSize(textpage.raw, first)
-        probes = {first, (first + last) // 2, last}
+        # A dozen characters across the line: prose that quotes a path or an address at both ends is not code.
+        probes = {first + (last - first) * k // 11 for k in range(12)}
         fonts = [_font(textpage.raw, i, buf) for i in probes if not text[i].isspace()]
-        mono = bool(fonts) and all(m for m, _ in fonts)
+        mono = bool(fonts) and sum(m for m, _ in fonts) >= 0.75 * len(fonts)
         bold = _font(textpage.raw, first, buf)[1]
         hyphen = raw_line.endswith(_SOFT_HYPHEN) or (body.endswith("-") and body[-2:-1].isalpha())
         body = body[:-1] if body.endswith("-") and hyphen else body
@@ -349,6 +350,23 @@ def _starts_paragraph(prev: Line, line: Line, leading: float, right: float) -> b
     return bool(_SENTENCE_END.search(prev.text)) and (short or indented)
 
 
+_TLDS = frozenset("org net com edu gov int io info de uk fr eu jp ch nl".split())
+_HOST_PART = re.compile(r"[a-z0-9-]{2,}(?:\.[a-z0-9-]{2,})+\.")  # "master.debian.", not "e.g."
+_HOST_HEAD = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+
+
+def address_continues(before: str, after: str) -> bool:
+    """Whether a line ending in "admin@rt." or "https://tracker." goes on with "debian.org…" on the next:
+    LaTeX breaks mail addresses and URLs after a dot, and joining with a space (or a paragraph) splits them."""
+    tail = before.rsplit(None, 1)[-1] if before.strip() else ""
+    head = _HOST_HEAD.match(after)
+    if not tail.endswith(".") or head is None or len(tail) < 4:
+        return False
+    addressy = "@" in tail or "://" in tail or tail == "www." or bool(_HOST_PART.fullmatch(tail))
+    word = head.group(0)
+    return addressy and ("." in word.strip(".") or word in _TLDS)
+
+
 def reflow(pages: list[list[Line]]) -> list[_Block]:
     """Lines into blocks: prose lines joined into paragraphs (across pages too), monospace lines kept as
     a code block with their indentation, headings apart."""
@@ -365,10 +383,13 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             blocks.append(_Block("heading", section, [(ln.section.split(" — ")[-1], ln.page)]))
             prev = None
             continue
-        kind = "code" if ln.mono else "text"
         current = blocks[-1] if blocks else None
+        glued = prev is not None and current is not None and address_continues(prev.text, ln.text)
+        kind = current.kind if glued and current is not None else "code" if ln.mono else "text"
         if current is None or current.kind != kind or current.section != section or prev is None:
             new = True
+        elif glued:
+            new = False
         elif kind == "code":
             new = prev.y - ln.y > leading * 1.6 and prev.page == ln.page
         else:
@@ -376,7 +397,10 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         if new:
             current = _Block(kind, section)
             blocks.append(current)
-        if kind == "code":
+        if current.parts and glued:
+            text, page = current.parts.pop()
+            current.parts.append((text + ln.text.strip(), page))
+        elif kind == "code":
             indent = " " * max(0, round((ln.x0 - _code_margin(pages, ln)) / max(ln.size * 0.6, 1)))
             current.parts.append((indent + ln.text, ln.page))
         elif current.parts and prev is not None and prev.hyphen:

@@ -10,7 +10,7 @@ import pytest
 from qa.answer.compose import citation_label
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.ingest.loading import load_file
-from qa.ingest.pdf import Line, is_listing_page, join_hyphen, mark_running
+from qa.ingest.pdf import Line, address_continues, is_listing_page, join_hyphen, mark_running
 from qa.settings import load_settings
 from qa.types import Passage
 from tests.manual_pdf import make_manual_pdf
@@ -150,3 +150,21 @@ def test_without_an_outline_headings_come_from_type_size_and_numbering() -> None
         "NESTING ON CLIFFS — 2.1 Diving",
     ]
     assert pages[1][0].kind == "drop" and all(line.kind == "text" for line in pages[0])
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "joined"),
+    [
+        ("simply send a mail to admin@rt.", "debian.org and put the hostname", True),
+        ("a URL like https://tracker.", "debian.org/pkg/sourcepackage.", True),
+        ("its password is available at master.debian.", "org:~debian/misc/rt-password).", True),
+        ("the pseudo-package www.", "debian.org. Remember", True),
+        ("More can be found in Mailing lists.", "debian-devel-announce@lists.debian.org is a", False),
+        ("write to me@example.org.", "Then wait a day.", False),
+        ("see e.g.", "debian.org for more", False),
+    ],
+)
+def test_an_address_broken_after_a_dot_is_joined_again(before: str, after: str, joined: bool) -> None:
+    """LaTeX breaks "admin@rt.debian.org" after "rt."; the reader used to keep "admin@rt." as the end of a
+    paragraph, so the highlighted answer stopped there."""
+    assert address_continues(before, after) is joined
