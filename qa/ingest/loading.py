@@ -77,8 +77,12 @@ def read_text(data: bytes) -> str:
 # A format's reader version, bumped when it extracts other text from the same bytes: the manifest records
 # it per file, so an update re-reads (and re-embeds) just the files of that format. Unlisted: 1.
 READER_VERSIONS = {
-    "html": 3,  # 2: page furniture (menus, site footers, sidebars) left out; 3: manuals' navigation and TOCs
-    "pdf": 3,  # 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages
+    # html 2: page furniture (menus, site footers, sidebars) left out; 3: manuals' navigation and TOCs;
+    # 4: <pre> and tables recorded as code and table spans (Layout.shaped), for the views to show them so.
+    "html": 4,
+    # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
+    # 4: monospace code recorded as code spans; text printed again and again in a row kept once.
+    "pdf": 4,
 }
 
 
