@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from qa.answer.compose import citation_label, page_citation
-from qa.types import Answer, Excerpt, Shaped
+from qa.types import Answer, Excerpt, Passage, Shaped
 from qa.web.shaped import Source, shaped_html
 
 _ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~>$<&\"'"}
@@ -91,10 +91,27 @@ def lead_html(answer: Answer, corpus: str = "", link: bool = True) -> str:
     lead = answer.excerpts[0] if answer.excerpts and not answer.abstained else None
     if not lead or not lead.highlights:
         return ""
-    p = lead.passage
-    sentences = " ".join(esc(" ".join(p.text[a - p.start : b - p.start].split())) for a, b in lead.highlights)
+    sentences = _lead_sentences(lead.passage, lead.highlights)
     cite = cite_link(lead, corpus) if link else f'<span class="cite">[{lead.rank}]</span>'
-    return f'<p class="lead">{sentences} {cite}</p>'
+    tag = "div" if "<pre" in sentences or "<table" in sentences else "p"  # a <p> cannot hold them
+    return f'<{tag} class="lead">{sentences} {cite}</{tag}>'
+
+
+def _lead_sentences(p: Passage, highlights: list[tuple[int, int]]) -> str:
+    """The highlighted sentences as one line of text, except the lines of a code block or the rows of a table
+    (a command under its lead-in), which keep their shape."""
+    src = Source(p.text, p.start)
+    runs: list[tuple[Shaped | None, int, int]] = []
+    for a, b in highlights:
+        block = next((s for s in p.blocks if s.start <= a and b <= s.end), None)
+        if block is not None and runs and runs[-1][0] is block:
+            runs[-1] = (block, runs[-1][1], b)  # the next highlighted line of the same block
+        else:
+            runs.append((block, a, b))
+    return " ".join(
+        esc(" ".join(src(a, b).split())) if block is None else shaped_html(src, a, b, [], [block], marked, chat=True)
+        for block, a, b in runs
+    )
 
 
 def _lines(escaped: str) -> str:
@@ -252,7 +269,7 @@ body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width:
 .doctext { white-space: pre-wrap; overflow-wrap: anywhere; }
 pre.code { white-space: pre; overflow-x: auto; margin: .3rem 0; padding: .4rem .6rem; background: #f6f8fa;
            border-radius: 4px; font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
-table.shaped { border-collapse: collapse; margin: .3rem 0; white-space: normal; }
+table.shaped { border-collapse: collapse; margin: .3rem 0; white-space: normal; overflow-wrap: normal; }
 table.shaped th, table.shaped td { border: 1px solid #d0d7de; padding: .2rem .4rem; text-align: left;
                                    vertical-align: top; }
 .tablewrap { overflow-x: auto; }

@@ -77,6 +77,15 @@ def test_excerpt_shows_the_command_in_pre_and_the_table_as_a_table(passages: lis
     assert "packages | popcon" not in soup.get_text()  # not the flat text the index holds
 
 
+def test_the_lead_keeps_highlighted_code_lines_as_code(passages: list[Passage]) -> None:
+    hosts = _holding(passages, "127.0.1.1 host_name")
+    lines = [_sentence(hosts, HOSTS_LEAD), _sentence(hosts, "127.0.0.1"), _sentence(hosts, "127.0.1.1")]
+    soup = BeautifulSoup(answer_html(_answer(Excerpt(1, hosts, 1.0, lines))), "html.parser")
+    lead = soup.select_one(".lead")
+    assert lead.name == "div" and lead.get_text().startswith(HOSTS_LEAD)
+    assert lead.select_one("pre.code code").get_text() == HOSTS_CODE  # one line each, not run into the sentence
+
+
 def test_passage_view_shows_code_and_tables_inside_and_around_the_passage(
     chapter: Document, passages: list[Passage]
 ) -> None:
