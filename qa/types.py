@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -63,10 +64,21 @@ class Layout:
     # Code blocks and tables, in text order, so the views can show them as code and as tables.
     shaped: tuple[Shaped, ...] = ()
 
+    @cached_property
+    def _shaped_ends(self) -> list[int]:
+        return [s.end for s in self.shaped]
+
     def shaped_in(self, start: int, end: int) -> tuple[Shaped, ...]:
-        """The code and tables inside [start, end), cut to it."""
-        clipped = (s.clip(start, end) for s in self.shaped if s.start < end and s.end > start)
-        return tuple(s for s in clipped if s is not None)
+        """The code and tables inside [start, end), cut to it (the readers write them in text order, apart,
+        so a bisection finds the first: a long manual's thousands of passages each ask)."""
+        out = []
+        for s in self.shaped[bisect_right(self._shaped_ends, start) :]:
+            if s.start >= end:
+                break
+            cut = s.clip(start, end)
+            if cut is not None:
+                out.append(cut)
+        return tuple(out)
 
     def page_at(self, offset: int) -> int:
         """The 1-based page that holds ``offset`` (0 when the document has no pages)."""
