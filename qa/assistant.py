@@ -36,7 +36,7 @@ from qa.search.conversation import Turn, contextualise, kept_listing, ordinal_in
 from qa.search.filter import DocumentFilter, UnknownDocuments, document_filter
 from qa.search.retriever import Retrieval, Retriever
 from qa.settings import Settings, load_settings
-from qa.types import Answer, Candidate, Excerpt
+from qa.types import Answer, Candidate, Document, Excerpt
 
 
 class QuestionError(ValueError):
@@ -334,6 +334,12 @@ class Assistant:
         Only documents named in the manifest are served; ``unchanged`` is False when the file was edited
         after indexing, so offsets may be off until the next rebuild.
         """
+        doc, unchanged = self.read_indexed(doc_id)
+        return doc.title, doc.text, unchanged
+
+    def read_indexed(self, doc_id: str) -> tuple[Document, bool]:
+        """An indexed document as its reader gives it (with its layout: code and tables for the passage
+        view), and whether it is unchanged since indexing; KeyError for any other name."""
         files = self.manifest.get("files", {})
         if doc_id not in files:
             raise KeyError(doc_id)
@@ -344,7 +350,7 @@ class Assistant:
             doc = load_file(path, doc_id, self.settings, load_titles(self.settings.corpus_dir))
         except (UnreadableFile, OSError) as exc:
             raise KeyError(f"{doc_id}: {exc}") from None
-        return doc.title, doc.text, doc.sha256 == files[doc_id]["sha256"]
+        return doc, doc.sha256 == files[doc_id]["sha256"]
 
     def documents(self) -> list[dict[str, Any]]:
         return [{"doc": k, **v} for k, v in self.manifest.get("files", {}).items()]

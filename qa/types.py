@@ -4,7 +4,51 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """Code or a table inside the text: the text stays plain (BM25 and the encoder read it), and this says
+    how to show the span. Offsets are absolute in the document's text, as highlights are; a table's
+    ``rows`` hold each cell's span, so a renderer never splits the text on its separators."""
+
+    start: int
+    end: int
+    kind: str  # "code" or "table"
+    rows: tuple[tuple[tuple[int, int], ...], ...] = ()  # tables: per row, each cell's (start, end)
+    head: bool = False  # tables: the first row is a header row
+
+    def clip(self, start: int, end: int) -> Shaped | None:
+        """The part inside [start, end): a table keeps the rows with a cell there, cut to the range."""
+        a, b = max(self.start, start), min(self.end, end)
+        if a >= b:
+            return None
+        kept = []
+        for i, row in enumerate(self.rows):
+            cells = tuple((min(max(x, a), b), max(min(y, b), a)) for x, y in row)  # each cell cut to [a, b]
+            if any(x < y for x, y in cells):
+                kept.append((i, cells))
+        rows = [cells for _, cells in kept]
+        head = self.head and bool(kept) and kept[0][0] == 0
+        return Shaped(a, b, self.kind, tuple(rows), head)
+
+    def moved(self, by: int) -> Shaped:
+        rows = tuple(tuple((a + by, b + by) for a, b in row) for row in self.rows)
+        return Shaped(self.start + by, self.end + by, self.kind, rows, self.head)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "start": self.start, "end": self.end}
+        if self.kind == "table":
+            out["rows"] = [[list(cell) for cell in row] for row in self.rows]
+            out["head"] = self.head
+        return out
+
+    @staticmethod
+    def from_json(row: dict[str, Any]) -> Shaped:
+        rows = tuple(tuple((int(a), int(b)) for a, b in r) for r in row.get("rows", ()))
+        return Shaped(int(row["start"]), int(row["end"]), str(row["kind"]), rows, bool(row.get("head", False)))
 
 
 @dataclass(frozen=True)
@@ -17,6 +61,24 @@ class Layout:
     blocks: tuple[tuple[int, int, str, str], ...] = ()
     # Per page (1-based index = position + 1): the offset where its text starts, and its printed label.
     pages: tuple[tuple[int, str | None], ...] = ()
+    # Code blocks and tables, in text order, so the views can show them as code and as tables.
+    shaped: tuple[Shaped, ...] = ()
+
+    @cached_property
+    def _shaped_ends(self) -> list[int]:
+        return [s.end for s in self.shaped]
+
+    def shaped_in(self, start: int, end: int) -> tuple[Shaped, ...]:
+        """The code and tables inside [start, end), cut to it (the readers write them in text order, apart,
+        so a bisection finds the first: a long manual's thousands of passages each ask)."""
+        out = []
+        for s in self.shaped[bisect_right(self._shaped_ends, start) :]:
+            if s.start >= end:
+                break
+            cut = s.clip(start, end)
+            if cut is not None:
+                out.append(cut)
+        return tuple(out)
 
     def page_at(self, offset: int) -> int:
         """The 1-based page that holds ``offset`` (0 when the document has no pages)."""
@@ -74,6 +136,8 @@ class Passage:
     page_end: int | None = None
     page_label: str | None = None
     page_end_label: str | None = None
+    # Code and tables in the passage (absolute offsets, cut to the passage), from readers that see them.
+    blocks: tuple[Shaped, ...] = ()
 
     def page_fields(self) -> dict[str, Any]:
         """The page fields of the JSON contract, present only for paged documents."""
@@ -94,7 +158,12 @@ class Passage:
             "text": self.text,
             "sentences": [list(s) for s in self.sentences],
             **self.page_fields(),
+            **self.block_fields(),
         }
+
+    def block_fields(self) -> dict[str, Any]:
+        """``blocks`` of the JSON contract, present only when the passage holds code or a table."""
+        return {"blocks": [b.to_json() for b in self.blocks]} if self.blocks else {}
 
     @staticmethod
     def from_json(row: dict[str, Any]) -> Passage:
@@ -110,6 +179,7 @@ class Passage:
             page_end=row.get("page_end"),
             page_label=row.get("page_label"),
             page_end_label=row.get("page_end_label", row.get("page_label")),
+            blocks=tuple(Shaped.from_json(b) for b in row.get("blocks", ())),
         )
 
 
@@ -154,6 +224,7 @@ class Excerpt:
             "score": round(float(self.score), 4),
             "highlights": [[a, b] for a, b in self.highlights],
             **p.page_fields(),
+            **p.block_fields(),
         }
 
 

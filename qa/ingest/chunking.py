@@ -8,7 +8,7 @@ merged up to a target size and long ones are split at sentence boundaries.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from qa.ingest.sentences import split_sentences
@@ -120,7 +120,8 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
     def flush() -> None:
         nonlocal group, group_tokens
         if group:
-            passages.extend(_make_passages(doc, section, group_start, group[-1].end, config, count_tokens))
+            whole = _kept_whole(doc, group, config, count_tokens)
+            passages.extend(_make_passages(doc, section, group_start, group[-1].end, config, count_tokens, whole))
         group, group_tokens = [], 0
 
     for block in document_blocks(doc):
@@ -167,29 +168,66 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
     return passages
 
 
+def _kept_whole(
+    doc: Document, group: list[Block], config: ChunkConfig, count_tokens: TokenCounter
+) -> list[tuple[int, int]]:
+    """The blocks of ``group`` that hold code or a table (with the sentence that introduces it) and fit in
+    one passage: a window never parts them."""
+    if doc.layout is None or not doc.layout.shaped:
+        return []
+    return [
+        (b.start, b.end)
+        for b in group
+        if doc.layout.shaped_in(b.start, b.end) and count_tokens(doc.text[b.start : b.end]) <= config.max_tokens
+    ]
+
+
 def _make_passages(
-    doc: Document, section: str, start: int, end: int, config: ChunkConfig, count_tokens: TokenCounter
+    doc: Document,
+    section: str,
+    start: int,
+    end: int,
+    config: ChunkConfig,
+    count_tokens: TokenCounter,
+    whole: Sequence[tuple[int, int]] = (),
 ) -> list[Passage]:
-    """One passage for the span, or sentence windows of it when it is longer than the model takes."""
+    """One passage for the span, or sentence windows of it when it is longer than the model takes. The
+    ``whole`` spans (a lead-in with its code or table) are never cut between windows."""
     text = doc.text
     sentences = split_sentences(text[start:end], offset=start)
     if not sentences:
         return []
     if count_tokens(text[start:end]) <= config.max_tokens:
         return [_passage(doc, section, start, end, sentences)]
-    pieces = _fit_sentences(text, sentences, config.max_tokens, count_tokens)
-    windows: list[list[tuple[int, int]]] = []
-    current: list[tuple[int, int]] = []
-    for span in pieces:
+    units = _units(_fit_sentences(text, sentences, config.max_tokens, count_tokens), whole)
+    windows: list[list[list[tuple[int, int]]]] = []
+    current: list[list[tuple[int, int]]] = []
+    for unit in units:
         # Counted as the window's whole text: what lies between sentences (a list's "2.") counts too.
-        if current and count_tokens(text[current[0][0] : span[1]]) > config.max_tokens:
+        if current and count_tokens(text[current[0][0][0] : unit[-1][1]]) > config.max_tokens:
             windows.append(current)
-            keep = current[-config.overlap_sentences :] if config.overlap_sentences else []
-            current = keep if keep and count_tokens(text[keep[0][0] : span[1]]) <= config.max_tokens else []
-        current.append(span)
+            last = current[-1]  # the overlap: the last sentence again, unless it is part of a whole
+            keep = [last] if config.overlap_sentences and len(last) <= config.overlap_sentences else []
+            current = keep if keep and count_tokens(text[keep[0][0][0] : unit[-1][1]]) <= config.max_tokens else []
+        current.append(unit)
     if current:
         windows.append(current)
-    return [_passage(doc, section, w[0][0], w[-1][1], tuple(w)) for w in windows]
+    spans = [[s for unit in w for s in unit] for w in windows]
+    return [_passage(doc, section, w[0][0], w[-1][1], tuple(w)) for w in spans]
+
+
+def _units(pieces: list[tuple[int, int]], whole: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Sentences grouped so that those inside one ``whole`` span go into a window together."""
+    units: list[list[tuple[int, int]]] = []
+    inside_before: tuple[int, int] | None = None
+    for a, b in pieces:
+        inside = next((w for w in whole if w[0] <= a and b <= w[1]), None)
+        if inside is not None and inside == inside_before:
+            units[-1].append((a, b))
+        else:
+            units.append([(a, b)])
+        inside_before = inside
+    return units
 
 
 def _fit_sentences(
@@ -234,5 +272,6 @@ def _passage(doc: Document, section: str, start: int, end: int, sentences: tuple
         end=end,
         text=doc.text[start:end],
         sentences=tuple(sentences),
+        blocks=doc.layout.shaped_in(start, end) if doc.layout is not None else (),
         **pages,  # type: ignore[arg-type]
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from bs4.element import PreformattedString
 
-from qa.types import Layout
+from qa.types import Layout, Shaped
 
 FURNITURE_TAGS = {"nav", "footer", "aside"}
 FURNITURE_ROLES = {"navigation", "contentinfo", "complementary", "search"}
@@ -108,21 +108,43 @@ def _text(tag: Any) -> str:
     return " ".join(tag.get_text(" ", strip=True).replace("¶", "").split())
 
 
-def _table_text(table: Any) -> str:
-    rows = []
+Cells = tuple[tuple[tuple[int, int], ...], ...]
+
+
+def _table_text(table: Any) -> tuple[str, Cells, bool]:
+    """The table as lines of " | "-joined cells (what is indexed), each cell's span in that text, and
+    whether its first row is a header row (all <th>)."""
+    lines: list[str] = []
+    rows: list[tuple[tuple[int, int], ...]] = []
+    head = False
+    at = 0
     for tr in table.find_all("tr"):
-        cells = [_text(c) for c in tr.find_all(["td", "th"]) if not c.find("table")]
-        if any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+        tags = [c for c in tr.find_all(["td", "th"]) if not c.find("table")]
+        cells = [_text(c) for c in tags]
+        if not any(cells):
+            continue
+        if not lines:
+            head = all(c.name == "th" for c in tags)
+        if lines:
+            at += 1  # the line break
+        spans = []
+        for i, cell in enumerate(cells):
+            if i:
+                at += 3  # " | "
+            spans.append((at, at + len(cell)))
+            at += len(cell)
+        lines.append(" | ".join(cells))
+        rows.append(tuple(spans))
+    return "\n".join(lines), tuple(rows), head
 
 
 class _Walker:
-    """Document order: headings update the section path; blocks become (kind, text, section)."""
+    """Document order: headings update the section path; blocks become (kind, text, section, shaped), where
+    ``shaped`` lists the code and tables inside the block's text (offsets relative to it)."""
 
     def __init__(self) -> None:
         self.path: list[tuple[tuple[int, int], str]] = []
-        self.blocks: list[tuple[str, str, str]] = []
+        self.blocks: list[tuple[str, str, str, list[Shaped]]] = []
 
     @property
     def section(self) -> str:
@@ -138,15 +160,18 @@ class _Walker:
         if self.path and self.path[-1][1] == title:
             return  # the same title again (a page title above its chapter heading): each heading once
         self.path.append((level, title))
-        self.blocks.append(("heading", title, self.section))
+        self.blocks.append(("heading", title, self.section, []))
 
-    def attached(self, text: str) -> None:
+    def attached(self, text: str, kind: str, rows: Cells = (), head: bool = False) -> None:
         """Code or a table: in the block of the sentence that introduces it, when one comes just before."""
         if self.blocks and self.blocks[-1][0] == "text" and self.blocks[-1][2] == self.section:
-            _, before, section = self.blocks[-1]
-            self.blocks[-1] = ("text", before + "\n" + text, section)
+            _, before, section, shaped = self.blocks[-1]
+            at = len(before) + 1
+            self.blocks[-1] = ("text", before + "\n" + text, section, shaped)
         else:
-            self.blocks.append(("text", text, self.section))
+            at, shaped = 0, []
+            self.blocks.append(("text", text, self.section, shaped))
+        shaped.append(Shaped(0, len(text), kind, rows, head).moved(at))
 
     def walk(self, node: Any) -> None:
         run: list[str] = []  # inline content (text, links, code, emphasis) read as one paragraph
@@ -154,7 +179,7 @@ class _Walker:
         def flush() -> None:
             text = " ".join(" ".join(run).replace("¶", "").split())
             if text:
-                self.blocks.append(("text", text, self.section))
+                self.blocks.append(("text", text, self.section, []))
             run.clear()
 
         for child in node.children:
@@ -170,15 +195,15 @@ class _Walker:
             elif name == "pre":
                 code = "\n".join(line.rstrip() for line in child.get_text().splitlines() if line.strip())
                 if code:
-                    self.attached(code)
+                    self.attached(code, "code")
             elif name == "table" and not child.find(LAYOUT_INSIDE):
-                table = _table_text(child)
+                table, rows, head = _table_text(child)
                 if table:
-                    self.attached(table)
+                    self.attached(table, "table", rows, head)
             elif name in BLOCKS and not child.find(LAYOUT_INSIDE):
                 text = _text(child)
                 if text:
-                    self.blocks.append(("text", text, self.section))
+                    self.blocks.append(("text", text, self.section, []))
             else:
                 self.walk(child)
         flush()
@@ -216,12 +241,14 @@ def read_html_layout(markup: str) -> tuple[str, Layout]:
     walker.walk(soup)
     out: list[str] = []
     spans: list[tuple[int, int, str, str]] = []
+    shaped: list[Shaped] = []
     at = 0
-    for kind, text, section in walker.blocks:
+    for kind, text, section, inside in walker.blocks:
         if out:
             out.append("\n\n")
             at += 2
         spans.append((at, at + len(text), kind, section))
+        shaped.extend(s.moved(at) for s in inside)
         out.append(text)
         at += len(text)
-    return "".join(out) + ("\n" if out else ""), Layout(blocks=tuple(spans))
+    return "".join(out) + ("\n" if out else ""), Layout(blocks=tuple(spans), shaped=tuple(shaped))

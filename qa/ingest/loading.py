@@ -77,9 +77,13 @@ def read_text(data: bytes) -> str:
 # A format's reader version, bumped when it extracts other text from the same bytes: the manifest records
 # it per file, so an update re-reads (and re-embeds) just the files of that format. Unlisted: 1.
 READER_VERSIONS = {
-    "html": 3,  # 2: page furniture (menus, site footers, sidebars) left out; 3: manuals' navigation and TOCs
-    "pdf": 4,  # 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
-    # 4: mail addresses and URLs broken after a dot at a line end joined again
+    # html 2: page furniture (menus, site footers, sidebars) left out; 3: manuals' navigation and TOCs;
+    # 4: <pre> and tables recorded as code and table spans (Layout.shaped), for the views to show them so.
+    "html": 4,
+    # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
+    # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
+    # after a dot at a line end joined again.
+    "pdf": 5,
 }
 
 

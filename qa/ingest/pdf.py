@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.types import Layout
+from qa.types import Layout, Shaped
 
 # --- lines ------------------------------------------------------------------------------------------------
 
@@ -170,6 +170,34 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
                 continue  # the first page's top line is the document's title more often than furniture
             if alone or (common and (numbered or shapes[(edge, _shape(ln.text))] >= RUNNING_REPEAT)):
                 ln.kind = "drop"
+
+
+# --- text drawn more than once ---------------------------------------------------------------------------
+
+REPEAT_RUN = 3  # the same line this many times in a row is a pattern, not something said three times
+
+
+def _same_print(a: Line, b: Line) -> bool:
+    return not (a.mono or b.mono) and abs(a.size - b.size) <= 0.5 and a.text.split() == b.text.split()
+
+
+def mark_repeats(lines: list[Line]) -> None:
+    """Keep one copy of text printed again and again in a row: a title drawn over itself for a shadow or
+    an outline (when PDFium has not merged the copies), or a phrase repeated as a texture (the GLE manual's
+    title page fills its logo's letters with "Professional Graphics Language" six times). Code is left
+    alone (its lines repeat for real), and so are short runs of words-less lines (a table's "0 0 0")."""
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        while j < len(lines) and lines[j].page == lines[i].page and _same_print(lines[i], lines[j]):
+            j += 1
+        run = lines[i:j]
+        over = any(abs(a.y - b.y) < a.size / 2 and abs(a.x0 - b.x0) < a.size for a, b in zip(run, run[1:]))
+        texture = len(run) >= REPEAT_RUN and re.search(r"[^\W\d_]{3}", run[0].text) is not None
+        if over or texture:
+            for ln in run[1:]:
+                ln.kind = "drop"
+        i = j
 
 
 # --- pages that list rather than say ----------------------------------------------------------------------
@@ -426,6 +454,7 @@ def assemble(blocks: list[_Block], page_count: int, labels: list[str | None]) ->
     at = 0
     page_starts: list[int | None] = [None] * page_count
     spans: list[tuple[int, int, str, str]] = []
+    shaped: list[Shaped] = []
     for block in blocks:
         glue = "\n" if block.kind == "code" and spans and spans[-1][2] == "text" else "\n\n"
         if out:
@@ -444,6 +473,8 @@ def assemble(blocks: list[_Block], page_count: int, labels: list[str | None]) ->
                 page_starts[page] = at
             out.append(text)
             at += len(text)
+        if block.kind == "code":
+            shaped.append(Shaped(start, at, "code"))
         if glue == "\n":
             spans[-1] = (spans[-1][0], at, "text", spans[-1][3])
         else:
@@ -457,7 +488,7 @@ def assemble(blocks: list[_Block], page_count: int, labels: list[str | None]) ->
     starts.reverse()
     for i in range(1, len(starts)):
         starts[i] = max(starts[i], starts[i - 1])
-    return text, Layout(blocks=tuple(spans), pages=tuple(zip(starts, labels)))
+    return text, Layout(blocks=tuple(spans), pages=tuple(zip(starts, labels)), shaped=tuple(shaped))
 
 
 def body_size(pages: list[list[Line]]) -> float:
@@ -472,6 +503,8 @@ def body_size(pages: list[list[Line]]) -> float:
 def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: list[Bookmark]) -> tuple[str, Layout]:
     """Everything after extraction, on plain lines: furniture and listing pages out, headings marked,
     paragraphs reflowed, the text and its layout assembled."""
+    for lines in pages:
+        mark_repeats(lines)
     mark_running(pages, labels)
     for lines in pages:
         if is_listing_page(lines):

@@ -79,11 +79,12 @@ def checked_question(question: Any, max_chars: int) -> str:
 def passage_json(assistant: Assistant, doc: str, start: int, end: int | None) -> dict[str, Any]:
     """The text of ``doc`` from ``start`` to ``end`` (or to the end of the passage holding ``start``),
     with the title and the section it lies in; ``stale`` when the file changed after indexing (offsets may
-    be off until the next build)."""
+    be off until the next build); ``blocks``, as in an answer's passages, where the span holds code or a table."""
     try:
-        title, text, unchanged = assistant.document(doc)
+        document, unchanged = assistant.read_indexed(doc)
     except KeyError:
         raise ApiError(404, f"no document {doc!r} in the index") from None
+    title, text = document.title, document.text
     if start < 0 or start >= max(len(text), 1) or (end is not None and not start < end <= len(text)):
         raise ApiError(400, f"the range must satisfy 0 <= start < end <= {len(text)} (the document's length)")
     holding = [p for p in assistant.retriever.index.doc_passages(doc) if p.start <= start]
@@ -91,7 +92,9 @@ def passage_json(assistant: Assistant, doc: str, start: int, end: int | None) ->
     if end is None:
         end = holding[-1].end if holding and holding[-1].end > start else len(text)
     span = {"doc": doc, "title": title, "section": section, "start": start, "end": end, "text": text[start:end]}
-    return {**span, "stale": not unchanged}
+    shaped = document.layout.shaped_in(start, end) if document.layout is not None else ()
+    blocks = {"blocks": [b.to_json() for b in shaped]} if shaped else {}
+    return {**span, **blocks, "stale": not unchanged}
 
 
 def api_router(workspace: Workspace) -> APIRouter:

@@ -101,7 +101,7 @@ def create_app(assistant: Any, settings: Settings) -> Any:
             current = workspace.assistant(corpus or workspace.default_key)
             if current is None:
                 raise KeyError(doc_id)
-            title, text, unchanged = current.document(doc_id)
+            doc, unchanged = current.read_indexed(doc_id)
         except KeyError:
             raise HTTPException(status_code=404, detail="no such document in the index") from None
         spans = []
@@ -109,7 +109,9 @@ def create_app(assistant: Any, settings: Settings) -> Any:
             a, _, b = part.partition("-")
             if a.isdigit() and b.isdigit():
                 spans.append((int(a), int(b)))
-        return document_page(title, document_html(title, text, start, end, spans, stale=not unchanged, page=page))
+        shaped = doc.layout.shaped if doc.layout is not None else ()
+        body = document_html(doc.title, doc.text, start, end, spans, stale=not unchanged, page=page, blocks=shaped)
+        return document_page(doc.title, body)
 
     mount_api(app, workspace)
     theme = gr.themes.Soft(font=LOCAL_FONTS, font_mono=LOCAL_MONO)

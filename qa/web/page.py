@@ -157,11 +157,13 @@ class Page:
         e = answer.excerpts[position]
         assistant = self.workspace.assistant(key)
         try:
-            title, text, unchanged = assistant.document(e.passage.doc_id)
+            doc, unchanged = assistant.read_indexed(e.passage.doc_id)
         except (KeyError, AttributeError):
             return "<p>This document is no longer in the index.</p>"
         page = page_citation(e.passage)
-        return document_html(title, text, e.passage.start, e.passage.end, e.highlights, not unchanged, page)
+        shaped = doc.layout.shaped if doc.layout is not None else ()
+        p = e.passage
+        return document_html(doc.title, doc.text, p.start, p.end, e.highlights, not unchanged, page, shaped)
 
     @staticmethod
     def picker_update(answer: Any) -> Any:

@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from qa.answer.compose import citation_label, page_citation
-from qa.types import Answer, Excerpt
+from qa.types import Answer, Excerpt, Passage, Shaped
+from qa.web.shaped import Source, shaped_html
 
 _ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~>$<&\"'"}
 HIGH_CONFIDENCE = 0.8
@@ -90,10 +91,27 @@ def lead_html(answer: Answer, corpus: str = "", link: bool = True) -> str:
     lead = answer.excerpts[0] if answer.excerpts and not answer.abstained else None
     if not lead or not lead.highlights:
         return ""
-    p = lead.passage
-    sentences = " ".join(esc(" ".join(p.text[a - p.start : b - p.start].split())) for a, b in lead.highlights)
+    sentences = _lead_sentences(lead.passage, lead.highlights)
     cite = cite_link(lead, corpus) if link else f'<span class="cite">[{lead.rank}]</span>'
-    return f'<p class="lead">{sentences} {cite}</p>'
+    tag = "div" if "<pre" in sentences or "<table" in sentences else "p"  # a <p> cannot hold them
+    return f'<{tag} class="lead">{sentences} {cite}</{tag}>'
+
+
+def _lead_sentences(p: Passage, highlights: list[tuple[int, int]]) -> str:
+    """The highlighted sentences as one line of text, except the lines of a code block or the rows of a table
+    (a command under its lead-in), which keep their shape."""
+    src = Source(p.text, p.start)
+    runs: list[tuple[Shaped | None, int, int]] = []
+    for a, b in highlights:
+        block = next((s for s in p.blocks if s.start <= a and b <= s.end), None)
+        if block is not None and runs and runs[-1][0] is block:
+            runs[-1] = (block, runs[-1][1], b)  # the next highlighted line of the same block
+        else:
+            runs.append((block, a, b))
+    return " ".join(
+        esc(" ".join(src(a, b).split())) if block is None else shaped_html(src, a, b, [], [block], marked, chat=True)
+        for block, a, b in runs
+    )
 
 
 def _lines(escaped: str) -> str:
@@ -103,10 +121,12 @@ def _lines(escaped: str) -> str:
 
 
 def excerpt_html(e: Excerpt, corpus: str = "") -> str:
+    """One excerpt: its text with the answering sentences marked, code as code and tables as tables."""
     p = e.passage
+    body = shaped_html(Source(p.text, p.start), p.start, p.end, e.highlights, p.blocks, marked, _lines, chat=True)
     return (
         f'<div class="excerpt"><div class="source">{cite_link(e, corpus)} {esc(citation_label(p))}</div>'
-        f"<blockquote>{_lines(marked(p.text, p.start, e.highlights))}</blockquote></div>"
+        f"<blockquote>{body}</blockquote></div>"
     )
 
 
@@ -168,9 +188,11 @@ def document_html(
     highlights: list[tuple[int, int]],
     stale: bool = False,
     page: str = "",
+    blocks: Sequence[Shaped] = (),
 ) -> str:
     """The whole document with the cited passage framed and its answering sentences marked; ``page`` ("p. 12",
-    from ``page_citation``) is shown atop the framed passage of a paged document."""
+    from ``page_citation``) is shown atop the framed passage of a paged document; ``blocks`` (the reader's
+    ``Layout.shaped``) are shown as code and tables."""
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))  # an end before the start frames nothing, never the text twice
     warning = (
@@ -178,13 +200,14 @@ def document_html(
         if stale
         else ""
     )
+    src = Source(text)
     return (
         f"<article class='document'><h2>{esc(title)}</h2>{warning}"
-        f"<div class='doctext'>{esc(text[:start])}"
+        f"<div class='doctext'>{shaped_html(src, 0, start, [], blocks, marked)}"
         f"<div id='passage' class='passage' tabindex='-1'>"
         + (f"<span class='page'>{esc(page)}</span> " if page else "")
-        + f"{marked(text[start:end], start, highlights)}</div>"
-        f"{esc(text[end:])}</div></article>"
+        + f"{shaped_html(src, start, end, highlights, blocks, marked)}</div>"
+        f"{shaped_html(src, end, len(text), [], blocks, marked)}</div></article>"
     )
 
 
@@ -244,12 +267,19 @@ PAGE_CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 860px; margin: 2rem auto;
        padding: 0 1rem; line-height: 1.55; color: #1f2328; background: #fff; }
 .doctext { white-space: pre-wrap; overflow-wrap: anywhere; }
+pre.code { white-space: pre; overflow-x: auto; margin: .3rem 0; padding: .4rem .6rem; background: #f6f8fa;
+           border-radius: 4px; font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
+table.shaped { border-collapse: collapse; margin: .3rem 0; white-space: normal; overflow-wrap: normal; }
+table.shaped th, table.shaped td { border: 1px solid #d0d7de; padding: .2rem .4rem; text-align: left;
+                                   vertical-align: top; }
+.tablewrap { overflow-x: auto; }
 .passage { background: #fff8c5; outline: 2px solid #9a6700; border-radius: 4px; padding: 2px 4px;
            scroll-margin-top: 30vh; }
 mark { background: #ffd33d; color: #1f2328; }
 .warning { color: #9a6700; }
 @media (prefers-color-scheme: dark) { body { background: #0d1117; color: #e6edf3; }
   .passage { background: #3b2f00; outline-color: #d4a72c; } mark { background: #9e6a03; color: #fff; }
+  pre.code { background: #161b22; } table.shaped th, table.shaped td { border-color: #30363d; }
   .warning { color: #e3b341; } }
 """
 
