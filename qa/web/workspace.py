@@ -28,6 +28,7 @@ from qa.assistant import Assistant
 from qa.encode.embedder import Embedder
 from qa.index.build import BuildReport, EmptyCorpus, Progress
 from qa.index.buildproc import build_in_child
+from qa.index.watch import FolderChanges, FolderWatcher, WatchNote
 from qa.ingest.loading import READERS, TITLES_FILE, UnreadableFile, load_file
 from qa.settings import Settings
 
@@ -152,6 +153,8 @@ class Corpus:
     assistant: Assistant | None = None  # None while the folder holds no readable document
     problem: str = ""  # why there is no assistant yet
     build_lock: threading.Lock = field(default_factory=threading.Lock)
+    watcher: FolderWatcher | None = None  # while the folder is watched for changes
+    watch_note: WatchNote | None = None  # what the latest update from the watched folder did
 
     @property
     def path(self) -> Path:
@@ -289,3 +292,52 @@ class Workspace:
         if result.saved or result.replaced:
             result.report = self.rebuild(key, progress=progress)
         return result
+
+    def watch(self, key: str, on: bool) -> None:
+        """Start or stop watching the corpus folder: each settled batch of changes becomes one ``rebuild``."""
+        entry = self.get(key)
+        with self._lock:
+            if on == (entry.watcher is not None):
+                return
+            if on:
+                if not entry.path.is_dir():
+                    raise CorpusError(f"{entry.path} is not a folder")
+                entry.watcher = FolderWatcher(
+                    entry.path,
+                    lambda _paths: self._folder_changed(key),
+                    entry.settings.watch_settle_s,
+                    supported_suffixes(entry.settings),
+                    skip=[entry.settings.index_dir],
+                )
+                entry.watcher.start()
+                return
+            watcher, entry.watcher = entry.watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    def watching(self, key: str) -> bool:
+        return self.get(key).watcher is not None
+
+    def close(self) -> None:
+        """Stop every watcher (the server is shutting down); an update under way finishes first."""
+        for entry in self.corpora():
+            self.watch(entry.key, False)
+
+    def _folder_changed(self, key: str) -> None:
+        """One update of a watched folder: rebuild (the previous index answers meanwhile), then note what changed."""
+        entry = self.get(key)
+        before = entry.assistant.manifest if entry.assistant else None
+        started = time.monotonic()
+        try:
+            self.rebuild(key)
+        except Exception as exc:  # noqa: BLE001 - whatever stopped the build, the previous index keeps serving
+            why = str(exc) or type(exc).__name__
+            entry.watch_note = WatchNote(time.time(), f"update failed: {why}; answering from the previous index", False)
+            return
+        took = time.monotonic() - started
+        if entry.assistant is None:
+            entry.watch_note = WatchNote(time.time(), f"{entry.problem} ({took:.1f} s)", False)
+            return
+        changes = FolderChanges.between(before, entry.assistant.manifest)
+        lines = [f"{changes.summary()} ({took:.1f} s)", *changes.details()]
+        entry.watch_note = WatchNote(time.time(), "\n".join(lines))
