@@ -26,7 +26,7 @@ from pathlib import Path
 
 from qa.assistant import Assistant
 from qa.encode.embedder import Embedder
-from qa.index.build import BuildReport, EmptyCorpus, Progress
+from qa.index.build import BuildReport, EmptyCorpus, Progress, staleness
 from qa.index.buildproc import build_in_child
 from qa.index.watch import FolderChanges, FolderWatcher, WatchNote
 from qa.ingest.loading import READERS, TITLES_FILE, UnreadableFile, load_file
@@ -155,6 +155,7 @@ class Corpus:
     build_lock: threading.Lock = field(default_factory=threading.Lock)
     watcher: FolderWatcher | None = None  # while the folder is watched for changes
     watch_note: WatchNote | None = None  # what the latest update from the watched folder did
+    updating: bool = False  # a watched folder's update is under way
 
     @property
     def path(self) -> Path:
@@ -326,18 +327,26 @@ class Workspace:
     def _folder_changed(self, key: str) -> None:
         """One update of a watched folder: rebuild (the previous index answers meanwhile), then note what changed."""
         entry = self.get(key)
-        before = entry.assistant.manifest if entry.assistant else None
+        entry.updating = True
+        try:
+            entry.watch_note = self._update(entry)
+        finally:
+            entry.updating = False
+
+    def _update(self, entry: Corpus) -> WatchNote:
         started = time.monotonic()
         try:
-            self.rebuild(key)
+            with entry.build_lock:  # after an upload's own rebuild, when one is under way
+                before = entry.assistant.manifest if entry.assistant else None
+                current = before is not None and staleness(entry.settings, self.embedder, before) is None
+            if current:  # the change left the index as it is (a file touched, an upload already indexed)
+                return WatchNote(time.time(), f"no change to the index ({time.monotonic() - started:.1f} s)")
+            self.rebuild(entry.key)
         except Exception as exc:  # noqa: BLE001 - whatever stopped the build, the previous index keeps serving
             why = str(exc) or type(exc).__name__
-            entry.watch_note = WatchNote(time.time(), f"update failed: {why}; answering from the previous index", False)
-            return
-        took = time.monotonic() - started
+            return WatchNote(time.time(), f"{why}; answering from the previous index", ok=False)
+        took = f"({time.monotonic() - started:.1f} s)"
         if entry.assistant is None:
-            entry.watch_note = WatchNote(time.time(), f"{entry.problem} ({took:.1f} s)", False)
-            return
+            return WatchNote(time.time(), f"{entry.problem} {took}")
         changes = FolderChanges.between(before, entry.assistant.manifest)
-        lines = [f"{changes.summary()} ({took:.1f} s)", *changes.details()]
-        entry.watch_note = WatchNote(time.time(), "\n".join(lines))
+        return WatchNote(time.time(), "\n".join([f"{changes.summary()} {took}", *changes.details()]))
