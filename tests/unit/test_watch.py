@@ -119,3 +119,10 @@ def test_a_burst_is_summed_up_in_a_few_names() -> None:
     changes = FolderChanges.between(_manifest({}), after)
     assert changes.summary() == "100 added"
     assert changes.details() == ["added: n000.txt, n001.txt, n002.txt, n003.txt, n004.txt and 95 more"]
+
+
+def test_qa_serve_watch_turns_watching_on() -> None:
+    from qa.cli import build_parser, settings_from_args
+
+    assert settings_from_args(build_parser().parse_args(["serve", "--watch"])).watch is True
+    assert settings_from_args(build_parser().parse_args(["serve"])).watch is False
