@@ -262,10 +262,6 @@ class FolderWatcher:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=timeout)
 
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
-
     def saw(self, event: FileSystemEvent) -> None:
         now = time.monotonic()
         if isinstance(event, EventsLostEvent):  # the kernel's queue overflowed: changes unknown, rebuild

@@ -174,6 +174,8 @@ def serve(settings: Settings) -> int:
     app = create_app(assistant, settings)
     return_freed_memory_periodically()
     print(f"Web chat on http://{settings.host}:{settings.port}/  (Ctrl-C to stop)")
+    if settings.watch:
+        print(f"Watching {settings.corpus_dir} for changes")
     log_in_one_line()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None)
     return 0
