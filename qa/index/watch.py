@@ -275,7 +275,7 @@ class FolderWatcher:
                 continue
             if isinstance(event, FileClosedEvent) or (event.dest_path and i == 1):
                 writing: bool | None = False  # closed, or moved into place whole
-            elif isinstance(event, FileCreatedEvent | FileModifiedEvent):
+            elif isinstance(event, FileModifiedEvent):  # written to (a file moved in from outside is only created)
                 writing = True if self._closes else None
             else:
                 writing = None

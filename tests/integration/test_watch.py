@@ -17,6 +17,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.index.buildproc import BuildFailed, build_in_child
+from qa.index.watch import FolderWatcher
 from qa.web.workspace import Workspace
 from tests.conftest import make_settings
 from tests.webserver import serving
@@ -69,6 +70,33 @@ def next_note(workspace: Workspace, key: str, after: Any) -> Any:
     return wait_for("an update", lambda: entry.watch_note if entry.watch_note is not after else None)
 
 
+def test_the_watcher_sees_real_changes_and_leaves_out_the_rest(tmp_path: Path) -> None:
+    """No model: the events of real file operations, as the watcher hands them to its update."""
+    folder, outside = tmp_path / "corpus", tmp_path / "outside"
+    folder.mkdir(), outside.mkdir()
+    (folder / "index").mkdir()
+    batches: list[list[str]] = []
+    watcher = FolderWatcher(folder, batches.append, 0.3, (".txt",), skip=[folder / "index"])
+    watcher.debouncer.max_open_s = 3600  # a file taken for one still open would hold its batch back for an hour
+    watcher.start()
+    try:
+        (outside / "moved.txt").write_text("moved in whole")
+        (outside / "moved.txt").rename(folder / "moved.txt")
+        wait_for("the moved-in file's batch", lambda: batches)
+        assert batches == [[str(folder / "moved.txt")]]
+
+        (folder / ".hidden.txt").write_text("x")
+        (folder / "index" / "manifest.txt").write_text("x")
+        (folder / "data.csv").write_text("x")
+        (folder / "download.txt.part").write_text("x")
+        (folder / "download.txt.part").rename(folder / "download.txt")
+        wait_for("the download's batch", lambda: len(batches) == 2)
+        assert batches[1] == [str(folder / "download.txt")]
+    finally:
+        watcher.stop()
+    assert not watch_threads()
+
+
 def test_added_changed_removed_and_renamed_files_reach_the_answers(watched, small_corpus: Path) -> None:
     workspace, key = watched
     (small_corpus / "lighthouses.txt").write_text(
@@ -84,10 +112,13 @@ def test_added_changed_removed_and_renamed_files_reach_the_answers(watched, smal
     (small_corpus / "tea.txt").write_text("Tea\n\nOolong tea is partly oxidised, between green and black.\n")
     (small_corpus / "bees.txt").unlink()
     (small_corpus / "volcanoes.md").rename(small_corpus / "mountains.md")
+    outside = small_corpus.parent / "rivers.txt"  # written elsewhere, then moved in: no write is seen here
+    outside.write_text("Rivers\n\nThe Danube flows through ten countries into the Black Sea.\n")
+    outside.rename(small_corpus / "rivers.txt")
     note = next_note(workspace, key, note)
-    assert note.text.splitlines()[0].startswith("1 changed, 1 removed, 1 renamed ("), note.text
+    assert note.text.splitlines()[0].startswith("1 added, 1 changed, 1 removed, 1 renamed ("), note.text
     assert "renamed: volcanoes.md → mountains.md" in note.text
-    assert documents(workspace, key) == {"lighthouses.txt", "mountains.md", "tea.txt"}
+    assert documents(workspace, key) == {"lighthouses.txt", "mountains.md", "rivers.txt", "tea.txt"}
     assert "partly oxidised" in workspace.assistant(key).ask("What is oolong tea?").excerpts[0].passage.text
 
 
