@@ -28,7 +28,7 @@ from qa.web.gradio_fixes import (
 from qa.web.limits import MAX_REQUEST_BYTES, LimitBody, log_in_one_line
 from qa.web.page import Page
 from qa.web.render import document_html, document_page
-from qa.web.workspace import Workspace
+from qa.web.workspace import CorpusError, Workspace
 
 __all__ = ["build_ui", "check_bind", "create_app", "serve"]
 
@@ -93,7 +93,10 @@ def create_app(assistant: Any, settings: Settings) -> Any:
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         """``--watch`` starts watching with the server; its watchers stop with it (no thread outlives it)."""
         if settings.watch:
-            workspace.watch(workspace.default_key, True)
+            try:
+                workspace.watch(workspace.default_key, True)
+            except CorpusError as exc:  # the chat still serves; the Documents tab's box stays unticked
+                print(f"qa: not watching: {exc}", file=sys.stderr)
         try:
             yield
         finally:

@@ -303,14 +303,19 @@ class Workspace:
             if on:
                 if not entry.path.is_dir():
                     raise CorpusError(f"{entry.path} is not a folder")
-                entry.watcher = FolderWatcher(
+                watcher = FolderWatcher(
                     entry.path,
                     lambda _paths: self._folder_changed(key),
                     entry.settings.watch_settle_s,
                     supported_suffixes(entry.settings),
                     skip=[entry.settings.index_dir],
                 )
-                entry.watcher.start()
+                try:
+                    watcher.start()
+                except OSError as exc:  # inotify's limit on watches, say
+                    watcher.stop(timeout=0)
+                    raise CorpusError(f"cannot watch {entry.path}: {exc.strerror or exc}") from None
+                entry.watcher = watcher
                 return
             watcher, entry.watcher = entry.watcher, None
         if watcher is not None:
