@@ -23,7 +23,7 @@ from tests.conftest import make_settings
 from tests.webserver import serving
 
 DEADLINE_S = 300  # the build process loads torch and the model: slow on a busy machine, never this slow
-SETTLE_S = 0.5
+SETTLE_S = 1.0  # long enough that a burst written as fast as Python can is one batch, even on a busy machine
 
 
 def wait_for(what: str, check: Callable[[], Any], deadline_s: float = DEADLINE_S) -> Any:
