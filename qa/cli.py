@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to bind (default 127.0.0.1; others need --auth)")
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--auth", help="user:password required by the web chat")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        default=None,
+        help="update the index when files in the corpus folder are added, changed, removed or renamed",
+    )
 
     sub.add_parser(
         "bench",
@@ -97,6 +103,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "host",
         "port",
         "auth",
+        "watch",
     ]
     overrides: dict[str, Any] = {k: getattr(args, k, None) for k in keys}
     # --threshold is the threshold of whichever confidence is in use (the learned one by default)

@@ -116,6 +116,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = ""  # "user:password"; required to bind anywhere but loopback
+    # Watching the corpus folder (qa serve --watch, or the Documents tab's checkbox): an update runs once the
+    # folder has been quiet this long and no changed file is still being written.
+    watch: bool = False
+    watch_settle_s: float = 2.0
 
     show_progress: bool = True
 
@@ -172,6 +176,8 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("setting 'own_words_highlight_weight' must lie between 0 and 1")
     if not 0.0 <= s.abstain_threshold <= 1.0 or not 0.0 <= s.calibrated_abstain_threshold <= 1.0:
         raise SettingsError("settings 'abstain_threshold' and 'calibrated_abstain_threshold' must lie between 0 and 1")
+    if s.watch_settle_s < 0:
+        raise SettingsError("setting 'watch_settle_s' must not be negative")
     if s.lazy_passages_from < 1:
         raise SettingsError("setting 'lazy_passages_from' must be at least 1")
     if s.top_k < 1 or s.dense_k < 1 or s.bm25_k < 1:

@@ -7,7 +7,9 @@ Thin on purpose: it renders what the ``qa`` library answers and holds no retriev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +28,7 @@ from qa.web.gradio_fixes import (
 from qa.web.limits import MAX_REQUEST_BYTES, LimitBody, log_in_one_line
 from qa.web.page import Page
 from qa.web.render import document_html, document_page
-from qa.web.workspace import Workspace
+from qa.web.workspace import CorpusError, Workspace
 
 __all__ = ["build_ui", "check_bind", "create_app", "serve"]
 
@@ -58,9 +60,11 @@ def build_ui(workspace: Any) -> Any:
                 **page.corpus_updates(state.corpus),
                 page.folder: page.corpus_choices(state.corpus),
                 **page.suggestions(state.corpus, state),
+                **documents_tab.watch_updates(page, state.corpus),
             }
 
         loaded = [page.state, page.header, page.documents, page.folder, *page.suggestion_buttons]
+        loaded += [page.watch, page.watch_status, page.watch_timer]
         demo.load(on_load, page.state, loaded, api_visibility="private")
 
         async def on_close(request: gr.Request) -> None:  # the page closed, or an API client disconnected
@@ -84,7 +88,21 @@ def create_app(assistant: Any, settings: Settings) -> Any:
     from fastapi.responses import HTMLResponse
 
     workspace = Workspace(settings, assistant)
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        """``--watch`` starts watching with the server; its watchers stop with it (no thread outlives it)."""
+        if settings.watch:
+            try:
+                workspace.watch(workspace.default_key, True)
+            except CorpusError as exc:  # the chat still serves; the Documents tab's box stays unticked
+                print(f"qa: not watching: {exc}", file=sys.stderr)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(workspace.close)
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
 
     @app.get("/passage/{doc_id:path}", response_class=HTMLResponse)
     def passage(
@@ -161,6 +179,8 @@ def serve(settings: Settings) -> int:
     app = create_app(assistant, settings)
     return_freed_memory_periodically()
     print(f"Web chat on http://{settings.host}:{settings.port}/  (Ctrl-C to stop)")
+    if settings.watch:
+        print(f"Watching {settings.corpus_dir} for changes")
     log_in_one_line()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None)
     return 0

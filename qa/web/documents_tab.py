@@ -3,6 +3,7 @@ and switching to another folder."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from qa.web.render import esc
 from qa.web.session import Session
 from qa.web.workspace import CorpusError, supported_suffixes
 
-__all__ = ["layout", "wire"]
+__all__ = ["layout", "watch_updates", "wire"]
+
+WATCH_POLL_S = 2.0  # how often a page whose folder is watched asks whether an update ran
 
 
 def _bar(progress: Any):
@@ -35,6 +38,7 @@ def open_corpus(page: Page, path: str, state: Session | None, progress: Any) -> 
         page.status: status,
         **page.corpus_updates(entry.key),
         **page.cleared(state),
+        **watch_updates(page, entry.key),
     }
 
 
@@ -55,6 +59,54 @@ def upload(page: Page, files: list[str] | None, state: Session | None, progress:
     if result.report is not None:
         lines += [f"Index: {esc(line)}" for line in result.report.lines()[:1]]
     return {page.status: "\n\n".join(lines), **page.corpus_updates(state.corpus), page.files: None}
+
+
+def watch_line(page: Page, key: str) -> str:
+    """The watched folder's status line: the latest update (when, what it did), or that one is under way."""
+    entry = page.workspace.get(key)
+    if entry.watcher is None:
+        return ""
+    note = entry.watch_note
+    if entry.updating:
+        head = "Updating the index from the folder's changes…"
+    elif note is None:
+        head = "Watching the folder: changes are indexed a few seconds after they stop."
+    else:
+        first, *rest = note.text.splitlines()
+        at = time.strftime("%H:%M:%S", time.localtime(note.at))
+        head = f"Updated {at}: {esc(first)}" if note.ok else f"⚠️ Update failed {at}: {esc(first)}"
+        return "\n\n".join([head, *(f"<small>{esc(line)}</small>" for line in rest)])
+    return head
+
+
+def watch_updates(page: Page, key: str) -> dict[Any, Any]:
+    """The checkbox, status line and timer as they stand for this corpus (on load, after switching folder)."""
+    on = page.workspace.watching(key)
+    return {page.watch: on, page.watch_status: watch_line(page, key), page.watch_timer: gr.Timer(active=on)}
+
+
+def toggle_watch(page: Page, on: bool, state: Session | None) -> dict[Any, Any]:
+    state = page.session_of(state)
+    try:
+        page.workspace.watch(state.corpus, on)
+    except CorpusError as exc:
+        return {page.watch: False, page.watch_status: f"⚠️ {esc(str(exc))}", page.watch_timer: gr.Timer(active=False)}
+    return watch_updates(page, state.corpus)
+
+
+def watch_tick(page: Page, state: Session | None, seen: str | None) -> dict[Any, Any]:
+    """Refresh the status line, and the documents list after an update, only when something new happened."""
+    key = page.session_of(state).corpus
+    entry = page.workspace.get(key)
+    now = f"{key} {entry.updating} {entry.watch_note.at if entry.watch_note else ''}"
+    if now == seen:
+        return {
+            page.watch_status: gr.skip(),
+            page.watch_seen: gr.skip(),
+            page.header: gr.skip(),
+            page.documents: gr.skip(),
+        }
+    return {page.watch_status: watch_line(page, key), page.watch_seen: now, **page.corpus_updates(key)}
 
 
 def rebuild(page: Page, state: Session | None, progress: Any) -> dict[Any, Any]:
@@ -88,7 +140,14 @@ def layout(page: Page, documents: str) -> None:
         )
         with gr.Row():
             page.rebuild_btn = gr.Button("Rebuild index", elem_id="rebuild", scale=0, min_width=160)
+            watching = page.workspace.watching(page.workspace.default_key)
+            page.watch = gr.Checkbox(
+                watching, label="Watch the folder for changes", elem_id="watch", scale=0, min_width=260
+            )
         page.status = gr.Markdown("", elem_id="doc-status")
+        page.watch_status = gr.Markdown("", elem_id="watch-status")
+        page.watch_timer = gr.Timer(WATCH_POLL_S, active=watching)
+        page.watch_seen = gr.State(None)
         page.documents = gr.HTML(documents, elem_id="documents")
 
 
@@ -104,9 +163,16 @@ def wire(page: Page) -> None:
     def rebuilt(state: Session | None, progress=gr.Progress()):
         return rebuild(page, state, progress)
 
+    def toggled(on: bool, state: Session | None):
+        return toggle_watch(page, on, state)
+
+    def ticked(state: Session | None, seen: str | None):
+        return watch_tick(page, state, seen)
+
     private = {"api_visibility": "private"}
     corpus = [page.header, page.documents]
-    open_outputs = [page.state, page.folder, page.status, *corpus, *page.conversation, *page.suggestion_buttons]
+    watch = [page.watch, page.watch_status, page.watch_timer]
+    open_outputs = [page.state, page.folder, page.status, *corpus, *page.conversation, *page.suggestion_buttons, *watch]
     build_events: dict[str, Any] = {"concurrency_limit": 2, "show_progress_on": page.documents, **private}
     reread = (page.evaluation_view, page.state, page.evaluation)
     gr.on(
@@ -116,3 +182,11 @@ def wire(page: Page) -> None:
         *reread, **private
     )
     page.rebuild_btn.click(rebuilt, page.state, [page.status, *corpus], **build_events).then(*reread, **private)
+    page.watch.input(toggled, [page.watch, page.state], watch, **private)
+    page.watch_timer.tick(
+        ticked,
+        [page.state, page.watch_seen],
+        [page.watch_status, page.watch_seen, *corpus],
+        show_progress="hidden",
+        **private,
+    )

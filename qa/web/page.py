@@ -61,6 +61,10 @@ class Page:
     rebuild_btn: Any
     status: Any
     documents: Any
+    watch: Any  # the "Watch the folder" checkbox, its status line, the timer that refreshes it, what was shown
+    watch_status: Any
+    watch_timer: Any
+    watch_seen: Any
     # Settings and Evaluation tabs
     top_k: Any
     rerank: Any

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from qa.assistant import Assistant
 from qa.encode.embedder import Embedder
-from qa.index.build import BuildReport, EmptyCorpus, Progress
+from qa.index.build import BuildReport, EmptyCorpus, Progress, staleness
 from qa.index.buildproc import build_in_child
+from qa.index.watch import FolderChanges, FolderWatcher, WatchNote
 from qa.ingest.loading import READERS, TITLES_FILE, UnreadableFile, load_file
 from qa.settings import Settings
 
@@ -152,6 +153,9 @@ class Corpus:
     assistant: Assistant | None = None  # None while the folder holds no readable document
     problem: str = ""  # why there is no assistant yet
     build_lock: threading.Lock = field(default_factory=threading.Lock)
+    watcher: FolderWatcher | None = None  # while the folder is watched for changes
+    watch_note: WatchNote | None = None  # what the latest update from the watched folder did
+    updating: bool = False  # a watched folder's update is under way
 
     @property
     def path(self) -> Path:
@@ -289,3 +293,65 @@ class Workspace:
         if result.saved or result.replaced:
             result.report = self.rebuild(key, progress=progress)
         return result
+
+    def watch(self, key: str, on: bool) -> None:
+        """Start or stop watching the corpus folder: each settled batch of changes becomes one ``rebuild``."""
+        entry = self.get(key)
+        with self._lock:
+            if on == (entry.watcher is not None):
+                return
+            if on:
+                if not entry.path.is_dir():
+                    raise CorpusError(f"{entry.path} is not a folder")
+                watcher = FolderWatcher(
+                    entry.path,
+                    lambda _paths: self._folder_changed(key),
+                    entry.settings.watch_settle_s,
+                    supported_suffixes(entry.settings),
+                    skip=[entry.settings.index_dir],
+                )
+                try:
+                    watcher.start()
+                except OSError as exc:  # inotify's limit on watches, say
+                    watcher.stop(timeout=0)
+                    raise CorpusError(f"cannot watch {entry.path}: {exc.strerror or exc}") from None
+                entry.watcher = watcher
+                return
+            watcher, entry.watcher = entry.watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    def watching(self, key: str) -> bool:
+        return self.get(key).watcher is not None
+
+    def close(self) -> None:
+        """Stop every watcher (the server is shutting down); an update under way finishes first."""
+        for entry in self.corpora():
+            self.watch(entry.key, False)
+
+    def _folder_changed(self, key: str) -> None:
+        """One update of a watched folder: rebuild (the previous index answers meanwhile), then note what changed."""
+        entry = self.get(key)
+        entry.updating = True
+        try:
+            entry.watch_note = self._update(entry)
+        finally:
+            entry.updating = False
+
+    def _update(self, entry: Corpus) -> WatchNote:
+        started = time.monotonic()
+        try:
+            with entry.build_lock:  # after an upload's own rebuild, when one is under way
+                before = entry.assistant.manifest if entry.assistant else None
+                current = before is not None and staleness(entry.settings, self.embedder, before) is None
+            if current:  # the change left the index as it is (a file touched, an upload already indexed)
+                return WatchNote(time.time(), f"no change to the index ({time.monotonic() - started:.1f} s)")
+            self.rebuild(entry.key)
+        except Exception as exc:  # noqa: BLE001 - whatever stopped the build, the previous index keeps serving
+            why = str(exc) or type(exc).__name__
+            return WatchNote(time.time(), f"{why}; answering from the previous index", ok=False)
+        took = f"({time.monotonic() - started:.1f} s)"
+        if entry.assistant is None:
+            return WatchNote(time.time(), f"{entry.problem} {took}")
+        changes = FolderChanges.between(before, entry.assistant.manifest)
+        return WatchNote(time.time(), "\n".join([f"{changes.summary()} {took}", *changes.details()]))
