@@ -257,3 +257,27 @@ def refit_corpus(assistant: Any, dry_run: bool = False) -> tuple[dict[str, Any] 
         lines.append("dry run: nothing saved")
     lines.append(assistant.calibration_in_use())
     return report, lines
+
+
+def simulated_marks(assistant: Any, items: list[Any]) -> int:
+    """Mark every gold item's answer as a user who knew the gold would: the excerpt holding the evidence among
+    those shown ("This answered it" for the first, "the answer is in this excerpt" for another), else "Not
+    this". Conversations are asked turn by turn in one chat, as ``qa eval`` does. Returns the marks kept: how
+    the refit is measured without users (docs/evaluation.md), and what the screenshots show."""
+    from qa.evaluation.gold import schedule
+    from qa.evaluation.metrics import first_hit_rank
+
+    count = 0
+    for session in schedule(items):
+        chat = assistant.chat()
+        history: list[dict[str, str]] = []
+        for turn, item in enumerate(session, start=1):
+            answer = chat.ask(item.question)
+            spans = [(e.passage.doc_id, e.passage.start, e.passage.end) for e in answer.excerpts]
+            rank = first_hit_rank(spans, item.spans) if item.answerable else None
+            conversation = item.conversation or item.id
+            verdict = "answered" if rank is not None else "not_this"
+            mark = mark_answer(assistant, answer, verdict, rank, history, conversation, f"{conversation}:{turn}")
+            count = record_feedback(assistant.settings.index_dir, mark)
+            history.append({"question": answer.question, "answer": answer.answer})
+    return count

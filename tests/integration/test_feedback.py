@@ -13,9 +13,8 @@ import pytest
 from qa.answer.recalibration import FEEDBACK_CALIBRATION_FILE
 from qa.assistant import Assistant
 from qa.cli import main
-from qa.evaluation.feedback import FEEDBACK_FILE, mark_answer, read_marks, record_feedback, refit_corpus
-from qa.evaluation.gold import load_gold, schedule
-from qa.evaluation.metrics import first_hit_rank
+from qa.evaluation.feedback import FEEDBACK_FILE, read_marks, refit_corpus, simulated_marks
+from qa.evaluation.gold import load_gold
 from qa.settings import PROJECT_ROOT
 from tests.conftest import DEFAULT_CORPUS, make_settings
 
@@ -30,18 +29,7 @@ def marked(tmp_path_factory: pytest.TempPathFactory, default_assistant: Assistan
     index = tmp_path_factory.mktemp("marked") / "index"
     shutil.copytree(default_assistant.settings.index_dir, index)
     assistant = Assistant.load(make_settings(DEFAULT_CORPUS, index), build=False)
-    for session in schedule(load_gold(GOLD, assistant.settings)):
-        chat = assistant.chat()
-        history: list[dict[str, str]] = []
-        for turn, item in enumerate(session, start=1):
-            answer = chat.ask(item.question)
-            spans = [(e.passage.doc_id, e.passage.start, e.passage.end) for e in answer.excerpts]
-            rank = first_hit_rank(spans, item.spans) if item.answerable else None
-            verdict = "answered" if rank is not None else "not_this"
-            conversation = item.conversation or item.id
-            mark = mark_answer(assistant, answer, verdict, rank, history, conversation, f"{conversation}:{turn}")
-            record_feedback(index, mark)
-            history.append({"question": answer.question, "answer": answer.answer})
+    assert simulated_marks(assistant, load_gold(GOLD, assistant.settings)) == 158
     return assistant
 
 

@@ -127,3 +127,36 @@ def test_a_second_mark_on_the_same_answer_replaces_the_first(tmp_path: Path) -> 
     assert count == 2
     kept = read_marks(tmp_path)
     assert [m["id"] for m in kept] == [other["id"], second["id"]]
+
+
+def test_qa_eval_reads_marks_with_their_history_and_refuses_a_malformed_one(tmp_path: Path) -> None:
+    from qa.evaluation.gold import GoldError, load_gold, schedule
+    from tests.conftest import make_settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Bees dance. The waggle dance gives the distance to food.", encoding="utf-8")
+    settings = make_settings(corpus, tmp_path / "index")
+    history = [{"question": "What do bees do?", "answer": "“Bees dance.” [1]"}]
+    rows = [
+        feedback_item(
+            "What does it give?",
+            "a.txt",
+            12,
+            56,
+            "The waggle dance gives the distance to food.",
+            "answered",
+            history=history,
+            session="c1",
+        ),  # fmt: skip
+        feedback_item("Who painted it?", "a.txt", 0, 11, "Bees dance.", "not_this", session="c2"),
+    ]
+    marks = tmp_path / "feedback.jsonl"
+    marks.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    followup, rejected = load_gold(marks, settings)
+    assert followup.history == ["What do bees do?"] and followup.turn_type == "follow-up" and followup.answerable
+    assert not rejected.answerable and rejected.kind == "rejected" and rejected.turn_type == "first"
+    assert schedule([followup, rejected]) == [[followup], [rejected]]
+    marks.write_text(json.dumps({**rows[0], "history": [{"answer": "no question"}]}) + "\n", encoding="utf-8")
+    with pytest.raises(GoldError, match="'history' must be a list of questions"):
+        load_gold(marks, settings)
