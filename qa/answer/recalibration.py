@@ -78,6 +78,6 @@ class Recalibration:
     def describe(self) -> str:
         """One line for the page and the CLI."""
         fitted = self.info.get("n_fit")
-        where = f" on {fitted} marks" if fitted else ""
+        where = f" on {fitted} of this corpus's marks" if fitted else " on this corpus's marks"
         when = f" ({self.info['created'][:10]})" if self.info.get("created") else ""
-        return f"refitted{where} from this corpus's marks{when}: abstain below {self.threshold:.0%}"
+        return f"refitted{where}{when}: abstain below {self.threshold:.0%}"

@@ -3,7 +3,8 @@
 Each mark is one example: the model's confidence when the answer was shown, and whether what was shown
 answered the question ("answered", or an excerpt chosen as the answer: 1; "not this" with none chosen: 0).
 Marks are split by conversation (``session``), never by question, so follow-ups of one chat never sit on
-both sides: a fixed seed picks about a third of the conversations to hold out. On the rest a Platt layer
+both sides: a hash of each conversation's id with a fixed seed holds out a third of them, nearly the
+same third at every refit. On the rest a Platt layer
 (``sigmoid(a * logit(p) + b)``, logistic regression on the logit) fits the confidence to the verdicts, and the
 threshold is the best abstention F1 among those that turn away at most ``max_false`` of the answered marks
 (the criterion eval/fit_threshold.py uses on the gold sets; the middle of a tie). Both the calibration in use
@@ -14,7 +15,7 @@ not worse there: F1 not lower and calibration error not higher (beyond ``ECE_TOL
 
 from __future__ import annotations
 
-import random
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,9 +61,14 @@ def examples(marks: Sequence[dict[str, Any]], in_use: Recalibration | None = Non
 
 
 def split_by_session(rows: Sequence[Example], share: float = HOLD_OUT_SHARE, seed: int = SEED):
-    """(fit, held out): whole conversations on each side, chosen by a fixed seed."""
-    sessions = sorted({r.session for r in rows})
-    random.Random(seed).shuffle(sessions)
+    """(fit, held out): whole conversations on each side. Each conversation draws a number from a hash of its id
+    and the seed; the lowest third are held out. A conversation keeps its draw as marks come in, so a later
+    refit holds out nearly the same conversations (only those near the cut may cross)."""
+
+    def draw(session: str) -> int:
+        return int.from_bytes(hashlib.sha256(f"{seed}:{session}".encode()).digest()[:8], "big")
+
+    sessions = sorted({r.session for r in rows}, key=draw)
     n_out = max(1, round(len(sessions) * share)) if len(sessions) > 1 else 0
     held = set(sessions[:n_out])
     return [r for r in rows if r.session not in held], [r for r in rows if r.session in held]

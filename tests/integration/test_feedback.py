@@ -59,8 +59,15 @@ def test_marks_are_gold_items_with_their_conversation_and_qa_eval_runs_on_them(
 def test_the_refit_is_judged_held_out_and_once_adopted_decides_confidence_and_abstention(
     marked: Assistant, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    index = str(marked.settings.index_dir)
+    assert main(["feedback", "refit", "--dry-run", "--json", "--index-dir", index]) == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert dry["n_marks"] == 158 and dry["adopt"] and "dry run: nothing saved" in dry["lines"]
+    assert not (marked.settings.index_dir / FEEDBACK_CALIBRATION_FILE).exists()
     report, lines = refit_corpus(marked)
-    print("\n".join(lines))  # the figures, for the record (pytest -s)
+    assert report["held_out_after"] == dry["held_out_after"]  # the same split and fit each time
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))  # the figures, for the record (pytest -s)
     assert report is not None
     assert report["n_marks"] == 158 and report["n_fit"] + report["n_held_out"] == 158
     fit_sessions = {m["session"] for m in read_marks(marked.settings.index_dir)}
@@ -86,6 +93,6 @@ def test_the_refit_is_judged_held_out_and_once_adopted_decides_confidence_and_ab
         raw, now = plain.ask(question), fresh.ask(question)
         assert now.confidence == pytest.approx(fresh.recalibration.apply(raw.confidence))
         assert now.abstained == (now.confidence < report["threshold"])
-    assert main(["feedback", "show", "--index-dir", str(marked.settings.index_dir)]) == 0
+    assert main(["feedback", "show", "--index-dir", index]) == 0
     shown = capsys.readouterr().out
     assert "158 marks" in shown and "refitted on" in shown
