@@ -61,7 +61,6 @@ def respond(page: Page, message: str, history: list[dict], state: Session | None
         page.viewer: page.show_passage(answer, 0, state.corpus),
         page.more: gr.update(visible=bool(answer.excerpts), interactive=True, value="Show more excerpts"),
         **page.transcript(state),
-        **marks.shown(page, answer),
     }
     yield {**whole, **page.suggestions(state.corpus, state)}  # follow-ups last
 
@@ -175,13 +174,16 @@ def wire(page: Page) -> None:
     outputs = [page.box, page.chatbot, page.state, page.sources, page.picker, page.viewer, page.more]
     outputs += [page.transcript_box, page.download, *page.suggestion_buttons, *page.marks]
     inputs = [page.chatbot, page.state, *page.knobs]
+    # The verdicts appear once the answer is complete, in a step of their own: toggled inside the stream, the
+    # last toggle was sometimes lost on a busy machine and the buttons stayed hidden.
+    offer_marks = (lambda state: marks.offered(page, state), page.state, page.marks)
     gr.on(
         [page.box.submit, page.send.click], ask, [page.box, *inputs], outputs, api_name="ask", concurrency_limit=8
-    ).then(None, None, None, js=after_answer)
+    ).then(None, None, None, js=after_answer).then(*offer_marks, api_visibility="private")
     for button in page.suggest:
         button.click(ask, [button, *inputs], outputs, api_visibility="private", concurrency_limit=8).then(
             None, None, None, js=after_answer
-        )
+        ).then(*offer_marks, api_visibility="private")
     more_outputs = [page.chatbot, page.state, page.sources, page.picker, page.transcript_box, page.download, page.more]
     page.more.click(more, inputs, more_outputs, api_name="more", concurrency_limit=8)
     private = {"api_visibility": "private"}

@@ -12,7 +12,7 @@ from qa.web.page import Page
 from qa.web.render import esc, source_label
 from qa.web.session import Session
 
-__all__ = ["hidden", "layout_buttons", "layout_excerpt", "mark", "shown", "wire"]
+__all__ = ["hidden", "layout_buttons", "layout_excerpt", "mark", "offered", "shown", "wire"]
 
 
 def layout_buttons(page: Page) -> None:
@@ -42,14 +42,21 @@ def shown(page: Page, answer: Any) -> dict[Any, Any]:
     }
 
 
+def offered(page: Page, state: Session | None) -> dict[Any, Any]:
+    """The verdicts for the session's latest answer (none before the first)."""
+    answers = page.session_of(state).answers
+    return shown(page, answers[-1]) if answers else hidden(page)
+
+
 def hidden(page: Page) -> dict[Any, Any]:
     return {page.mark_yes: gr.update(visible=False), page.mark_no: gr.update(visible=False),
             page.mark_excerpt: gr.update(visible=False), page.mark_status: ""}  # fmt: skip
 
 
-def mark(page: Page, verdict: str, choice: str | None, state: Session | None) -> str:
-    """Keep the verdict on the latest answer (``choice``: the source picked, for "the answer is in this
-    excerpt"); the confirmation shown under the conversation."""
+def mark(page: Page, verdict: str, state: Session | None, excerpt: bool = False, choice: str | None = None) -> str:
+    """Keep the verdict on the latest answer; the confirmation shown under the conversation. ``excerpt``: "the
+    answer is in this excerpt", the one ``choice`` names in the source picker (none picked: the viewer shows
+    the first, so the first)."""
     from qa.web.feedback import mark_answer, record_feedback
 
     state = page.session_of(state)
@@ -59,11 +66,11 @@ def mark(page: Page, verdict: str, choice: str | None, state: Session | None) ->
         return "Ask a question first; a mark is about the latest answer."
     last = answers[-1]
     rank = None
-    if choice is not None:
+    if excerpt:
         labels = [source_label(e) for e in last.excerpts]
-        if choice not in labels:
+        if not labels or (choice and choice not in labels):
             return "Pick the excerpt that holds the answer under *Read a source in its document* first."
-        rank = last.excerpts[labels.index(choice)].rank
+        rank = last.excerpts[labels.index(choice) if choice else 0].rank
     history = [{"question": a.question, "answer": a.answer} for a in answers[:-1]]
     threshold = state.thresholds[-1] if state.thresholds else None
     try:
@@ -84,8 +91,8 @@ def mark(page: Page, verdict: str, choice: str | None, state: Session | None) ->
 
 def wire(page: Page) -> None:
     private = {"api_visibility": "private"}
-    page.mark_yes.click(lambda s: mark(page, "answered", None, s), page.state, page.mark_status, **private)
-    page.mark_no.click(lambda s: mark(page, "not_this", None, s), page.state, page.mark_status, **private)
+    page.mark_yes.click(lambda s: mark(page, "answered", s), page.state, page.mark_status, **private)
+    page.mark_no.click(lambda s: mark(page, "not_this", s), page.state, page.mark_status, **private)
     page.mark_excerpt.click(
-        lambda c, s: mark(page, "answered", c, s), [page.picker, page.state], page.mark_status, **private
+        lambda c, s: mark(page, "answered", s, True, c), [page.picker, page.state], page.mark_status, **private
     )
