@@ -160,3 +160,24 @@ def test_qa_eval_reads_marks_with_their_history_and_refuses_a_malformed_one(tmp_
     marks.write_text(json.dumps({**rows[0], "history": [{"answer": "no question"}]}) + "\n", encoding="utf-8")
     with pytest.raises(GoldError, match="'history' must be a list of questions"):
         load_gold(marks, settings)
+
+
+def _write_marks(folder: str, worker: int) -> None:
+    for i in range(10):
+        record_feedback(Path(folder), mark(f"p{worker}", 0.5, True, question=f"process {worker} question {i}"))
+
+
+def test_marks_from_several_processes_at_once_are_all_kept(tmp_path: Path) -> None:
+    """The server and a `qa` command may mark at once: the file lock keeps every mark of each."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_write_marks, args=(str(tmp_path), w)) for w in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert all(w.exitcode == 0 for w in workers)
+    assert sorted(m["question"] for m in read_marks(tmp_path)) == sorted(
+        f"process {w} question {i}" for w in range(4) for i in range(10)
+    )
