@@ -194,7 +194,8 @@ class Assistant:
     def calibration_in_use(self) -> str:
         """One line for the page and the CLI: which calibration decides the percentage shown and abstention."""
         if self.recalibration is not None:
-            return f"Calibration: {self.recalibration.describe()}."
+            own = "" if self.threshold_in_use == self.recalibration.threshold else " (a threshold set by hand)"
+            return f"Calibration: {self.recalibration.describe()}; abstain below {self.threshold_in_use:.0%}{own}."
         base = "the shipped learned model" if self.confidence_kind == "learned" else self.confidence_source
         return f"Calibration: {base}; abstain below {self.threshold_in_use:.0%} (no refit from marks)."
 

@@ -76,8 +76,8 @@ class Recalibration:
         return cls(**values, over=str(data.get("over", "")), info=info)
 
     def describe(self) -> str:
-        """One line for the page and the CLI."""
+        """Where the refit came from, for the page and the CLI."""
         fitted = self.info.get("n_fit")
         where = f" on {fitted} of this corpus's marks" if fitted else " on this corpus's marks"
         when = f" ({self.info['created'][:10]})" if self.info.get("created") else ""
-        return f"refitted{where}{when}: abstain below {self.threshold:.0%}"
+        return f"refitted{where}{when}"

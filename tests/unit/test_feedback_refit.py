@@ -181,3 +181,21 @@ def test_marks_from_several_processes_at_once_are_all_kept(tmp_path: Path) -> No
     assert sorted(m["question"] for m in read_marks(tmp_path)) == sorted(
         f"process {w} question {i}" for w in range(4) for i in range(10)
     )
+
+
+def test_a_refit_sets_the_threshold_unless_one_was_set_by_hand(tmp_path: Path) -> None:
+    from qa.assistant import Assistant
+    from tests.conftest import make_settings
+
+    refitted = Recalibration(1.2, 0.3, 0.4, "learned", info={"n_fit": 40})
+    for hand, expected in ((None, 0.4), (0.2, 0.2)):
+        extra = {"calibrated_abstain_threshold": hand} if hand is not None else {}
+        assistant = Assistant(make_settings(tmp_path, tmp_path / "index", **extra), None, None)  # type: ignore[arg-type]
+        assistant.answer_model = object()  # type: ignore[assignment]
+        assistant.use_recalibration(refitted)
+        assert assistant.threshold_in_use == expected
+        shown = f"Calibration: refitted on 40 of this corpus's marks; abstain below {expected:.0%}"
+        assert assistant.calibration_in_use().startswith(shown)
+    assert assistant.calibration_in_use().endswith("(a threshold set by hand).")
+    assistant.use_recalibration(Recalibration(1.0, 0.0, 0.5, "learned"))  # a second refit replaces the first
+    assert assistant.threshold_in_use == 0.2  # ... but never a threshold set by hand
