@@ -24,6 +24,7 @@ from qa.answer.compose import (
 )
 from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.answer.features import idf_weights
+from qa.answer.recalibration import FEEDBACK_CALIBRATION_FILE, Recalibration
 from qa.answer.related import related_questions, starter_questions
 from qa.answer.selector import AnswerModel, load_answer_model
 from qa.encode.embedder import Embedder
@@ -90,6 +91,23 @@ def load_calibration(index_dir: Path) -> tuple[ConfidenceModel, str]:
         return ConfidenceModel(), BUILT_IN_CALIBRATION
 
 
+def load_recalibration(index_dir: Path, over: str) -> Recalibration | None:
+    """The refit from the corpus's marks (``qa feedback refit``), if one is stored and was fitted over the
+    confidence in use now; a damaged or mismatched file is reported and ignored."""
+    path = index_dir / FEEDBACK_CALIBRATION_FILE
+    if not path.is_file():
+        return None
+    try:
+        found = Recalibration.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        print(f"note: ignoring {path} ({exc}); using the calibration without the marks' refit", file=sys.stderr)
+        return None
+    if found.over != over:
+        print(f"note: ignoring {path}: it was fitted over the {found.over!r} confidence, not {over!r}", file=sys.stderr)
+        return None
+    return found
+
+
 @dataclass
 class Assistant:
     settings: Settings
@@ -99,6 +117,7 @@ class Assistant:
     build_report: BuildReport | None = None
     confidence_source: str = BUILT_IN_CALIBRATION
     answer_model: AnswerModel | None = None  # the learned selector and confidence; None: the rules
+    recalibration: Recalibration | None = None  # refitted on this corpus's marks (qa feedback refit)
 
     @classmethod
     def load(
@@ -145,7 +164,40 @@ class Assistant:
         assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)
         assistant.confidence_source = source
         assistant.answer_model = load_answer_model()
+        assistant.use_recalibration(load_recalibration(settings.index_dir, assistant.confidence_kind))
         return assistant
+
+    @property
+    def confidence_kind(self) -> str:
+        """Which confidence the answers show (a refit over one means nothing over another)."""
+        learned = self.settings.learned_confidence and self.confidence_source == BUILT_IN_CALIBRATION
+        return "learned" if learned and self.answer_model is not None else f"rules: {self.confidence_source}"
+
+    @property
+    def threshold_field(self) -> str:
+        return "calibrated_abstain_threshold" if self.confidence_kind == "learned" else "abstain_threshold"
+
+    @property
+    def threshold_in_use(self) -> float:
+        return float(getattr(self.settings, self.threshold_field))
+
+    def use_recalibration(self, found: Recalibration | None) -> None:
+        """Show confidences through ``found``'s layer and abstain below its threshold from now on. A threshold
+        set by hand (config file, environment, --threshold) wins over the refitted one."""
+        name = self.threshold_field
+        now = getattr(self.settings, name)
+        own = {getattr(Settings(), name)} | ({self.recalibration.threshold} if self.recalibration else set())
+        self.recalibration = found
+        if found is not None and now in own:
+            self.settings = self.settings.replace(**{name: found.threshold})
+
+    def calibration_in_use(self) -> str:
+        """One line for the page and the CLI: which calibration decides the percentage shown and abstention."""
+        if self.recalibration is not None:
+            own = "" if self.threshold_in_use == self.recalibration.threshold else " (a threshold set by hand)"
+            return f"Calibration: {self.recalibration.describe()}; abstain below {self.threshold_in_use:.0%}{own}."
+        base = "the shipped learned model" if self.confidence_kind == "learned" else self.confidence_source
+        return f"Calibration: {base}; abstain below {self.threshold_in_use:.0%} (no refit from marks)."
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -209,11 +261,12 @@ class Assistant:
         learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings)
         excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)
         if calibrated is None:
-            confidence = self.confidence.score(text, *evidence)
-            abstained = confidence < settings.abstain_threshold
+            confidence, threshold = self.confidence.score(text, *evidence), settings.abstain_threshold
         else:
-            confidence = calibrated
-            abstained = confidence < settings.calibrated_abstain_threshold
+            confidence, threshold = calibrated, settings.calibrated_abstain_threshold
+        if self.recalibration is not None:  # the corpus's refit from its marks
+            confidence = self.recalibration.apply(confidence)
+        abstained = confidence < threshold
         timings = dict(found.timings_ms)
         timings["compose"] = (time.perf_counter() - t_compose) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000

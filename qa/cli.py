@@ -1,4 +1,4 @@
-"""The ``qa`` command line: index, ask, chat, serve, eval, bench."""
+"""The ``qa`` command line: index, ask, chat, serve, feedback, eval, bench."""
 
 from __future__ import annotations
 
@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="speed benchmarks beside the plain way (qa bench [--json] [--quick] [--skip-scale]; see bench/run.py)",
         add_help=False,
     )
+
+    p = sub.add_parser("feedback", help="the users' marks on answers: how many, and refit the abstention on them")
+    _common(p)
+    p.add_argument("action", choices=["show", "refit"], help="show: the marks and the calibration in use; refit")
+    p.add_argument("--dry-run", action="store_true", help="report the refit without saving it")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
     p = sub.add_parser("eval", help="evaluate on gold questions or a benchmark")
     _common(p)
@@ -193,6 +199,35 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings)
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """``qa feedback show|refit``: the marks the chat and POST /api/feedback keep, and the refit on them."""
+    from qa.assistant import Assistant
+    from qa.evaluation.feedback import FEEDBACK_FILE, read_marks, refit_corpus
+
+    assistant = Assistant.load(settings, build=False)
+    marks = read_marks(settings.index_dir)
+    if args.action == "show":
+        answered = sum(1 for m in marks if m.get("doc") is not None)
+        summary = {"marks": len(marks), "answered": answered, "not_this": len(marks) - answered}
+        calibration = assistant.calibration_in_use()
+        if args.json:
+            print(json.dumps({**summary, "file": str(settings.index_dir / FEEDBACK_FILE), "calibration": calibration}))
+        else:
+            print(
+                f"{len(marks)} marks ({answered} answered, {len(marks) - answered} not this) in "
+                f"{settings.index_dir / FEEDBACK_FILE}; a refit needs {settings.feedback_min_marks}"
+            )
+            print(calibration)
+        return 0
+    report, lines = refit_corpus(assistant, dry_run=args.dry_run)
+    if args.json:
+        out = {k: v for k, v in (report or {}).items() if k != "calibration"}
+        print(json.dumps({**out, "refused": report is None, "lines": lines}, default=str))
+    else:
+        print("\n".join(lines))
+    return 0 if report is not None else EXIT_FAILURE
+
+
 def cmd_bench(argv: Sequence[str]) -> int:
     """``qa bench ...``: the benchmarks live in the checkout's bench/ (timed work never runs in the library or
     tests). A child process, not an import: bench/ imports the library, and the library never imports it."""
@@ -214,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = settings_from_args(args)
-        handlers = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve}
+        handlers = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "serve": cmd_serve, "feedback": cmd_feedback}
         if args.command == "eval":
             from qa.evaluation.cli import run as run_eval
 

@@ -111,6 +111,9 @@ class Settings:
     learned_confidence: bool = True
     calibrated_abstain_threshold: float = 0.06
     max_question_chars: int = 2000
+    # Users' marks on answers ("This answered it" / "Not this") a corpus needs before `qa feedback refit` (or the
+    # Settings tab's button) refits its abstention on them: with fewer, a third held out is too few to judge by.
+    feedback_min_marks: int = 30
 
     # Web server
     host: str = "127.0.0.1"
@@ -178,6 +181,8 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("settings 'abstain_threshold' and 'calibrated_abstain_threshold' must lie between 0 and 1")
     if s.watch_settle_s < 0:
         raise SettingsError("setting 'watch_settle_s' must not be negative")
+    if s.feedback_min_marks < 2:
+        raise SettingsError("setting 'feedback_min_marks' must be at least 2 (some marks are held out)")
     if s.lazy_passages_from < 1:
         raise SettingsError("setting 'lazy_passages_from' must be at least 1")
     if s.top_k < 1 or s.dense_k < 1 or s.bm25_k < 1:

@@ -93,6 +93,31 @@ def _documents(page, scratch: Path) -> None:
     page.wait_for_timeout(400)
 
 
+def _marks(browser, assistant: Assistant, scratch: Path, out: Path) -> None:
+    """A verdict on an answer and the refit it feeds, on a copy of the index (embeddings/ is never written):
+    the shipped gold questions are marked first as a user who knew the gold would, so the refit has enough."""
+    from qa.evaluation.feedback import simulated_marks
+    from qa.evaluation.gold import load_gold
+
+    index = scratch / "marks-index"
+    shutil.copytree(assistant.settings.index_dir, index)
+    marked = Assistant.load(assistant.settings.replace(index_dir=index), build=False, embedder=assistant.embedder)
+    simulated_marks(marked, load_gold(ROOT / "eval" / "gold" / "default.jsonl", marked.settings))
+    with _serve(marked) as url:
+        page = browser.new_page(viewport={"width": 1360, "height": 960})
+        page.goto(url, wait_until="load")
+        _ask(page, "Who presented on diaspora engagement?")
+        page.locator("#mark-answered").click()
+        page.wait_for_function("document.querySelector('#mark-status').innerText.includes('Thanks')", timeout=60_000)
+        page.screenshot(path=str(out / "screenshot-marks.png"))
+        page.get_by_role("tab", name="Settings").click()
+        page.locator("#refit").click()
+        page.wait_for_function("document.querySelector('#refit-report').innerText.includes('held')", timeout=60_000)
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(out / "screenshot-refit.png"), full_page=True)
+        page.close()
+
+
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
@@ -101,33 +126,40 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    with tempfile.TemporaryDirectory() as scratch, _serve(_assistant(Path(scratch))) as url, sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as scratch, sync_playwright() as p:
+        assistant = _assistant(Path(scratch))
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        _marks(browser, assistant, Path(scratch), args.out)
+        _shots(browser, assistant, Path(scratch), args.out)
+        browser.close()
+    names = ["screenshot.png", "screenshot-documents.png", "screenshot-dark.png", "screenshot-mobile.png"]
+    for name in [*names, "screenshot-marks.png", "screenshot-refit.png"]:
+        print(args.out / name)
+    return 0
 
+
+def _shots(browser, assistant: Assistant, scratch: Path, out: Path) -> None:
+    with _serve(assistant) as url:
         page = browser.new_page(viewport={"width": 1360, "height": 960})
         page.goto(url, wait_until="load")
         _ask(page, QUESTION)
-        page.screenshot(path=str(args.out / "screenshot.png"))
-        _documents(page, Path(scratch))
-        page.screenshot(path=str(args.out / "screenshot-documents.png"))
+        page.screenshot(path=str(out / "screenshot.png"))
+        _documents(page, scratch)
+        page.screenshot(path=str(out / "screenshot-documents.png"))
         page.close()
 
         page = browser.new_page(viewport={"width": 1360, "height": 960})
         page.goto(url + "/?__theme=dark", wait_until="load")
         _ask(page, "What happened in Akwete?")
-        page.screenshot(path=str(args.out / "screenshot-dark.png"))
+        page.screenshot(path=str(out / "screenshot-dark.png"))
         page.close()
 
         context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page = context.new_page()
         page.goto(url, wait_until="load")
         _ask(page, "Who presented on diaspora engagement?")
-        page.screenshot(path=str(args.out / "screenshot-mobile.png"))
+        page.screenshot(path=str(out / "screenshot-mobile.png"))
         context.close()
-        browser.close()
-    for name in ("screenshot.png", "screenshot-documents.png", "screenshot-dark.png", "screenshot-mobile.png"):
-        print(args.out / name)
-    return 0
 
 
 if __name__ == "__main__":

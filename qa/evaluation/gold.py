@@ -2,7 +2,9 @@
 
 The file format is the contract in ARCHITECTURE.md. Questions of one ``conversation`` are asked in
 ``turn`` order in one chat session, so follow-ups are resolved against the earlier turns as a user's
-would be; every other question is asked on its own, without history.
+would be; every other question is asked on its own, without history, unless it carries a ``history`` (the
+earlier questions of the chat it was asked in, as strings or ``{"question": …}`` objects, as a user's marks
+keep them): those are asked first in its chat, unscored.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class GoldItem:
     conversation: str | None
     turn: int | None
     evidence_alt: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)  # earlier questions, replayed unscored before this one
     line: int = 0
     spans: list[metrics.Span] = field(default_factory=list)  # evidence then evidence_alt, located
 
@@ -56,7 +59,7 @@ class GoldItem:
 
     @property
     def turn_type(self) -> str:
-        return "follow-up" if self.turn is not None and self.turn > 1 else "first"
+        return "follow-up" if (self.turn is not None and self.turn > 1) or self.history else "first"
 
 
 def _text_field(row: dict[str, Any], key: str, problems: list[str], where: str, required: bool = False) -> str | None:
@@ -117,6 +120,7 @@ def load_gold(path: Path, settings: Settings) -> list[GoldItem]:
         if answer is not None and evidence is not None and answer not in evidence:
             problems.append(f"{where}: 'answer' is not a substring of 'evidence'")
         conversation, turn = _conversation_turn(row, problems, where)
+        history = _history(row, problems, where)
         kind = row.get("kind") or ("unanswerable" if doc is None else "answerable")
         split = row.get("split") or "all"
         item = GoldItem(
@@ -130,6 +134,7 @@ def load_gold(path: Path, settings: Settings) -> list[GoldItem]:
             conversation=conversation,
             turn=turn,
             evidence_alt=list(alts),
+            history=history,
             line=lineno,
         )
         if doc is not None and evidence is not None:
@@ -156,6 +161,18 @@ def _conversation_turn(row: dict[str, Any], problems: list[str], where: str) -> 
         problems.append(f"{where}: 'turn' must be a whole number >= 1 in a conversation")
         turn = None
     return conversation, turn
+
+
+def _history(row: dict[str, Any], problems: list[str], where: str) -> list[str]:
+    """Earlier questions: strings, or objects whose ``question`` is one (a mark keeps the answers too)."""
+    raw = row.get("history") or []
+    questions = [h.get("question") if isinstance(h, dict) else h for h in raw] if isinstance(raw, list) else None
+    if questions is None or not all(isinstance(q, str) and q.strip() for q in questions):
+        problems.append(f"{where}: 'history' must be a list of questions (strings or {{\"question\": …}})")
+        return []
+    if questions and row.get("conversation") is not None:
+        problems.append(f"{where}: an item in a 'conversation' has its history there; drop 'history'")
+    return questions
 
 
 def _locate(item: GoldItem, text: str | None, problems: list[str], where: str) -> None:
@@ -272,6 +289,8 @@ def run_gold(
     with tqdm(total=len(items), desc="gold questions", unit="q", disable=not show_progress, file=sys.stderr) as bar:
         for session in schedule(items):
             chat = assistant.chat()
+            for earlier in session[0].history:  # a marked follow-up: its conversation first, unscored
+                chat.ask(earlier, top_k=depth)
             for item in session:
                 answer = chat.ask(item.question, top_k=depth)
                 record = score_answer(item, answer)

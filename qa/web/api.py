@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from qa.assistant import Assistant, QuestionError, clean_question
 from qa.search.filter import UnknownDocuments
-from qa.web.feedback import feedback_item, record_feedback
+from qa.web.feedback import mark_answer, record_feedback
 from qa.web.workspace import Workspace
 
 # Earlier questions replayed to resolve a follow-up: the conversation's recent turns carry its context.
@@ -37,10 +37,12 @@ class AskRequest(BaseModel):
 
 class FeedbackRequest(BaseModel):
     question: str = Field(min_length=1, max_length=10_000)
-    doc: str
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    doc: str | None = Field(None, description="the passage that answered (or was rejected); 'not_this' may omit it")
+    start: int | None = Field(None, ge=0)
+    end: int | None = Field(None, ge=0)
     verdict: Literal["answered", "not_this"]
+    history: list[str | Turn] = Field(default_factory=list, description="earlier questions of the chat, oldest first")
+    session: str | None = Field(None, max_length=200, description="the conversation's id (refits split by it)")
 
 
 class ApiError(Exception):
@@ -142,11 +144,31 @@ def api_router(workspace: Workspace) -> APIRouter:
 
     @router.post("/feedback")
     def feedback(body: FeedbackRequest, corpus: str = "") -> dict[str, Any]:
-        """Mark an answer's passage as the one that answered the question, or as not it."""
+        """Mark an answer: ``answered`` with the passage that answered it, or ``not_this``. The question is asked
+        again (after its ``history``) so the mark keeps the confidence and abstention the assistant gives it."""
         assistant = assistant_for(corpus)
         question = checked_question(body.question, assistant.settings.max_question_chars)
-        span = passage_json(assistant, body.doc, body.start, body.end)
-        item = feedback_item(question, body.doc, body.start, body.end, span["text"], body.verdict)
+        if body.doc is None and body.verdict == "answered":
+            raise ApiError(400, "an 'answered' mark needs the passage that answered: doc, start and end")
+        span = passage_json(assistant, body.doc, body.start or 0, body.end) if body.doc is not None else None
+        chat = assistant.chat()
+        history = []
+        for earlier in earlier_questions(body.history):
+            history.append({"question": earlier, "answer": chat.ask(earlier).answer})
+        answer = chat.ask(question)
+        where = (body.doc, body.start or 0, span["end"]) if span is not None else None
+        rank = next(
+            (e.rank for e in answer.excerpts if (e.passage.doc_id, e.passage.start, e.passage.end) == where), None
+        )
+        try:
+            item = mark_answer(assistant, answer, "not_this", rank, history, body.session)  # the range below
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        if span is not None:  # the client's own range: the mark is about it, whatever the answer showed first
+            item["passage"] = {"doc": span["doc"], "start": span["start"], "end": span["end"], "text": span["text"]}
+            item["passage"] |= {"rank": rank} if rank is not None else {}
+            if body.verdict == "answered":
+                item.update(doc=span["doc"], evidence=span["text"], kind="answered", verdict="answered")
         count = record_feedback(assistant.settings.index_dir, item)
         return {"id": item["id"], "stored": count}
 

@@ -61,10 +61,11 @@ def build_ui(workspace: Any) -> Any:
                 page.folder: page.corpus_choices(state.corpus),
                 **page.suggestions(state.corpus, state),
                 **documents_tab.watch_updates(page, state.corpus),
+                **page.calibration_view(state),  # a refit since the page was built moves the threshold
             }
 
         loaded = [page.state, page.header, page.documents, page.folder, *page.suggestion_buttons]
-        loaded += [page.watch, page.watch_status, page.watch_timer]
+        loaded += [page.watch, page.watch_status, page.watch_timer, page.calibration, page.threshold]
         demo.load(on_load, page.state, loaded, api_visibility="private")
 
         async def on_close(request: gr.Request) -> None:  # the page closed, or an API client disconnected

@@ -8,6 +8,7 @@ from typing import Any
 
 import gradio as gr
 
+from qa.web import marks
 from qa.web.assets import static_text
 from qa.web.page import N_SUGGESTIONS, Page
 from qa.web.render import answer_html, pending_html, question_html, source_label, sources_html
@@ -38,7 +39,7 @@ def respond(page: Page, message: str, history: list[dict], state: Session | None
     def reply(content: str) -> dict[Any, Any]:  # a new list each time: Gradio diffs what it streamed
         return {page.box: "", page.chatbot: [*asked, {"role": "assistant", "content": content}], page.state: state}
 
-    yield reply(pending_html())
+    yield {**reply(pending_html()), **marks.hidden(page)}
     assistant = page.workspace.assistant(state.corpus)
     if assistant is None:
         yield reply("<p class='message'>This corpus has no documents yet: add some in the Documents tab.</p>")
@@ -50,6 +51,7 @@ def respond(page: Page, message: str, history: list[dict], state: Session | None
     yield reply(answer_html(answer, state.corpus, lead_only=True))  # the lead first
 
     state.answers.append(answer)
+    state.thresholds.append(float(knobs[2]) if len(knobs) > 2 else state.chat.assistant.threshold_in_use)
     state.shown = len(answer.excerpts)
     whole = reply(answer_html(answer, state.corpus))
     yield {
@@ -113,6 +115,7 @@ def layout(page: Page) -> None:
                 placeholder="Answers are excerpts from your documents, never generated text. "
                 "Citations [1] open the passage in its document.",
             )
+            marks.layout_buttons(page)
             with gr.Row(equal_height=True):
                 page.box = gr.Textbox(
                     placeholder="Ask a question about the documents…",
@@ -142,6 +145,7 @@ def layout(page: Page) -> None:
             gr.Markdown("### Sources")
             page.sources = gr.HTML(sources_html(None), elem_id="sources")
             page.picker = gr.Radio(choices=[], label="Read a source in its document", elem_id="source-picker")
+            marks.layout_excerpt(page)
             page.viewer = gr.HTML("", elem_id="viewer")
 
 
@@ -168,15 +172,18 @@ def wire(page: Page) -> None:
 
     after_answer = static_text("scroll_after_answer.js")
     outputs = [page.box, page.chatbot, page.state, page.sources, page.picker, page.viewer, page.more]
-    outputs += [page.transcript_box, page.download, *page.suggestion_buttons]
+    outputs += [page.transcript_box, page.download, *page.suggestion_buttons, *page.marks]
     inputs = [page.chatbot, page.state, *page.knobs]
+    # The verdicts appear once the answer is complete, in a step of their own: toggled inside the stream, the
+    # last toggle was sometimes lost on a busy machine and the buttons stayed hidden.
+    offer_marks = (lambda state: marks.offered(page, state), page.state, page.marks)
     gr.on(
         [page.box.submit, page.send.click], ask, [page.box, *inputs], outputs, api_name="ask", concurrency_limit=8
-    ).then(None, None, None, js=after_answer)
+    ).then(None, None, None, js=after_answer).then(*offer_marks, api_visibility="private")
     for button in page.suggest:
         button.click(ask, [button, *inputs], outputs, api_visibility="private", concurrency_limit=8).then(
             None, None, None, js=after_answer
-        )
+        ).then(*offer_marks, api_visibility="private")
     more_outputs = [page.chatbot, page.state, page.sources, page.picker, page.transcript_box, page.download, page.more]
     page.more.click(more, inputs, more_outputs, api_name="more", concurrency_limit=8)
     private = {"api_visibility": "private"}
@@ -188,6 +195,7 @@ def wire(page: Page) -> None:
     page.chatbot.clear(lambda state: new_chat(page, state), page.state, reset_outputs, **private)  # the bin icon too
     page.copy.click(None, page.transcript_box, None, js=static_text("copy_markdown.js"))
     _wire_filter(page)
+    marks.wire(page)
 
 
 def _wire_filter(page: Page) -> None:

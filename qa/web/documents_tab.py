@@ -177,7 +177,7 @@ def wire(page: Page) -> None:
     reread = (page.evaluation_view, page.state, page.evaluation)
     gr.on(
         [page.open_btn.click, page.folder.select], opened, [page.folder, page.state], open_outputs, **build_events
-    ).then(*reread, **private)
+    ).then(*reread, **private).then(page.calibration_view, page.state, [page.calibration, page.threshold], **private)
     page.files.upload(uploaded, [page.files, page.state], [page.status, *corpus, page.files], **build_events).then(
         *reread, **private
     )

@@ -17,7 +17,7 @@ from qa.answer.compose import page_citation
 from qa.settings import Settings
 from qa.web.eval_tab import latest_evaluation
 from qa.web.render import corpus_summary, document_html, documents_html, evaluation_html, source_label, sources_html
-from qa.web.session import Session
+from qa.web.session import Session, new_conversation_id
 from qa.web.transcript import transcript_markdown
 from qa.web.workspace import Workspace
 
@@ -54,6 +54,10 @@ class Page:
     picker: Any
     viewer: Any
     doc_filter: Any
+    mark_yes: Any
+    mark_no: Any
+    mark_excerpt: Any
+    mark_status: Any
     # Documents tab
     folder: Any
     open_btn: Any
@@ -70,6 +74,10 @@ class Page:
     rerank: Any
     threshold: Any
     reset: Any
+    settings_tab: Any
+    calibration: Any
+    refit: Any
+    refit_report: Any
     eval_tab: Any
     refresh: Any
     evaluation: Any
@@ -88,7 +96,12 @@ class Page:
     @property
     def conversation(self) -> list[Any]:
         """What a new conversation empties (``cleared``)."""
-        return [self.chatbot, self.sources, self.picker, self.viewer, self.more, self.transcript_box, self.download]
+        return [self.chatbot, self.sources, self.picker, self.viewer, self.more, self.transcript_box, self.download,
+                *self.marks]  # fmt: skip
+
+    @property
+    def marks(self) -> list[Any]:
+        return [self.mark_yes, self.mark_no, self.mark_excerpt, self.mark_status]
 
     @property
     def suggestion_buttons(self) -> list[Any]:
@@ -179,6 +192,8 @@ class Page:
         if state.chat is not None:
             state.chat.reset()
         state.answers.clear()
+        state.thresholds.clear()
+        state.id = new_conversation_id()  # marks from here on belong to another conversation
         state.shown = 0
         return {
             self.chatbot: [],
@@ -186,9 +201,18 @@ class Page:
             self.picker: gr.update(choices=[], value=None),
             self.viewer: "",
             self.more: gr.update(visible=False),
+            **{b: gr.update(visible=False) for b in self.marks[:3]},
+            self.mark_status: "",
             **self.transcript(state),
             **self.suggestions(state.corpus),
         }
+
+    def calibration_view(self, state: Session | None) -> dict[Any, Any]:
+        """Which calibration the corpus in use answers with, and its threshold on the Settings tab's slider."""
+        assistant = self.workspace.assistant(self.session_of(state).corpus)
+        if assistant is None:
+            return {self.calibration: ""}
+        return {self.calibration: assistant.calibration_in_use(), self.threshold: assistant.threshold_in_use}
 
     def evaluation_view(self, state: Session | None) -> str:
         """The latest report for this tab's corpus (read afresh: a run or a rebuild may have happened)."""

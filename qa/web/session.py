@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 __all__ = ["Session"]
@@ -17,3 +18,9 @@ class Session:
         self.shown = 0  # excerpts of the latest answer before "show more"
         self.folder = ""  # made on first use, for this tab's conversation.md
         self.documents: list[str] = []  # the chat searches only these documents and folders (empty: all)
+        self.id = new_conversation_id()  # marks on answers name their conversation (refits split by it)
+        self.thresholds: list[float] = []  # the abstention threshold each answer was given under
+
+
+def new_conversation_id() -> str:
+    return "c-" + uuid.uuid4().hex[:12]

@@ -216,6 +216,26 @@ def test_feedback_is_kept_as_gold_items_that_qa_eval_reads(url: str, assistant: 
     assert rows[1]["doc"] is None and rows[1]["evidence"] is None and rows[1]["passage"]["doc"] == top["doc"]
 
 
+def test_a_feedback_mark_keeps_what_the_chat_keeps(url: str, assistant: Assistant) -> None:
+    """The same mark as the page's buttons: the confidence the assistant gives, the conversation, no passage
+    needed for "not this"."""
+    first = "When are the coupling bolts tightened?"
+    status, answer = call(url, "/api/ask", {"question": first})
+    body = {"question": "What torque?", "history": [first], "session": "api-1", "verdict": "not_this"}
+    status, stored = call(url, "/api/feedback", body)
+    assert status == 200
+    assert call(url, "/api/feedback", {**body, "verdict": "answered"})[0] == 400  # "answered" names its passage
+    rows = [json.loads(line) for line in (assistant.settings.index_dir / FEEDBACK_FILE).read_text().splitlines()]
+    row = next(r for r in rows if r["id"] == stored["id"])
+    assert row["session"] == "api-1" and [h["question"] for h in row["history"]] == [first]
+    assert row["doc"] is None and row["kind"] == "rejected" and row["passage"]["rank"] == 1
+    again = assistant.chat()
+    again.ask(first)
+    shown = again.ask("What torque?")
+    assert row["shown"]["confidence"] == round(shown.confidence, 4) and row["shown"]["abstained"] == shown.abstained
+    assert answer["confidence"] == assistant.ask(first).to_json()["confidence"]
+
+
 def test_past_the_scan_limit_an_ann_index_searches_the_chosen_rows_with_a_selector(
     assistant: Assistant, tmp_path: Path, monkeypatch, embedder
 ) -> None:
