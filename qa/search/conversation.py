@@ -10,7 +10,7 @@ one?" points into a list: the last answer's excerpt and what follows it are read
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -146,6 +146,7 @@ class Turn:
     answer_text: str = ""  # the highlighted sentences of the top excerpt
     row: int = -1  # index row of the top excerpt
     listing: str = ""  # the text from the top excerpt on, read when a later question says "the second one"
+    quoted: list[tuple[str, int, int]] = field(default_factory=list)  # (doc, start, end) of each highlight
 
 
 def kept_listing(question: str, last: Turn | None) -> str:
