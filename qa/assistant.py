@@ -207,7 +207,8 @@ class Assistant:
         index = self.retriever.index
         deltas = self.steer_follow_up(found, follow, settings)
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
-        scores = with_deltas(self.highlight_scores(found, [c.index for c in chosen], asked, settings), deltas)
+        own = follow.said(text)
+        scores = with_deltas(self.highlight_scores(found, [c.index for c in chosen], own, settings), deltas)
         evidence = self.confidence_evidence(found)
         learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings)
         excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)

@@ -66,6 +66,8 @@ _MARKERS = {
     ),
 }
 
+_CLOSING = re.compile(r"(?:(?<=[.!?:;]\s)|(?<=\n))(?:and\s+)?(?P<n>finally|lastly),\s+", re.IGNORECASE)
+
 
 def content_words(text: str) -> list[str]:
     words = [w.strip("'’-") for w in _WORD.findall(text)]
@@ -108,6 +110,10 @@ def enumerated_items(text: str, max_item_chars: int = 400) -> list[str]:
                 run.append(m)
         if len(run) < 2:
             continue
+        if style == "ordinal word":  # "First, … Secondly, … Finally, …": the closing item counts too
+            paragraph = text.find("\n\n", run[-1].end())
+            close = _CLOSING.search(text, run[-1].end(), paragraph if paragraph != -1 else len(text))
+            run = run + [close] if close else run
         items = []
         for i, m in enumerate(run):
             end = run[i + 1].start() if i + 1 < len(run) else len(text)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.search.conversation import (
+    ORDINAL_WORDS,
     PRONOUNS,
     Turn,
     content_words,
@@ -58,6 +59,8 @@ _CAUSE = re.compile(
 # A sentence that draws a conclusion: the sentence before it gives the reason.
 _CONCLUSION = re.compile(r"\b(?:therefore|thus|hence|consequently|for\s+this\s+reason|that\s+is\s+why)\b", re.I)
 # An inline list after a lead ("three key issues -- a, b and c", "four areas: a; b; c; and d").
+_ORDINALS = set(ORDINAL_WORDS) | {"last", "one"}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _LEAD = re.compile(r"(?:\s--\s|\s[–—]\s|:\s)")
 
 
@@ -77,6 +80,13 @@ class FollowUp:
         list item that "the second one" stands for."""
         whole = f"{question} {self.item}"
         return whole if self.item and self.query.startswith(whole) else question
+
+    def said(self, question: str) -> str:
+        """What the highlights are matched against as the user's own words: as ``asked``, but of a list
+        item only its first sentence, which says what the item is (the rest elaborates on it)."""
+        if not self.item:
+            return question
+        return f"{question} {_SENTENCE_END.split(self.item, maxsplit=1)[0]}"
 
     @property
     def steers(self) -> bool:
@@ -101,7 +111,7 @@ def follow_up_kind(question: str, has_history: bool) -> str:
         words = {w.lower() for w in re.findall(r"[\w'’-]+", rest)}
         pronoun_led = bool(words & (PRONOUNS - {"one", "ones", "same", "such"}))
         what_about = not m.group().lower().strip().startswith("and") or "about" in m.group().lower()
-        if content_words(rest) and (what_about or not pronoun_led) and not _asks_about_last(rest):
+        if content_words(rest) and (what_about or not (pronoun_led or _asks_about_last(rest))):
             return "subject"
     return "reference"
 
@@ -171,12 +181,14 @@ def pick(items: list[str], place: int) -> str:
     return items[at] if -len(items) <= at < len(items) else ""
 
 
-def listing_turn(history: list[Turn], lookback: int = 3) -> Turn | None:
-    """The most recent of the last ``lookback`` answered turns that showed a list."""
+def listed_item(history: list[Turn], place: int, lookback: int = 3) -> tuple[Turn | None, str]:
+    """The turn and item that "the ``place``-th one" points at: the most recent of the last ``lookback``
+    answered turns whose list has that many items (a two-item list does not hold "the third one")."""
     for turn in reversed(history[-lookback:]):
-        if not turn.abstained and list_items(turn):
-            return turn
-    return None
+        item = pick(list_items(turn), place) if not turn.abstained else ""
+        if item:
+            return turn, item
+    return None, ""
 
 
 def _words(sources: list[str], own: set[str], limit: int) -> list[str]:
@@ -202,14 +214,13 @@ def plan(question: str, history: list[Turn], subject_context_words: int = 4) -> 
         # what pulled the search back to the sentence that only listed this subject.
         parts = last.section.split(" — ") if not last.abstained else []
         sources = [parts[-1] if parts else "", " ".join(names_in(last.answer_text)[:2]), last.query]
-        context = _words(sources, own, subject_context_words)
+        context = _words(sources, own | _ORDINALS, subject_context_words)  # not "second" of "the second one"
         query = f"{question} {' '.join(context)}".strip()
         return FollowUp(query, kind, avoid, listed=(subject_of(question),))
     if kind == "ordinal":
-        turn = listing_turn(history)
-        item = pick(list_items(turn), ordinal_in(question) or 0) if turn else ""
-        if item:
-            own |= {"first", "second", "third", "last", "one"} | {w.lower() for w in content_words(item)}
+        turn, item = listed_item(history, ordinal_in(question) or 0)
+        if turn is not None:
+            own |= _ORDINALS | {w.lower() for w in content_words(item)}
             context = _words([turn.section.split(" — ")[-1], turn.query], own, subject_context_words)
             query = f"{question} {item} {' '.join(context)}".strip()
             # The item may well be a sentence the list answer quoted ("First, …", "Secondly, …"): only the
