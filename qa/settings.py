@@ -73,6 +73,15 @@ class Settings:
     # (they are what the last answer's passage matched). Chosen on gold dev: 0.1-0.25 gain two questions.
     context_weight: float = 0.25
     rerank: bool = True  # second stage: passages re-scored by their best-matching sentence
+    # Optional paraphrase scorer (qa/search/paraphrase.py): a sentence-transformers folder (all-mpnet-base-v2 from
+    # scripts/fetch_paraphrase_model.py); "" is off. Its passage and best-sentence cosines, weighted, are added
+    # to the best paraphrase_depth candidates' scores. Weights fitted on hard tune: hit@1 0.489 -> 0.595.
+    # Off by default: ~150 ms more per question, a 438 MB model, every passage encoded once (small corpora).
+    paraphrase_model: str = ""
+    paraphrase_depth: int = 20
+    paraphrase_weight: float = 1.0
+    paraphrase_sentence_weight: float = 1.0
+    paraphrase_max_passages: int = 20_000
     rerank_depth: int = 50
     sentence_k: int = 30  # best-matching sentences that bring their passage in as candidates
     ann_threshold: int = 200_000  # exact search below this many passages
@@ -176,6 +185,8 @@ def _validated(s: Settings) -> Settings:
             "settings 'dense_weight', 'bm25_weight', 'sentence_weight', 'coverage_weight', 'phrase_weight' and "
             "'context_weight' must not be negative"
         )
+    if min(s.paraphrase_depth, s.paraphrase_weight, s.paraphrase_sentence_weight, s.paraphrase_max_passages) < 0:
+        raise SettingsError("the 'paraphrase_*' settings must not be negative")
     follow_ups = (s.followup_subject_words, s.followup_repeat_penalty, s.followup_cause_bonus, s.followup_near_bonus)
     if min(follow_ups) < 0:
         raise SettingsError("the 'followup_*' settings must not be negative")
