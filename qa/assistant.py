@@ -33,8 +33,9 @@ from qa.index.bm25 import query_terms
 from qa.index.build import BuildReport, Progress, build_index, open_index, staleness
 from qa.index.salvage import problem_of
 from qa.ingest.loading import UnreadableFile, load_file, load_titles
-from qa.search.conversation import Turn, contextualise, kept_listing, ordinal_in
+from qa.search.conversation import Turn, kept_listing, ordinal_in
 from qa.search.filter import DocumentFilter, UnknownDocuments, document_filter
+from qa.search.followups import FollowUp, plan, sentence_deltas, steer, with_deltas, without_repeats
 from qa.search.retriever import Retrieval, Retriever
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Candidate, Document, Excerpt
@@ -251,15 +252,22 @@ class Assistant:
         except (QuestionError, UnknownDocuments) as exc:
             shown = question if isinstance(question, str) else ""
             return Answer(shown[:200], "", True, 0.0, str(exc), [], {"total": 0.0}, message=str(exc))
-        query, _ = contextualise(text, history or [])
-        found = self.retriever.search(query, settings, asked=text, only=only)
+        follow = plan(text, history or [], settings.followup_subject_words)
+        query, asked = follow.query, follow.asked(text)
+        found = self.retriever.search(query, settings, asked=asked, only=only)
         t_compose = time.perf_counter()
         index = self.retriever.index
+        deltas = self.steer_follow_up(found, follow, settings)
         chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
-        scores = self.highlight_scores(found, [c.index for c in chosen], text, settings)
+        own = follow.said(text)
+        scores = with_deltas(self.highlight_scores(found, [c.index for c in chosen], own, settings), deltas)
         evidence = self.confidence_evidence(found)
         learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings)
         excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)
+        if follow.steers and follow.avoid:  # a follow-up that moves on does not re-quote the last answer
+            excerpts = [
+                replace(e, highlights=without_repeats(e.passage.doc_id, e.highlights, follow.avoid)) for e in excerpts
+            ]
         if calibrated is None:
             confidence, threshold = self.confidence.score(text, *evidence), settings.abstain_threshold
         else:
@@ -279,6 +287,25 @@ class Assistant:
             excerpts=excerpts,
             timings_ms=timings,
         )
+
+    def steer_follow_up(self, found: Retrieval, follow: FollowUp, settings: Settings) -> dict[int, np.ndarray]:
+        """For a follow-up that moves on (a new subject, "why", "the second one"): lower the sentence the last
+        answer quoted, raise reason sentences for "why", and re-rank the passages the second stage scored by
+        sentence. Returns the sentence score changes, which the highlights get too."""
+        if not follow.steers or not found.sentence_scores:
+            return {}
+        rows = list(found.sentence_scores)
+        deltas = sentence_deltas(
+            follow,
+            rows,
+            self.retriever.index.passages,
+            settings.followup_repeat_penalty,
+            settings.followup_cause_bonus,
+            settings.followup_near_bonus,
+        )
+        if deltas:
+            found.candidates = steer(found.candidates, found.sentence_scores, deltas, settings.sentence_weight)
+        return deltas
 
     def learned_answer(
         self,
@@ -419,8 +446,10 @@ class Chat:
     def ask(self, question: str, documents: Iterable[str] | None = None, **overrides: Any) -> Answer:
         """``documents``: search only these documents (names, or folders such as ``manuals/``)."""
         last = self.history[-1] if self.history else None
-        if last is not None and not last.listing and last.row >= 0 and ordinal_in(question) is not None:
-            last.listing = self.assistant.text_from(last.row)  # read only when a question points into a list
+        if ordinal_in(question) is not None:  # read only when a question points into a list
+            for turn in self.history[-3:]:
+                if not turn.listing and turn.row >= 0:
+                    turn.listing = self.assistant.text_from(turn.row)
         answer = self.assistant.ask(question, self.history, documents, **overrides)
         if not answer.message:
             top = answer.excerpts[0] if answer.excerpts else None
@@ -428,6 +457,8 @@ class Chat:
             said = quoted_text(top) if top else ""
             turn = Turn(answer.question, answer.query, section, answer.abstained, said, row=top.row if top else -1)
             turn.listing = kept_listing(answer.question, last)
+            if top is not None:
+                turn.quoted = [(top.passage.doc_id, a, b) for a, b in top.highlights]
             self.history.append(turn)
         return answer
 

@@ -73,6 +73,15 @@ class Settings:
     # (they are what the last answer's passage matched). Chosen on gold dev: 0.1-0.25 gain two questions.
     context_weight: float = 0.25
     rerank: bool = True  # second stage: passages re-scored by their best-matching sentence
+    # Optional paraphrase scorer (qa/search/paraphrase.py): a sentence-transformers folder (all-mpnet-base-v2 from
+    # scripts/fetch_paraphrase_model.py); "" is off. Its passage and best-sentence cosines, weighted, are added
+    # to the best paraphrase_depth candidates' scores. Weights fitted on hard tune: hit@1 0.489 -> 0.595.
+    # Off by default: ~150 ms more per question, a 438 MB model, every passage encoded once (small corpora).
+    paraphrase_model: str = ""
+    paraphrase_depth: int = 20
+    paraphrase_weight: float = 1.0
+    paraphrase_sentence_weight: float = 1.0
+    paraphrase_max_passages: int = 20_000
     rerank_depth: int = 50
     sentence_k: int = 30  # best-matching sentences that bring their passage in as candidates
     ann_threshold: int = 200_000  # exact search below this many passages
@@ -96,6 +105,14 @@ class Settings:
     # the question and its context words the rest. On gold dev the top excerpt's highlights hold the
     # evidence for 65 / 67 / 66 of 95 answerable questions at 0.25 / 0.5 / 0.75 (63 at 0).
     own_words_highlight_weight: float = 0.5
+    # Follow-ups that move on (qa/search/followups.py). "What about X?" borrows this many context words;
+    # the sentence the last answer quoted loses followup_repeat_penalty when a new subject, "why" or "the
+    # second one" is asked; for "why", reason sentences gain followup_cause_bonus and, for a bare "why",
+    # those near the last quote up to followup_near_bonus. Chosen on hard tune + gold dev.
+    followup_subject_words: int = 4
+    followup_repeat_penalty: float = 0.3
+    followup_cause_bonus: float = 0.1
+    followup_near_bonus: float = 0.1
     # MMR over the excerpts: relevance against likeness to those already chosen. On the gold dev split 0.9
     # puts the evidence in the top 5 for 88 of 95 questions against 87 at 0.75, with no more overlapping
     # excerpts in any answer's top 3 (9 of 158 either way).
@@ -175,6 +192,11 @@ def _validated(s: Settings) -> Settings:
             "settings 'dense_weight', 'bm25_weight', 'sentence_weight', 'coverage_weight', 'phrase_weight' and "
             "'context_weight' must not be negative"
         )
+    if min(s.paraphrase_depth, s.paraphrase_weight, s.paraphrase_sentence_weight, s.paraphrase_max_passages) < 0:
+        raise SettingsError("the 'paraphrase_*' settings must not be negative")
+    follow_ups = (s.followup_subject_words, s.followup_repeat_penalty, s.followup_cause_bonus, s.followup_near_bonus)
+    if min(follow_ups) < 0:
+        raise SettingsError("the 'followup_*' settings must not be negative")
     if not 0.0 <= s.own_words_highlight_weight <= 1.0:
         raise SettingsError("setting 'own_words_highlight_weight' must lie between 0 and 1")
     if not 0.0 <= s.abstain_threshold <= 1.0 or not 0.0 <= s.calibrated_abstain_threshold <= 1.0:

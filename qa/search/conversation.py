@@ -10,7 +10,7 @@ one?" points into a list: the last answer's excerpt and what follows it are read
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -66,6 +66,8 @@ _MARKERS = {
     ),
 }
 
+_CLOSING = re.compile(r"(?:(?<=[.!?:;]\s)|(?<=\n))(?:and\s+)?(?P<n>finally|lastly),\s+", re.IGNORECASE)
+
 
 def content_words(text: str) -> list[str]:
     words = [w.strip("'’-") for w in _WORD.findall(text)]
@@ -108,6 +110,10 @@ def enumerated_items(text: str, max_item_chars: int = 400) -> list[str]:
                 run.append(m)
         if len(run) < 2:
             continue
+        if style == "ordinal word":  # "First, … Secondly, … Finally, …": the closing item counts too
+            paragraph = text.find("\n\n", run[-1].end())
+            close = _CLOSING.search(text, run[-1].end(), paragraph if paragraph != -1 else len(text))
+            run = run + [close] if close else run
         items = []
         for i, m in enumerate(run):
             end = run[i + 1].start() if i + 1 < len(run) else len(text)
@@ -146,6 +152,7 @@ class Turn:
     answer_text: str = ""  # the highlighted sentences of the top excerpt
     row: int = -1  # index row of the top excerpt
     listing: str = ""  # the text from the top excerpt on, read when a later question says "the second one"
+    quoted: list[tuple[str, int, int]] = field(default_factory=list)  # (doc, start, end) of each highlight
 
 
 def kept_listing(question: str, last: Turn | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from qa.index.store import StoredIndex
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
+from qa.search.paraphrase import ParaphraseScorer
 from qa.settings import Settings
 from qa.types import Candidate, Passage
 
@@ -57,6 +59,14 @@ class Retriever:
             return None
         index = read_dense_index(path, self.settings)
         return index if index.ntotal == self.index.sentence_vectors.shape[0] else None
+
+    @cached_property
+    def paraphrase(self) -> ParaphraseScorer | None:
+        """The optional paraphrase scorer, loaded on first use when ``paraphrase_model`` names a folder."""
+        if not self.settings.paraphrase_model:
+            return None
+        model = Path(self.settings.paraphrase_model).expanduser()
+        return ParaphraseScorer(model, self.index.passages, self.index.folder, self.settings.paraphrase_max_passages)
 
     def search(
         self,
@@ -95,6 +105,10 @@ class Retriever:
             candidates = head + rest
         else:
             sentence_scores = self._sentence_scores(candidates[: max(s.top_k, 1) * 3], qvec)
+        if s.paraphrase_model and self.paraphrase is not None:
+            w = (s.paraphrase_weight, s.paraphrase_sentence_weight)
+            threads = question_threads(s.query_threads)
+            candidates = self.paraphrase.rerank(query, candidates, s.paraphrase_depth, w, threads)
         t3 = time.perf_counter()
         return Retrieval(
             query=query,

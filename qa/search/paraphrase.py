@@ -1,0 +1,122 @@
+"""An optional second scorer for paraphrased questions: a larger sentence-transformers model (all-mpnet-base-v2,
+assembled at set-up time by ``scripts/fetch_paraphrase_model.py``) re-scores the best few candidates.
+
+Why: MiniLM misses questions that share few words with their answer. On the hard gold set's held-out split
+adding the larger model's passage and best-sentence cosines to the best 20 candidates' scores lifted hit@1
+0.509 -> 0.629 and hit@5 0.733 -> 0.845 (docs/notes/2026-12-06-paraphrase.md). It costs a second question
+encoding (~150 ms median on a loaded 2-core machine) and encoding every passage and sentence once, so it is off
+by default and meant for small corpora: the vectors are computed on first use and kept beside the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.atomic import atomic_write_bytes
+from qa.types import Candidate, Passage
+
+
+class ParaphraseTooLarge(ValueError):
+    """The corpus has more passages than the paraphrase scorer is set to encode."""
+
+
+def blend(
+    candidates: list[Candidate],
+    passage_cos: dict[int, float],
+    sentence_cos: dict[int, float],
+    depth: int,
+    passage_weight: float,
+    sentence_weight: float,
+) -> list[Candidate]:
+    """Add the weighted cosines to the scores of the best ``depth`` candidates and re-sort them; the rest
+    keep their place below (they were not re-scored)."""
+    head, rest = candidates[:depth], candidates[depth:]
+    for c in head:
+        c.score += passage_weight * passage_cos.get(c.index, 0.0) + sentence_weight * sentence_cos.get(c.index, 0.0)
+    return sorted(head, key=lambda c: (-c.score, c.index)) + rest
+
+
+def _model_key(folder: Path) -> str:
+    """Which model a cache was computed with: its folder and weights file's size and time (cheap, no hashing
+    of 400 MB)."""
+    weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()), None)
+    stat = weights.stat() if weights else None
+    raw = f"{folder.resolve()}|{stat.st_size if stat else 0}|{stat.st_mtime_ns if stat else 0}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+class ParaphraseScorer:
+    """The larger model and the corpus's passage and sentence vectors under it."""
+
+    def __init__(self, model_dir: Path, passages: list[Passage], cache_dir: Path | None, max_passages: int):
+        if len(passages) > max_passages:
+            raise ParaphraseTooLarge(
+                f"the paraphrase scorer encodes every passage; {len(passages):,} is more than "
+                f"paraphrase_max_passages ({max_passages:,})"
+            )
+        from sentence_transformers import SentenceTransformer  # heavy: only when the setting is on
+
+        self.model = SentenceTransformer(str(model_dir), device="cpu")
+        self.passage_vectors, self.sentence_vectors, self.offsets = self._vectors(model_dir, passages, cache_dir)
+
+    def _vectors(
+        self, model_dir: Path, passages: list[Passage], cache_dir: Path | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        path = cache_dir / f"paraphrase-{_model_key(model_dir)}.npz" if cache_dir else None
+        if path is not None and path.is_file():
+            with np.load(path, allow_pickle=False) as z:
+                if z["passages"].shape[0] == len(passages):
+                    return z["passages"], z["sentences"], z["offsets"]
+        texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
+        sentences, offsets = [], [0]
+        for p in passages:
+            sentences += [p.text[a - p.start : b - p.start] for a, b in p.sentences]
+            offsets.append(len(sentences))
+        pv = self.encode(texts)
+        sv = self.encode(sentences) if sentences else np.zeros((0, pv.shape[1]), np.float32)
+        out = (pv, sv, np.asarray(offsets, dtype=np.int64))
+        if path is not None:
+            buffer = io.BytesIO()
+            np.savez(buffer, passages=out[0], sentences=out[1], offsets=out[2])
+            try:
+                atomic_write_bytes(path, buffer.getvalue())
+            except OSError as exc:  # a read-only index: keep the vectors in memory only
+                print(f"note: paraphrase vectors not saved ({exc})", file=sys.stderr)
+        return out
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.encode(texts, batch_size=16, normalize_embeddings=True), dtype=np.float32)
+
+    def encode_question(self, text: str, threads: int) -> np.ndarray:
+        """One question on ``threads`` torch threads: on a loaded machine, threads waiting for a busy core
+        cost more than they give (the same finding as ``qa.encode.embedder.question_threads``)."""
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(max(1, threads))
+        try:
+            return self.encode([text])[0]
+        finally:
+            torch.set_num_threads(before)
+
+    def rerank(
+        self, query: str, candidates: list[Candidate], depth: int, weights: tuple[float, float], threads: int = 1
+    ) -> Any:
+        """``candidates`` with the best ``depth`` re-scored by this model's cosines with ``query``; ``weights``:
+        (passage, best sentence)."""
+        if not candidates or depth <= 0:
+            return candidates
+        q = self.encode_question(query, threads)
+        rows = [c.index for c in candidates[:depth]]
+        passage_cos = {r: float(self.passage_vectors[r] @ q) for r in rows}
+        sentence_cos = {}
+        for r in rows:
+            scores = self.sentence_vectors[self.offsets[r] : self.offsets[r + 1]] @ q
+            sentence_cos[r] = float(scores.max()) if scores.size else 0.0
+        return blend(candidates, passage_cos, sentence_cos, depth, *weights)
