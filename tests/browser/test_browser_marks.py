@@ -62,7 +62,9 @@ def test_a_mark_is_confirmed_on_the_page_and_kept_as_a_gold_item(
     page = open_chat(context, server)
     expect(page.locator("#mark-answered")).to_be_hidden()  # nothing to mark before an answer
     ask(page, "What does the waggle dance tell other bees?")
-    page.get_by_role("button", name="This answered it").click()
+    answered = page.get_by_role("button", name="This answered it")
+    expect(answered).to_be_visible(timeout=90_000)  # shown in a step after the streamed answer: slow on a busy CPU
+    answered.click()
     status = page.locator("#mark-status")
     expect(status).to_contain_text("Thanks, kept: this answered it", timeout=15_000)
     expect(status).to_contain_text("1 marks for this corpus")
