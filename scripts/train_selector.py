@@ -490,8 +490,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--gold-selector-weight",
         type=float,
-        default=3.0,
-        help="each gold tuning sentence's weight in the selector's fit (with --gold-tune)",
+        default=1.0,
+        help="each gold tuning sentence's weight in the selector's fit (with --gold-tune; 1: as a SQuAD one; 3 and "
+        "10 held out worse on SQuAD's held-out articles, top-1 sentence 0.852 and 0.848 against 0.862)",
     )
     ap.add_argument("--no-write", action="store_true", help="print the figures; keep the stored model")
     args = ap.parse_args(argv)
