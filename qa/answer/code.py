@@ -6,6 +6,7 @@ which shares few words with the question, while the section's heading shares the
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.search.forms import command_spans
 from qa.types import Passage
@@ -18,6 +19,12 @@ _LEAD_IN = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.IGNORECASE)
 _CODE_TOKEN = re.compile(r"(?<![\w])[~.]?[A-Za-z0-9]+(?:[._/-][A-Za-z0-9]+)+|(?<![\w])\.[a-z]\w+")
 _QUOTED = re.compile(r"[“\"]\s?[^\s“”\"]{2,40}(?:\s-{1,2}[\w-]+)*\s?[”\"]")
 BLOCK_LINES = 8  # at most this many lines of a block belong to its lead-in
+# What every form of qa.search.forms.command_spans needs somewhere in the text (a path's "/", a file name's
+# ".ext", an option's "-", a prompt's "$" or "#", a named command): most prose sentences lack all of them,
+# and this check costs a tenth of the full search, which is what the answer step spends most on here.
+_MAYBE_COMMAND = re.compile(
+    r"[/$#-]|\.[a-z]|\b(?:sudo|apt|dpkg|systemctl|dch|debuild|dput|dcut|reportbug|bts|lintian|git|make)\b"
+)
 
 
 def bare_heading(text: str) -> str:
@@ -48,16 +55,19 @@ def code_sentence(p: Passage, i: int) -> tuple[bool, bool]:
     a, b = _span_text(p, i)
     text = p.text[a:b]
     line = code_line(p.text, a, b)
-    return bool(line or command_spans(text) or _QUOTED.search(text)), line
+    named = _MAYBE_COMMAND.search(text) is not None and bool(command_spans(text))
+    quoted = ('"' in text or "“" in text) and _QUOTED.search(text) is not None
+    return bool(line or named or quoted), line
 
 
-def asked_code_tokens(question: str) -> set[str]:
+@lru_cache(maxsize=256)
+def asked_code_tokens(question: str) -> frozenset[str]:
     """The commands, paths, options and file names the question names, case-folded ("modules.dep",
     "/etc/hosts", "--purge"): a sentence naming them is about what was asked."""
     found = {question[a:b].strip(" -\t").casefold() for a, b in command_spans(question)}
     found |= {m.group().casefold() for m in _CODE_TOKEN.finditer(question)}
     found |= {m.group().casefold() for m in re.finditer(r"(?<![\w-])--?[A-Za-z][\w-]*", question)}
-    return {t for t in found if len(t) > 2}
+    return frozenset(t for t in found if len(t) > 2)
 
 
 def _gap(p: Passage, i: int) -> str:
