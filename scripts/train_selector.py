@@ -471,7 +471,7 @@ def gold_tune_stage(
     return shipped, threshold, figures
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
     ap.add_argument("--items", type=Path, help="keep the questions' runs in this file and reuse them")
@@ -479,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         "--gold-weight",
         type=float,
         default=10.0,
-        help="each gold dev question's weight in the confidence's refit (0: SQuAD only)",
+        help="each gold dev (with --gold-tune: tuning) question's weight in the confidence's refit (0: SQuAD only)",
     )
     ap.add_argument(
         "--gold-tune",
@@ -495,7 +495,11 @@ def main(argv: list[str] | None = None) -> int:
         "10 held out worse on SQuAD's held-out articles, top-1 sentence 0.852 and 0.848 against 0.862)",
     )
     ap.add_argument("--no-write", action="store_true", help="print the figures; keep the stored model")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if not args.squad.is_file():
         print(f"train_selector: {args.squad} is absent (../shared/bench); nothing to fit, the committed model stays")
         return 0
