@@ -16,11 +16,11 @@ import numpy as np
 from qa.answer.compose import (
     answer_text,
     best_sentences_text,
+    follow_lead_ins,
     make_excerpts,
     mix_scores,
     quoted_text,
     select_excerpts,
-    with_what_follows,
 )
 from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.answer.features import idf_weights
@@ -325,10 +325,9 @@ class Assistant:
         index = self.retriever.index
         idf = idf_weights(index.bm25, query_terms(question), len(index.passages))
         excerpts, p = model.answer(question, chosen, index.passages, scores, settings.max_highlights, idf, evidence)
-        # SQuAD has no lead-ins ending in ":", so the rule that brings the sentence after one stays.
-        excerpts = [
-            replace(e, highlights=with_what_follows(e.passage, e.highlights, settings.max_highlights)) for e in excerpts
-        ]
+        # SQuAD has no lead-ins ending in ":", so the rules that bring what a lead-in announces stay.
+        most = settings.max_highlights
+        excerpts = [replace(e, highlights=follow_lead_ins(e.passage, e.highlights, question, most)) for e in excerpts]
         return (excerpts if settings.learned_highlights else None), (p if use_confidence else None)
 
     def highlight_scores(

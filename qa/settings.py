@@ -118,15 +118,15 @@ class Settings:
     # excerpts in any answer's top 3 (9 of 158 either way).
     mmr_lambda: float = 0.9
     abstain_threshold: float = 0.6  # chosen on the dev half of eval/gold/default.jsonl (best abstention F1)
-    # The learned answer models (qa/answer/answer_model.json, fitted by scripts/train_selector.py on SQuAD 2.0
-    # tuning articles): the selector picks the highlighted sentences; the calibrated probability is the
-    # confidence shown, abstaining below calibrated_abstain_threshold: the best abstention F1 with at most 5%
-    # false abstentions on the pooled tuning splits of the four gold sets (eval/fit_threshold.py; at 0.34, fitted
-    # on gold dev alone, 26-38% of the hard set's answerable questions were turned away).
+    # The learned answer models (qa/answer/answer_model.json, fitted by scripts/train_selector.py --gold-tune on
+    # SQuAD 2.0 tuning articles and the four gold sets' tuning splits): the selector picks the highlighted
+    # sentences; the calibrated probability (Platt-scaled on the pooled gold tuning splits) is the confidence
+    # shown, abstaining below calibrated_abstain_threshold: the best abstention F1 with at most 5% false
+    # abstentions on those pooled tuning splits (eval/fit_threshold.py: F1 0.392, 3.1% false abstentions).
     # Off, or with the file missing, the hand-set highlight rules and confidence weights above are used.
     learned_highlights: bool = True
     learned_confidence: bool = True
-    calibrated_abstain_threshold: float = 0.06
+    calibrated_abstain_threshold: float = 0.2
     max_question_chars: int = 2000
     # Users' marks on answers ("This answered it" / "Not this") a corpus needs before `qa feedback refit` (or the
     # Settings tab's button) refits its abstention on them: with fewer, a third held out is too few to judge by.

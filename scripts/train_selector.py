@@ -3,11 +3,16 @@ them, against today's rules, on the held-out articles (eval/squad_split.json).
 
     python scripts/train_selector.py                 # fit, write the model and eval/squad_selector.json
     python scripts/train_selector.py --no-write      # figures only
+    python scripts/train_selector.py --gold-tune eval/gold/hard.jsonl,/tmp/ix/default \
+        --gold-tune eval/gold/debian-reference.jsonl,/tmp/ix/dr,eval/corpora/debian-reference ...
+                                                     # also fit on the gold sets' tuning splits
 
 Each question is asked through the same steps as ``Assistant.ask`` over an index of every SQuAD
 paragraph (cached in eval/cache). The selector learns from the sentences of each answerable question's
 own paragraph (label: the sentence holds a gold answer string); the confidence learns whether the top
-excerpt holds the answer (never, for an unanswerable question). Seeds are fixed; about 10 minutes on two
+excerpt holds the answer (never, for an unanswerable question). With ``--gold-tune`` the gold sets' tuning
+splits (``tune``/``dev``, asked over their ready indexes) join both fits and the Platt scaling and its
+threshold are fitted on them pooled (``qa.evaluation.gold_tune``). Seeds are fixed; about 10 minutes on two
 busy cores. Without ../shared/bench the script says so and stops: the committed model keeps working.
 """
 
@@ -246,12 +251,19 @@ def choose_ratio(model: AnswerModel, items: list[Asked], passages, max_highlight
     return best[1]
 
 
-def fit_and_report(items: list[Asked], tuning: frozenset[str], passages, max_highlights: int, threshold: float):
-    """(the fitted model, its tuned abstention threshold, the report's figures)."""
+def fit_and_report(
+    items: list[Asked], tuning: frozenset[str], passages, max_highlights: int, threshold: float, extra=None
+):
+    """(the fitted model, its tuned abstention threshold, the report's figures). ``extra``: more sentence
+    rows (features, labels, weight each) for the selector, from the gold sets' tuning splits."""
     tune = [it for it in items if it.article in tuning]
     held = [it for it in items if it.article not in tuning]
     x, y, g = sentence_rows(tune, passages)
-    selector = fit_linear(x, y, SENTENCE_FEATURES)
+    if extra is not None and len(extra[1]):
+        w = np.concatenate([np.ones(len(y)), np.full(len(extra[1]), extra[2])])
+        selector = fit_linear(np.vstack([x, extra[0]]), np.concatenate([y, extra[1]]), SENTENCE_FEATURES, weights=w)
+    else:
+        selector = fit_linear(x, y, SENTENCE_FEATURES)
     hx, hy, hg = sentence_rows(held, passages)
     heading = SENTENCE_FEATURES.index("heading")
     own_paragraph = {
@@ -394,7 +406,72 @@ def gold_stage(
     return shipped, threshold, figures
 
 
-def main(argv: list[str] | None = None) -> int:
+def blank_model() -> AnswerModel:
+    """A model of the right shape whose weights are all zero: enough to record what the real one is given."""
+    blanks = [
+        LinearModel(tuple(n), np.zeros(len(n)), np.ones(len(n)), np.zeros(len(n)), 0.0)
+        for n in (SENTENCE_FEATURES, CONFIDENCE_FEATURES)
+    ]
+    return AnswerModel(*blanks)
+
+
+def ask_gold_tune(specs: list[str]) -> list:
+    """Every tuning question of each ``FILE,INDEX_DIR[,CORPUS_DIR]`` (the index built beforehand)."""
+    from qa.evaluation.gold_tune import ask_tuning
+    from qa.settings import load_settings
+
+    asked = []
+    for spec in specs:
+        parts = spec.split(",")
+        gold_file, index_dir = Path(parts[0]), Path(parts[1])
+        corpus = Path(parts[2]) if len(parts) > 2 else None
+        got = ask_tuning(gold_file, corpus, index_dir, blank_model(), load_settings())
+        print(f"{gold_file.name}: {len(got)} tuning questions", file=sys.stderr)
+        asked += got
+    return asked
+
+
+def gold_tune_stage(
+    model: AnswerModel, asked: list, squad_rows: tuple[np.ndarray, np.ndarray], gold_weight: float
+) -> tuple[AnswerModel, float, dict]:
+    """The confidence refitted on SQuAD's tuning questions and the gold sets' pooled tuning splits (each gold
+    question counting ``gold_weight`` times), then Platt-scaled and its threshold chosen (best abstention F1
+    with at most 5% false abstentions) on those gold tuning questions. Figures: training figures, labelled
+    so; the gold test splits are measured by ``qa eval`` and eval/split_table.py, never here."""
+    from sklearn.linear_model import LogisticRegression
+
+    from qa.evaluation.gold_tune import confidence_rows, selector_quoted
+
+    gx, gy = confidence_rows(model, asked, CONFIDENCE_FEATURES)
+    x = np.vstack([squad_rows[0], gx])
+    y = np.concatenate([squad_rows[1], gy])
+    w = np.concatenate([np.ones(len(squad_rows[1])), np.full(len(gy), gold_weight)])
+    model = AnswerModel(**{**_fields(model), "confidence": fit_linear(x, y, CONFIDENCE_FEATURES, weights=w)})
+    usable = [a for a in asked if a.extra.get("features")]
+    z = np.array([model.logit(a.extra["features"]) for a in usable])
+    truth = (np.array([not a.item.answerable for a in usable]), np.array([a.right for a in usable]))
+    lr = LogisticRegression(C=100.0, random_state=SEED).fit(z.reshape(-1, 1), truth[1])
+    a, b = max(float(lr.coef_[0][0]), 1e-3), float(lr.intercept_[0])
+    shipped = AnswerModel(**{**_fields(model), "platt_a": a, "platt_b": b})
+    p_corpus = 1 / (1 + np.exp(-(a * z + b)))
+    threshold = best_threshold(p_corpus, truth, by="f1", max_false=0.05)
+    sources = sorted({x.source for x in asked})
+    figures = {
+        "platt": {"a": round(a, 4), "b": round(b, 4)},
+        "gold_weight": gold_weight,
+        "shipped_confidence_weights": dict(zip(CONFIDENCE_FEATURES, np.round(model.confidence.coef, 3).tolist())),
+        "gold tuning splits (fitted here: training figures)": {
+            "confidence": abstention_figures(p_corpus, truth, threshold),
+            "selector_quoted": {
+                s: round(selector_quoted(shipped, [x for x in asked if x.source == s]), 4) for s in sources
+            },
+            "questions": {s: sum(x.source == s for x in asked) for s in sources},
+        },
+    }
+    return shipped, threshold, figures
+
+
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
     ap.add_argument("--items", type=Path, help="keep the questions' runs in this file and reuse them")
@@ -402,10 +479,27 @@ def main(argv: list[str] | None = None) -> int:
         "--gold-weight",
         type=float,
         default=10.0,
-        help="each gold dev question's weight in the confidence's refit (0: SQuAD only)",
+        help="each gold dev (with --gold-tune: tuning) question's weight in the confidence's refit (0: SQuAD only)",
+    )
+    ap.add_argument(
+        "--gold-tune",
+        action="append",
+        metavar="FILE,INDEX_DIR[,CORPUS_DIR]",
+        help="also fit on this gold set's tuning split (tune/dev), asked over this ready index; repeatable",
+    )
+    ap.add_argument(
+        "--gold-selector-weight",
+        type=float,
+        default=1.0,
+        help="each gold tuning sentence's weight in the selector's fit (with --gold-tune; 1: as a SQuAD one; 3 and "
+        "10 held out worse on SQuAD's held-out articles, top-1 sentence 0.852 and 0.848 against 0.862)",
     )
     ap.add_argument("--no-write", action="store_true", help="print the figures; keep the stored model")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if not args.squad.is_file():
         print(f"train_selector: {args.squad} is absent (../shared/bench); nothing to fit, the committed model stays")
         return 0
@@ -432,11 +526,23 @@ def main(argv: list[str] | None = None) -> int:
         items = ask_all(assistant, questions, rows)
         if args.items:
             args.items.write_bytes(pickle.dumps(items))
+    gold_asked = ask_gold_tune(args.gold_tune) if args.gold_tune else []
+    extra = None
+    if gold_asked:
+        from qa.evaluation.gold_tune import sentence_rows as gold_sentence_rows
+
+        gx, gy, _ = gold_sentence_rows(gold_asked)
+        extra = (gx, gy, args.gold_selector_weight)
     model, threshold, figures, squad_rows = fit_and_report(
-        items, tuning, passages, settings.max_highlights, settings.abstain_threshold
+        items, tuning, passages, settings.max_highlights, settings.abstain_threshold, extra
     )
     held_items = [it for it in items if it.article in heldout]
-    shipped, corpus_threshold, figures["gold"] = gold_stage(model, GOLD_FILE, squad_rows, args.gold_weight)
+    if gold_asked:
+        shipped, corpus_threshold, figures["gold"] = gold_tune_stage(model, gold_asked, squad_rows, args.gold_weight)
+        figures["gold"]["selector_sentences"] = {"rows": int(len(extra[1])), "weight": args.gold_selector_weight}
+        figures["gold"]["fitted_on"] = args.gold_tune
+    else:
+        shipped, corpus_threshold, figures["gold"] = gold_stage(model, GOLD_FILE, squad_rows, args.gold_weight)
     figures["confidence"]["held-out articles"][f"shipped: corpus Platt, threshold {corpus_threshold:g}"] = (
         abstention_figures(
             np.array([shipped.calibrated(it.extra["features"]) if it.extra["features"] else 0.0 for it in held_items]),
@@ -450,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         "tuning_questions": sum(it.article in tuning for it in items),
         "heldout_questions": sum(it.article in heldout for it in items),
         "squad_abstain_threshold_chosen_on_tuning": threshold,
-        "calibrated_abstain_threshold_chosen_on_gold_dev": corpus_threshold,
+        "calibrated_abstain_threshold_chosen_on_gold_" + ("tune_splits" if gold_asked else "dev"): corpus_threshold,
         "seed": SEED,
         "wall_s": round(time.time() - started, 1),
     }

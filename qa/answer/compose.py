@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 
+from qa.answer.code import BLOCK_LINES, bare_heading, block_roles, code_line
 from qa.search.forms import asks_for_command, command_spans
 from qa.search.fusion import mmr_select
 from qa.types import Candidate, Excerpt, Passage
@@ -74,22 +75,13 @@ def passing_over_headings(passage: Passage, scores: np.ndarray, penalty: float =
     highlighted sentences for 28 of 40 questions instead of 26 (holdout 12 of 20 either way)."""
     if scores.size == 0 or not passage.section:
         return scores
-    headings = {_bare(part) for part in passage.section.split(" — ")} - {""}  # headings join with " — "
+    headings = {bare_heading(part) for part in passage.section.split(" — ")} - {""}  # headings join with " — "
     out = np.asarray(scores, dtype=np.float64).copy()
     for i, (a, b) in enumerate(passage.sentences):
         sentence = passage.text[a - passage.start : b - passage.start]
-        if _bare(sentence) in headings or not any(c.isalpha() for c in sentence):
+        if bare_heading(sentence) in headings or not any(c.isalpha() for c in sentence):
             out[i] -= penalty
     return out
-
-
-_NUMBERED = re.compile(r"^(?:(?:chapter|section|appendix|part)\s+)?(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+", re.I)
-
-
-def _bare(text: str) -> str:
-    """A heading as the sentence splitter may leave it: without its number ("5.5.1. Finding optimal MTU" is
-    split after "5.5.1."), case and spacing."""
-    return " ".join(_NUMBERED.sub("", text.strip()).split()).casefold()
 
 
 def with_what_follows(
@@ -112,7 +104,6 @@ def with_what_follows(
 
 COMMAND_BONUS = 0.05  # within the highlight margin (0.08): it decides between near-equal sentences only
 LEAD_IN = re.compile(r"(?::|\bthe following\.?|\bas follows\.?)\s*$", re.IGNORECASE)
-BLOCK_LINES = 8  # at most this many lines of an introduced block are highlighted with its lead-in
 
 
 def favouring_commands(passage: Passage, scores: np.ndarray, question: str) -> np.ndarray:
@@ -128,40 +119,75 @@ def favouring_commands(passage: Passage, scores: np.ndarray, question: str) -> n
     out = np.asarray(scores, dtype=np.float64).copy()
     for i, (a, b) in enumerate(passage.sentences):
         sentence = passage.text[a - passage.start : b - passage.start]
-        if how and (command_spans(sentence) or _code_line(passage.text, a - passage.start, b - passage.start)):
+        if how and (command_spans(sentence) or code_line(passage.text, a - passage.start, b - passage.start)):
             out[i] += COMMAND_BONUS
         if asked and any(name in sentence.casefold() for name in asked):
             out[i] += COMMAND_BONUS
     return out
 
 
-def _code_line(text: str, a: int, b: int) -> bool:
-    """A line of its own that reads as a command ("ringlog verify"): lower case first, no sentence stop, short.
-    The readers keep a code block's lines as lines, under the sentence that introduces them."""
-    line = text[a:b]
-    alone = (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n")
-    return alone and line[:1].isascii() and line[:1].islower() and line[-1:] not in ".,;:!?" and len(line.split()) <= 12
-
-
 def with_introduced_block(
     passage: Passage, highlights: list[tuple[int, int]], max_lines: int = BLOCK_LINES
 ) -> list[tuple[int, int]]:
-    """A highlighted lead-in ("… run the following command:", "… looks like the following.") comes with the
-    block it introduces: the lines after it up to the next blank line (a code block, a table, a list the
-    readers keep in the lead-in's block), at most ``max_lines`` of them."""
-    out = list(highlights)
+    """A lead-in ("… run the following command:", "… looks like the following.", "… by one of the following
+    commands." with the block on the next line) and the block it introduces are highlighted together,
+    whichever of them was chosen: the lines after it up to the next blank line (a code block, a table, a list
+    the readers keep in the lead-in's block), at most ``max_lines`` of them."""
+    if not highlights:
+        return highlights
     text, base = passage.text, passage.start
+    spans = [tuple(s) for s in passage.sentences]
+    roles = block_roles(passage)
+    at = {span: i for i, span in enumerate(spans)}
+    leads = set()
     for a, b in highlights:
-        if not LEAD_IN.search(text[a - base : b - base]):
-            continue
-        at = next((i for i, span in enumerate(passage.sentences) if tuple(span) == (a, b)), -1)
-        end = b
-        for span in passage.sentences[at + 1 : at + 1 + max_lines] if at >= 0 else ():
+        i = at.get((a, b), -1)
+        if i >= 0 and roles[i][1]:  # a line of a block: its lead-in comes with it
+            i = next(j for j in range(i - 1, -1, -1) if roles[j][0])
+        if i >= 0 and (roles[i][0] or LEAD_IN.search(text[spans[i][0] - base : spans[i][1] - base])):
+            leads.add(i)
+    out = set(highlights)
+    for i in leads:
+        out.add(spans[i])
+        end = spans[i][1]
+        for span in spans[i + 1 : i + 1 + max_lines]:
             if "\n\n" in text[end - base : span[0] - base]:
                 break
-            out.append(tuple(span))
+            out.add(span)
             end = span[1]
+    return sorted(out)
+
+
+def with_command_after(
+    passage: Passage, highlights: list[tuple[int, int]], question: str, max_lines: int = BLOCK_LINES
+) -> list[tuple[int, int]]:
+    """For "how do I …?" and "which command …?": a highlighted sentence whose next lines are commands of their
+    own ("You can shut the system down from the command line." then "# shutdown -h now") comes with them, as
+    the command is the answer the sentence only announces."""
+    if not highlights or not asks_for_command(question):
+        return highlights
+    out = list(highlights)
+    text, base = passage.text, passage.start
+    spans = [tuple(s) for s in passage.sentences]
+    for a, b in highlights:
+        at = spans.index((a, b)) if (a, b) in spans else -1
+        end = b
+        for s0, s1 in spans[at + 1 : at + 1 + max_lines] if at >= 0 else ():
+            gap = text[end - base : s0 - base]
+            if "\n" not in gap or "\n\n" in gap or not code_line(text, s0 - base, s1 - base):
+                break
+            out.append((s0, s1))
+            end = s1
     return sorted(set(out))
+
+
+def follow_lead_ins(
+    passage: Passage, highlights: list[tuple[int, int]], question: str, max_highlights: int
+) -> list[tuple[int, int]]:
+    """The highlights with what their lead-ins announce: the sentence after a lone one ending in ":" or "?",
+    the block after "… the following:", the command lines after a how-to's sentence."""
+    out = with_introduced_block(passage, with_what_follows(passage, highlights, max_highlights))
+    return with_command_after(passage, out, question)
 
 
 def mix_scores(context: dict[int, np.ndarray], own: dict[int, np.ndarray], own_weight: float) -> dict[int, np.ndarray]:
@@ -201,7 +227,7 @@ def make_excerpts(
         if rank == 1 and not highlights and plain:
             # The answer's excerpt always quotes something: its best sentence that is not a heading.
             highlights = [p.sentences[max(plain, key=lambda i: scores[i])]]
-        highlights = with_introduced_block(p, with_what_follows(p, highlights, max_highlights))
+        highlights = follow_lead_ins(p, highlights, question, max_highlights)
         out.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=highlights, row=c.index))
     return out
 

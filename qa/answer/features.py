@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from qa.answer.code import asked_code_tokens, bare_heading, block_roles, code_sentence, heading_like
 from qa.answer.confidence import COUNT_QUESTION, QUANTITY_QUESTION, answer_type_mismatch, missing_names
 from qa.index.bm25 import query_terms, tokenize
-from qa.search.forms import answer_form
+from qa.search.forms import answer_form, asks_for_command
 from qa.types import Passage
 
 # Question kinds: the answer's form follows from them (a date for "when", a figure for "how many").
@@ -61,6 +62,15 @@ SENTENCE_FEATURES = (
     "why_reason",
     "form",
     "form_rel",
+    "code",
+    "code_line",
+    "how_code",
+    "asked_code",
+    "lead_block",
+    "in_block",
+    "how_in_block",
+    "number_in_block",
+    "heading_like",
 )
 
 
@@ -80,7 +90,8 @@ def _sentence_texts(p: Passage) -> list[str]:
 
 
 def _headings(p: Passage) -> set[str]:
-    return {part.strip() for part in p.section.split(" — ")} if p.section else set()
+    """The passage's headings as the splitter may leave them (without "5.5.1.", case or spacing)."""
+    return {bare_heading(part) for part in p.section.split(" — ")} - {""} if p.section else set()
 
 
 def _kind_flags(question: str) -> dict[str, bool]:
@@ -127,6 +138,9 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
     heads = _headings(p)
     find = answer_form(question)
     forms = [(p.start + a, p.start + b) for a, b in find(p.text)] if find else []
+    how = asks_for_command(question)
+    asked = asked_code_tokens(question)
+    roles = block_roles(p)
     rows, forms_seen = [], []
     for i, text in enumerate(texts):
         a, b = p.sentences[i]
@@ -150,7 +164,7 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
             "position": i / (n - 1) if n > 1 else 0.0,
             "first": float(i == 0),
             "log_sentences": math.log(n),
-            "heading": float(stripped in heads),
+            "heading": float(bare_heading(stripped) in heads or not any(c.isalpha() for c in stripped)),
             "short": float(words < 5),
             "log_chars": math.log1p(len(stripped)),
             "lead_in": float(stripped.endswith((":", "?"))),
@@ -164,6 +178,19 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
             "where_name": float(kind["where"] and has_name),
             "why_reason": float(kind["why"] and _REASON.search(text) is not None),
         }
+        code, line = code_sentence(p, i)
+        lead, block = roles[i]
+        f["code"] = float(code)
+        f["code_line"] = float(line)
+        f["how_code"] = float(how and (code or line))
+        lowered = stripped.casefold()
+        f["asked_code"] = sum(t in lowered for t in asked) / len(asked) if asked else 0.0
+        f["lead_block"] = float(lead)
+        f["in_block"] = float(block)
+        f["how_in_block"] = float(how and block)
+        figure = kind["count"] or kind["quantity"] or kind["when"]
+        f["number_in_block"] = float(block and figure and (numbers or has_date))
+        f["heading_like"] = float(heading_like(p, i))
         # The form the question's kind asks for (a date, a figure, a name, a reason), present here.
         f["form"] = max(f["when_date"], f["count_number"], f["who_name"], f["where_name"], f["why_reason"])
         forms_seen.append(f["form"])

@@ -88,7 +88,7 @@ def test_the_confidence_shown_is_the_calibrated_probability(assistant: Assistant
     answer = assistant.ask(question)
     found = assistant.retriever.search(answer.query, assistant.settings, asked=answer.question)
     index = assistant.retriever.index
-    from qa.answer.compose import select_excerpts, with_what_follows
+    from qa.answer.compose import follow_lead_ins, select_excerpts
     from qa.answer.features import idf_weights
     from qa.index.bm25 import query_terms
 
@@ -103,7 +103,7 @@ def test_the_confidence_shown_is_the_calibrated_probability(assistant: Assistant
     assert answer.confidence == pytest.approx(assistant.answer_model.calibrated(features))
     assert answer.abstained == (answer.confidence < s.calibrated_abstain_threshold)
     assert [e.highlights for e in answer.excerpts] == [
-        with_what_follows(e.passage, e.highlights, s.max_highlights) for e in excerpts
+        follow_lead_ins(e.passage, e.highlights, answer.question, s.max_highlights) for e in excerpts
     ]
     shown = answer.to_json()["confidence"]
     assert shown == round(assistant.answer_model.calibrated(features), 4)

@@ -51,14 +51,7 @@ def test_off_topic_question_abstains_but_lists_nearest(default_assistant: Assist
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param(
-            "What share of households in Nepal receive remittances from abroad?",  # Nepal is in no document
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the learned confidence gives it 0.34 (the hand-set one 0.01): it weighs a name found in no "
-                "document too little; the threshold, fitted on tuning splits, is 0.06",
-            ),
-        ),
+        "What share of households in Nepal receive remittances from abroad?",  # Nepal is in no document
         "How many people live in Naga City?",  # Naga City is, but no sentence about it gives a number
         "How many migrant domestic workers does Kalayaan help each year?",  # only its founding year, 1987
         "What is the statutory minimum wage for foreign domestic helpers in Hong Kong?",  # no figure given

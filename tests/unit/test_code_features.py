@@ -1,0 +1,98 @@
+"""The selector's manual-page features (qa/answer/code.py, qa/answer/features.py): a heading, a lead-in and its
+block, a command line, the commands and files a question names; and the rule that brings a how-to's command
+lines with the sentence that announces them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.answer.code import asked_code_tokens, block_roles, code_sentence, heading_like
+from qa.answer.compose import follow_lead_ins
+from qa.answer.features import SENTENCE_FEATURES, sentence_features
+from qa.ingest.sentences import split_sentences
+from qa.types import Passage
+
+TEXT = (
+    "9.5.5. System and hardware time\n\n"
+    "Times are normally displayed in the local time but the hardware clock usually keeps UTC.\n\n"
+    "The following sets system and hardware time to MM/DD hh:mm, CCYY.\n"
+    "# date MMDDhhmmCCYY\n# hwclock --utc --systohc\n\n"
+    "Tip\n\n"
+    "If the hardware time is set to UTC, change the setting in /etc/default/rcS.\n\n"
+    "You can reconfigure the timezone from the command line.\n# dpkg-reconfigure tzdata"
+)
+
+
+def _passage() -> Passage:
+    section = "Chapter 9. System tips — 9.5.5. System and hardware time"
+    return Passage("ch09.en.html", "Ref", section, 0, len(TEXT), TEXT, tuple(split_sentences(TEXT)))
+
+
+def _at(p: Passage, words: str) -> int:
+    return next(i for i, (a, b) in enumerate(p.sentences) if words in p.text[a:b])
+
+
+def _column(rows: np.ndarray, name: str) -> list[float]:
+    return rows[:, SENTENCE_FEATURES.index(name)].tolist()
+
+
+def test_a_lead_in_and_the_lines_of_its_block_are_told_apart_from_prose() -> None:
+    p = _passage()
+    roles = block_roles(p)
+    lead = _at(p, "The following sets")
+    assert roles[lead] == (True, False)
+    assert roles[_at(p, "# date")] == (False, True) and roles[_at(p, "# hwclock")] == (False, True)
+    assert roles[_at(p, "Times are normally")] == (False, False)
+    assert roles[_at(p, "If the hardware")] == (False, False)  # after the blank line the block has ended
+    assert not any(r[0] for r in roles[:lead])
+
+
+def test_headings_and_captions_read_as_headings_and_commands_as_commands() -> None:
+    p = _passage()
+    assert heading_like(p, _at(p, "Tip")) and heading_like(p, 0)  # "9.5.5." alone
+    assert not heading_like(p, _at(p, "Times are normally"))
+    assert code_sentence(p, _at(p, "# hwclock")) == (True, True)
+    assert code_sentence(p, _at(p, "/etc/default/rcS")) == (True, False)  # names a path, is prose
+    assert code_sentence(p, _at(p, "Times are normally")) == (False, False)
+
+
+def test_the_commands_and_files_a_question_names() -> None:
+    assert asked_code_tokens("How do I edit /etc/hosts and sources.list for apt-get --purge?") >= {
+        "/etc/hosts",
+        "sources.list",
+        "apt-get",
+        "--purge",
+    }
+    assert asked_code_tokens("How do I stop bash from beeping at me?") == set()
+
+
+def test_the_feature_rows_mark_the_heading_the_block_and_the_command_for_a_how_to_question() -> None:
+    p = _passage()
+    question = "How do I set the hardware clock with hwclock --systohc?"
+    rows = sentence_features(question, p, np.zeros(len(p.sentences)), {})
+    assert rows.shape == (len(p.sentences), len(SENTENCE_FEATURES))
+    heading = _at(p, "System and hardware time")
+    assert _column(rows, "heading")[heading] == 1.0  # the splitter cut "9.5.5." off; still the section's heading
+    clock = _at(p, "# hwclock")
+    assert _column(rows, "how_code")[clock] == 1.0 and _column(rows, "how_in_block")[clock] == 1.0
+    assert _column(rows, "asked_code")[clock] > 0 and _column(rows, "asked_code")[_at(p, "# date")] == 0.0
+    assert _column(rows, "lead_block")[_at(p, "The following sets")] == 1.0
+    plain = sentence_features("Which clock keeps UTC?", p, np.zeros(len(p.sentences)), {})
+    assert _column(plain, "how_code")[clock] == 0.0  # not a how-to question: a command is no answer form
+
+
+def test_a_how_to_sentence_comes_with_the_command_lines_after_it() -> None:
+    p = _passage()
+    announce = p.sentences[_at(p, "You can reconfigure")]
+    shown = follow_lead_ins(p, [announce], "How do I change the timezone?", max_highlights=2)
+    assert [TEXT[a:b] for a, b in shown][-1] == "# dpkg-reconfigure tzdata"
+    assert follow_lead_ins(p, [announce], "Is the timezone kept in UTC?", max_highlights=2) == [announce]
+    lead = p.sentences[_at(p, "The following sets")]
+    shown = [TEXT[a:b] for a, b in follow_lead_ins(p, [lead], "Which clock keeps UTC?", max_highlights=2)]
+    assert shown[1:] == ["# date MMDDhhmmCCYY", "# hwclock --utc --systohc"]  # "… the following …." and its block
+    line = p.sentences[_at(p, "# hwclock")]  # a line of the block chosen alone: its lead-in and block come too
+    assert follow_lead_ins(p, [line], "Which clock keeps UTC?", max_highlights=2) == [
+        lead,
+        p.sentences[_at(p, "# date")],
+        line,
+    ]
