@@ -348,6 +348,10 @@ def build_index(
             # The manifest matches the corpus but its build folder is damaged: rebuild, reusing what it holds.
             return build_index(settings, embedder, progress=progress, repair=problem_of(str(exc)))
         store.tidy(settings.index_dir)
+        if settings.vector_store == "milvus":  # a build killed after its swap left the aliases behind
+            from qa.index.milvus_store import publish
+
+            publish(settings, manifest, store.build_folder(settings.index_dir, manifest["build_id"]))
         return _up_to_date(manifest)
     if not report.documents:
         raise _empty_corpus(settings, report, loaded)
