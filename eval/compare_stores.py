@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, assistant in (("faiss", a), ("milvus", b)):
                 headline, _, _ = gold.summarize_gold(gold.run_gold(assistant, items, show_progress=False))
                 result[f"metrics_{name}"] = {
-                    k: headline.get(k) for k in ("hit@1", "hit@5", "mrr@10", "latency_ms_p50", "n")
+                    k: headline.get(k) for k in ("hit@1", "hit@5", "mrr@10", "n")
                 }
     folder = load_settings({}, environ={}).reports_dir / f"compare-stores-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += [f"- gold metrics, {k[8:]}: {v}" for k, v in result.items() if k.startswith("metrics_")]
     lines += ["", "Questions that differ:", ""] + [f"- {d['id']}: {d['question']}" for d in result["differ"]]
     (folder / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines[:6]))
+    print("\n".join(lines[:8]))
     print(f"report: {folder}")
     return 0
 

@@ -102,6 +102,11 @@ class Settings:
     # The ANN index past ann_threshold passages (sentence_ann_threshold sentences); exact (FLAT) below it.
     milvus_index_type: str = "HNSW"
     milvus_index_params: str = '{"M": 32, "efConstruction": 200}'  # JSON; search uses hnsw_ef_search / ivf_nprobe
+    # A server or cluster: shards per collection (write channels, fixed when a build creates its collections)
+    # and in-memory replicas on query nodes (throughput and failover, applied when the index is opened).
+    # Milvus Lite accepts and ignores both.
+    milvus_shards: int = 1
+    milvus_replicas: int = 1
     # BM25 candidates from Milvus full-text search (its BM25 function over the passage text) instead of bm25s;
     # bm25s still gives the term-coverage features of the second stage.
     milvus_bm25: bool = False
@@ -192,6 +197,8 @@ def _validated(s: Settings) -> Settings:
     if s.vector_store not in {"faiss", "milvus"}:
         raise SettingsError(f"setting 'vector_store' must be faiss or milvus, not {s.vector_store!r}")
     _check_json_table("milvus_index_params", s.milvus_index_params)
+    if s.milvus_shards < 1 or s.milvus_replicas < 1:
+        raise SettingsError("settings 'milvus_shards' and 'milvus_replicas' must be at least 1")
     if not s.milvus_collection.replace("_", "a").isalnum() or s.milvus_collection[:1].isdigit():
         raise SettingsError("setting 'milvus_collection' must be letters, digits and _, not starting with a digit")
     if s.lazy_passages_from < 1:

@@ -130,6 +130,7 @@ def store_wanted(settings: Settings) -> dict[str, Any]:
         "collection": settings.milvus_collection,
         "index_type": settings.milvus_index_type.upper(),
         "index_params": json.loads(settings.milvus_index_params or "{}"),
+        "shards": settings.milvus_shards,
     }
 
 
@@ -330,6 +331,10 @@ def build_index(
     reusing every vector it still holds that can be tied to its text (see ``qa.index.salvage``).
     """
     started = time.time()
+    if settings.vector_store == "milvus":  # fail before the embedding, not after it
+        from qa.index.milvus_store import check_reachable
+
+        check_reachable(settings)
     if progress:
         progress(0.0, "reading documents")
     manifest = None
@@ -563,7 +568,8 @@ def _write(
                 built.sentence_offsets,
                 replaced,
             )
-            manifest["vector_store"]["asked"] = {k: v for k, v in store_wanted(settings).items() if "index" in k}
+            asked = ("index_type", "index_params", "shards")
+            manifest["vector_store"]["asked"] = {k: v for k, v in store_wanted(settings).items() if k in asked}
             return
         write_dense_index(
             path,

@@ -82,6 +82,16 @@ def connect(uri: str, token: str = "") -> Any:
         raise MilvusUnavailable(f"cannot open Milvus at {uri} ({why}); {hint}") from None
 
 
+def check_reachable(settings: Settings) -> None:
+    """MilvusUnavailable now, when pymilvus is missing or the server does not answer, rather than after a build
+    has encoded everything (a per-build Lite folder does not exist yet: only the package is checked)."""
+    _pymilvus()
+    if settings.milvus_uri and not is_lite(settings.milvus_uri):
+        client = connect(settings.milvus_uri, settings.milvus_token)
+        with contextlib.suppress(Exception):
+            client.close()
+
+
 def release(uri: str) -> None:
     """Close a Milvus Lite folder this process opened, so that the folder can be moved or opened elsewhere."""
     if not is_lite(uri):
@@ -141,8 +151,10 @@ class MilvusWriter:
         for name in (self.passages, self.sentences):
             if self.client.has_collection(name):  # left by a killed build of the same id
                 self.client.drop_collection(name)
-        self.client.create_collection(self.passages, schema=self._passage_schema(), consistency_level="Strong")
-        self.client.create_collection(self.sentences, schema=self._sentence_schema(), consistency_level="Strong")
+        for name, schema in ((self.passages, self._passage_schema()), (self.sentences, self._sentence_schema())):
+            self.client.create_collection(
+                name, schema=schema, consistency_level="Strong", num_shards=settings.milvus_shards
+            )
 
     def _passage_schema(self) -> Any:
         pymilvus = _pymilvus()
@@ -365,7 +377,7 @@ class MilvusIndex(_Collection):
                     raise IndexError_(
                         f"Milvus collection {name} named by the manifest is missing at {self.uri}; run `qa index`"
                     )
-                client.load_collection(name)
+                client.load_collection(name, replica_number=settings.milvus_replicas)
         except IndexError_:
             self.close_client(client)
             raise
