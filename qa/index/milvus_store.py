@@ -21,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -70,8 +72,12 @@ def build_uri(settings: Settings, entry: dict[str, Any] | None, folder: Path) ->
 def connect(uri: str, token: str = "") -> Any:
     """A client of the Milvus at ``uri``; MilvusUnavailable, in one line, when it cannot be reached."""
     pymilvus = _pymilvus()
+    # Each client its own channel (pymilvus shares one per address, and a Milvus Lite folder reopened in this
+    # process may get a port a stopped server had). Milvus Lite's gRPC server answers keepalive pings from an
+    # idle client with "too many pings" and drops it: no pings to it; a server gets pymilvus's defaults.
+    options = {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": 0} if is_lite(uri) else {}
     try:
-        return pymilvus.MilvusClient(uri=uri, token=token, timeout=20)
+        return pymilvus.MilvusClient(uri=uri, token=token, timeout=20, dedicated=True, grpc_options=options)
     except Exception as exc:  # noqa: BLE001 - pymilvus raises several kinds for the same cause
         why = str(getattr(exc, "message", "") or exc).splitlines()[0][:200]
         hint = (
@@ -92,9 +98,28 @@ def check_reachable(settings: Settings) -> None:
             client.close()
 
 
+_HOLDERS: dict[str, int] = {}  # open MilvusIndex objects per Lite folder in this process
+_HOLDERS_LOCK = threading.Lock()
+
+
+def _hold(uri: str, change: int) -> int:
+    with _HOLDERS_LOCK:
+        _HOLDERS[uri] = _HOLDERS.get(uri, 0) + change
+        return _HOLDERS[uri]
+
+
+def _let_go(uri: str, client: Any) -> None:
+    """One reader of a build's own Lite folder is gone (closed or collected); the last one frees it."""
+    with contextlib.suppress(Exception):
+        client.close()
+    if _hold(uri, -1) <= 0:
+        release(uri)
+
+
 def release(uri: str) -> None:
-    """Close a Milvus Lite folder this process opened, so that the folder can be moved or opened elsewhere."""
-    if not is_lite(uri):
+    """Close a Milvus Lite folder this process opened, so that the folder can be moved or opened elsewhere;
+    not while a MilvusIndex of this process still answers from it."""
+    if not is_lite(uri) or _hold(uri, 0) > 0:
         return
     with contextlib.suppress(ImportError):
         from milvus_lite.server_manager import server_manager_instance
@@ -382,6 +407,11 @@ class MilvusIndex(_Collection):
             self.close_client(client)
             raise
         self.settings = settings
+        # A build's own Lite folder runs a server thread in this process: freed when the last reader goes.
+        self._finalizer = None
+        if not entry.get("uri"):
+            _hold(self.uri, +1)
+            self._finalizer = weakref.finalize(self, _let_go, self.uri, client)
         dim, kinds = int(entry["dimension"]), entry["index"]
         counts = [
             int(client.get_collection_stats(n).get("row_count", -1)) for n in (entry["passages"], entry["sentences"])
@@ -422,11 +452,10 @@ class MilvusIndex(_Collection):
         return [Passage.from_json({**by_row[int(r)], **by_row[int(r)]["meta"]}) for r in rows]
 
     def close(self) -> None:
-        """Done with this build (a per-build Lite folder is freed; a shared one may serve others here)."""
-        self.close_client(self.client, free=not self.settings.milvus_uri)
+        """Done with this build: a build's own Lite folder is freed once no other reader here uses it."""
+        if self._finalizer is not None:
+            self._finalizer()
 
-    def close_client(self, client: Any, free: bool = False) -> None:
+    def close_client(self, client: Any) -> None:
         with contextlib.suppress(Exception):
             client.close()
-        if free:
-            release(self.uri)

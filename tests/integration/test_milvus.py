@@ -48,7 +48,7 @@ def test_milvus_gives_the_same_top_5_as_faiss_on_the_shipped_gold_set(default_as
     settings = _milvus(DEFAULT_CORPUS, tmp_path / "milvus")
     report = build_index(settings, faiss_side.embedder, donors=[faiss_side.settings.index_dir])
     assert report.encoded == 0  # every vector came from the FAISS build
-    milvus_side = _assistant(settings, faiss_side.embedder)
+    milvus_side = Assistant.load(settings, build=False, embedder=faiss_side.embedder)  # as default_assistant
     entry = milvus_side.manifest["vector_store"]
     assert entry["index"]["passages"][0] == "FLAT" and entry["counts"]["passages"] == report.passages
 
