@@ -61,9 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.milvus_bm25:
             for name, assistant in (("faiss", a), ("milvus", b)):
                 headline, _, _ = gold.summarize_gold(gold.run_gold(assistant, items, show_progress=False))
-                result[f"metrics_{name}"] = {
-                    k: headline.get(k) for k in ("hit@1", "hit@5", "mrr@10", "n")
-                }
+                result[f"metrics_{name}"] = {k: headline.get(k) for k in ("hit@1", "hit@5", "mrr@10", "n")}
     folder = load_settings({}, environ={}).reports_dir / f"compare-stores-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
