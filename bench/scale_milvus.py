@@ -158,12 +158,33 @@ def child_serve(backend: str, data: Path, work: Path) -> dict[str, Any]:
     }
 
 
-def run_child(stage: str, backend: str, data: Path, work: Path, timeout: int) -> dict[str, Any]:
+def _rss_of(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            return next((int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:")), 0.0)
+    except OSError:
+        return 0.0
+
+
+def run_child(stage: str, backend: str, data: Path, work: Path, timeout: int, max_rss_mb: float) -> dict[str, Any]:
+    """One stage in a child process, stopped past ``timeout`` seconds or ``max_rss_mb`` (a shared machine)."""
     cmd = [sys.executable, __file__, "--child", stage, "--backend", backend, "--data", str(data), "--work", str(work)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-    if done.returncode != 0:
-        return {f"{stage}_error": done.stderr.strip().splitlines()[-1][:300] if done.stderr.strip() else "failed"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, cwd=ROOT)
+        started, peak, why = time.time(), 0.0, ""
+        while proc.poll() is None:
+            peak = max(peak, _rss_of(proc.pid))
+            if peak > max_rss_mb or time.time() - started > timeout:
+                why = f"stopped after {time.time() - started:.0f} s at {peak:.0f} MB resident"
+                proc.kill()
+            time.sleep(1)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        last = stderr.strip().splitlines()[-1][:300] if stderr.strip() else "failed"
+        return {f"{stage}_error": why or last}
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def prepare(args: argparse.Namespace, data: Path) -> dict[str, Any]:
@@ -181,6 +202,11 @@ def prepare(args: argparse.Namespace, data: Path) -> dict[str, Any]:
     np.save(data / "truth.npy", exact_topk(vectors, queries.astype(np.float32), 10))
     (data / "texts.json").write_text(json.dumps(synthetic_passages(sentences, args.n)), encoding="utf-8")
     return {"source": str(src), "real_vectors": len(real), "questions": len(questions)}
+
+
+def _save(out: dict[str, Any], n: int) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"scale-milvus-{n}.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -206,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sigma", type=float, default=0.03)
     parser.add_argument("--source", type=Path, help="index folder whose real vectors to use")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per child process")
+    parser.add_argument("--max-rss-mb", type=float, default=8000, help="stop a child process past this memory")
     parser.add_argument("--child", choices=["build", "serve"], help=argparse.SUPPRESS)
     parser.add_argument("--backend", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -229,15 +256,15 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir()
             row: dict[str, Any] = {"backend": backend, "build_s_ray": None}
-            row |= run_child("build", backend, data, work, args.timeout)
+            row |= run_child("build", backend, data, work, args.timeout, args.max_rss_mb)
             if "build_error" not in row:
-                row |= run_child("serve", backend, data, work, args.timeout)
+                row |= run_child("serve", backend, data, work, args.timeout, args.max_rss_mb)
             row["load_avg"] = load_avg()
             out["backends"].append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
+            _save(out, args.n)  # what is measured so far survives a stopped run
     out["load_avg_end"] = load_avg()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"scale-milvus-{args.n}.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
+    _save(out, args.n)
     print(table(out["backends"]))
     return 0
 
