@@ -5,6 +5,7 @@ Skipped without the `scale` extra (pip install .[scale]); the test command insta
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -205,3 +206,42 @@ def test_a_killed_build_leaves_the_previous_collection_serving(
         client = milvus_store.connect(uri)
         assert client.describe_alias("qa_passages")["collection_name"] == entry["passages"]
     assert "Danube" in _assistant(settings, embedder).ask("Which river flows through ten countries?").answer
+
+
+SERVER = r"""
+import json, sys
+from pathlib import Path
+from qa.assistant import Assistant
+from qa.web.workspace import Workspace
+from tests.conftest import make_settings
+
+corpus, index, upload = map(Path, sys.argv[1:4])
+settings = make_settings(corpus, index, query_encoder="onnx", vector_store="milvus")
+workspace = Workspace(settings, Assistant.load(settings, build=False))
+before = workspace.assistant(workspace.default_key).manifest["vector_store"]["passages"]
+result = workspace.add_files(workspace.default_key, [(upload, upload.name)])
+assistant = workspace.assistant(workspace.default_key)
+print(json.dumps({"saved": result.saved, "answer": assistant.ask("What do barn owls hunt?").answer,
+                  "before": before, "after": assistant.manifest["vector_store"]["passages"]}))
+"""
+
+
+def test_a_server_answering_from_milvus_lite_indexes_an_upload_in_a_child_process(
+    small_corpus: Path, tmp_path: Path, embedder
+) -> None:
+    """Each build has its own Lite folder, so the child that builds never opens the one the server reads."""
+    settings = _milvus(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    upload = tmp_path / "owls.txt"
+    upload.write_text("Owls\n\nBarn owls hunt mice at night.\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", SERVER, str(small_corpus), str(settings.index_dir), str(upload)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["saved"] == ["owls.txt"] and "mice" in seen["answer"]
+    assert seen["before"] != seen["after"]
