@@ -124,9 +124,11 @@ def store_wanted(settings: Settings) -> dict[str, Any]:
     """What the settings ask of the vector store; a build made for other ones is stale (its vectors are reused)."""
     if settings.vector_store != "milvus":
         return {"kind": "faiss"}
+    from qa.index.milvus_store import normal_uri  # no pymilvus import: that happens only when it connects
+
     return {
         "kind": "milvus",
-        "uri": settings.milvus_uri,
+        "uri": normal_uri(settings.milvus_uri),
         "collection": settings.milvus_collection,
         "index_type": settings.milvus_index_type.upper(),
         "index_params": json.loads(settings.milvus_index_params or "{}"),

@@ -61,12 +61,15 @@ def is_lite(uri: str) -> bool:
     return not re.match(r"^(https?|tcp|grpc|unix)://", uri)
 
 
+def normal_uri(uri: str) -> str:
+    """A Lite folder as an absolute path (the manifest must name it the same from any working folder)."""
+    return str(Path(uri).expanduser().resolve()) if uri and is_lite(uri) else uri
+
+
 def build_uri(settings: Settings, entry: dict[str, Any] | None, folder: Path) -> str:
     """Where a build's collections live: the URI it recorded (empty: its own Lite folder), else the setting's."""
     uri = entry.get("uri", "") if entry is not None else settings.milvus_uri
-    if not uri:
-        return str(folder / LITE_FOLDER)
-    return str(Path(uri).expanduser().resolve()) if is_lite(uri) else uri
+    return normal_uri(uri) if uri else str(folder / LITE_FOLDER)
 
 
 def connect(uri: str, token: str = "") -> Any:
@@ -270,7 +273,7 @@ class MilvusWriter:
         self.close()
         return {
             "kind": "milvus",
-            "uri": s.milvus_uri,
+            "uri": normal_uri(s.milvus_uri),
             "collection": s.milvus_collection,
             "passages": self.passages,
             "sentences": self.sentences,

@@ -96,3 +96,13 @@ def test_without_pymilvus_a_milvus_build_stops_at_once_with_the_install_line(
     line = one_clear_line(capsys, code)
     assert "pip install '.[scale]'" in line
     assert not (tmp_path / "corpus.index" / "manifest.json").exists()
+
+
+def test_a_relative_lite_folder_is_recorded_as_an_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest must name the same folder whichever folder `qa` runs from, and stay fresh there."""
+    monkeypatch.chdir(tmp_path)
+    wanted = store_wanted(_settings(vector_store="milvus", milvus_uri="qa.db"))
+    assert wanted["uri"] == str(tmp_path / "qa.db")
+    assert store_wanted(_settings(vector_store="milvus", milvus_uri="http://db:19530"))["uri"] == "http://db:19530"
