@@ -27,6 +27,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-rerank", dest="rerank", action="store_false", help="skip the second stage")
     parser.add_argument("--threshold", dest="abstain_threshold", type=float, help="abstain below this confidence")
+    parser.add_argument(
+        "--vector-store", dest="vector_store", choices=["faiss", "milvus"], help="where vectors are searched"
+    )
+    parser.add_argument("--milvus-uri", dest="milvus_uri", help="Milvus Lite folder (.db) or http://host:19530")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -106,6 +110,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "fusion",
         "rerank",
         "abstain_threshold",
+        "vector_store",
+        "milvus_uri",
         "host",
         "port",
         "auth",
@@ -264,13 +270,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one clear line, never a traceback for known failures
         from qa.encode.embedder import ModelUnavailable
         from qa.index.build import EmptyCorpus
+        from qa.index.milvus_store import MilvusUnavailable
         from qa.index.store import IndexError_
         from qa.search.filter import UnknownDocuments
 
         if isinstance(exc, UnknownDocuments):
             print(f"qa: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        if isinstance(exc, (ModelUnavailable, EmptyCorpus, IndexError_)):
+        if isinstance(exc, (ModelUnavailable, EmptyCorpus, IndexError_, MilvusUnavailable)):
             print(f"qa: {exc}", file=sys.stderr)
             return EXIT_FAILURE
         if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: the path says where

@@ -6,6 +6,7 @@ Only this module reads the environment; every other module receives a ``Settings
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -97,6 +98,27 @@ class Settings:
     # From this many passages on, the passage table is read on demand from disk instead of parsed into
     # memory at start-up (at 1M passages: seconds and gigabytes saved; a question reads a few hundred rows).
     lazy_passages_from: int = 200_000
+
+    # Where vectors are searched: "faiss" (files in the index folder) or "milvus" (collections in Milvus; needs
+    # `pip install .[scale]`). milvus_uri: empty means a Milvus Lite folder inside each build folder; a path
+    # ending in .db is a Milvus Lite folder shared by builds (one process at a time); http(s)://host:19530 is
+    # a Milvus server or cluster. Builds go into new collections named milvus_collection + the build id, and
+    # the alias milvus_collection then points at the live ones (the manifest names them too).
+    vector_store: str = "faiss"
+    milvus_uri: str = ""
+    milvus_collection: str = "qa"
+    milvus_token: str = ""  # "user:password" or an API key, for a server that asks for one
+    # The ANN index past ann_threshold passages (sentence_ann_threshold sentences); exact (FLAT) below it.
+    milvus_index_type: str = "HNSW"
+    milvus_index_params: str = '{"M": 32, "efConstruction": 200}'  # JSON; search uses hnsw_ef_search / ivf_nprobe
+    # A server or cluster: shards per collection (write channels, fixed when a build creates its collections)
+    # and in-memory replicas on query nodes (throughput and failover, applied when the index is opened).
+    # Milvus Lite accepts and ignores both.
+    milvus_shards: int = 1
+    milvus_replicas: int = 1
+    # BM25 candidates from Milvus full-text search (its BM25 function over the passage text) instead of bm25s;
+    # bm25s still gives the term-coverage features of the second stage.
+    milvus_bm25: bool = False
 
     # Answer composition
     top_k: int = 3
@@ -205,6 +227,13 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("setting 'watch_settle_s' must not be negative")
     if s.feedback_min_marks < 2:
         raise SettingsError("setting 'feedback_min_marks' must be at least 2 (some marks are held out)")
+    if s.vector_store not in {"faiss", "milvus"}:
+        raise SettingsError(f"setting 'vector_store' must be faiss or milvus, not {s.vector_store!r}")
+    _check_json_table("milvus_index_params", s.milvus_index_params)
+    if s.milvus_shards < 1 or s.milvus_replicas < 1:
+        raise SettingsError("settings 'milvus_shards' and 'milvus_replicas' must be at least 1")
+    if not s.milvus_collection.replace("_", "a").isalnum() or s.milvus_collection[:1].isdigit():
+        raise SettingsError("setting 'milvus_collection' must be letters, digits and _, not starting with a digit")
     if s.lazy_passages_from < 1:
         raise SettingsError("setting 'lazy_passages_from' must be at least 1")
     if s.top_k < 1 or s.dense_k < 1 or s.bm25_k < 1:
@@ -214,6 +243,16 @@ def _validated(s: Settings) -> Settings:
     if s.auth and not all(s.auth.partition(":")[::2]):
         raise SettingsError("setting 'auth' must look like user:password, with neither part empty")
     return s
+
+
+def _check_json_table(name: str, text: str) -> None:
+    """A setting that holds a JSON object (an engine's parameters) must parse to one."""
+    try:
+        ok = isinstance(json.loads(text or "{}"), dict)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise SettingsError(f'setting {name!r} must be a JSON object such as {{"M": 32}}, not {text!r}')
 
 
 def load_settings(

@@ -107,6 +107,8 @@ def staleness(
     # content below (read afresh, since their recorded sizes and times belong to the other folder).
     if not _same_signature(manifest, build_signature(settings, embedder)):
         return "the model or the chunking settings changed"
+    if store_wanted(settings) != store_built(manifest):
+        return "the vector store settings changed"
     report = report or load_corpus(settings, manifest)
     now = {d.doc_id: (d.sha256, d.title, reader_version(d.fmt)) for d in report.documents}
     before = {k: (v["sha256"], v.get("title"), v.get("reader", 1)) for k, v in manifest.get("files", {}).items()}
@@ -116,6 +118,30 @@ def staleness(
     if sorted(s.path for s in report.skipped) != sorted(s["file"] for s in manifest.get("skipped", [])):
         return "the set of unreadable files changed"
     return None
+
+
+def store_wanted(settings: Settings) -> dict[str, Any]:
+    """What the settings ask of the vector store; a build made for other ones is stale (its vectors are reused)."""
+    if settings.vector_store != "milvus":
+        return {"kind": "faiss"}
+    from qa.index.milvus_store import normal_uri  # no pymilvus import: that happens only when it connects
+
+    return {
+        "kind": "milvus",
+        "uri": normal_uri(settings.milvus_uri),
+        "collection": settings.milvus_collection,
+        "index_type": settings.milvus_index_type.upper(),
+        "index_params": json.loads(settings.milvus_index_params or "{}"),
+        "shards": settings.milvus_shards,
+    }
+
+
+def store_built(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The same, as the manifest records it (builds from before the setting are FAISS builds)."""
+    entry = manifest.get("vector_store") or {"kind": "faiss"}
+    if entry.get("kind") != "milvus":
+        return {"kind": "faiss"}
+    return {"kind": "milvus", **{k: entry.get(k) for k in ("uri", "collection")}, **entry.get("asked", {})}
 
 
 @dataclass
@@ -307,6 +333,10 @@ def build_index(
     reusing every vector it still holds that can be tied to its text (see ``qa.index.salvage``).
     """
     started = time.time()
+    if settings.vector_store == "milvus":  # fail before the embedding, not after it
+        from qa.index.milvus_store import check_reachable
+
+        check_reachable(settings)
     if progress:
         progress(0.0, "reading documents")
     manifest = None
@@ -325,6 +355,10 @@ def build_index(
             # The manifest matches the corpus but its build folder is damaged: rebuild, reusing what it holds.
             return build_index(settings, embedder, progress=progress, repair=problem_of(str(exc)))
         store.tidy(settings.index_dir)
+        if settings.vector_store == "milvus":  # a build killed after its swap left the aliases behind
+            from qa.index.milvus_store import publish
+
+            publish(settings, manifest, store.build_folder(settings.index_dir, manifest["build_id"]))
         return _up_to_date(manifest)
     if not report.documents:
         raise _empty_corpus(settings, report, loaded)
@@ -341,7 +375,7 @@ def build_index(
             cache.adopt(salvaged)
     built = _embed_and_assemble(settings, embedder, plan, previous, new_passages, texts, cache, progress)
     new_manifest = _manifest(settings, signature, built, len(plan), report, started, scanned_ns)
-    _write(settings, new_manifest, built, previous, texts)
+    _write(settings, new_manifest, built, previous, texts, manifest)
     cache.clear()  # its vectors now live in the build folder
     if new_passages:  # torch is loaded for them: export the question encoder's graph now, not at the first question
         _ = embedder.questions
@@ -502,9 +536,15 @@ def _embed_and_assemble(
 
 
 def _write(
-    settings: Settings, manifest: dict[str, Any], built: _Assembled, previous: _Previous | None, texts: list[str]
+    settings: Settings,
+    manifest: dict[str, Any],
+    built: _Assembled,
+    previous: _Previous | None,
+    texts: list[str],
+    replaced: dict[str, Any] | None = None,
 ) -> None:
-    """The build folder, then the manifest that makes it live (store.write_build)."""
+    """The build folder (and, for Milvus, the build's collections), then the manifest that makes it live
+    (store.write_build); ``replaced`` is the manifest it replaces."""
 
     def write_bm25_index(folder: Path, _lines: Any) -> None:
         if previous is not None:
@@ -516,23 +556,46 @@ def _write(
         every = [Passage.from_json(json.loads(line)) for line in built.lines]
         write_bm25(folder, [passage_search_text(p, settings.prepend_section) for p in every])
 
-    store.write_build(
+    def write_dense(path: Path, vectors: np.ndarray) -> None:
+        if settings.vector_store == "milvus":
+            from qa.index.milvus_store import write_collections
+
+            write_collections(
+                settings,
+                manifest,
+                path.parent,
+                built.lines,
+                vectors,
+                built.sentence_vectors,
+                built.sentence_offsets,
+                replaced,
+            )
+            asked = ("index_type", "index_params", "shards")
+            manifest["vector_store"]["asked"] = {k: v for k, v in store_wanted(settings).items() if k in asked}
+            return
+        write_dense_index(
+            path,
+            vectors,
+            settings,
+            sentence_vectors=built.sentence_vectors,
+            previous=previous.folder if previous else None,
+            sentence_lists=built.sentence_lists,
+        )
+
+    final = store.write_build(
         settings.index_dir,
         manifest,
         built.lines,
         built.vectors,
         built.sentence_vectors,
-        write_dense=lambda path, v: write_dense_index(
-            path,
-            v,
-            settings,
-            sentence_vectors=built.sentence_vectors,
-            previous=previous.folder if previous else None,
-            sentence_lists=built.sentence_lists,
-        ),
+        write_dense=write_dense,
         write_bm25=write_bm25_index,
         sentence_offsets=built.sentence_offsets,
     )
+    if settings.vector_store == "milvus":
+        from qa.index.milvus_store import publish
+
+        publish(settings, manifest, final)
 
 
 @dataclass
@@ -633,10 +696,29 @@ def open_index(settings: Settings) -> store.StoredIndex:
     manifest = store.read_manifest(settings.index_dir)
     if manifest is None:
         raise store.IndexError_(f"no index in {settings.index_dir}; run `qa index`")
-    return store.load_build(
+    engine = manifest.get("vector_store") or {}
+    if engine.get("kind") != "milvus":
+        return store.load_build(
+            settings.index_dir,
+            manifest,
+            read_dense=lambda path: read_dense_index(path, settings),
+            read_bm25=read_bm25,
+            lazy_from=settings.lazy_passages_from,
+        )
+    from qa.index.milvus_store import MilvusIndex
+
+    # The build folder's tables (passages, vectors for exact re-scoring, BM25) first, then its collections.
+    index = store.load_build(
         settings.index_dir,
         manifest,
-        read_dense=lambda path: read_dense_index(path, settings),
+        read_dense=lambda _: None,
         read_bm25=read_bm25,
         lazy_from=settings.lazy_passages_from,
     )
+    index.faiss_index = MilvusIndex(settings, engine, index.folder)
+    if (index.faiss_index.ntotal, index.faiss_index.sentences.ntotal) != (
+        len(index.passages),
+        len(index.sentence_vectors),
+    ):
+        raise store.IndexError_(f"the Milvus collections of build {manifest['build_id']} do not fit it; run `qa index`")
+    return index

@@ -38,6 +38,7 @@ MANIFEST = "manifest.json"
 LINE_OFFSETS = "passages.offsets.npy"  # byte offset of each passage row, and the file size
 SENTENCE_OFFSETS = "sentence_offsets.npy"  # first sentence row of each passage, and the total
 LOCK = ".build.lock"
+ENGINE_FOLDER = "milvus.db"  # a build's own Milvus Lite data (qa.index.milvus_store), when it has one
 OPTIONAL_FILES = (LINE_OFFSETS, SENTENCE_OFFSETS)  # speed-ups: what they hold can be read from the passages
 _BUILD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 # What reading a damaged file can raise: numpy, faiss, bm25s and json each have their own.
@@ -227,7 +228,9 @@ def _write_staged(
 def file_sizes(folder: Path) -> dict[str, int]:
     """Every file of a build folder and its size, as the manifest records them: a truncated or missing
     file then shows at start-up by a ``stat``, and the message can name it."""
-    return {f.relative_to(folder).as_posix(): f.stat().st_size for f in sorted(folder.rglob("*")) if f.is_file()}
+    sizes = {f.relative_to(folder).as_posix(): f.stat().st_size for f in sorted(folder.rglob("*")) if f.is_file()}
+    # A Milvus Lite folder is a database that changes when it is opened: Milvus checks its own collections.
+    return {name: size for name, size in sizes.items() if not name.startswith(ENGINE_FOLDER + "/")}
 
 
 def check_build_files(folder: Path, manifest: dict[str, Any]) -> str | None:

@@ -53,7 +53,11 @@ class Retriever:
 
     @cached_property
     def sentence_index(self) -> Any:
-        """The FAISS index of sentence vectors that large builds write beside the passage index."""
+        """The FAISS index of sentence vectors that large builds write beside the passage index; with Milvus,
+        the build's sentence collection (searched by the engine at any size)."""
+        engine_sentences = getattr(self.index.faiss_index, "sentences", None)
+        if engine_sentences is not None:
+            return engine_sentences
         path = self.index.folder / SENTENCE_INDEX
         if not path.is_file():
             return None
@@ -139,6 +143,8 @@ class Retriever:
         full_bm25 = follow_up_bm25(self.index.bm25, query, asked, s.context_weight) if n else None
         if full_bm25 is None:
             b_rows = np.zeros(0, np.int64)
+        elif s.milvus_bm25 and hasattr(self.index.faiss_index, "bm25"):
+            full_bm25, b_rows = self._engine_bm25(query, s, n, only)
         else:
             b_rows = top_rows(full_bm25 if only is None else restrict_scores(full_bm25, only), s.bm25_k)
         if s.fusion == "dense":
@@ -164,9 +170,21 @@ class Retriever:
             )
         return out
 
+    def _engine_bm25(
+        self, query: str, s: Settings, n: int, only: DocumentFilter | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Milvus full-text search's top ``bm25_k`` (scores as an array over all rows, 0 elsewhere; rows): the
+        engine gives scores for its top-k alone, so a dense candidate outside it counts no BM25."""
+        scores, rows = self.index.faiss_index.bm25(query, s.bm25_k, only.ranges if only is not None else ())
+        full = np.zeros(n, np.float32)
+        full[rows] = scores
+        return full, rows
+
     def _dense_within(self, qvec: np.ndarray, s: Settings, only: DocumentFilter) -> tuple[np.ndarray, np.ndarray]:
         """Dense top-k among the chosen rows: an exact scan of their vectors (memory-mapped) up to SCAN_LIMIT
         rows; past it the ANN index searches with a selector of those rows, where its type takes one."""
+        if only.size > SCAN_LIMIT and hasattr(self.index.faiss_index, "search_within"):  # Milvus filters rows itself
+            return self.index.faiss_index.search_within(qvec, s.dense_k, only.ranges)
         if only.size > SCAN_LIMIT:
             found = dense_search_within(self.index.faiss_index, qvec, s.dense_k, only.ranges, s)
             if found is not None:
