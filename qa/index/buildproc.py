@@ -23,6 +23,7 @@ from typing import Any
 
 from qa.encode.embedder import Embedder, ModelUnavailable
 from qa.index.build import BuildReport, EmptyCorpus, Progress, build_index
+from qa.index.raybuild import RayUnavailable
 from qa.index.store import IndexError_
 from qa.settings import Settings, load_settings
 from qa.types import Skipped
@@ -33,6 +34,7 @@ ERRORS: dict[str, type[Exception]] = {
     "ModelUnavailable": ModelUnavailable,
     "IndexError_": IndexError_,
     "OSError": OSError,
+    "RayUnavailable": RayUnavailable,
 }
 
 

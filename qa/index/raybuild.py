@@ -184,6 +184,8 @@ def encode_on_ray(
             out[i] = v
     todo.sort(key=lambda i: -len(texts[i]))
     done = len(texts) - len(todo)
+    if progress:
+        progress(span[0] + (span[1] - span[0]) * done / len(texts), f"{label} ({done:,}/{len(texts):,})")
     with tqdm(total=len(texts), initial=done, desc=label, unit="text", disable=not settings.show_progress) as bar:
         for rows, vectors in _stream(settings, info, texts, todo):
             out[rows] = vectors
