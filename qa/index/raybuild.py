@@ -22,10 +22,10 @@ need no shared folder: only this package's dependencies and the embedding model 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
-import pickle
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +37,7 @@ from qa.encode.cache import EmbeddingCache, text_digest
 from qa.encode.embedder import Embedder, ModelInfo, ModelUnavailable, weights_fingerprint
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.settings import Settings
-from qa.types import Document, Passage
+from qa.types import Document, Layout, Passage
 
 INSTALL_HINT = "pip install .[scale]"
 # Set on the driver and passed to every worker: no usage reports, no model downloads.
@@ -102,11 +102,25 @@ def _token_counter(settings: Settings) -> Any:
     return Embedder(settings).count_tokens
 
 
+def _doc_json(doc: Document) -> str:
+    """A document as plain JSON for the workers (its text, its reader's layout and its name)."""
+    return json.dumps(dataclasses.asdict(doc), ensure_ascii=False)
+
+
+def _doc_from_json(text: str) -> Document:
+    row = json.loads(text)
+    layout = row.pop("layout")
+    if layout is not None:
+        blocks = tuple((int(a), int(b), str(k), str(s)) for a, b, k, s in layout["blocks"])
+        layout = Layout(blocks=blocks, pages=tuple((int(o), lab) for o, lab in layout["pages"]))
+    return Document(**row, layout=layout)
+
+
 def _chunk_batch(batch: dict[str, np.ndarray], settings: Settings, config: ChunkConfig) -> dict[str, Any]:
     counter = _token_counter(settings)
     chunked = []
     for blob in batch["doc"]:
-        doc: Document = pickle.loads(blob)
+        doc = _doc_from_json(str(blob))
         chunked.append(json.dumps([p.to_json() for p in chunk_document(doc, config, counter)], ensure_ascii=False))
     return {"i": batch["i"], "passages": np.array(chunked, dtype=object)}
 
@@ -123,7 +137,7 @@ def chunk_on_ray(settings: Settings, docs: Sequence[Document], config: ChunkConf
         pa.table(
             {
                 "i": pa.array(range(a, min(a + per, len(docs))), pa.int64()),
-                "doc": [pickle.dumps(d) for d in docs[a : a + per]],
+                "doc": [_doc_json(d) for d in docs[a : a + per]],
             }
         )
         for a in range(0, len(docs), per)

@@ -37,3 +37,15 @@ def test_without_ray_the_index_command_says_how_to_install_it(
     line = one_clear_line(capsys, code)
     assert "pip install .[scale]" in line
     assert not (tmp_path / "index" / "manifest.json").exists()
+
+
+def test_documents_reach_the_workers_unchanged() -> None:
+    """Documents travel to Ray workers as JSON (never pickle): text, layout and page labels intact."""
+    from qa.index.raybuild import _doc_from_json, _doc_json
+    from qa.types import Document, Layout
+
+    layout = Layout(blocks=((0, 7, "heading", "Intro"), (8, 20, "text", "Intro")), pages=((0, "i"), (12, None)))
+    doc = Document("manuals/a.pdf", "A", "Intro\u2019s\n\nBody text. é", "ab" * 32, "pdf", 10, 5, "text", layout=layout)
+    assert _doc_from_json(_doc_json(doc)) == doc
+    plain = Document("b.txt", "B", "Only text.", "cd" * 32, "text")
+    assert _doc_from_json(_doc_json(plain)) == plain
