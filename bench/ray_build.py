@@ -89,6 +89,7 @@ def _timed_build(settings: Any, embedder: Any, loaded: Any = None) -> tuple[Any,
     }
     if report.encoded and row["encoding_s"]:
         row["texts_per_s"] = round(report.encoded / row["encoding_s"], 1)
+    print(f"ray_build: {json.dumps(row)}", file=sys.stderr, flush=True)  # kept should a later run fail
     return report, row
 
 
