@@ -26,6 +26,7 @@ import dataclasses
 import json
 import logging
 import os
+import socket
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +66,19 @@ def _ray() -> Any:
     return ray
 
 
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail in seconds, with the address, when nothing listens there: ``ray.init`` would retry for minutes."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", "local" or a form Ray resolves itself
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise RayUnavailable(
+            f"cannot reach Ray at {address} ({exc.strerror or exc}); is `ray start` running there?"
+        ) from None
+
+
 @contextlib.contextmanager
 def ray_session(settings: Settings) -> Iterator[Any]:
     """Ray for the length of one build: joined when already running (a test's, a notebook's), else started
@@ -73,6 +87,8 @@ def ray_session(settings: Settings) -> Iterator[Any]:
     started = False
     if not ray.is_initialized():
         package = str(Path(__file__).resolve().parents[1])  # the qa package, shipped to every worker
+        if settings.ray_address:
+            _check_reachable(settings.ray_address)
         runtime_env = {"py_modules": [package], "env_vars": dict(OFFLINE_ENV), "excludes": ["__pycache__"]}
         try:
             ray.init(

@@ -49,3 +49,15 @@ def test_documents_reach_the_workers_unchanged() -> None:
     assert _doc_from_json(_doc_json(doc)) == doc
     plain = Document("b.txt", "B", "Only text.", "cd" * 32, "text")
     assert _doc_from_json(_doc_json(plain)) == plain
+
+
+def test_an_unreachable_cluster_fails_in_one_line(tmp_path: Path, capsys) -> None:
+    """Nothing listens on the address: one line naming it, at once (ray.init alone retries for minutes)."""
+    pytest.importorskip("ray")
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # free once closed: nothing listens there
+    code = main(["index", "--ray-address", f"127.0.0.1:{port}", "--index-dir", str(tmp_path / "i"), "--quiet"])
+    assert f"cannot reach Ray at 127.0.0.1:{port}" in one_clear_line(capsys, code)
