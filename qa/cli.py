@@ -55,6 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index of a corpus folder")
     _common(p)
     p.add_argument("--force", action="store_true", help="re-embed everything")
+    p.add_argument(
+        "--ray",
+        dest="build_engine",
+        action="store_const",
+        const="ray",
+        help="chunk and encode on Ray, started on this machine (pip install .[scale])",
+    )
+    p.add_argument(
+        "--ray-address", dest="ray_address", metavar="ADDR", help="build on this Ray cluster (implies --ray)"
+    )
+    p.add_argument("--ray-actors", dest="ray_actors", type=int, metavar="N", help="encoding actors, one model each")
 
     p = sub.add_parser("ask", help="answer one question")
     _common(p)
@@ -116,8 +127,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "port",
         "auth",
         "watch",
+        "build_engine",
+        "ray_address",
+        "ray_actors",
     ]
     overrides: dict[str, Any] = {k: getattr(args, k, None) for k in keys}
+    if overrides["ray_address"]:
+        overrides["build_engine"] = "ray"
     # --threshold is the threshold of whichever confidence is in use (the learned one by default)
     overrides["calibrated_abstain_threshold"] = overrides["abstain_threshold"]
     for key in ("corpus_dir", "index_dir"):
@@ -271,13 +287,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qa.encode.embedder import ModelUnavailable
         from qa.index.build import EmptyCorpus
         from qa.index.milvus_store import MilvusUnavailable
+        from qa.index.raybuild import RayUnavailable
         from qa.index.store import IndexError_
         from qa.search.filter import UnknownDocuments
 
         if isinstance(exc, UnknownDocuments):
             print(f"qa: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        if isinstance(exc, (ModelUnavailable, EmptyCorpus, IndexError_, MilvusUnavailable)):
+        if isinstance(exc, (ModelUnavailable, EmptyCorpus, IndexError_, MilvusUnavailable, RayUnavailable)):
             print(f"qa: {exc}", file=sys.stderr)
             return EXIT_FAILURE
         if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: the path says where

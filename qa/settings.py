@@ -165,6 +165,14 @@ class Settings:
 
     show_progress: bool = True
 
+    # Building on Ray (qa/index/raybuild.py; needs `pip install .[scale]`): "local" builds in this process,
+    # "ray" chunks and encodes as Ray Data jobs over an actor pool, one model per actor.
+    build_engine: str = "local"
+    ray_address: str = ""  # a Ray cluster to join ("ray://host:10001", "auto"); empty starts Ray on this machine
+    ray_actors: int = 2  # encoding actors, each with its own copy of the model
+    ray_actor_cpus: int = 1  # CPU cores each actor claims (and torch threads it uses)
+    ray_batch_size: int = 256  # texts per Ray batch: the unit of scheduling and of cache checkpoints
+
     @property
     def threshold_in_use(self) -> float:
         """The abstention threshold of the confidence shown: the calibrated one, or the hand-set one."""
@@ -240,6 +248,10 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("settings 'top_k', 'dense_k' and 'bm25_k' must be at least 1")
     if s.chunk_target_tokens < 16 or s.chunk_max_tokens < s.chunk_target_tokens:
         raise SettingsError("chunking needs 16 <= chunk_target_tokens <= chunk_max_tokens")
+    if s.build_engine not in {"local", "ray"}:
+        raise SettingsError(f"setting 'build_engine' must be local or ray, not {s.build_engine!r}")
+    if min(s.ray_actors, s.ray_actor_cpus, s.ray_batch_size) < 1:
+        raise SettingsError("settings 'ray_actors', 'ray_actor_cpus' and 'ray_batch_size' must be at least 1")
     if s.auth and not all(s.auth.partition(":")[::2]):
         raise SettingsError("setting 'auth' must look like user:password, with neither part empty")
     return s

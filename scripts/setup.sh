@@ -17,7 +17,7 @@ if [[ ! -f "$stamp" ]]; then
   # The CPU build of torch first: a bare `torch` would pull a CUDA build of several GB.
   .venv/bin/python -m pip install --quiet "torch==2.13.0"
   if [[ $want_test == 1 ]]; then
-    .venv/bin/python -m pip install --quiet -e ".[test,scale]"  # scale: the Milvus tests run too
+    .venv/bin/python -m pip install --quiet -e ".[test,scale]"  # scale: the Milvus and Ray tests run too
   else
     .venv/bin/python -m pip install --quiet -e .
   fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -323,6 +324,29 @@ def build_index(
     donors: Sequence[Path] = (),
     repair: str = "",
 ) -> BuildReport:
+    """Bring the index in line with the corpus, embedding only documents that changed (see ``_build``);
+    with ``build_engine = "ray"``, chunking and encoding run on Ray (``qa.index.raybuild``)."""
+    with _engine(settings):
+        return _build(settings, embedder, force, loaded, progress, donors, repair)
+
+
+def _engine(settings: Settings) -> contextlib.AbstractContextManager[Any]:
+    if settings.build_engine != "ray":
+        return contextlib.nullcontext()
+    from qa.index.raybuild import ray_session
+
+    return ray_session(settings)
+
+
+def _build(
+    settings: Settings,
+    embedder: Embedder,
+    force: bool = False,
+    loaded: LoadReport | None = None,
+    progress: Progress | None = None,
+    donors: Sequence[Path] = (),
+    repair: str = "",
+) -> BuildReport:
     """Bring the index in line with the corpus, embedding only documents that changed.
 
     ``loaded`` supplies documents directly (benchmarks read JSON Lines, not a folder); the staleness
@@ -489,6 +513,7 @@ def _plan(
     plan: _Plan = []
     new_passages: list[Passage] = []
     salvaged = salvage.by_text() if salvage is not None else {}
+    fresh: list[int] = []  # plan entries of documents to chunk
     for doc in report.documents:
         rows = previous.rows.get(doc.doc_id) if previous else None
         read_as = (doc.sha256, reader_version(doc.fmt))  # the same bytes, read by the same reader
@@ -502,12 +527,26 @@ def _plan(
             except UnreadableFile as exc:
                 report.skipped.append(Skipped(doc.doc_id, str(exc)))
                 continue
-            passages = chunk_document(full, config, counter)
-            if salvage is not None:
-                salvaged.update(salvage.for_document(full, passages, reader_version(full.fmt)))
-            plan.append((full, None, passages))
-            new_passages.extend(passages)
+            fresh.append(len(plan))
+            plan.append((full, None, []))
+    for i, passages in zip(fresh, _chunk_all(settings, [plan[i][0] for i in fresh], config, counter)):
+        full = plan[i][0]
+        if salvage is not None:
+            salvaged.update(salvage.for_document(full, passages, reader_version(full.fmt)))
+        plan[i] = (full, None, passages)
+        new_passages.extend(passages)
     return plan, new_passages, salvaged
+
+
+def _chunk_all(
+    settings: Settings, docs: list[Document], config: ChunkConfig, counter: Callable[[str], int]
+) -> list[list[Passage]]:
+    """Each document's passages: here, or as a Ray Data job."""
+    if settings.build_engine == "ray" and docs:
+        from qa.index.raybuild import chunk_on_ray
+
+        return chunk_on_ray(settings, docs, config)
+    return [chunk_document(doc, config, counter) for doc in docs]
 
 
 def _embed_and_assemble(
@@ -524,12 +563,20 @@ def _embed_and_assemble(
     # Progress: reading and chunking ~10 %, passages and sentences by their share of texts, writing ~5 %.
     share = len(texts) / max(1, len(texts) + len(sentence_texts))
     middle = 0.1 + 0.85 * share
-    new_vectors = _embed_with_progress(
-        embedder, texts, "embedding passages", settings.show_progress, progress, (0.1, middle), cache
-    )
-    new_sent_vectors = _embed_with_progress(
-        embedder, sentence_texts, "embedding sentences", settings.show_progress, progress, (middle, 0.95), cache
-    )
+    if settings.build_engine == "ray":  # one job for both, so each actor loads its model once
+        from qa.index.raybuild import encode_on_ray
+
+        both = encode_on_ray(
+            settings, embedder.info, texts + sentence_texts, cache, progress=progress, span=(0.1, 0.95)
+        )
+        new_vectors, new_sent_vectors = both[: len(texts)], both[len(texts) :]
+    else:
+        new_vectors = _embed_with_progress(
+            embedder, texts, "embedding passages", settings.show_progress, progress, (0.1, middle), cache
+        )
+        new_sent_vectors = _embed_with_progress(
+            embedder, sentence_texts, "embedding sentences", settings.show_progress, progress, (middle, 0.95), cache
+        )
     if progress:
         progress(0.95, "writing the index")
     return _assemble(plan, previous, new_vectors, new_sent_vectors, embedder.info.dimension)

@@ -24,6 +24,7 @@ from typing import Any
 from qa.encode.embedder import Embedder, ModelUnavailable
 from qa.index.build import BuildReport, EmptyCorpus, Progress, build_index
 from qa.index.milvus_store import MilvusUnavailable
+from qa.index.raybuild import RayUnavailable
 from qa.index.store import IndexError_
 from qa.settings import Settings, load_settings
 from qa.types import Skipped
@@ -35,6 +36,7 @@ ERRORS: dict[str, type[Exception]] = {
     "IndexError_": IndexError_,
     "OSError": OSError,
     "MilvusUnavailable": MilvusUnavailable,
+    "RayUnavailable": RayUnavailable,
 }
 
 
