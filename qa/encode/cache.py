@@ -106,3 +106,22 @@ class EmbeddingCache:
         """After a completed build: its vectors are in the build folder now."""
         shutil.rmtree(self.root, ignore_errors=True)
         self._known = None
+
+
+def fill_from_cache(
+    cache: EmbeddingCache | None, texts: list[str], dim: int
+) -> tuple[np.ndarray, list[str], list[int]]:
+    """The vectors with the rows the cache holds filled in, each text's digest (empty without a cache), and
+    the rows still to encode, longest text first: batches of like lengths pad little, locally and on Ray."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    digests = [text_digest(t) for t in texts] if cache is not None else []
+    todo = list(range(len(texts)))
+    if cache is not None:
+        todo = []
+        for i, v in enumerate(cache.lookup(digests)):
+            if v is None:
+                todo.append(i)
+            else:
+                out[i] = v
+    todo.sort(key=lambda i: -len(texts[i]))
+    return out, digests, todo

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.encode.cache import EmbeddingCache, cache_key, text_digest
+from qa.encode.cache import EmbeddingCache, cache_key, fill_from_cache, text_digest
 from qa.encode.embedder import Embedder
 from qa.index import store
 from qa.index.bm25 import passage_search_text, read_bm25, update_bm25, write_bm25
@@ -288,17 +288,7 @@ def _embed_with_progress(
     dim = embedder.info.dimension
     if not texts:
         return np.zeros((0, dim), dtype=np.float32)
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    digests = [text_digest(t) for t in texts] if cache is not None else []
-    todo = list(range(len(texts)))
-    if cache is not None:
-        todo = []
-        for i, v in enumerate(cache.lookup(digests)):
-            if v is None:
-                todo.append(i)
-            else:
-                out[i] = v
-    todo.sort(key=lambda i: -len(texts[i]))
+    out, digests, todo = fill_from_cache(cache, texts, dim)
     done = len(texts) - len(todo)
     step = max(embedder.settings.embed_batch_size * 8, EMBED_SLICE)
     with tqdm(total=len(texts), initial=done, desc=label, unit="text", disable=not show, dynamic_ncols=True) as bar:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.encode.cache import EmbeddingCache, text_digest
+from qa.encode.cache import EmbeddingCache, fill_from_cache
 from qa.encode.embedder import Embedder, ModelInfo, ModelUnavailable, weights_fingerprint
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.settings import Settings
@@ -202,17 +202,9 @@ def encode_on_ray(
     batch pads little."""
     from tqdm.auto import tqdm
 
-    out = np.zeros((len(texts), info.dimension), dtype=np.float32)
+    out, digests, todo = fill_from_cache(cache, texts, info.dimension)
     if not texts:
         return out
-    digests = [text_digest(t) for t in texts]
-    todo = []
-    for i, v in enumerate(cache.lookup(digests)):
-        if v is None:
-            todo.append(i)
-        else:
-            out[i] = v
-    todo.sort(key=lambda i: -len(texts[i]))
     done = len(texts) - len(todo)
     if progress:
         progress(span[0] + (span[1] - span[0]) * done / len(texts), f"{label} ({done:,}/{len(texts):,})")
