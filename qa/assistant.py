@@ -445,7 +445,7 @@ class Chat:
     def ask(self, question: str, documents: Iterable[str] | None = None, **overrides: Any) -> Answer:
         """``documents``: search only these documents (names, or folders such as ``manuals/``)."""
         last = self.history[-1] if self.history else None
-        if ordinal_in(question) is not None:  # read only when a question points into a list
+        if isinstance(question, str) and ordinal_in(question) is not None:  # a list item asked for: read the list
             for turn in self.history[-3:]:
                 if not turn.listing and turn.row >= 0:
                     turn.listing = self.assistant.text_from(turn.row)
