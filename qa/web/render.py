@@ -98,18 +98,24 @@ def lead_html(answer: Answer, corpus: str = "", link: bool = True) -> str:
 
 
 def _lead_sentences(p: Passage, highlights: list[tuple[int, int]]) -> str:
-    """The highlighted sentences as one line of text, except the lines of a code block or the rows of a table
-    (a command under its lead-in), which keep their shape."""
+    """The highlighted sentences as one line of text, except the lines of a code block (a command under its
+    lead-in), which keep their shape, and a table, shown whole with its highlighted rows marked: its header
+    row alone answers nothing."""
     src = Source(p.text, p.start)
     runs: list[tuple[Shaped | None, int, int]] = []
     for a, b in highlights:
         block = next((s for s in p.blocks if s.start <= a and b <= s.end), None)
         if block is not None and runs and runs[-1][0] is block:
             runs[-1] = (block, runs[-1][1], b)  # the next highlighted line of the same block
+        elif block is not None and block.kind == "table":
+            runs.append((block, block.start, block.end))
         else:
             runs.append((block, a, b))
+    marks = highlights if any(block is not None and block.kind == "table" for block, _, _ in runs) else []
     return " ".join(
-        esc(" ".join(src(a, b).split())) if block is None else shaped_html(src, a, b, [], [block], marked, chat=True)
+        esc(" ".join(src(a, b).split()))
+        if block is None
+        else shaped_html(src, a, b, marks if block.kind == "table" else [], [block], marked, chat=True)
         for block, a, b in runs
     )
 
