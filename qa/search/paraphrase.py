@@ -60,9 +60,17 @@ class ParaphraseScorer:
                 f"the paraphrase scorer encodes every passage; {len(passages):,} is more than "
                 f"paraphrase_max_passages ({max_passages:,})"
             )
+        from qa.encode.embedder import ModelUnavailable
+
+        fix = "set paraphrase_model to the folder scripts/fetch_paraphrase_model.py assembles, or to empty"
+        if not (model_dir / "modules.json").is_file():
+            raise ModelUnavailable(f"paraphrase_model {model_dir} holds no sentence-transformers model; {fix}")
         from sentence_transformers import SentenceTransformer  # heavy: only when the setting is on
 
-        self.model = SentenceTransformer(str(model_dir), device="cpu")
+        try:
+            self.model = SentenceTransformer(str(model_dir), device="cpu")
+        except (OSError, ValueError) as exc:
+            raise ModelUnavailable(f"paraphrase_model {model_dir} cannot be loaded ({exc}); {fix}") from None
         self.passage_vectors, self.sentence_vectors, self.offsets = self._vectors(model_dir, passages, cache_dir)
 
     def _vectors(

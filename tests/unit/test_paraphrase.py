@@ -28,3 +28,14 @@ def test_the_scorer_is_off_by_default_and_weights_are_checked() -> None:
     assert load_settings(environ={}).paraphrase_model == ""
     with pytest.raises(SettingsError):
         load_settings({"paraphrase_weight": -1}, environ={})
+
+
+def test_a_folder_that_is_not_a_model_is_named_with_the_fix(tmp_path) -> None:
+    """A wrong ``paraphrase_model`` (the assembled zip's parent folder, say) used to end in a transformers
+    traceback; it is one message saying which folder and what to do."""
+    from qa.encode.embedder import ModelUnavailable
+    from qa.search.paraphrase import ParaphraseScorer
+
+    (tmp_path / "all-mpnet-base-v2").mkdir()  # the model is one level down
+    with pytest.raises(ModelUnavailable, match="holds no sentence-transformers model.*fetch_paraphrase_model"):
+        ParaphraseScorer(tmp_path, [], None, 10)
