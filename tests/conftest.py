@@ -104,3 +104,33 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def kill_build_at(driver: str, point: str, marker: Path, args: list[str], wait_s: float) -> None:
+    """Run ``qa ARGS`` under ``driver`` (a script that pauses the build at ``point`` and writes ``marker``)
+    and SIGKILL it there, as a power cut or an OOM kill would: the index tests then check what serves."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}  # the developer's settings stay out
+    proc = subprocess.Popen(
+        [sys.executable, "-c", driver, point, str(marker), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.time() + wait_s
+        while not marker.exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), f"the build never reached {point}: {proc.stderr.read().decode()[-2000:]}"
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL

@@ -6,11 +6,8 @@ Skipped without the `scale` extra (pip install .[scale]); the test command insta
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +23,7 @@ from qa.index import milvus_store, store  # noqa: E402
 from qa.index.build import build_index, open_index  # noqa: E402
 from qa.search.retriever import Retriever  # noqa: E402
 from qa.settings import PROJECT_ROOT  # noqa: E402
-from tests.conftest import DEFAULT_CORPUS, make_settings, one_clear_line  # noqa: E402
+from tests.conftest import DEFAULT_CORPUS, kill_build_at, make_settings, one_clear_line  # noqa: E402
 
 
 def _assistant(s, embedder) -> Assistant:
@@ -164,27 +161,9 @@ def test_a_killed_build_leaves_the_previous_collection_serving(
     (small_corpus / "rivers.txt").write_text("The Danube flows through ten countries.\n", encoding="utf-8")
 
     marker = tmp_path / "reached"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     args = ["index", "--quiet", "--corpus", str(small_corpus), "--index-dir", str(settings.index_dir)]
     args += ["--vector-store", "milvus"] + (["--milvus-uri", uri] if uri else [])
-    proc = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, point, str(marker), *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.time() + 300
-        while not marker.exists() and proc.poll() is None and time.time() < deadline:
-            time.sleep(0.05)
-        assert marker.exists(), f"the build never reached {point}: {proc.stderr.read().decode()[-2000:]}"
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
+    kill_build_at(DRIVER, point, marker, args, wait_s=300)
 
     live = store.read_manifest(settings.index_dir)
     serving = _assistant(settings, embedder)

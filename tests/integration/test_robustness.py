@@ -13,9 +13,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,8 +26,7 @@ from qa.cli import main as cli_main
 from qa.index import store
 from qa.index.build import build_index, open_index
 from qa.search.retriever import Retriever
-from qa.settings import PROJECT_ROOT
-from tests.conftest import make_settings, one_clear_line
+from tests.conftest import kill_build_at, make_settings, one_clear_line
 
 
 def _assistant(s, embedder) -> Assistant:
@@ -86,26 +82,8 @@ def test_killed_build_leaves_previous_index_serving_and_next_build_finishes(
     (small_corpus / "rivers.txt").write_text("The Danube flows through ten countries.\n", encoding="utf-8")
 
     marker = tmp_path / "reached"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     args = ["index", "--force", "--quiet", "--corpus", str(small_corpus), "--index-dir", str(settings.index_dir)]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, point, str(marker), *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.time() + 180
-        while not marker.exists() and proc.poll() is None and time.time() < deadline:
-            time.sleep(0.05)
-        assert marker.exists(), f"the build never reached {point}: {proc.stderr.read().decode()[-2000:]}"
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
+    kill_build_at(DRIVER, point, marker, args, wait_s=180)
 
     # What serves now: the previous build, or (killed after the swap) the complete new one.
     live = store.read_manifest(settings.index_dir)
