@@ -111,11 +111,10 @@ def _lead_sentences(p: Passage, highlights: list[tuple[int, int]]) -> str:
             runs.append((block, block.start, block.end))
         else:
             runs.append((block, a, b))
-    marks = highlights if any(block is not None and block.kind == "table" for block, _, _ in runs) else []
     return " ".join(
         esc(" ".join(src(a, b).split()))
         if block is None
-        else shaped_html(src, a, b, marks if block.kind == "table" else [], [block], marked, chat=True)
+        else shaped_html(src, a, b, highlights if block.kind == "table" else [], [block], marked, chat=True)
         for block, a, b in runs
     )
 
