@@ -134,3 +134,23 @@ def kill_build_at(driver: str, point: str, marker: Path, args: list[str], wait_s
         proc.wait(timeout=30)
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
+
+
+def upload_owls_in_child(script: str, corpus: Path, index_dir: Path, tmp_path: Path) -> dict:
+    """Run ``script`` (a server process that uploads one file) with an owl note to upload; return the JSON
+    object it printed last. The two upload-in-a-child tests (FAISS and Milvus) share this."""
+    import json
+    import subprocess
+    import sys
+
+    upload = tmp_path / "owls.txt"
+    upload.write_text("Owls\n\nBarn owls hunt mice at night.\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(corpus), str(index_dir), str(upload)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])

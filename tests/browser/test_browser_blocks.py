@@ -15,6 +15,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.index.build import build_index, open_index
 from qa.search.retriever import Retriever
+from tests.browser.test_browser_chat import ask
 from tests.browser.test_browser_xss import NOTHING_RAN
 from tests.conftest import make_settings
 from tests.webserver import CHROMIUM, serving
@@ -47,21 +48,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder):
         yield url
 
 
-def _ask(page, question: str):
-    before = page.locator("#chat [data-testid='bot']").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    page.locator("#chat [data-testid='bot']").nth(before).wait_for(timeout=30_000)
-    bot = page.locator("#chat [data-testid='bot']").last
-    bot.locator(".excerpt").first.wait_for(timeout=30_000)
-    return bot
-
-
 def test_code_and_tables_show_as_code_and_tables(server: str, browser, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(server, wait_until="load")
     page.locator("#question textarea").wait_for(timeout=30_000)
-    bot = _ask(page, "What does the /etc/hosts file look like?")
+    bot = ask(page, "What does the /etc/hosts file look like?")
     pre = bot.locator("pre.code", has_text="127.0.1.1").first
     pre.wait_for(timeout=10_000)
     lines = pre.inner_text().splitlines()
@@ -70,7 +61,7 @@ def test_code_and_tables_show_as_code_and_tables(server: str, browser, tmp_path:
         "mono" in pre.evaluate("e => getComputedStyle(e).fontFamily").lower()
         or "courier" in pre.evaluate("e => getComputedStyle(e).fontFamily").lower()
     )
-    bot = _ask(page, "Which packages are network configuration tools?")
+    bot = ask(page, "Which packages are network configuration tools?")
     table = bot.locator("table.shaped").first
     table.wait_for(timeout=10_000)
     assert table.locator("th").first.inner_text() == "packages"
@@ -89,10 +80,10 @@ def test_markup_in_code_and_cells_stays_text(server: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server, wait_until="load")
     page.locator("#question textarea").wait_for(timeout=30_000)
-    bot = _ask(page, "What did the intruder run to light every lantern in the wiki?")
+    bot = ask(page, "What did the intruder run to light every lantern in the wiki?")
     bot.locator("pre.code").first.wait_for(timeout=10_000)
     assert "<script>window.__pwned=1</script>" in bot.locator("pre.code").first.inner_text()
-    bot = _ask(page, "What is the lantern wiki's inventory of candles?")
+    bot = ask(page, "What is the lantern wiki's inventory of candles?")
     bot.locator("table.shaped").first.wait_for(timeout=10_000)
     assert '<img src=x onerror="window.__pwned=2">' in bot.locator("table.shaped").first.inner_text()
     page.wait_for_timeout(500)  # an injected onerror would have fired by now

@@ -14,6 +14,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.index.build import build_index, open_index
 from qa.search.retriever import Retriever
+from tests.browser.test_browser_chat import ask
 from tests.conftest import make_settings
 from tests.webserver import CHROMIUM, serving
 
@@ -55,21 +56,11 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory, embedder):
         yield url
 
 
-def _ask(page, question: str):
-    before = page.locator("#chat [data-testid='bot']").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    page.locator("#chat [data-testid='bot']").nth(before).wait_for(timeout=30_000)
-    bot = page.locator("#chat [data-testid='bot']").last
-    bot.locator("a.cite").first.wait_for(timeout=30_000)
-    return bot
-
-
 def test_markup_in_a_document_shows_as_text_everywhere(hostile_server: str, browser, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(hostile_server, wait_until="load")
     page.locator("#question textarea").wait_for(timeout=30_000)
-    bot = _ask(page, "What did the intruder type into the wiki page about paper lanterns?")
+    bot = ask(page, "What did the intruder type into the wiki page about paper lanterns?")
 
     chat_text = bot.inner_text()
     assert SCRIPT in chat_text and IMG in chat_text
@@ -97,7 +88,7 @@ def test_markup_in_a_question_shows_as_text(hostile_server: str, browser) -> Non
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(hostile_server, wait_until="load")
     page.locator("#question textarea").wait_for(timeout=30_000)
-    _ask(page, QUESTION_IMG)
+    ask(page, QUESTION_IMG)
     user = page.locator("#chat [data-testid='user']").last
     assert '<img src=x onerror="window.__pwned=4">' in user.inner_text()
     page.wait_for_timeout(500)  # an injected onerror would have fired by now

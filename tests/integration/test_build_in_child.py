@@ -3,9 +3,6 @@ dies leaves the previous index answering."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +10,8 @@ import pytest
 from qa.assistant import Assistant
 from qa.index import buildproc
 from qa.index.build import build_index
-from qa.settings import PROJECT_ROOT
 from qa.web.workspace import Workspace
-from tests.conftest import make_settings
+from tests.conftest import make_settings, upload_owls_in_child
 
 SERVER = r"""
 import json, sys
@@ -38,17 +34,7 @@ def test_an_upload_is_indexed_without_torch_in_the_serving_process(
 ) -> None:
     settings = make_settings(small_corpus, tmp_path / "index")
     build_index(settings, embedder)
-    upload = tmp_path / "owls.txt"
-    upload.write_text("Owls\n\nBarn owls hunt mice at night.\n", encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", SERVER, str(small_corpus), str(settings.index_dir), str(upload)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = upload_owls_in_child(SERVER, small_corpus, settings.index_dir, tmp_path)
     assert seen["saved"] == ["owls.txt"] and "mice" in seen["answer"]
     assert seen["torch"] is False
 

@@ -5,9 +5,6 @@ Skipped without the `scale` extra (pip install .[scale]); the test command insta
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +20,7 @@ from qa.index import milvus_store, store  # noqa: E402
 from qa.index.build import build_index, open_index  # noqa: E402
 from qa.search.retriever import Retriever  # noqa: E402
 from qa.settings import PROJECT_ROOT  # noqa: E402
-from tests.conftest import DEFAULT_CORPUS, kill_build_at, make_settings, one_clear_line  # noqa: E402
+from tests.conftest import DEFAULT_CORPUS, kill_build_at, make_settings, one_clear_line, upload_owls_in_child  # noqa: E402
 
 
 def _assistant(s, embedder) -> Assistant:
@@ -211,16 +208,6 @@ def test_a_server_answering_from_milvus_lite_indexes_an_upload_in_a_child_proces
     """Each build has its own Lite folder, so the child that builds never opens the one the server reads."""
     settings = _milvus(small_corpus, tmp_path / "index")
     build_index(settings, embedder)
-    upload = tmp_path / "owls.txt"
-    upload.write_text("Owls\n\nBarn owls hunt mice at night.\n", encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", SERVER, str(small_corpus), str(settings.index_dir), str(upload)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = upload_owls_in_child(SERVER, small_corpus, settings.index_dir, tmp_path)
     assert seen["saved"] == ["owls.txt"] and "mice" in seen["answer"]
     assert seen["before"] != seen["after"]
