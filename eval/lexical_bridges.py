@@ -307,7 +307,17 @@ def hits(ranks: list[int | None], k: int) -> float:
     return sum(1 for r in ranks if r and r <= k) / len(ranks) if ranks else float("nan")
 
 
-def grid_routes() -> list[Route]:
+def grid_routes(extend: bool = False) -> list[Route]:
+    """The tune grid; ``extend``: the second round, past w = 0.5 where the first round's best sat at its edge."""
+    if extend:
+        routes = [Route()]
+        routes += [Route("glove", n=n, t=0.7, w=w) for n in (3, 5, 8) for w in (0.75, 1.0)]
+        routes += [Route("glove", n=8, t=0.7, w=0.5)]
+        routes += [Route("doc", n=5, t=0.75, w=w) for w in (0.75, 1.0)]
+        for relations in ("syn+hyp", "syn+hyp+der"):
+            routes += [Route("wordnet", n=5, w=w, relations=relations, senses=2) for w in (0.75, 1.0)]
+            routes += [Route("wordnet", n=8, w=w, relations=relations, senses=3) for w in (0.5, 0.75, 1.0)]
+        return routes
     routes = [Route()]
     for n in (1, 3, 5):
         for t in (0.7, 0.8):
@@ -330,7 +340,7 @@ def run_grid(args: argparse.Namespace) -> None:
     paraphrases = [k for k, i in enumerate(chosen) if i.kind == "paraphrase"]
     assistant.ask("warm-up question")
     rows = []
-    for route in grid_routes():
+    for route in grid_routes(args.extend):
         if args.only and route.name not in {"off", args.only}:
             continue
         Expansion.route = route
@@ -413,6 +423,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path)
     ap.add_argument("--wordnet", type=Path, default=Path("/tmp/lx-wn/root/usr/share/wordnet"))
     ap.add_argument("--split", default="tune")
+    ap.add_argument("--extend", action="store_true", help="grid: the second round (w above 0.5)")
     ap.add_argument("--only", choices=("glove", "wordnet", "doc"))
     ap.add_argument("--route", default="off", choices=("off", "glove", "wordnet", "doc"))
     ap.add_argument("--n", type=int, default=3)
