@@ -307,9 +307,14 @@ def hits(ranks: list[int | None], k: int) -> float:
     return sum(1 for r in ranks if r and r <= k) / len(ranks) if ranks else float("nan")
 
 
-def grid_routes(extend: bool = False) -> list[Route]:
-    """The tune grid; ``extend``: the second round, past w = 0.5 where the first round's best sat at its edge."""
-    if extend:
+def grid_routes(round_: int = 1) -> list[Route]:
+    """The tune grid. Round 2: past w = 0.5, where round 1's best sat at its edge; round 3: WordNet past 8
+    neighbours from 3 senses, where round 2's best sat."""
+    if round_ == 3:
+        return [
+            Route("wordnet", n=12, w=w, relations=r, senses=5) for r in ("syn+hyp", "syn+hyp+der") for w in (0.5, 0.75)
+        ]
+    if round_ == 2:
         routes = [Route()]
         routes += [Route("glove", n=n, t=0.7, w=w) for n in (3, 5, 8) for w in (0.75, 1.0)]
         routes += [Route("glove", n=8, t=0.7, w=0.5)]
@@ -340,7 +345,7 @@ def run_grid(args: argparse.Namespace) -> None:
     paraphrases = [k for k, i in enumerate(chosen) if i.kind == "paraphrase"]
     assistant.ask("warm-up question")
     rows = []
-    for route in grid_routes(args.extend):
+    for route in grid_routes(args.round):
         if args.only and route.name not in {"off", args.only}:
             continue
         Expansion.route = route
@@ -423,7 +428,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path)
     ap.add_argument("--wordnet", type=Path, default=Path("/tmp/lx-wn/root/usr/share/wordnet"))
     ap.add_argument("--split", default="tune")
-    ap.add_argument("--extend", action="store_true", help="grid: the second round (w above 0.5)")
+    ap.add_argument("--round", type=int, default=1, help="grid: which round (2: w above 0.5; 3: more WordNet)")
     ap.add_argument("--only", choices=("glove", "wordnet", "doc"))
     ap.add_argument("--route", default="off", choices=("off", "glove", "wordnet", "doc"))
     ap.add_argument("--n", type=int, default=3)
