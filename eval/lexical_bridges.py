@@ -4,8 +4,9 @@
     python eval/lexical_bridges.py eval --index-dir IDX --gold GOLD --route glove --n 3 --t 0.8 --w 0.2 \
         --name X --out DIR
 
-Why a throwaway script, not a package module: neither route won held out (docs/notes/2026-12-06-lexical-bridges.md),
-so the package stays without them. It wraps the retriever's BM25 step (``follow_up_bm25``) in place: the
+Why a script: GloVe (query side) and document-side GloVe lost held out (docs/notes/2026-12-06-lexical-bridges.md)
+and stay here only; the WordNet route that was kept lives in qa/search/expansion.py (syn+hyp only; this copy keeps
+the relation variants the grid tried). It wraps the retriever's BM25 step (``follow_up_bm25``) in place: the
 question's own content words get neighbours (GloVe cosine >= t, or WordNet synonyms / hypernyms / derivations),
 those found in the corpus's BM25 vocabulary are scored as a second BM25 query whose scores are added with weight
 w. ``eval`` writes a report folder like ``qa eval`` (same scoring code), for ``eval/split_table.py``.
@@ -29,19 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's qa, not an installed one
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import qa.search.retriever as retriever_module  # noqa: E402
-from qa.index.bm25 import QUESTION_WORDS, _stemmer, _stopwords  # noqa: E402
-
-_WORD = re.compile(r"(?u)\b[a-z][a-z-]+\b")
-
-
-def content_words(text: str) -> list[str]:
-    """The question's own words that carry meaning: not stop words, not the words framing it as a question."""
-    stop = _stopwords() | QUESTION_WORDS
-    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in stop and len(w) > 2))
+from qa.index.bm25 import _stemmer  # noqa: E402
+from qa.search.expansion import content_words  # noqa: E402
 
 
 def stem(word: str) -> str:
@@ -426,7 +421,7 @@ def main() -> None:
     ap.add_argument("--index-dir", type=Path)
     ap.add_argument("--gold", type=Path, required=True)
     ap.add_argument("--corpus", type=Path)
-    ap.add_argument("--wordnet", type=Path, default=Path("/tmp/lx-wn/root/usr/share/wordnet"))
+    ap.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"))
     ap.add_argument("--split", default="tune")
     ap.add_argument("--round", type=int, default=1, help="grid: which round (2: w above 0.5; 3: more WordNet)")
     ap.add_argument("--only", choices=("glove", "wordnet", "doc"))
