@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa.assistant import Assistant
-from tests.conftest import make_settings
+from qa.cli import main as cli_main
+from tests.conftest import make_settings, one_clear_line
 from tests.wordnet_sample import write_wordnet
 
 QUESTION = "Why are city newcomers refused state help?"
@@ -35,3 +36,12 @@ def test_wordnet_bridges_a_question_to_a_passage_in_other_words(tmp_path: Path, 
     assert bm25_of_answer(bridged) > 0.0  # newcomer -> arrival, help -> assistance
     answer = bridged.ask(QUESTION)  # without the bridge, today's pipeline answers with the budgets passage
     assert "excluded from public assistance" in answer.excerpts[0].passage.text
+
+
+def test_a_wordnet_dir_without_wordnet_is_one_clear_line(
+    small_corpus: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("QA_WORDNET_DIR", str(tmp_path))  # a folder, but no WordNet in it
+    code = cli_main(["--corpus", str(small_corpus), "--index-dir", str(tmp_path / "i"), "ask", "What do bees eat?"])
+    line = one_clear_line(capsys, code)
+    assert "holds no WordNet database" in line and "apt-get install wordnet-base" in line
