@@ -16,6 +16,7 @@ question reads only the lines it needs after the index files are loaded once (ab
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
@@ -62,15 +63,18 @@ class WordNet:
         self.index = {pos: _read_index(folder / f"index.{pos}") for pos in _POS}
         self.exceptions = {pos: _read_exceptions(folder / f"{pos}.exc") for pos in _POS}
         self._data = {pos: (folder / f"data.{pos}").open("rb") for pos in _POS}
+        self._reading = threading.Lock()  # the web server answers in threads; a seek and its read go together
         self._synsets: dict[tuple[str, int], tuple[list[str], list[tuple[str, str, int]]]] = {}
 
     def synset(self, pos: str, offset: int) -> tuple[list[str], list[tuple[str, str, int]]]:
         """(lemmas, pointers as (symbol, pos, offset)) of the synset at ``offset`` in ``data.<pos>``."""
         key = (pos, offset)
         if key not in self._synsets:
-            handle = self._data[pos]
-            handle.seek(offset)
-            f = handle.readline().decode("latin-1").split(" | ")[0].split()
+            with self._reading:
+                handle = self._data[pos]
+                handle.seek(offset)
+                line = handle.readline()
+            f = line.decode("latin-1").split(" | ")[0].split()
             w_cnt = int(f[3], 16)
             lemmas = [re.sub(r"\(.*\)$", "", f[4 + 2 * k].lower()) for k in range(w_cnt)]
             at = 4 + 2 * w_cnt
