@@ -21,6 +21,7 @@ from qa.index.bm25 import (
 )
 from qa.index.dense import SENTENCE_INDEX, dense_search, dense_search_within, read_dense_index
 from qa.index.store import StoredIndex
+from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
@@ -141,6 +142,8 @@ class Retriever:
         else:
             d_scores, d_rows = self._dense_within(qvec, s, only)
         full_bm25 = follow_up_bm25(self.index.bm25, query, asked, s.context_weight) if n else None
+        if full_bm25 is not None and s.wordnet_dir:
+            full_bm25 = self._wordnet_bm25(full_bm25, asked, s)
         if full_bm25 is None:
             b_rows = np.zeros(0, np.int64)
         elif s.milvus_bm25 and hasattr(self.index.faiss_index, "bm25"):
@@ -169,6 +172,16 @@ class Retriever:
                 )
             )
         return out
+
+    def _wordnet_bm25(self, scores: np.ndarray, asked: str, s: Settings) -> np.ndarray:
+        """+ ``wordnet_weight`` x the BM25 of the corpus terms WordNet relates to the user's own words: a bridge
+        to a passage that says "proportion" for a question's "fraction" (qa/search/expansion.py)."""
+        bm25 = self.index.bm25
+        vocab = getattr(bm25, "vocab", None) or getattr(bm25, "vocab_dict", None) or {}
+        terms = expansion_terms(open_wordnet(s.wordnet_dir), asked, vocab, s.wordnet_neighbours, s.wordnet_senses)
+        if not terms or s.wordnet_weight == 0:
+            return scores
+        return scores + np.float32(s.wordnet_weight) * np.asarray(bm25.get_scores(terms), dtype=np.float32)
 
     def _engine_bm25(
         self, query: str, s: Settings, n: int, only: DocumentFilter | None
