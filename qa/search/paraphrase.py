@@ -38,7 +38,8 @@ def blend(
     keep their place below (they were not re-scored)."""
     head, rest = candidates[:depth], candidates[depth:]
     for c in head:
-        c.score += passage_weight * passage_cos.get(c.index, 0.0) + sentence_weight * sentence_cos.get(c.index, 0.0)
+        c.paraphrase = passage_weight * passage_cos.get(c.index, 0.0) + sentence_weight * sentence_cos.get(c.index, 0.0)
+        c.score += c.paraphrase
     return sorted(head, key=lambda c: (-c.score, c.index)) + rest
 
 
