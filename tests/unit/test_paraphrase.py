@@ -39,3 +39,17 @@ def test_a_folder_that_is_not_a_model_is_named_with_the_fix(tmp_path) -> None:
     (tmp_path / "all-mpnet-base-v2").mkdir()  # the model is one level down
     with pytest.raises(ModelUnavailable, match="holds no sentence-transformers model.*fetch_paraphrase_model"):
         ParaphraseScorer(tmp_path, [], None, 10)
+
+
+def test_the_confidence_reads_the_score_before_the_stage() -> None:
+    """The learned confidence weighs the top score and never saw the stage's additions: it reads the stage-off
+    score (what the stage added is kept on the candidate), while the margin is the ranking's own."""
+    from qa.answer.features import confidence_features
+
+    cands = [Candidate(index=i, score=s) for i, s in enumerate([1.0, 0.95])]
+    order = blend(cands, {0: 0.2, 1: 0.7}, {0: 0.1, 1: 0.6}, depth=2, passage_weight=1.0, sentence_weight=1.0)
+    assert [c.index for c in order] == [1, 0]
+    assert order[0].paraphrase == pytest.approx(1.3)
+    feats = confidence_features("What do bees eat?", order, ["a", "b"], "", 0.5, None)
+    assert feats["score"] == pytest.approx(0.95)
+    assert feats["margin"] == pytest.approx((0.95 + 1.3) - (1.0 + 0.3))
