@@ -26,7 +26,7 @@ from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_w
 from qa.answer.features import idf_weights
 from qa.answer.recalibration import FEEDBACK_CALIBRATION_FILE, Recalibration
 from qa.answer.related import related_questions, starter_questions
-from qa.answer.selector import AnswerModel, load_answer_model
+from qa.answer.selector import AnswerModel, StageCalibration, load_answer_model
 from qa.encode.embedder import Embedder
 from qa.index import store
 from qa.index.bm25 import query_terms
@@ -75,6 +75,9 @@ def _check_same_model(manifest: dict[str, Any], embedder: Embedder) -> None:
         )
 
 
+# The confidence shown with the paraphrase second stage on and its own shipped calibration (a refit from the
+# users' marks is fitted over one confidence kind and means nothing over another).
+PARAPHRASE_KIND = "learned, paraphrase stage"
 BUILT_IN_CALIBRATION = "built-in (fitted on the default corpus's dev questions)"
 
 
@@ -165,6 +168,7 @@ class Assistant:
         assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)
         assistant.confidence_source = source
         assistant.answer_model = load_answer_model()
+        assistant.use_stage_threshold()
         assistant.use_recalibration(load_recalibration(settings.index_dir, assistant.confidence_kind))
         return assistant
 
@@ -172,11 +176,32 @@ class Assistant:
     def confidence_kind(self) -> str:
         """Which confidence the answers show (a refit over one means nothing over another)."""
         learned = self.settings.learned_confidence and self.confidence_source == BUILT_IN_CALIBRATION
-        return "learned" if learned and self.answer_model is not None else f"rules: {self.confidence_source}"
+        if not learned or self.answer_model is None:
+            return f"rules: {self.confidence_source}"
+        return PARAPHRASE_KIND if self.stage_calibration(self.settings) is not None else "learned"
 
     @property
     def threshold_field(self) -> str:
-        return "calibrated_abstain_threshold" if self.confidence_kind == "learned" else "abstain_threshold"
+        learned = self.confidence_kind in {"learned", PARAPHRASE_KIND}
+        return "calibrated_abstain_threshold" if learned else "abstain_threshold"
+
+    def stage_calibration(self, settings: Settings) -> StageCalibration | None:
+        """The shipped calibration for the paraphrase second stage, when ``settings`` turn that stage on and the
+        answer model has one: the stage moves the features the confidence reads, so the stage-off Platt
+        scaling and threshold turn good answers away (docs/notes/2026-12-06-paraphrase.md)."""
+        if not settings.paraphrase_model or not self.retriever_stage_on():
+            return None
+        return getattr(self.answer_model, "paraphrase", None)
+
+    def retriever_stage_on(self) -> bool:
+        """The retriever loads the paraphrase scorer from its own settings: without them the stage never runs."""
+        return bool(getattr(getattr(self.retriever, "settings", None), "paraphrase_model", ""))
+
+    def use_stage_threshold(self) -> None:
+        """With the paraphrase stage on, abstain below its own shipped threshold, unless one was set by hand."""
+        found = self.stage_calibration(self.settings)
+        if found is not None and self.settings.calibrated_abstain_threshold == Settings().calibrated_abstain_threshold:
+            self.settings = self.settings.replace(calibrated_abstain_threshold=found.threshold)
 
     @property
     def threshold_in_use(self) -> float:
@@ -188,6 +213,8 @@ class Assistant:
         name = self.threshold_field
         now = getattr(self.settings, name)
         own = {getattr(Settings(), name)} | ({self.recalibration.threshold} if self.recalibration else set())
+        stage = self.stage_calibration(self.settings)
+        own |= {stage.threshold} if stage is not None and name == "calibrated_abstain_threshold" else set()
         self.recalibration = found
         if found is not None and now in own:
             self.settings = self.settings.replace(**{name: found.threshold})
@@ -197,7 +224,9 @@ class Assistant:
         if self.recalibration is not None:
             own = "" if self.threshold_in_use == self.recalibration.threshold else " (a threshold set by hand)"
             return f"Calibration: {self.recalibration.describe()}; abstain below {self.threshold_in_use:.0%}{own}."
-        base = "the shipped learned model" if self.confidence_kind == "learned" else self.confidence_source
+        kind = self.confidence_kind
+        base = "the shipped learned model" if kind == "learned" else self.confidence_source
+        base = "the shipped learned model, calibrated for the paraphrase stage" if kind == PARAPHRASE_KIND else base
         return f"Calibration: {base}; abstain below {self.threshold_in_use:.0%} (no refit from marks)."
 
     @property
@@ -319,6 +348,8 @@ class Assistant:
         model loaded. A confidence model fitted on this corpus's own questions and saved with its index
         (``qa eval --calibrate --save-calibration``) wins over the shipped calibrated one."""
         model = self.answer_model
+        if model is not None and self.stage_calibration(settings) is not None:
+            model = model.with_paraphrase()
         use_confidence = settings.learned_confidence and self.confidence_source == BUILT_IN_CALIBRATION
         if model is None or not chosen or not (settings.learned_highlights or use_confidence):
             return None, None

@@ -236,7 +236,9 @@ def confidence_features(
     p = min(max(best_probability, 1e-4), 1 - 1e-4)
     row = dict(zip(SENTENCE_FEATURES, best_row)) if best_row is not None else {}
     return {
-        "score": float(first.score),
+        # The score as the stage-off ranking gave it: the confidence was fitted on those, and the paraphrase
+        # stage's additions (up to 2) would read as a far higher score than any it learned from.
+        "score": float(first.score - getattr(first, "paraphrase", 0.0)),
         "margin": float(first.score - second),
         "dense": float(first.dense),
         "sentence": float(first.sentence_score),

@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,32 @@ class LinearModel:
 
 
 @dataclass(frozen=True)
+class StageCalibration:
+    """The Platt scaling and abstain threshold for answers ranked with the optional paraphrase second stage on
+    (``paraphrase_model``). Why a second one: that stage changes which passages come first, so the features the
+    confidence reads shift (on the never-tuned Developer's Reference, false abstentions went 6.8% -> 28.8% under
+    the stage-off scaling; with this one, and the ``score`` feature read before the stage's additions, 6.8%
+    again: docs/notes/2026-12-06-paraphrase.md). Fitted by ``eval/fit_threshold.py --paraphrase`` on the gold
+    tuning splits, over the same SQuAD logit; stored under "paraphrase" in answer_model.json. Fitted over this
+    file's confidence weights: ``scripts/train_selector.py`` does not carry it into a retrained model."""
+
+    platt_a: float
+    platt_b: float
+    threshold: float
+
+    @staticmethod
+    def from_json(data: Any) -> StageCalibration:
+        try:
+            a, b = float(data["platt"]["a"]), float(data["platt"]["b"])
+            threshold = float(data["abstain_threshold"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AnswerModelError(f"not a stage calibration ({type(exc).__name__}: {exc})") from None
+        if not (math.isfinite(a) and math.isfinite(b) and a > 0) or not 0.0 <= threshold <= 1.0:
+            raise AnswerModelError(f"the Platt scaling {a}, {b} or threshold {threshold} is out of range")
+        return StageCalibration(a, b, threshold)
+
+
+@dataclass(frozen=True)
 class AnswerModel:
     """The sentence selector, its highlight rule and the calibrated confidence."""
 
@@ -81,6 +107,13 @@ class AnswerModel:
     platt_a: float = 1.0
     platt_b: float = 0.0
     source: str = ""
+    paraphrase: StageCalibration | None = None  # with the paraphrase second stage on; None: none fitted
+
+    def with_paraphrase(self) -> AnswerModel:
+        """This model showing its paraphrase-stage Platt scaling (itself where it has none)."""
+        if self.paraphrase is None:
+            return self
+        return replace(self, platt_a=self.paraphrase.platt_a, platt_b=self.paraphrase.platt_b)
 
     def sentence_probabilities(
         self, question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]
@@ -178,11 +211,24 @@ class AnswerModel:
                 a,
                 b,
                 source,
+                _stage_calibration(data.get("paraphrase"), source),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, AnswerModelError):
                 raise
             raise AnswerModelError(f"not an answer model ({type(exc).__name__}: {exc})") from None
+
+
+def _stage_calibration(data: Any, source: str) -> StageCalibration | None:
+    """The paraphrase stage's calibration; a damaged one is reported and left out (the stage then shows the
+    stage-off scaling), since the rest of the model is still good."""
+    if data is None:
+        return None
+    try:
+        return StageCalibration.from_json(data)
+    except AnswerModelError as exc:
+        print(f"note: ignoring the paraphrase calibration in {source or 'the answer model'} ({exc})", file=sys.stderr)
+        return None
 
 
 def load_answer_model(path: Path = MODEL_FILE) -> AnswerModel | None:

@@ -107,6 +107,9 @@ def _settings_snapshot(settings: Settings, assistant: Any = None) -> dict[str, A
         out["index_build"] = manifest.get("build_id")
         out["index_counts"] = manifest.get("counts")
         out["confidence_model"] = getattr(assistant, "confidence_source", None)
+        # Which Platt scaling and threshold the shown confidences went through (eval/fit_threshold.py reads it).
+        out["confidence_kind"] = getattr(assistant, "confidence_kind", None)
+        out["threshold_in_use"] = getattr(assistant, "threshold_in_use", None)
     return out
 
 
@@ -164,7 +167,7 @@ def _run_gold(args: argparse.Namespace, settings: Settings) -> int:
 
     name = args.name or f"gold-{path.stem}"
     folder = report.new_report_dir(_out_dir(args, settings), name)
-    plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name)
+    plots = report.standard_plots(folder, records, curves, assistant.threshold_in_use, name)
     wall = time.time() - started
     misses = [r for r in records if r["answerable"] and not metrics.hit_at(r["rank"], 3)]
     wrong_answers = [r for r in records if not r["answerable"] and not r["abstained"]]
@@ -289,7 +292,7 @@ def _gold_text(
         f"gold file {path}: {m['n']} questions ({m['answerable']} answerable, {m['unanswerable']} unanswerable)",
         f"corpus {settings.corpus_dir}; model {assistant.manifest.get('model', {}).get('name')}; "
         f"fusion {settings.fusion}; "
-        f"rerank {'on' if settings.rerank else 'off'}; abstain below {settings.abstain_threshold:g}",
+        f"rerank {'on' if settings.rerank else 'off'}; abstain below {assistant.threshold_in_use:g}",
         "",
         table(
             ["metric", "value"],

@@ -1,9 +1,9 @@
 """An optional second scorer for paraphrased questions: a larger sentence-transformers model (all-mpnet-base-v2,
-assembled at set-up time by ``scripts/fetch_paraphrase_model.py``) re-scores the best few candidates.
+assembled at set-up time by ``scripts/fetch_paraphrase_model.py``) re-scores the candidates retrieval brought.
 
 Why: MiniLM misses questions that share few words with their answer. On the hard gold set's held-out split
-adding the larger model's passage and best-sentence cosines to the best 20 candidates' scores lifted hit@1
-0.509 -> 0.629 and hit@5 0.733 -> 0.845 (docs/notes/2026-12-06-paraphrase.md). It costs a second question
+adding the larger model's passage and best-sentence cosines to the candidates' scores lifted hit@1
+0.509 -> 0.629 and hit@5 0.733 -> 0.862 (docs/notes/2026-12-06-paraphrase.md). It costs a second question
 encoding (~150 ms median on a loaded 2-core machine) and encoding every passage and sentence once, so it is off
 by default and meant for small corpora: the vectors are computed on first use and kept beside the build.
 """
@@ -38,7 +38,8 @@ def blend(
     keep their place below (they were not re-scored)."""
     head, rest = candidates[:depth], candidates[depth:]
     for c in head:
-        c.score += passage_weight * passage_cos.get(c.index, 0.0) + sentence_weight * sentence_cos.get(c.index, 0.0)
+        c.paraphrase = passage_weight * passage_cos.get(c.index, 0.0) + sentence_weight * sentence_cos.get(c.index, 0.0)
+        c.score += c.paraphrase
     return sorted(head, key=lambda c: (-c.score, c.index)) + rest
 
 
