@@ -86,12 +86,11 @@ class Settings:
     paraphrase_weight: float = 1.0
     paraphrase_sentence_weight: float = 1.0
     paraphrase_max_passages: int = 20_000
-    # Optional WordNet query expansion for BM25 (qa/search/expansion.py): a WordNet 3.0 database folder (Debian's
-    # wordnet-base: "/usr/share/wordnet"); "" is off. Each question word brings up to wordnet_neighbours corpus
-    # terms from its first wordnet_senses senses and their hypernyms, scored as a second BM25 query x wordnet_weight.
-    # Fitted on hard tune; held out (hard test) hit@1 0.509 -> 0.578, hit@5 0.733 -> 0.845, default holdout
-    # unchanged, the Developer's Reference hit@5 0.746 -> 0.712: docs/notes/2026-12-06-lexical-bridges.md.
-    wordnet_dir: str = ""
+    # WordNet query expansion for BM25 (qa/search/expansion.py): "bundled" (the WordNet 3.0 table shipped in the
+    # package), a WordNet 3.0 folder (Debian's wordnet-base: "/usr/share/wordnet"), or "" (off). Each question
+    # word brings up to wordnet_neighbours corpus terms from its first wordnet_senses senses and their hypernyms,
+    # scored as a second BM25 query x wordnet_weight (fitted on hard tune): docs/notes/2026-12-06-lexical-bridges.md.
+    wordnet_dir: str = "bundled"
     wordnet_weight: float = 0.5
     wordnet_neighbours: int = 12
     wordnet_senses: int = 5

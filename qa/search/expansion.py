@@ -8,13 +8,17 @@ scores are added with ``wordnet_weight``. Fitted on the hard gold set's tune spl
 docs/notes/2026-12-06-lexical-bridges.md (GloVe neighbours and document-side expansion lost there, and are not
 here).
 
-The database is WordNet 3.0 as Debian's ``wordnet-base`` installs it (``/usr/share/wordnet``: ``index.*``,
-``data.*``, ``*.exc``), read directly: a synset's offset is its line's byte offset in ``data.<pos>``, so a
-question reads only the lines it needs after the index files are loaded once (about a second).
+``wordnet_dir = "bundled"`` (the default) reads the table shipped beside this module: WordNet 3.0's senses,
+lemmas and hypernyms without glosses (3 MB, built by scripts/build_wordnet_table.py; licence in
+WORDNET-LICENSE). A folder is read as Debian's ``wordnet-base`` installs WordNet (``/usr/share/wordnet``:
+``index.*``, ``data.*``, ``*.exc``): a synset's offset is its line's byte offset in ``data.<pos>``, so a question
+reads only the lines it needs after the index files are loaded once (about a second).
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import threading
 from collections.abc import Collection
@@ -23,6 +27,8 @@ from pathlib import Path
 
 from qa.index.bm25 import QUESTION_WORDS, _stemmer, _stopwords
 
+BUNDLED = "bundled"
+TABLE = Path(__file__).with_name("wordnet-3.0.json.gz")
 _WORD = re.compile(r"(?u)\b[a-z][a-z-]+\b")
 _POS = ("noun", "verb", "adj", "adv")
 _POS_OF = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
@@ -118,10 +124,46 @@ def _read_exceptions(path: Path) -> dict[str, list[str]]:
     return {r[0]: r[1:] for r in rows if len(r) >= 2}
 
 
+class _Offsets(dict):
+    """pos -> lemma -> synset offsets, from the table's "off off …" strings on first read of a pos."""
+
+    def __init__(self, raw: dict[str, dict[str, str]]):
+        super().__init__({pos: _LazyLemmas(lemmas) for pos, lemmas in raw.items()})
+
+
+class _LazyLemmas(dict):
+    def __getitem__(self, lemma: str) -> list[int]:
+        return [int(x) for x in super().__getitem__(lemma).split()]
+
+
+class WordNetTable(WordNet):
+    """The same lookups from the shipped table, kept in memory as one string a synset and parsed when read."""
+
+    def __init__(self, path: Path = TABLE):
+        if not path.is_file():
+            raise WordNetUnavailable(
+                f"the bundled WordNet table {path} is missing: rebuild it with python scripts/build_wordnet_table.py, "
+                'or set wordnet_dir = "" to answer without query expansion'
+            )
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        self.folder = path
+        self.index = _Offsets(data["index"])
+        self.exceptions = data["exceptions"]
+        self._table = data["synsets"]
+        self._synsets = {}
+
+    def synset(self, pos: str, offset: int) -> tuple[list[str], list[tuple[str, str, int]]]:
+        key = (pos, offset)
+        if key not in self._synsets:
+            lemmas, hypernyms = self._table[pos][str(offset)].split("|")
+            self._synsets[key] = (lemmas.split(), [("@", _POS_OF[h[0]], int(h[1:])) for h in hypernyms.split()])
+        return self._synsets[key]
+
+
 @lru_cache(maxsize=2)
 def open_wordnet(folder: str) -> WordNet:
-    """One reader per folder and process: the index files take about a second to load."""
-    return WordNet(Path(folder).expanduser())
+    """One reader per folder and process: loading takes about a second. ``bundled``: the shipped table."""
+    return WordNetTable() if folder == BUNDLED else WordNet(Path(folder).expanduser())
 
 
 def expansion_terms(wordnet: WordNet, question: str, vocab: Collection[str], neighbours: int, senses: int) -> list[str]:

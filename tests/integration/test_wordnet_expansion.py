@@ -24,7 +24,7 @@ def test_wordnet_bridges_a_question_to_a_passage_in_other_words(tmp_path: Path, 
     (corpus / "budgets.txt").write_text("Budgets\n\nCity budgets grew in the eighties.\n", encoding="utf-8")
     (corpus / "tea.txt").write_text("Tea\n\nGreen tea is made from leaves that are not oxidised.\n", encoding="utf-8")
     wordnet = write_wordnet(tmp_path / "wordnet")
-    plain = Assistant.load(make_settings(corpus, tmp_path / "index"), embedder=embedder)
+    plain = Assistant.load(make_settings(corpus, tmp_path / "index", wordnet_dir=""), embedder=embedder)
     bridged = Assistant.load(make_settings(corpus, tmp_path / "index", wordnet_dir=str(wordnet)), embedder=embedder)
 
     def bm25_of_answer(assistant: Assistant) -> float:
@@ -36,6 +36,9 @@ def test_wordnet_bridges_a_question_to_a_passage_in_other_words(tmp_path: Path, 
     assert bm25_of_answer(bridged) > 0.0  # newcomer -> arrival, help -> assistance
     answer = bridged.ask(QUESTION)  # without the bridge, today's pipeline answers with the budgets passage
     assert "excluded from public assistance" in answer.excerpts[0].passage.text
+    shipped = Assistant.load(make_settings(corpus, tmp_path / "index"), embedder=embedder)  # the default: bundled
+    assert bm25_of_answer(shipped) > 0.0
+    assert "excluded from public assistance" in shipped.ask(QUESTION).excerpts[0].passage.text
 
 
 def test_a_wordnet_dir_without_wordnet_is_one_clear_line(

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from qa.search.expansion import WordNet, WordNetUnavailable, content_words, expansion_terms
+from qa.search.expansion import (
+    BUNDLED,
+    WordNet,
+    WordNetTable,
+    WordNetUnavailable,
+    content_words,
+    expansion_terms,
+    open_wordnet,
+)
 from qa.settings import SettingsError, load_settings
 from tests.wordnet_sample import write_wordnet
 
@@ -41,7 +49,22 @@ def test_a_folder_without_wordnet_is_named_with_the_fix(tmp_path: Path) -> None:
         WordNet(tmp_path)
 
 
-def test_expansion_is_off_by_default_and_checked() -> None:
-    assert load_settings(environ={}).wordnet_dir == ""
+def test_the_bundled_table_reads_as_wordnet_itself(tmp_path: Path) -> None:
+    """The shipped table (3 MB) gives what Debian's WordNet folder gives, for the words of the sample folder."""
+    table, folder = WordNetTable(), WordNet(write_wordnet(tmp_path / "wordnet"))
+    for word in ("newcomers", "help", "city", "refused"):
+        assert set(folder.related(word, 5)) <= set(table.related(word, 5)), word  # the sample holds a subset
+    assert {"part", "portion", "divide"} <= set(table.related("fraction", 5))  # senses and hypernyms
+    assert open_wordnet(BUNDLED) is open_wordnet(BUNDLED)  # loaded once a process
+
+
+def test_a_missing_table_says_how_to_rebuild_it(tmp_path: Path) -> None:
+    with pytest.raises(WordNetUnavailable, match="build_wordnet_table.py"):
+        WordNetTable(tmp_path / "wordnet-3.0.json.gz")
+
+
+def test_expansion_is_on_by_default_and_checked() -> None:
+    assert load_settings(environ={}).wordnet_dir == BUNDLED
+    assert load_settings({"wordnet_dir": ""}, environ={}).wordnet_dir == ""
     with pytest.raises(SettingsError, match="wordnet"):
         load_settings({"wordnet_weight": -0.5}, environ={})
