@@ -437,6 +437,8 @@ def vocabulary(pages: list[list[Line]]) -> tuple[set[str], set[str]]:
                 if len(parts) > 1:
                     hyphenated.add(w)
                     hyphenated.add(parts[0] + "-")  # a prefix the document hyphenates ("non-")
+                    # each joint of a longer compound ("never-embed-fonts": "embed-fonts")
+                    hyphenated.update(f"{a}-{b}" for a, b in zip(parts, parts[1:]))
     return words, hyphenated
 
 
@@ -515,10 +517,13 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             continue
         current = blocks[-1] if blocks else None
         glued = prev is not None and current is not None and address_continues(prev.text, ln.text)
-        kind = current.kind if glued and current is not None else "code" if ln.mono else "text"
+        # A sentence broken at a hyphen inside inline code ("-dgs-never-embed-" / "fonts='#f'."): the rest
+        # is typewriter too, but it is the sentence going on, not a code block.
+        broken = prev is not None and current is not None and current.kind == "text" and prev.hyphen and ln.mono
+        kind = current.kind if (glued or broken) and current is not None else "code" if ln.mono else "text"
         if current is None or current.kind != kind or current.section != section or prev is None:
             new = True
-        elif glued:
+        elif glued or broken:
             new = False
         elif kind == "code":
             new = prev.y - ln.y > leading * 1.6 and prev.page == ln.page
