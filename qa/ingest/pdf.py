@@ -47,6 +47,7 @@ class Line:
     named_bold: bool = False  # the font's name says bold ("Times-Bold", "CMBX12")
     term: bool = False  # a definition list's term: its description follows, indented, on the next line
     starts_mono: bool = False  # its first character is in a monospace font ("log-file string")
+    code_hyphen: bool = False  # it ends in a hyphen after typewriter text: a real hyphen, kept when joining
 
 
 _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)
@@ -100,6 +101,8 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
         bold = named_bold or weight >= 600
         line = Line(body, number, left, right, y.value, round(size, 1), mono, bold, hyphen)
         line.weight, line.named_bold, line.starts_mono = weight, named_bold, starts_mono
+        # TeX never hyphenates typewriter type: a hyphen ending code ("-dgs-never-embed-") is the text's own.
+        line.code_hyphen = hyphen and _font(textpage.raw, last - 1 if text[last] == "-" else last, buf)[0]
         lines.append(line)
     textpage.close()
     page.close()
@@ -542,7 +545,8 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             current.parts.append((indent + ln.text, ln.page))
         elif current.parts and prev is not None and prev.hyphen:
             text, page = current.parts.pop()
-            current.parts.append((join_hyphen(text, ln.text, words, hyphenated), page))
+            joined = text + "-" + ln.text if prev.code_hyphen else join_hyphen(text, ln.text, words, hyphenated)
+            current.parts.append((joined, page))
         else:
             current.parts.append((ln.text, ln.page))
         prev = ln
