@@ -48,22 +48,26 @@ class Line:
     term: bool = False  # a definition list's term: its description follows, indented, on the next line
     starts_mono: bool = False  # its first character is in a monospace font ("log-file string")
     code_hyphen: bool = False  # it ends in a hyphen after typewriter text: a real hyphen, kept when joining
+    fonts: frozenset[str] = frozenset()  # the fonts it is printed in (all of them for a wordless line)
+    wordless: bool = False  # no word of three letters in it ("h ª h h", "0 1 2 3", "}")
 
 
 _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WORD = re.compile(r"[^\W\d_]{3,}")
 _BOLD = re.compile(r"bold|black|heavy|demi|^cmbx?\d|^cmssbx|^sfbx", re.I)  # CMBX12, CMB10: TeX's bold fonts
 _SOFT_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen it saw at a line end; the next line follows directly
 
 
-def _font(textpage: object, index: int, buf: ctypes.Array) -> tuple[bool, bool, int]:
-    """(monospace, bold by name, weight) of one character, from its font's name, flags and weight."""
+def _font(textpage: object, index: int, buf: ctypes.Array) -> tuple[bool, bool, int, str]:
+    """(monospace, bold by name, weight, font name) of one character."""
     import pypdfium2.raw as raw
 
     flags = ctypes.c_int()
     raw.FPDFText_GetFontInfo(textpage, index, buf, len(buf), ctypes.byref(flags))
     name = buf.value.decode("latin-1", "replace").split("+")[-1]
     mono = bool(flags.value & 1) or bool(_MONO.search(name))
-    return mono, bool(_BOLD.search(name)), raw.FPDFText_GetFontWeight(textpage, index)
+    return mono, bool(_BOLD.search(name)), raw.FPDFText_GetFontWeight(textpage, index), name
 
 
 def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
@@ -82,7 +86,8 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
     x, y = ctypes.c_double(), ctypes.c_double()
     for match in re.finditer(r"[^\r\n\ufffe]+\ufffe?", text):
         raw_line = match.group()
-        body = raw_line.rstrip(_SOFT_HYPHEN).strip()
+        # Control codes are glyphs no font maps to text (a music font's noteheads): nothing to read.
+        body = _CONTROL.sub("", raw_line.rstrip(_SOFT_HYPHEN)).strip()
         if not body:
             continue
         first = match.start() + len(raw_line) - len(raw_line.lstrip())
@@ -95,7 +100,7 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
         probes = {first + (last - first) * k // 11 for k in range(12)}
         fonts = [_font(textpage.raw, i, buf) for i in probes if not text[i].isspace()]
         mono = bool(fonts) and sum(f[0] for f in fonts) >= 0.75 * len(fonts)
-        starts_mono, named_bold, weight = _font(textpage.raw, first, buf)
+        starts_mono, named_bold, weight, _ = _font(textpage.raw, first, buf)
         hyphen = raw_line.endswith(_SOFT_HYPHEN) or (body.endswith("-") and body[-2:-1].isalpha())
         body = body[:-1] if body.endswith("-") and hyphen else body
         bold = named_bold or weight >= 600
@@ -103,6 +108,10 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
         line.weight, line.named_bold, line.starts_mono = weight, named_bold, starts_mono
         # TeX never hyphenates typewriter type: a hyphen ending code ("-dgs-never-embed-") is the text's own.
         line.code_hyphen = hyphen and _font(textpage.raw, last - 1 if text[last] == "-" else last, buf)[0]
+        line.fonts = frozenset(f[3] for f in fonts)
+        if not _WORD.search(body):  # no word in it: which fonts draw it, every character (see mark_glyphs)
+            line.fonts = frozenset(_font(textpage.raw, i, buf)[3] for i in range(first, last + 1) if text[i] > " ")
+            line.wordless = True
         lines.append(line)
     textpage.close()
     page.close()
@@ -212,6 +221,17 @@ def mark_repeats(lines: list[Line]) -> None:
 
 
 # --- ornaments and definition lists -------------------------------------------------------------------------
+
+
+def mark_glyphs(pages: list[list[Line]]) -> None:
+    """Drop wordless lines printed only in fonts that never print a word anywhere in the document: the
+    glyphs of a music or symbol font inside a figure ("h ª h h" from a music example) come out as letters,
+    and joined to the next paragraph they start it with noise. Axis numbers and code in text fonts stay."""
+    text_fonts = {name for lines in pages for ln in lines if not ln.wordless for name in ln.fonts}
+    for lines in pages:
+        for ln in lines:
+            if ln.wordless and not ln.mono and ln.fonts and not ln.fonts & text_fonts:
+                ln.kind = "drop"
 
 
 def mark_ornaments(lines: list[Line]) -> None:
@@ -619,6 +639,7 @@ def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: l
     for lines in pages:
         mark_repeats(lines)
         mark_ornaments(lines)
+    mark_glyphs(pages)
     mark_running(pages, labels)
     for lines in pages:
         if is_listing_page(lines):
