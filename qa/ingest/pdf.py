@@ -147,6 +147,7 @@ RUNNING_EDGE = 2  # lines looked at at each page's top and bottom
 RUNNING_SHARE = 0.3  # a place used by this share of the pages (alternating ones: each half) is furniture's
 RUNNING_REPEAT = 3  # a line shape seen at the same edge on this many pages is furniture
 _ROMAN = re.compile(r"^[ivxlcdm]+$", re.I)
+RUNNING_WORDS = 12  # a running header or footer is a title and a number, not a sentence
 
 
 def _shape(text: str) -> str:
@@ -180,8 +181,10 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
         own = {str(number + 1), (labels[number] or "").casefold()} - {""}
         for edge, ln in _edges(lines):
             words = ln.text.casefold().split()
-            # The page's number at either end; a heading printed large ("4 Resources" on page 4) is no footer.
+            # The page's number at either end; a heading printed large ("4 Resources" on page 4) is no footer,
+            # nor a footnote whose mark happens to be the page's number ("1 The status of GUILE is not reset …").
             numbered = bool(words) and (words[0] in own or words[-1] in own) and ln.size <= size * 1.1
+            numbered = numbered and len(words) <= RUNNING_WORDS
             alone = bool(
                 re.fullmatch(r"(page\s+)?[\divxlcdm]+(\s+of\s+\d+)?|[-–—]\s*\d+\s*[-–—]", ln.text.strip(), re.I)
             )

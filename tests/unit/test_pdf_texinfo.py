@@ -107,3 +107,9 @@ def test_the_end_of_a_code_block_above_a_figure_label_is_no_term() -> None:
     mark_terms([[term, prose]], body_size=10.9)
     assert not any(ln.term for ln in code) and code[-1].mono
     assert term.term and not term.mono
+
+
+def test_a_footnote_whose_mark_is_the_page_number_is_kept_whole(passages: list[Passage]) -> None:
+    note = _holding(passages, "The status of GUILE is not reset")
+    assert "1 The status of GUILE is not reset after processing a .ly file, so be careful not to change" in note.text
+    assert "system defaults from within Scheme." in note.text and note.page_label == "1"
