@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuild eval/corpora/debian-reference, eval/corpora/gle-manual and eval/corpora/developers-reference from the
+# Rebuild eval/corpora/debian-reference, eval/corpora/gle-manual, eval/corpora/developers-reference and
+# eval/corpora/lilypond-usage from the
 # Debian packages they come from, so anyone can check where the evaluation documents came from (compare with the
 # committed files: `git diff --stat eval/corpora` after running this should show nothing when the same versions
 # are fetched).
@@ -16,6 +17,8 @@ GLE_PKG="gle-graphics-manual"
 GLE_VERSION="0~20221108-3"
 DEVREF_PKG="developers-reference"
 DEVREF_VERSION="12.18"
+LILY_PKG="lilypond-doc-pdf"
+LILY_VERSION="2.24.1-2"
 # The chapters that are the manual's text; index.en.html is only the book's table of contents.
 DR_PAGES="pr01 ch01 ch02 ch03 ch04 ch05 ch06 ch07 ch08 ch09 ch10 ch11 ch12 apa"
 
@@ -42,16 +45,20 @@ fetch() {  # fetch PACKAGE VERSION: the .deb into $DEBS unless one is there alre
 fetch "$DR_PKG" "$DR_VERSION"
 fetch "$GLE_PKG" "$GLE_VERSION"
 fetch "$DEVREF_PKG" "$DEVREF_VERSION"
+fetch "$LILY_PKG" "$LILY_VERSION"
 
 DR_OUT="$ROOT/eval/corpora/debian-reference"
 GLE_OUT="$ROOT/eval/corpora/gle-manual"
 DEVREF_OUT="$ROOT/eval/corpora/developers-reference"
-mkdir -p "$DR_OUT" "$GLE_OUT" "$DEVREF_OUT"
+LILY_OUT="$ROOT/eval/corpora/lilypond-usage"
+mkdir -p "$DR_OUT" "$GLE_OUT" "$DEVREF_OUT" "$LILY_OUT"
 for page in $DR_PAGES; do
     cp "$WORK/x/usr/share/debian-reference/$page.en.html" "$DR_OUT/"
 done
 cp "$WORK/x/usr/share/gle-graphics/doc/gle-manual.pdf" "$GLE_OUT/"
 cp "$WORK/x/usr/share/developers-reference/developers-reference.pdf" "$DEVREF_OUT/"
-echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages), $GLE_OUT and $DEVREF_OUT from $DR_PKG $DR_VERSION," \
-    "$GLE_PKG $GLE_VERSION and $DEVREF_PKG $DEVREF_VERSION"
-sha256sum "$DR_OUT"/*.html "$GLE_OUT"/gle-manual.pdf "$DEVREF_OUT"/developers-reference.pdf
+cp "$WORK/x/usr/share/doc/lilypond/html/Documentation/usage.pdf" "$LILY_OUT/lilypond-usage.pdf"
+echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages), $GLE_OUT, $DEVREF_OUT and $LILY_OUT from $DR_PKG $DR_VERSION," \
+    "$GLE_PKG $GLE_VERSION, $DEVREF_PKG $DEVREF_VERSION and $LILY_PKG $LILY_VERSION"
+sha256sum "$DR_OUT"/*.html "$GLE_OUT"/gle-manual.pdf "$DEVREF_OUT"/developers-reference.pdf \
+    "$LILY_OUT"/lilypond-usage.pdf

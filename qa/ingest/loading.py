@@ -82,8 +82,11 @@ READER_VERSIONS = {
     "html": 4,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
-    # after a dot at a line end joined again.
-    "pdf": 5,
+    # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
+    # number, outline levels checked against printed numbers, boldness judged against the body text, symbol-only
+    # lines (boxed notes' corners) and wordless lines in fonts that never print a word (a music example's
+    # noteheads) dropped, definition-list terms kept with their descriptions, hyphens after typewriter text kept.
+    "pdf": 6,
 }
 
 

@@ -18,6 +18,7 @@ import ctypes
 import re
 import statistics
 import threading
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,22 +43,31 @@ class Line:
     hyphen: bool = False  # ended in a hyphen PDFium marked as a line-end break (or a plain "-")
     kind: str = "text"  # "text", "heading", "drop"
     section: str = ""  # for a heading: its full path
+    weight: int = 0  # PDFium's font weight of the first character (0: unknown)
+    named_bold: bool = False  # the font's name says bold ("Times-Bold", "CMBX12")
+    term: bool = False  # a definition list's term: its description follows, indented, on the next line
+    starts_mono: bool = False  # its first character is in a monospace font ("log-file string")
+    code_hyphen: bool = False  # it ends in a hyphen after typewriter text: a real hyphen, kept when joining
+    fonts: frozenset[str] = frozenset()  # the fonts it is printed in (all of them for a wordless line)
+    wordless: bool = False  # no word of three letters in it ("h ª h h", "0 1 2 3", "}")
 
 
 _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_BOLD = re.compile(r"bold|black|heavy|demi|^cmbx?\d|^cmssbx|^sfbx", re.I)  # CMBX12, CMB10: TeX's bold fonts
 _SOFT_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen it saw at a line end; the next line follows directly
 
 
-def _font(textpage: object, index: int, buf: ctypes.Array) -> tuple[bool, bool]:
-    """(monospace, bold) of one character, from its font's name, flags and weight."""
+def _font(textpage: object, index: int, buf: ctypes.Array) -> tuple[bool, bool, int, str]:
+    """(monospace, bold by name, weight, font name) of one character."""
     import pypdfium2.raw as raw
 
     flags = ctypes.c_int()
     raw.FPDFText_GetFontInfo(textpage, index, buf, len(buf), ctypes.byref(flags))
-    name = buf.value.decode("latin-1", "replace")
-    mono = bool(flags.value & 1) or bool(_MONO.search(name.split("+")[-1]))
-    bold = raw.FPDFText_GetFontWeight(textpage, index) >= 600 or "bold" in name.lower()
-    return mono, bold
+    name = buf.value.decode("latin-1", "replace").split("+")[-1]
+    mono = bool(flags.value & 1) or bool(_MONO.search(name))
+    return mono, bool(_BOLD.search(name)), raw.FPDFText_GetFontWeight(textpage, index), name
 
 
 def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
@@ -76,7 +86,8 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
     x, y = ctypes.c_double(), ctypes.c_double()
     for match in re.finditer(r"[^\r\n\ufffe]+\ufffe?", text):
         raw_line = match.group()
-        body = raw_line.rstrip(_SOFT_HYPHEN).strip()
+        # Control codes are glyphs no font maps to text (a music font's noteheads): nothing to read.
+        body = _CONTROL.sub("", raw_line.rstrip(_SOFT_HYPHEN)).strip()
         if not body:
             continue
         first = match.start() + len(raw_line) - len(raw_line.lstrip())
@@ -88,11 +99,20 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
         # A dozen characters across the line: prose that quotes a path or an address at both ends is not code.
         probes = {first + (last - first) * k // 11 for k in range(12)}
         fonts = [_font(textpage.raw, i, buf) for i in probes if not text[i].isspace()]
-        mono = bool(fonts) and sum(m for m, _ in fonts) >= 0.75 * len(fonts)
-        bold = _font(textpage.raw, first, buf)[1]
+        mono = bool(fonts) and sum(f[0] for f in fonts) >= 0.75 * len(fonts)
+        starts_mono, named_bold, weight, _ = _font(textpage.raw, first, buf)
         hyphen = raw_line.endswith(_SOFT_HYPHEN) or (body.endswith("-") and body[-2:-1].isalpha())
         body = body[:-1] if body.endswith("-") and hyphen else body
-        lines.append(Line(body, number, left, right, y.value, round(size, 1), mono, bold, hyphen))
+        bold = named_bold or weight >= 600
+        line = Line(body, number, left, right, y.value, round(size, 1), mono, bold, hyphen)
+        line.weight, line.named_bold, line.starts_mono = weight, named_bold, starts_mono
+        # TeX never hyphenates typewriter type: a hyphen ending code ("-dgs-never-embed-") is the text's own.
+        line.code_hyphen = hyphen and _font(textpage.raw, last - 1 if text[last] == "-" else last, buf)[0]
+        line.fonts = frozenset(f[3] for f in fonts)
+        if not _WORD.search(body):  # no word in it: which fonts draw it, every character (see mark_glyphs)
+            line.fonts = frozenset(_font(textpage.raw, i, buf)[3] for i in range(first, last + 1) if text[i] > " ")
+            line.wordless = True
+        lines.append(line)
     textpage.close()
     page.close()
     return lines, width
@@ -127,6 +147,7 @@ RUNNING_EDGE = 2  # lines looked at at each page's top and bottom
 RUNNING_SHARE = 0.3  # a place used by this share of the pages (alternating ones: each half) is furniture's
 RUNNING_REPEAT = 3  # a line shape seen at the same edge on this many pages is furniture
 _ROMAN = re.compile(r"^[ivxlcdm]+$", re.I)
+RUNNING_WORDS = 12  # a running header or footer is a title and a number, not a sentence
 
 
 def _shape(text: str) -> str:
@@ -160,8 +181,10 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
         own = {str(number + 1), (labels[number] or "").casefold()} - {""}
         for edge, ln in _edges(lines):
             words = ln.text.casefold().split()
-            # The page's number at either end; a heading printed large ("4 Resources" on page 4) is no footer.
+            # The page's number at either end; a heading printed large ("4 Resources" on page 4) is no footer,
+            # nor a footnote whose mark happens to be the page's number ("1 The status of GUILE is not reset …").
             numbered = bool(words) and (words[0] in own or words[-1] in own) and ln.size <= size * 1.1
+            numbered = numbered and len(words) <= RUNNING_WORDS
             alone = bool(
                 re.fullmatch(r"(page\s+)?[\divxlcdm]+(\s+of\s+\d+)?|[-–—]\s*\d+\s*[-–—]", ln.text.strip(), re.I)
             )
@@ -200,6 +223,75 @@ def mark_repeats(lines: list[Line]) -> None:
         i = j
 
 
+# --- ornaments and definition lists -------------------------------------------------------------------------
+
+
+def mark_glyphs(pages: list[list[Line]]) -> None:
+    """Drop wordless lines printed only in fonts that never print a word anywhere in the document: the
+    glyphs of a music or symbol font inside a figure ("h ª h h" from a music example) come out as letters,
+    and joined to the next paragraph they start it with noise. Axis numbers and code in text fonts stay."""
+    text_fonts = {name for lines in pages for ln in lines if not ln.wordless for name in ln.fonts}
+    for lines in pages:
+        for ln in lines:
+            if ln.wordless and not ln.mono and ln.fonts and not ln.fonts & text_fonts:
+                ln.kind = "drop"
+
+
+def mark_ornaments(lines: list[Line]) -> None:
+    """Drop lines printed only in symbols (the corners of Texinfo's boxed notes, "☛ ✟" and "✡ ✠"; a row of
+    dingbats between sections): they say nothing and, joined to the next paragraph, start it with noise."""
+    for ln in lines:
+        marks = [c for c in ln.text if not c.isspace()]
+        if not ln.mono and marks and all(unicodedata.category(c) == "So" for c in marks):
+            ln.kind = "drop"
+
+
+TERM_STACK = 3  # a definition's term printed on this many lines at most ("-o, --output=file" / "=folder")
+
+
+def _term_like(ln: Line) -> bool:
+    """Monospace, or starting so ("log-file string"), and short: a term, not a sentence that leads in."""
+    return (ln.mono or ln.starts_mono) and len(ln.text.split()) <= 6 and not ln.text.rstrip().endswith((":", "."))
+
+
+def _describes(term: Line, desc: Line, body_size: float) -> bool:
+    """Whether ``desc`` reads as the start of ``term``'s description: body-size text set in a little under
+    the term, on the next line at normal spacing (a figure's labels beside code are smaller and far off)."""
+    indent, spacing = desc.x0 - term.x0, term.y - desc.y
+    return (
+        abs(desc.size - body_size) <= 0.6
+        and desc.size * 0.8 < indent <= desc.size * 8
+        and 0 < spacing <= desc.size * 1.6
+        and len(desc.text.split()) >= 2
+    )
+
+
+def mark_terms(pages: list[list[Line]], body_size: float) -> None:
+    """Find definition lists' terms printed in typewriter on a line of their own (Texinfo's @table, an option
+    list: "-s, --silent" over an indented "Show no progress, only error messages."). Read as code, the term
+    would join the previous item and leave its description without its name; marked, it opens the
+    paragraph its description goes on in. A term: up to TERM_STACK lines at one margin, each monospace or
+    starting so ("log-file string"), right above a non-monospace line that ``_describes`` them. The end of
+    a code block followed by a new paragraph has more space between, or more lines at one margin."""
+    for lines in pages:
+        kept = [ln for ln in lines if ln.kind == "text"]
+        for k, desc in enumerate(kept):
+            if desc.mono or k == 0:
+                continue
+            stack: list[Line] = []
+            m = k - 1
+            while m >= 0 and _term_like(kept[m]) and abs(kept[m].x0 - kept[k - 1].x0) <= 1:
+                stack.append(kept[m])
+                m -= 1
+                if len(stack) > TERM_STACK:
+                    break
+            if not stack or len(stack) > TERM_STACK:
+                continue
+            if _describes(stack[0], desc, body_size):
+                for ln in stack:
+                    ln.mono, ln.term = False, True
+
+
 # --- pages that list rather than say ----------------------------------------------------------------------
 
 _LEADER = re.compile(r"(?:\.\s?){4,}\s*[\divxlcdm]+$", re.I)
@@ -232,12 +324,18 @@ def _norm(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", text.casefold())
 
 
-_NUMBERING = re.compile(r"^(?:(?:chapter|part|appendix|section)\s+)?(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+", re.I)
+_NUMBERING = re.compile(
+    r"^(?:(?:chapter|part|appendix|section)\s+)?(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+"
+    r"|^(?:appendix|part)\s+[A-Z]\s+",  # Texinfo's "Appendix A GNU Free Documentation License"
+    re.I,
+)
 
 
 def _find_heading(lines: list[Line], title: str, body_size: float) -> tuple[int, int] | None:
     """Lines [i, j) of a page that print ``title`` as a heading (bigger or bolder than body text)."""
-    want = _norm(title)
+    # Texinfo's bookmarks carry the number ("1 Running lilypond"), an appendix's a bare letter ("A GNU Free …")
+    want = _norm(_NUMBERING.sub("", title))
+    bare = _norm(re.sub(r"^[A-Z]\s+", "", title.strip()))
     if not want:
         return None
     for i, ln in enumerate(lines):
@@ -246,39 +344,69 @@ def _find_heading(lines: list[Line], title: str, body_size: float) -> tuple[int,
         got = ""
         for j in range(i, min(i + 3, len(lines))):
             got += _norm(_NUMBERING.sub("", lines[j].text) if j == i else lines[j].text)
-            if got.endswith(want) and len(got) <= len(want) + 6:
+            if (got.endswith(want) and len(got) <= len(want) + 6) or (bare and got == bare):
                 return i, j + 1
             if not want.startswith(got) and not got.startswith(_norm(lines[i].text)[: len(got)]):
                 break
     return None
 
 
+def _depth(number: str) -> int | None:
+    """How deep a printed heading number puts its heading: "4" 0, "4.3" 1, "A.2" 1; None if unnumbered."""
+    found = re.search(r"(\d+(?:\.\d+)*|[A-Z](?:\.\d+)+)\.?\s*$", number.strip(), re.I)
+    return found.group(1).count(".") if found else None
+
+
+def _level(mark: Bookmark, depth: int | None, anchor: tuple[int, int, int] | None) -> int:
+    """A bookmark's level, checked against the printed numbers: Texinfo's outlines can nest "4.3 Converting"
+    under "Other editors" or chapter 5 under chapter 4. A numbered heading sits as deep as its number says
+    relative to the last numbered one (so a part above the chapters keeps its level); an unnumbered one moves
+    with that correction. ``anchor``: (level, depth, correction) of the last numbered heading."""
+    if depth is not None:
+        return max(0, anchor[0] + depth - anchor[1]) if anchor else mark.level
+    return max(0, mark.level + (anchor[2] if anchor else 0))
+
+
 def mark_outline_headings(pages: list[list[Line]], bookmarks: list[Bookmark], body_size: float) -> int:
     """Mark the lines that print each bookmark's title as that heading, with its path from the outline
-    (the printed number kept: "4.6.5 Release code names"). Decoration just above a chapter title
-    ("CHAPTER", "FOUR") goes. Returns how many bookmarks were found on their page."""
+    (the printed number kept: "4.6.5 Release code names"; levels checked against the printed numbers).
+    Decoration just above a chapter title ("CHAPTER", "FOUR") goes. Returns how many bookmarks were found
+    on their page."""
     found = 0
-    shown_path: list[str] = []
+    path: list[tuple[int, str]] = []
+    anchor: tuple[int, int, int] | None = None
     for mark in bookmarks:
-        del shown_path[mark.level :]
         shown = " ".join(mark.title.split())
-        for number in (mark.page, mark.page + 1):
-            span = _find_heading(pages[number], mark.title, body_size) if 0 <= number < len(pages) else None
-            if span is None:
-                continue
-            lines, (i, j) = pages[number], span
-            prefix = _NUMBERING.match(lines[i].text)
-            shown = (prefix.group().strip() + " " if prefix else "") + shown
+        number = _NUMBERING.match(shown + " ")
+        span: tuple[int, int] | None = None
+        page = -1
+        for page in (mark.page, mark.page + 1):
+            span = _find_heading(pages[page], mark.title, body_size) if 0 <= page < len(pages) else None
+            if span is not None:
+                break
+        if span is not None:
+            lines, (i, j) = pages[page], span
+            printed = _NUMBERING.match(lines[i].text)
+            if printed and not number:
+                head, _, rest = shown.partition(" ")
+                same = head == printed.group().split()[-1] and rest  # "A GNU …" printed "Appendix A GNU …"
+                shown = printed.group().strip() + " " + (rest if same else shown)
+                number = printed
+        depth = _depth(number.group()) if number else None
+        level = _level(mark, depth, anchor)
+        if depth is not None:
+            anchor = (level, depth, level - mark.level)
+        path = [(lv, t) for lv, t in path if lv < level]
+        if span is not None:
             for k in range(i, j):
                 lines[k].kind = "drop"
-            lines[i].kind, lines[i].section = "heading", " — ".join([*shown_path, shown])
+            lines[i].kind, lines[i].section = "heading", " — ".join([*(t for _, t in path), shown])
             k = i - 1
             while k >= 0 and lines[k].kind == "text" and _decoration(lines[k], body_size):
                 lines[k].kind = "drop"
                 k -= 1
             found += 1
-            break
-        shown_path.append(shown)
+        path.append((level, shown))
     return found
 
 
@@ -335,6 +463,8 @@ def vocabulary(pages: list[list[Line]]) -> tuple[set[str], set[str]]:
                 if len(parts) > 1:
                     hyphenated.add(w)
                     hyphenated.add(parts[0] + "-")  # a prefix the document hyphenates ("non-")
+                    # each joint of a longer compound ("never-embed-fonts": "embed-fonts")
+                    hyphenated.update(f"{a}-{b}" for a, b in zip(parts, parts[1:]))
     return words, hyphenated
 
 
@@ -413,13 +543,18 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             continue
         current = blocks[-1] if blocks else None
         glued = prev is not None and current is not None and address_continues(prev.text, ln.text)
-        kind = current.kind if glued and current is not None else "code" if ln.mono else "text"
+        # A sentence broken at a hyphen inside inline code ("-dgs-never-embed-" / "fonts='#f'."): the rest
+        # is typewriter too, but it is the sentence going on, not a code block.
+        broken = prev is not None and current is not None and current.kind == "text" and prev.hyphen and ln.mono
+        kind = current.kind if (glued or broken) and current is not None else "code" if ln.mono else "text"
         if current is None or current.kind != kind or current.section != section or prev is None:
             new = True
-        elif glued:
+        elif glued or broken:
             new = False
         elif kind == "code":
             new = prev.y - ln.y > leading * 1.6 and prev.page == ln.page
+        elif ln.term or prev.term:  # a term opens its item's paragraph; its description goes on in it
+            new = ln.term and not (prev.term and prev.page == ln.page)
         else:
             new = _starts_paragraph(prev, ln, leading, right)
         if new:
@@ -433,7 +568,8 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             current.parts.append((indent + ln.text, ln.page))
         elif current.parts and prev is not None and prev.hyphen:
             text, page = current.parts.pop()
-            current.parts.append((join_hyphen(text, ln.text, words, hyphenated), page))
+            joined = text + "-" + ln.text if prev.code_hyphen else join_hyphen(text, ln.text, words, hyphenated)
+            current.parts.append((joined, page))
         else:
             current.parts.append((ln.text, ln.page))
         prev = ln
@@ -505,6 +641,8 @@ def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: l
     paragraphs reflowed, the text and its layout assembled."""
     for lines in pages:
         mark_repeats(lines)
+        mark_ornaments(lines)
+    mark_glyphs(pages)
     mark_running(pages, labels)
     for lines in pages:
         if is_listing_page(lines):
@@ -516,6 +654,7 @@ def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: l
             for ln in lines:
                 ln.kind, ln.section = ("text", "") if ln.kind == "heading" else (ln.kind, ln.section)
         mark_size_headings(pages, size)
+    mark_terms(pages, size)
     return assemble(reflow(pages), len(pages), labels)
 
 
@@ -563,7 +702,27 @@ def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | Non
         bookmarks = _outline(pdf)
     finally:
         pdf.close()
+    weigh_bold(pages)
     return pages, labels, bookmarks
+
+
+BOLDER = 100  # a line this much heavier than the body text (in PDFium's weight) is bold
+
+
+def weigh_bold(pages: list[list[Line]]) -> None:
+    """Judge boldness against the body text: fonts re-embedded by Ghostscript can report a weight of 744
+    for plain CMR10, which made every line of a Texinfo manual "bold" (and any line a heading candidate).
+    When the body itself weighs as bold, only a font named bold or a clearly heavier one is."""
+    weights: Counter[int] = Counter()
+    for lines in pages:
+        for ln in lines:
+            weights[ln.weight] += len(ln.text)
+    body = weights.most_common(1)[0][0] if weights else 0
+    if body < 600:
+        return
+    for lines in pages:
+        for ln in lines:
+            ln.bold = ln.named_bold or ln.weight >= body + BOLDER
 
 
 def _decoration(line: Line, body_size: float) -> bool:

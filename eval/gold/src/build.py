@@ -1,6 +1,6 @@
-"""Write eval/gold/debian-reference.jsonl, eval/gold/gle-manual.jsonl and eval/gold/developers-reference.jsonl
-from the hand-written rows in this folder, checking every evidence against the document as a reader shows it
-(no model is run).
+"""Write eval/gold/debian-reference.jsonl, eval/gold/gle-manual.jsonl, eval/gold/developers-reference.jsonl and
+eval/gold/lilypond-usage.jsonl from the hand-written rows in this folder, checking every evidence against the
+document as a reader shows it (no model is run).
 
     python eval/gold/src/build.py          # check and write the files
     python eval/gold/src/build.py --check  # check only
@@ -29,7 +29,8 @@ from qa.evaluation.metrics import locate  # noqa: E402
 DR_DIR = ROOT / "eval" / "corpora" / "debian-reference"
 GLE_PDF = ROOT / "eval" / "corpora" / "gle-manual" / "gle-manual.pdf"
 DEVREF_PDF = ROOT / "eval" / "corpora" / "developers-reference" / "developers-reference.pdf"
-PDFS = {"gle-manual.pdf": GLE_PDF, "developers-reference.pdf": DEVREF_PDF}
+LILY_PDF = ROOT / "eval" / "corpora" / "lilypond-usage" / "lilypond-usage.pdf"
+PDFS = {"gle-manual.pdf": GLE_PDF, "developers-reference.pdf": DEVREF_PDF, "lilypond-usage.pdf": LILY_PDF}
 # Function words and question words that say nothing about the content (for the paraphrase check).
 STOPWORDS = set(
     """a an the and or but if of to in on at by for from with without into onto over under about above after
@@ -179,6 +180,13 @@ def main() -> int:
     )
     all_problems += problems
     out["developers-reference"] = devref_rows
+    import lilypond_usage_items as lily
+
+    lily_rows, problems = rows_for(
+        lily.ITEMS, lambda c: "lilypond-usage.pdf", lambda c: "test" if c in lily.TEST_CHAPTERS else "tune", pdf=True
+    )
+    all_problems += problems
+    out["lilypond-usage"] = lily_rows
     for line in all_problems:
         print(line)
     for name, rows in out.items():
