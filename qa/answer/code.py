@@ -75,6 +75,19 @@ def _gap(p: Passage, i: int) -> str:
     return p.text[_span_text(p, i - 1)[1] : _span_text(p, i)[0]]
 
 
+def opens_code(p: Passage, i: int) -> bool:
+    """Sentence ``i`` breaks off where the reader's code block starts: a lead-in without a colon, as Texinfo
+    manuals write them ("To see the changes between two versions, use" over "convert-ly --from=… -s")."""
+    if i + 1 >= len(p.sentences):
+        return False
+    a, b = _span_text(p, i)
+    text = p.text[a:b].rstrip()
+    if not text or not text[-1].isalpha() or not text[-1].islower():
+        return False
+    nxt = p.sentences[i + 1][0]
+    return any(s.kind == "code" and s.start <= nxt < s.end for s in p.blocks)
+
+
 def block_roles(p: Passage) -> list[tuple[bool, bool]]:
     """Per sentence: (it is a lead-in followed by a block, it is a line of a block a lead-in introduces).
     A block: the lines right after the lead-in, each on a line of its own, up to the next blank line."""
@@ -84,7 +97,7 @@ def block_roles(p: Passage) -> list[tuple[bool, bool]]:
     while i < n:
         a, b = _span_text(p, i)
         nxt = i + 1 < n and "\n" in _gap(p, i + 1) and "\n\n" not in _gap(p, i + 1)
-        if not (nxt and _LEAD_IN.search(p.text[a:b].strip())):
+        if not (nxt and (_LEAD_IN.search(p.text[a:b].strip()) or opens_code(p, i))):
             i += 1
             continue
         roles[i] = (True, roles[i][1])

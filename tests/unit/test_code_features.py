@@ -10,7 +10,7 @@ from qa.answer.code import asked_code_tokens, block_roles, code_sentence, headin
 from qa.answer.compose import follow_lead_ins
 from qa.answer.features import SENTENCE_FEATURES, sentence_features
 from qa.ingest.sentences import split_sentences
-from qa.types import Passage
+from qa.types import Passage, Shaped
 
 TEXT = (
     "9.5.5. System and hardware time\n\n"
@@ -96,3 +96,17 @@ def test_a_how_to_sentence_comes_with_the_command_lines_after_it() -> None:
         p.sentences[_at(p, "# date")],
         line,
     ]
+
+
+def test_a_sentence_that_breaks_off_over_a_code_block_is_its_lead_in() -> None:
+    """The LilyPond manual's (Texinfo) lead-ins end without a colon; the PDF reader marks the command as code."""
+    text = "To see the changes in the LilyPond syntax between two versions, use\nconvert-ly --from=... --to=... -s"
+    code = Shaped(text.index("convert-ly"), len(text), "code")
+    p = Passage("usage.pdf", "Usage", "2.3 Command line options", 0, len(text), text, tuple(split_sentences(text)))
+    assert block_roles(p)[0] == (False, False)  # without the reader's code block it is an unfinished sentence
+    shaped = Passage(p.doc_id, p.title, p.section, 0, len(text), text, p.sentences, blocks=(code,))
+    roles = block_roles(shaped)
+    assert roles[0] == (True, False) and all(r == (False, True) for r in roles[1:])
+    lead = shaped.sentences[0]
+    shown = follow_lead_ins(shaped, [lead], "How do I see the syntax changes?", max_highlights=2)
+    assert shown[-1][1] == shaped.sentences[-1][1]  # "use" is highlighted with the command under it
