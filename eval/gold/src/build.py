@@ -1,6 +1,6 @@
 """Write eval/gold/debian-reference.jsonl, eval/gold/gle-manual.jsonl, eval/gold/developers-reference.jsonl and
-eval/gold/debian-handbook.jsonl from the hand-written rows in this folder, checking every evidence against the document as a reader shows it
-(no model is run).
+eval/gold/debian-handbook.jsonl from the hand-written rows in this folder, checking every evidence against the
+document as a reader shows it (no model is run).
 
     python eval/gold/src/build.py          # check and write the files
     python eval/gold/src/build.py --check  # check only
