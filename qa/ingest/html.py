@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bs4.element import PreformattedString
+from bs4.element import NavigableString, PreformattedString
 
 from qa.types import Layout, Shaped
 
@@ -27,6 +27,9 @@ NAV_CLASS = re.compile(
     r"|list-of-\w+|menu|pager|prev-?next|headerlink|skip-?link|wy-nav-\w+|rst-versions|md-(?:header|footer|sidebar)\w*)$",
     re.I,
 )
+# A class-named box: a site's sidebar outside the text, but DocBook's <sidebar> (Publican's TIP, NOTE, "BACK TO
+# BASICS" boxes) inside a chapter's sections is text, as an <aside> inside an article is.
+BOX_CLASS = re.compile(r"^sidebar$", re.I)
 NAV_WORDS = re.compile(r"\b(?:prev(?:ious)?|next|up|home|top|index|contents|download|ebook|pdf|epub)\b", re.I)
 SECTIONING = {"section", "article"}
 SECTION_CLASS = re.compile(r"^(?:chapter|section|sect\d|appendix|preface|part|refentry|simplesect|article)$", re.I)
@@ -80,32 +83,52 @@ def furniture(soup: Any) -> list[Any]:
         if any(id(a) in seen for a in tag.parents):
             continue  # inside furniture already found
         role = str(tag.get("role") or "").lower()
-        by_class = any(NAV_CLASS.match(c) for c in _classes(tag))
-        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class):
+        classes = _classes(tag)
+        by_class = any(NAV_CLASS.match(c) and not BOX_CLASS.match(c) for c in classes)
+        box = tag.name == "aside" or any(BOX_CLASS.match(c) for c in classes)
+        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box):
             listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
             if listing or (tag.name in {"p", "div", "ul", "table", "td"} and _is_nav_list(tag)):
                 found.append(tag)
                 seen.add(id(tag))
             continue
         menu = tag.name == "nav" or role in {"navigation", "search"} or by_class
-        if not menu and any(a.name in CONTENT_TAGS for a in tag.parents):
+        if not menu and (any(a.name in CONTENT_TAGS for a in tag.parents) or (box and _box_in_text(tag))):
             continue
         found.append(tag)
         seen.add(id(tag))
     return found
 
 
+def _is_section(tag: Any) -> bool:
+    return tag.name in SECTIONING or (tag.name == "div" and any(SECTION_CLASS.match(c) for c in _classes(tag)))
+
+
+def _box_in_text(tag: Any) -> bool:
+    """A box inside the document's sections that is prose, not a list of links: a manual's sidebar."""
+    return any(_is_section(a) for a in tag.parents) and link_share(tag) < LINK_PAGE_SHARE
+
+
 def _depth(tag: Any) -> int:
     """How deep a heading sits in the page's sections (DocBook and Sphinx nest a section per heading)."""
-    return sum(
-        1
-        for a in tag.parents
-        if a.name in SECTIONING or (a.name == "div" and any(SECTION_CLASS.match(c) for c in _classes(a)))
-    )
+    return sum(1 for a in tag.parents if _is_section(a))
+
+
+def _flat(node: Any) -> str:
+    """The node's text as a browser runs it together: inline elements add no space of their own (a
+    ``<code>`` path, an ``<em>`` inside an address stay whole), a line break or a block inside one does."""
+    parts: list[str] = []
+    for d in node.descendants:
+        if isinstance(d, NavigableString):
+            if not isinstance(d, PreformattedString):  # comments, CDATA
+                parts.append(str(d))
+        elif d.name not in INLINE:
+            parts.append(" ")
+    return "".join(parts)
 
 
 def _text(tag: Any) -> str:
-    return " ".join(tag.get_text(" ", strip=True).replace("¶", "").split())
+    return " ".join(_flat(tag).replace("¶", "").split())
 
 
 Cells = tuple[tuple[tuple[int, int], ...], ...]
@@ -177,7 +200,7 @@ class _Walker:
         run: list[str] = []  # inline content (text, links, code, emphasis) read as one paragraph
 
         def flush() -> None:
-            text = " ".join(" ".join(run).replace("¶", "").split())
+            text = " ".join("".join(run).replace("¶", "").split())
             if text:
                 self.blocks.append(("text", text, self.section, []))
             run.clear()
@@ -187,7 +210,7 @@ class _Walker:
             if isinstance(child, PreformattedString):
                 continue  # comments, the doctype, <?xml …?>
             if name is None or name in INLINE:
-                run.append(str(child) if name is None else child.get_text(" "))
+                run.append(str(child) if name is None else _flat(child))
                 continue
             flush()
             if name in HEADINGS:
