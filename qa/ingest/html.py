@@ -85,7 +85,7 @@ def furniture(soup: Any) -> list[Any]:
         role = str(tag.get("role") or "").lower()
         classes = _classes(tag)
         by_class = any(NAV_CLASS.match(c) and not BOX_CLASS.match(c) for c in classes)
-        box = tag.name == "aside" or any(BOX_CLASS.match(c) for c in classes)
+        box = _is_box(tag)
         if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box):
             listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
             if listing or (tag.name in {"p", "div", "ul", "table", "td"} and _is_nav_list(tag)):
@@ -98,6 +98,10 @@ def furniture(soup: Any) -> list[Any]:
         found.append(tag)
         seen.add(id(tag))
     return found
+
+
+def _is_box(tag: Any) -> bool:
+    return tag.name == "aside" or any(BOX_CLASS.match(c) for c in _classes(tag))
 
 
 def _is_section(tag: Any) -> bool:
@@ -168,6 +172,7 @@ class _Walker:
     def __init__(self) -> None:
         self.path: list[tuple[tuple[int, int], str]] = []
         self.blocks: list[tuple[str, str, str, list[Shaped]]] = []
+        self.lead = False  # the last block is a box's title: the box's first block joins it
 
     @property
     def section(self) -> str:
@@ -184,6 +189,17 @@ class _Walker:
             return  # the same title again (a page title above its chapter heading): each heading once
         self.path.append((level, title))
         self.blocks.append(("heading", title, self.section, []))
+        self.lead = False
+
+    def text(self, text: str) -> None:
+        """A paragraph; a box's first one is in the block of the box's title ("TIP Bypassing DNS"), so that no
+        passage ends on the title and the next one opens the box without it."""
+        if self.lead and self.blocks and self.blocks[-1][0] == "text" and self.blocks[-1][2] == self.section:
+            _, before, section, shaped = self.blocks[-1]
+            self.blocks[-1] = ("text", before + "\n" + text, section, shaped)
+        else:
+            self.blocks.append(("text", text, self.section, []))
+        self.lead = False
 
     def attached(self, text: str, kind: str, rows: Cells = (), head: bool = False) -> None:
         """Code or a table: in the block of the sentence that introduces it, when one comes just before."""
@@ -195,6 +211,7 @@ class _Walker:
             at, shaped = 0, []
             self.blocks.append(("text", text, self.section, shaped))
         shaped.append(Shaped(0, len(text), kind, rows, head).moved(at))
+        self.lead = False
 
     def walk(self, node: Any) -> None:
         run: list[str] = []  # inline content (text, links, code, emphasis) read as one paragraph
@@ -202,7 +219,7 @@ class _Walker:
         def flush() -> None:
             text = " ".join("".join(run).replace("¶", "").split())
             if text:
-                self.blocks.append(("text", text, self.section, []))
+                self.text(text)
             run.clear()
 
         for child in node.children:
@@ -226,7 +243,8 @@ class _Walker:
             elif name in BLOCKS and not child.find(LAYOUT_INSIDE):
                 text = _text(child)
                 if text:
-                    self.blocks.append(("text", text, self.section, []))
+                    self.text(text)
+                    self.lead = "title" in _classes(child) and any(_is_box(a) for a in child.parents)
             else:
                 self.walk(child)
         flush()

@@ -47,11 +47,14 @@ def test_section_paths_are_the_heading_path_with_each_heading_once(passages: lis
 
 def test_the_sidebar_boxes_are_text_to_answer_from(passages: list[Passage]) -> None:
     whatis = next(p for p in passages if "simply enter whatis command." in p.text)  # a TIP box
-    assert "TIP whatis" in whatis.text
+    assert "TIP whatis\nIf you do not want to look at the full manual page" in whatis.text  # its title leads it
     assert whatis.section == f"{CHAPTER} — 7.1. Documentation Sources — 7.1.1. Manual Pages"
     every = "\n".join(p.text for p in passages)
     assert "The default and most commonly used shell is bash (Bourne Again SHell)" in every  # BACK TO BASICS
     assert "Debian requires each program to have a manual page." in every  # DEBIAN POLICY
+    titles = ["CULTURE RTFM", "BACK TO BASICS The shell, a command line interpreter", "TIP whatis",
+              "TIP Browsing by following links", "DEBIAN POLICY Required man pages"]  # fmt: skip
+    assert not any(p.text.rstrip().endswith(t) for p in passages for t in titles)  # no passage ends on a title
 
 
 def test_a_pre_block_stays_with_the_sentence_that_introduces_it(passages: list[Passage]) -> None:
