@@ -172,7 +172,7 @@ class _Walker:
     def __init__(self) -> None:
         self.path: list[tuple[tuple[int, int], str]] = []
         self.blocks: list[tuple[str, str, str, list[Shaped]]] = []
-        self.lead = False  # the last block is a box's title: the box's first block joins it
+        self.lead = False  # the last block is a box's title or a <dt> term: the next block joins it
 
     @property
     def section(self) -> str:
@@ -192,8 +192,8 @@ class _Walker:
         self.lead = False
 
     def text(self, text: str) -> None:
-        """A paragraph; a box's first one is in the block of the box's title ("TIP Bypassing DNS"), so that no
-        passage ends on the title and the next one opens the box without it."""
+        """A paragraph; a box's first one is in the block of the box's title ("TIP Bypassing DNS"), a definition
+        in the block of its term, so that no passage ends on the title or term and the next opens without it."""
         if self.lead and self.blocks and self.blocks[-1][0] == "text" and self.blocks[-1][2] == self.section:
             _, before, section, shaped = self.blocks[-1]
             self.blocks[-1] = ("text", before + "\n" + text, section, shaped)
@@ -244,7 +244,9 @@ class _Walker:
                 text = _text(child)
                 if text:
                     self.text(text)
-                    self.lead = "title" in _classes(child) and any(_is_box(a) for a in child.parents)
+                    # a box's title leads the box; a <dt> term leads its <dd> definition ("> 1000" / "will always…")
+                    box_title = "title" in _classes(child) and any(_is_box(a) for a in child.parents)
+                    self.lead = box_title or name == "dt"
             else:
                 self.walk(child)
         flush()

@@ -84,3 +84,10 @@ def test_a_sites_sidebar_outside_the_text_is_still_left_out() -> None:
     assert "volunteer" not in text and "About this site" not in text  # a site's box beside the chapter
     assert "Archive" not in text  # a box of links inside a section is still navigation
     assert {s for _, _, _, s in layout.blocks} == {"1. Setup", "1. Setup — 1.1. Install"}
+
+
+def test_a_term_and_its_definition_are_one_block() -> None:
+    text, layout = read_html(PAGE.read_bytes())
+    assert "\n8\nsystem administration commands;\n" in text  # the manual's sections, a <dl>
+    eight = next(text[a:b] for a, b, _, _ in layout.blocks if text[a:b].startswith("8\n"))
+    assert eight == "8\nsystem administration commands;"
