@@ -8,10 +8,12 @@ section paths that are the real heading path, a <pre> with the sentence that int
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from qa.answer.compose import citation_label
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.ingest.loading import load_file, read_html
 from qa.settings import load_settings
@@ -91,3 +93,11 @@ def test_a_term_and_its_definition_are_one_block() -> None:
     assert "\n8\nsystem administration commands;\n" in text  # the manual's sections, a <dl>
     eight = next(text[a:b] for a, b, _, _ in layout.blocks if text[a:b].startswith("8\n"))
     assert eight == "8\nsystem administration commands;"
+
+
+def test_a_citation_names_each_heading_once(passages: list[Passage]) -> None:
+    apropos = next(p for p in passages if "This is the purpose of the apropos command" in p.text)
+    assert citation_label(apropos) == f"{CHAPTER} — 7.1. Documentation Sources — 7.1.1. Manual Pages"
+    handbook = replace(apropos, title=f"The Debian Administrator's Handbook — {CHAPTER}")  # its titles.json name
+    assert citation_label(handbook).count(CHAPTER) == 1
+    assert citation_label(handbook).endswith(f"Handbook — {CHAPTER} — 7.1. Documentation Sources — 7.1.1. Manual Pages")
