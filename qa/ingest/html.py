@@ -1,12 +1,14 @@
 """Reading an HTML page, a manual's chapter above all, the way a person reads it.
 
 A manual's page holds more than its text: a navigation header and footer (Prev, Up, Home, Next), breadcrumbs,
-"download the ebook" links, a sidebar, the chapter's own table of contents, ¶ anchors beside headings. None of
-that is text a question is answered from, and a navigation line taken for a heading would become the section
-of every passage after it. What is left is walked in document order: headings give the section path (their
-nesting in the page's sections, each heading once), paragraphs and list items are blocks, and a ``<pre>``
-block or a table stays in the block of the sentence that introduces it. BeautifulSoup (html.parser) reads the
-markup, as before, so any page that parsed still parses.
+"download the ebook" links, a site's sidebar, the chapter's own table of contents, ¶ anchors beside headings.
+None of that is text a question is answered from, and a navigation line taken for a heading would become the
+section of every passage after it. A manual's own boxes inside its sections (DocBook sidebars: TIP, NOTE, BACK
+TO BASICS) are text, their title a heading while the box lasts. What is left is walked in document order:
+headings give the section path (their nesting in the page's sections, each heading once), paragraphs, list
+items and a term with its definition are blocks, inline elements run together as a browser shows them, and a
+``<pre>`` block or a table stays in the block of the sentence that introduces it. BeautifulSoup (html.parser)
+reads the markup, as before, so any page that parsed still parses.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ INLINE = {
     "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "dfn", "em", "font", "i", "img", "kbd",
     "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
 }  # fmt: skip
+BOX_LEVEL = 99  # a box's title sits below every heading of the page
 LAYOUT_INSIDE = ["p", "pre", "ul", "ol", "dl", "div", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]
 LINK_PAGE_SHARE = 0.6  # a page whose text is mostly link text is an index or a table of contents
 KEEP_MENU_CHARS = 500  # a page left with less than this (and under a fifth) without its menus keeps them
@@ -102,6 +105,18 @@ def furniture(soup: Any) -> list[Any]:
 
 def _is_box(tag: Any) -> bool:
     return tag.name == "aside" or any(BOX_CLASS.match(c) for c in _classes(tag))
+
+
+def _box_title(box: Any) -> Any:
+    """The box's own title element (Publican: div.titlepage > div > div > p.title), not an example's inside it."""
+    for title in box.find_all(class_="title", limit=1):
+        between = title.parents
+        for a in between:
+            if a is box:
+                return title
+            if a.name != "div" or any(c != "titlepage" for c in _classes(a)):
+                return None
+    return None
 
 
 def _is_section(tag: Any) -> bool:
@@ -172,7 +187,7 @@ class _Walker:
     def __init__(self) -> None:
         self.path: list[tuple[tuple[int, int], str]] = []
         self.blocks: list[tuple[str, str, str, list[Shaped]]] = []
-        self.lead = False  # the last block is a box's title or a <dt> term: the next block joins it
+        self.lead = False  # the last block is a <dt> term: the next block joins it
 
     @property
     def section(self) -> str:
@@ -191,9 +206,23 @@ class _Walker:
         self.blocks.append(("heading", title, self.section, []))
         self.lead = False
 
+    def box(self, tag: Any, title: Any) -> None:
+        """A titled box in the text (DocBook's sidebar: "TIP Bypassing DNS"): its title is a heading below the
+        current one while the box lasts, so its passages say where they come from, no passage ends on the title,
+        and the highlighter passes over the title as it does over any heading."""
+        saved = list(self.path)
+        name = _text(title)
+        title.extract()
+        if name:
+            self.path.append(((BOX_LEVEL, 0), name))
+            self.blocks.append(("heading", name, self.section, []))
+            self.lead = False
+        self.walk(tag)
+        self.path = saved
+
     def text(self, text: str) -> None:
-        """A paragraph; a box's first one is in the block of the box's title ("TIP Bypassing DNS"), a definition
-        in the block of its term, so that no passage ends on the title or term and the next opens without it."""
+        """A paragraph; a definition is in the block of its term ("> 1000" / "will always be installed"), so
+        that no passage ends on the term and the next opens without it."""
         if self.lead and self.blocks and self.blocks[-1][0] == "text" and self.blocks[-1][2] == self.section:
             _, before, section, shaped = self.blocks[-1]
             self.blocks[-1] = ("text", before + "\n" + text, section, shaped)
@@ -244,9 +273,9 @@ class _Walker:
                 text = _text(child)
                 if text:
                     self.text(text)
-                    # a box's title leads the box; a <dt> term leads its <dd> definition ("> 1000" / "will always…")
-                    box_title = "title" in _classes(child) and any(_is_box(a) for a in child.parents)
-                    self.lead = box_title or name == "dt"
+                    self.lead = name == "dt"  # a term leads its definition
+            elif _is_box(child) and (title := _box_title(child)) is not None:
+                self.box(child, title)
             else:
                 self.walk(child)
         flush()

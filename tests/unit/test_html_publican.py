@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from qa.answer.compose import citation_label
+from qa.answer.compose import citation_label, passing_over_headings
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.ingest.loading import load_file, read_html
 from qa.settings import load_settings
@@ -49,8 +50,12 @@ def test_section_paths_are_the_heading_path_with_each_heading_once(passages: lis
 
 def test_the_sidebar_boxes_are_text_to_answer_from(passages: list[Passage]) -> None:
     whatis = next(p for p in passages if "simply enter whatis command." in p.text)  # a TIP box
-    assert "TIP whatis\nIf you do not want to look at the full manual page" in whatis.text  # its title leads it
-    assert whatis.section == f"{CHAPTER} — 7.1. Documentation Sources — 7.1.1. Manual Pages"
+    assert whatis.text.startswith("TIP whatis\n\nIf you do not want to look at the full manual page")
+    assert whatis.section == f"{CHAPTER} — 7.1. Documentation Sources — 7.1.1. Manual Pages — TIP whatis"
+    scores = passing_over_headings(whatis, np.ones(len(whatis.sentences)))
+    assert scores[0] < 1 and scores[1] == 1  # the box's title is a heading to the highlighter, not an answer
+    apropos = next(p for p in passages if "This is the purpose of the apropos command" in p.text)
+    assert "TIP whatis" not in apropos.section  # the text after the box is the section's again
     every = "\n".join(p.text for p in passages)
     assert "The default and most commonly used shell is bash (Bourne Again SHell)" in every  # BACK TO BASICS
     assert "Debian requires each program to have a manual page." in every  # DEBIAN POLICY
