@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuild eval/corpora/debian-reference, eval/corpora/gle-manual, eval/corpora/developers-reference and
-# eval/corpora/lilypond-usage from the
+# eval/corpora/lilypond-usage and eval/corpora/debian-handbook from the
 # Debian packages they come from, so anyone can check where the evaluation documents came from (compare with the
 # committed files: `git diff --stat eval/corpora` after running this should show nothing when the same versions
 # are fetched).
@@ -19,8 +19,20 @@ DEVREF_PKG="developers-reference"
 DEVREF_VERSION="12.18"
 LILY_PKG="lilypond-doc-pdf"
 LILY_VERSION="2.24.1-2"
+DH_PKG="debian-handbook"
+DH_VERSION="11.20220922"
 # The chapters that are the manual's text; index.en.html is only the book's table of contents.
 DR_PAGES="pr01 ch01 ch02 ch03 ch04 ch05 ch06 ch07 ch08 ch09 ch10 ch11 ch12 apa"
+# The handbook's chapters 6, 7, 8 and 9: each chapter page and its section pages.
+DH_PAGES="apt sect.apt-get sect.apt-cache sect.apt-file sect.apt-frontends sect.package-authentication
+sect.dist-upgrade sect.regular-upgrades sect.automatic-upgrades sect.searching-packages
+solving-problems sect.common-procedures
+basic-configuration sect.network-config sect.hostname-name-service sect.user-group-databases sect.creating-accounts
+sect.shell-environment sect.config-printing sect.config-bootloader sect.config-misc sect.kernel-compilation
+sect.kernel-installation
+unix-services sect.remote-login sect.rights-management sect.administration-interfaces sect.syslog sect.inetd
+sect.task-scheduling-cron-atd sect.asynchronous-task-scheduling-anacron sect.quotas sect.backup sect.hotplug
+sect.power-management"
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -46,19 +58,25 @@ fetch "$DR_PKG" "$DR_VERSION"
 fetch "$GLE_PKG" "$GLE_VERSION"
 fetch "$DEVREF_PKG" "$DEVREF_VERSION"
 fetch "$LILY_PKG" "$LILY_VERSION"
+fetch "$DH_PKG" "$DH_VERSION"
 
 DR_OUT="$ROOT/eval/corpora/debian-reference"
 GLE_OUT="$ROOT/eval/corpora/gle-manual"
 DEVREF_OUT="$ROOT/eval/corpora/developers-reference"
 LILY_OUT="$ROOT/eval/corpora/lilypond-usage"
-mkdir -p "$DR_OUT" "$GLE_OUT" "$DEVREF_OUT" "$LILY_OUT"
+DH_OUT="$ROOT/eval/corpora/debian-handbook"
+mkdir -p "$DR_OUT" "$GLE_OUT" "$DEVREF_OUT" "$LILY_OUT" "$DH_OUT"
 for page in $DR_PAGES; do
     cp "$WORK/x/usr/share/debian-reference/$page.en.html" "$DR_OUT/"
 done
 cp "$WORK/x/usr/share/gle-graphics/doc/gle-manual.pdf" "$GLE_OUT/"
 cp "$WORK/x/usr/share/developers-reference/developers-reference.pdf" "$DEVREF_OUT/"
 cp "$WORK/x/usr/share/doc/lilypond/html/Documentation/usage.pdf" "$LILY_OUT/lilypond-usage.pdf"
-echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages), $GLE_OUT, $DEVREF_OUT and $LILY_OUT from $DR_PKG $DR_VERSION," \
-    "$GLE_PKG $GLE_VERSION, $DEVREF_PKG $DEVREF_VERSION and $LILY_PKG $LILY_VERSION"
+for page in $DH_PAGES; do
+    cp "$WORK/x/usr/share/doc/debian-handbook/html/en-US/$page.html" "$DH_OUT/"
+done
+echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages), $GLE_OUT, $DEVREF_OUT, $LILY_OUT and $DH_OUT" \
+    "($(echo $DH_PAGES | wc -w) pages) from $DR_PKG $DR_VERSION, $GLE_PKG $GLE_VERSION, $DEVREF_PKG $DEVREF_VERSION," \
+    "$LILY_PKG $LILY_VERSION and $DH_PKG $DH_VERSION"
 sha256sum "$DR_OUT"/*.html "$GLE_OUT"/gle-manual.pdf "$DEVREF_OUT"/developers-reference.pdf \
-    "$LILY_OUT"/lilypond-usage.pdf
+    "$LILY_OUT"/lilypond-usage.pdf "$DH_OUT"/*.html

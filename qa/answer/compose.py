@@ -250,8 +250,20 @@ def page_citation(p: Passage) -> str:
     return f"pp. {first}–{last}"
 
 
+def _title_and_section(title: str, section: str) -> str:
+    """The title, then the section path without the headings the title already ends with: a manual's page
+    titled "Handbook — 9.7. Cron" whose path opens with its own heading is cited "Handbook — 9.7. Cron —
+    9.7.1. Format", not "… 9.7. Cron — 9.7. Cron — …"."""
+    head, tail = title.split(" — "), section.split(" — ") if section else []
+    for n in range(min(len(head), len(tail)), 0, -1):
+        if head[-n:] == tail[:n]:
+            tail = tail[n:]
+            break
+    return " — ".join([title, *tail])
+
+
 def citation_label(p: Passage) -> str:
-    where = f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
+    where = _title_and_section(p.title, p.section)
     page = page_citation(p)
     return f"{where}, {page}" if page else where
 

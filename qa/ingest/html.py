@@ -1,12 +1,14 @@
 """Reading an HTML page, a manual's chapter above all, the way a person reads it.
 
 A manual's page holds more than its text: a navigation header and footer (Prev, Up, Home, Next), breadcrumbs,
-"download the ebook" links, a sidebar, the chapter's own table of contents, ¶ anchors beside headings. None of
-that is text a question is answered from, and a navigation line taken for a heading would become the section
-of every passage after it. What is left is walked in document order: headings give the section path (their
-nesting in the page's sections, each heading once), paragraphs and list items are blocks, and a ``<pre>``
-block or a table stays in the block of the sentence that introduces it. BeautifulSoup (html.parser) reads the
-markup, as before, so any page that parsed still parses.
+"download the ebook" links, a site's sidebar, the chapter's own table of contents, ¶ anchors beside headings.
+None of that is text a question is answered from, and a navigation line taken for a heading would become the
+section of every passage after it. A manual's own boxes inside its sections (DocBook sidebars: TIP, NOTE, BACK
+TO BASICS) are text, their title a heading while the box lasts. What is left is walked in document order:
+headings give the section path (their nesting in the page's sections, each heading once), paragraphs, list
+items and a term with its definition are blocks, inline elements run together as a browser shows them, and a
+``<pre>`` block or a table stays in the block of the sentence that introduces it. BeautifulSoup (html.parser)
+reads the markup, as before, so any page that parsed still parses.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bs4.element import PreformattedString
+from bs4.element import NavigableString, PreformattedString
 
 from qa.types import Layout, Shaped
 
@@ -27,6 +29,9 @@ NAV_CLASS = re.compile(
     r"|list-of-\w+|menu|pager|prev-?next|headerlink|skip-?link|wy-nav-\w+|rst-versions|md-(?:header|footer|sidebar)\w*)$",
     re.I,
 )
+# A class-named box: a site's sidebar outside the text, but DocBook's <sidebar> (Publican's TIP, NOTE, "BACK TO
+# BASICS" boxes) inside a chapter's sections is text, as an <aside> inside an article is.
+BOX_CLASS = re.compile(r"^sidebar$", re.I)
 NAV_WORDS = re.compile(r"\b(?:prev(?:ious)?|next|up|home|top|index|contents|download|ebook|pdf|epub)\b", re.I)
 SECTIONING = {"section", "article"}
 SECTION_CLASS = re.compile(r"^(?:chapter|section|sect\d|appendix|preface|part|refentry|simplesect|article)$", re.I)
@@ -36,6 +41,7 @@ INLINE = {
     "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "dfn", "em", "font", "i", "img", "kbd",
     "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
 }  # fmt: skip
+BOX_LEVEL = 99  # a box's title sits below every heading of the page
 LAYOUT_INSIDE = ["p", "pre", "ul", "ol", "dl", "div", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]
 LINK_PAGE_SHARE = 0.6  # a page whose text is mostly link text is an index or a table of contents
 KEEP_MENU_CHARS = 500  # a page left with less than this (and under a fifth) without its menus keeps them
@@ -80,32 +86,68 @@ def furniture(soup: Any) -> list[Any]:
         if any(id(a) in seen for a in tag.parents):
             continue  # inside furniture already found
         role = str(tag.get("role") or "").lower()
-        by_class = any(NAV_CLASS.match(c) for c in _classes(tag))
-        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class):
+        classes = _classes(tag)
+        by_class = any(NAV_CLASS.match(c) and not BOX_CLASS.match(c) for c in classes)
+        box = _is_box(tag)
+        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box):
             listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
             if listing or (tag.name in {"p", "div", "ul", "table", "td"} and _is_nav_list(tag)):
                 found.append(tag)
                 seen.add(id(tag))
             continue
         menu = tag.name == "nav" or role in {"navigation", "search"} or by_class
-        if not menu and any(a.name in CONTENT_TAGS for a in tag.parents):
+        if not menu and (any(a.name in CONTENT_TAGS for a in tag.parents) or (box and _box_in_text(tag))):
             continue
         found.append(tag)
         seen.add(id(tag))
     return found
 
 
+def _is_box(tag: Any) -> bool:
+    return tag.name == "aside" or any(BOX_CLASS.match(c) for c in _classes(tag))
+
+
+def _box_title(box: Any) -> Any:
+    """The box's own title element (Publican: div.titlepage > div > div > p.title), not an example's inside it."""
+    for title in box.find_all(class_="title", limit=1):
+        between = title.parents
+        for a in between:
+            if a is box:
+                return title
+            if a.name != "div" or any(c != "titlepage" for c in _classes(a)):
+                return None
+    return None
+
+
+def _is_section(tag: Any) -> bool:
+    return tag.name in SECTIONING or (tag.name == "div" and any(SECTION_CLASS.match(c) for c in _classes(tag)))
+
+
+def _box_in_text(tag: Any) -> bool:
+    """A box inside the document's sections that is prose, not a list of links: a manual's sidebar."""
+    return any(_is_section(a) for a in tag.parents) and link_share(tag) < LINK_PAGE_SHARE
+
+
 def _depth(tag: Any) -> int:
     """How deep a heading sits in the page's sections (DocBook and Sphinx nest a section per heading)."""
-    return sum(
-        1
-        for a in tag.parents
-        if a.name in SECTIONING or (a.name == "div" and any(SECTION_CLASS.match(c) for c in _classes(a)))
-    )
+    return sum(1 for a in tag.parents if _is_section(a))
+
+
+def _flat(node: Any) -> str:
+    """The node's text as a browser runs it together: inline elements add no space of their own (a
+    ``<code>`` path, an ``<em>`` inside an address stay whole), a line break or a block inside one does."""
+    parts: list[str] = []
+    for d in node.descendants:
+        if isinstance(d, NavigableString):
+            if not isinstance(d, PreformattedString):  # comments, CDATA
+                parts.append(str(d))
+        elif d.name not in INLINE:
+            parts.append(" ")
+    return "".join(parts)
 
 
 def _text(tag: Any) -> str:
-    return " ".join(tag.get_text(" ", strip=True).replace("¶", "").split())
+    return " ".join(_flat(tag).replace("¶", "").split())
 
 
 Cells = tuple[tuple[tuple[int, int], ...], ...]
@@ -145,6 +187,7 @@ class _Walker:
     def __init__(self) -> None:
         self.path: list[tuple[tuple[int, int], str]] = []
         self.blocks: list[tuple[str, str, str, list[Shaped]]] = []
+        self.lead = False  # the last block is a <dt> term: the next block joins it
 
     @property
     def section(self) -> str:
@@ -161,6 +204,31 @@ class _Walker:
             return  # the same title again (a page title above its chapter heading): each heading once
         self.path.append((level, title))
         self.blocks.append(("heading", title, self.section, []))
+        self.lead = False
+
+    def box(self, tag: Any, title: Any) -> None:
+        """A titled box in the text (DocBook's sidebar: "TIP Bypassing DNS"): its title is a heading below the
+        current one while the box lasts, so its passages say where they come from, no passage ends on the title,
+        and the highlighter passes over the title as it does over any heading."""
+        saved = list(self.path)
+        name = _text(title)
+        title.extract()
+        if name:
+            self.path.append(((BOX_LEVEL, 0), name))
+            self.blocks.append(("heading", name, self.section, []))
+            self.lead = False
+        self.walk(tag)
+        self.path = saved
+
+    def text(self, text: str) -> None:
+        """A paragraph; a definition is in the block of its term ("> 1000" / "will always be installed"), so
+        that no passage ends on the term and the next opens without it."""
+        if self.lead and self.blocks and self.blocks[-1][0] == "text" and self.blocks[-1][2] == self.section:
+            _, before, section, shaped = self.blocks[-1]
+            self.blocks[-1] = ("text", before + "\n" + text, section, shaped)
+        else:
+            self.blocks.append(("text", text, self.section, []))
+        self.lead = False
 
     def attached(self, text: str, kind: str, rows: Cells = (), head: bool = False) -> None:
         """Code or a table: in the block of the sentence that introduces it, when one comes just before."""
@@ -172,14 +240,15 @@ class _Walker:
             at, shaped = 0, []
             self.blocks.append(("text", text, self.section, shaped))
         shaped.append(Shaped(0, len(text), kind, rows, head).moved(at))
+        self.lead = False
 
     def walk(self, node: Any) -> None:
         run: list[str] = []  # inline content (text, links, code, emphasis) read as one paragraph
 
         def flush() -> None:
-            text = " ".join(" ".join(run).replace("¶", "").split())
+            text = " ".join("".join(run).replace("¶", "").split())
             if text:
-                self.blocks.append(("text", text, self.section, []))
+                self.text(text)
             run.clear()
 
         for child in node.children:
@@ -187,7 +256,7 @@ class _Walker:
             if isinstance(child, PreformattedString):
                 continue  # comments, the doctype, <?xml …?>
             if name is None or name in INLINE:
-                run.append(str(child) if name is None else child.get_text(" "))
+                run.append(str(child) if name is None else _flat(child))
                 continue
             flush()
             if name in HEADINGS:
@@ -203,7 +272,10 @@ class _Walker:
             elif name in BLOCKS and not child.find(LAYOUT_INSIDE):
                 text = _text(child)
                 if text:
-                    self.blocks.append(("text", text, self.section, []))
+                    self.text(text)
+                    self.lead = name == "dt"  # a term leads its definition
+            elif _is_box(child) and (title := _box_title(child)) is not None:
+                self.box(child, title)
             else:
                 self.walk(child)
         flush()

@@ -78,8 +78,11 @@ def read_text(data: bytes) -> str:
 # it per file, so an update re-reads (and re-embeds) just the files of that format. Unlisted: 1.
 READER_VERSIONS = {
     # html 2: page furniture (menus, site footers, sidebars) left out; 3: manuals' navigation and TOCs;
-    # 4: <pre> and tables recorded as code and table spans (Layout.shaped), for the views to show them so.
-    "html": 4,
+    # 4: <pre> and tables recorded as code and table spans (Layout.shaped), for the views to show them so;
+    # 5: a manual's sidebar boxes (DocBook <sidebar>: TIP, NOTE…) inside its sections kept, their title a
+    # heading while the box lasts; inline elements run together as a browser shows them (no space added
+    # around a <code> or an <em>); a <dt> term and its <dd> definition one block.
+    "html": 5,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the

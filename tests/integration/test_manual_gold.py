@@ -127,3 +127,24 @@ def test_corpus_folders_hold_only_the_documents_and_their_notes(tmp_path: Path) 
         # SOURCE.md is the folder's provenance note, not a document to index
         files, skipped = list_corpus_files(make_settings(CORPORA / folder, tmp_path / folder))
         assert {f.name for f in files} == documents and not skipped
+
+
+def test_debian_handbook_is_test_only_and_its_evidence_is_on_the_page_and_in_the_loaded_text(tmp_path: Path) -> None:
+    """The handbook set (issue 25) only reports: every row is `test`; the evidence of each is on the page it
+    names (Publican splits a chapter into section pages) and in the text today's reader loads, so a reader
+    that drops a manual's sidebar boxes again fails here."""
+    corpus = CORPORA / "debian-handbook"
+    data = rows("debian-handbook")
+    assert len(data) >= 40 and {r["split"] for r in data} == {"test"}
+    counts = Counter(r["kind"] for r in data)
+    assert set(counts) == KINDS - {"which_page"} and counts["unanswerable"] >= 6
+    assert sum(r.get("wording") == "paraphrase" for r in data) >= 0.4 * sum(r["doc"] is not None for r in data)
+    for r in data:
+        assert all(k in r for k in REQUIRED), r["id"]
+        if r["doc"] is not None:
+            assert locate(visible_html(corpus / r["doc"]), r["evidence"]) is not None, r["id"]
+    items = load_gold(GOLD / "debian-handbook.jsonl", make_settings(corpus, tmp_path / "index"))
+    assert all(item.spans for item in items if item.answerable)
+    titles = json.loads((corpus / "titles.json").read_text(encoding="utf-8"))
+    files, skipped = list_corpus_files(make_settings(corpus, tmp_path / "list"))
+    assert {f.name for f in files} == set(titles) and len(files) == 35 and not skipped

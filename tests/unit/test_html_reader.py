@@ -44,7 +44,8 @@ def test_section_paths_are_the_heading_path_with_each_heading_once(passages: lis
 
 def test_a_pre_block_stays_with_the_sentence_that_introduces_it(passages: list[Passage]) -> None:
     hosts = next(p for p in passages if "127.0.1.1 host_name" in p.text)
-    assert 'For example, " /etc/hosts " looks like the following.\n127.0.0.1 localhost' in hosts.text
+    # as a browser shows it: no space inside the quotes around the <code> element
+    assert 'For example, "/etc/hosts" looks like the following.\n127.0.0.1 localhost' in hosts.text
     dhcp = next(p for p in passages if "DHCP=yes" in p.text)
     assert "/etc/systemd/network/dhcp.network" in dhcp.text.split("[Match]")[0]
 

@@ -18,7 +18,7 @@ from qa.web.render import answer_html, document_html, excerpt_html
 from qa.web.transcript import transcript_markdown
 
 CHAPTER = Path(__file__).resolve().parent.parent / "data" / "debian-reference-ch05-network.en.html"
-HOSTS_LEAD = 'For example, " /etc/hosts " looks like the following.'
+HOSTS_LEAD = 'For example, "/etc/hosts" looks like the following.'  # as a browser shows it
 HOSTS_CODE = "127.0.0.1 localhost\n127.0.1.1 host_name"
 MANUAL = Path(__file__).resolve().parents[2] / "eval" / "corpora" / "debian-reference"
 TABLE_TITLE = "Table 5.1. List of network configuration tools"

@@ -1,6 +1,6 @@
-"""Write eval/gold/debian-reference.jsonl, eval/gold/gle-manual.jsonl, eval/gold/developers-reference.jsonl and
-eval/gold/lilypond-usage.jsonl from the hand-written rows in this folder, checking every evidence against the
-document as a reader shows it (no model is run).
+"""Write eval/gold/debian-reference.jsonl, gle-manual.jsonl, developers-reference.jsonl, lilypond-usage.jsonl and
+debian-handbook.jsonl from the hand-written rows in this folder, checking every evidence against the document as a
+reader shows it (no model is run).
 
     python eval/gold/src/build.py          # check and write the files
     python eval/gold/src/build.py --check  # check only
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qa.evaluation.metrics import locate  # noqa: E402
 
 DR_DIR = ROOT / "eval" / "corpora" / "debian-reference"
+DH_DIR = ROOT / "eval" / "corpora" / "debian-handbook"
 GLE_PDF = ROOT / "eval" / "corpora" / "gle-manual" / "gle-manual.pdf"
 DEVREF_PDF = ROOT / "eval" / "corpora" / "developers-reference" / "developers-reference.pdf"
 LILY_PDF = ROOT / "eval" / "corpora" / "lilypond-usage" / "lilypond-usage.pdf"
@@ -43,11 +44,11 @@ STOPWORDS = set(
 
 
 @cache
-def html_text(stem: str) -> str:
+def html_text(page: Path) -> str:
     """What a browser shows of the page's body, whitespace collapsed."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup((DR_DIR / f"{stem}.en.html").read_text(encoding="utf-8"), "html.parser")
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     for tag in soup(["script", "style", "head"]):
         tag.decompose()
     return re.sub(r"\s+", " ", soup.get_text())
@@ -84,11 +85,19 @@ def occurrences(text: str, evidence: str) -> int:
     return count
 
 
-def check_html(row: dict, problems: list[str]) -> None:
-    text = html_text(row["doc"].removesuffix(".en.html"))
+def check_paraphrase(row: dict, problems: list[str]) -> None:
+    if row.get("wording") == "paraphrase":
+        shared = content_words(row["question"]) & content_words(row["evidence"])
+        if len(shared) > 1:
+            problems.append(f"{row['id']}: a paraphrase shares {sorted(shared)} with its evidence")
+
+
+def check_html(row: dict, problems: list[str], folder: Path = DR_DIR) -> None:
+    text = html_text(folder / row["doc"])
     n = occurrences(text, row["evidence"])
     if n != 1:
         problems.append(f"{row['id']}: evidence found {n} times in {row['doc']}: {row['evidence'][:70]!r}")
+    check_paraphrase(row, problems)
 
 
 def check_pdf(row: dict, problems: list[str]) -> None:
@@ -106,13 +115,10 @@ def check_pdf(row: dict, problems: list[str]) -> None:
                 problems.append(f"{row['id']}: {label} spans a hyphenated line break on page {i}")
         if label == "evidence" and row.get("page") is not None and hits and row["page"] not in hits:
             problems.append(f"{row['id']}: page {row['page']} but the evidence is on page(s) {hits}")
-    if row.get("wording") == "paraphrase":
-        shared = content_words(row["question"]) & content_words(row["evidence"])
-        if len(shared) > 1:
-            problems.append(f"{row['id']}: a paraphrase shares {sorted(shared)} with its evidence")
+    check_paraphrase(row, problems)
 
 
-def rows_for(items: list[tuple], doc_name, split_of, pdf: bool) -> tuple[list[dict], list[str]]:
+def rows_for(items: list[tuple], doc_name, split_of, pdf: bool, folder: Path = DR_DIR) -> tuple[list[dict], list[str]]:
     rows, problems = [], []
     for item in items:
         qid, question, chapter, evidence, answer, kind, *rest = item
@@ -137,7 +143,10 @@ def rows_for(items: list[tuple], doc_name, split_of, pdf: bool) -> tuple[list[di
         if answer is not None and (evidence is None or answer not in evidence):
             problems.append(f"{qid}: answer {answer!r} is not in the evidence")
         if evidence is not None:
-            (check_pdf if pdf else check_html)(row, problems)
+            if pdf:
+                check_pdf(row, problems)
+            else:
+                check_html(row, problems, folder)
         rows.append(row)
     return rows, problems
 
@@ -187,6 +196,17 @@ def main() -> int:
     )
     all_problems += problems
     out["lilypond-usage"] = lily_rows
+    import debian_handbook_items as dh
+
+    dh_rows, problems = rows_for(
+        dh.ITEMS,
+        lambda c: f"{c}.html",  # a row's extra names the section page holding its evidence
+        lambda c: "test" if c in dh.TEST_CHAPTERS else "tune",
+        pdf=False,
+        folder=DH_DIR,
+    )
+    all_problems += problems
+    out["debian-handbook"] = dh_rows
     for line in all_problems:
         print(line)
     for name, rows in out.items():
