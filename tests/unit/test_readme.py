@@ -114,3 +114,23 @@ def test_configuration_doc_lists_every_setting() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = [name for name in setting_names() if f"`{name}`" not in text]
     assert not missing, f"docs/configuration.md does not list: {missing}"
+
+
+def test_the_readme_example_config_takes_effect(tmp_path: Path) -> None:
+    """Each setting of the README's example qa.toml is what a user then gets, the abstention threshold included
+    (a threshold that the learned confidence ignores would be a promise the program does not keep)."""
+    import tomllib
+
+    from qa.settings import load_settings
+
+    block = README.read_text(encoding="utf-8").split("Example `qa.toml`", 1)[1].split("```toml", 1)[1]
+    config = tmp_path / "qa.toml"
+    config.write_text(block.split("```", 1)[0], encoding="utf-8")
+    wanted = tomllib.loads(config.read_text(encoding="utf-8"))
+    settings = load_settings(config_file=config, environ={})
+    assert len(wanted) >= 3
+    for name, value in wanted.items():
+        got = getattr(settings, name)
+        assert (str(got) if isinstance(got, Path) else got) == value, name
+    threshold = [v for k, v in wanted.items() if "threshold" in k]
+    assert threshold and settings.threshold_in_use == threshold[0]
