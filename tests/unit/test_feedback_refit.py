@@ -188,7 +188,7 @@ def test_a_refit_sets_the_threshold_unless_one_was_set_by_hand(tmp_path: Path) -
     from tests.conftest import make_settings
 
     refitted = Recalibration(1.2, 0.3, 0.4, "learned", info={"n_fit": 40})
-    for hand, expected in ((None, 0.4), (0.25, 0.25)):  # 0.25: not the default
+    for hand, expected in ((None, 0.4), (0.35, 0.35)):  # 0.35: not the default
         extra = {"calibrated_abstain_threshold": hand} if hand is not None else {}
         assistant = Assistant(make_settings(tmp_path, tmp_path / "index", **extra), None, None)  # type: ignore[arg-type]
         assistant.answer_model = object()  # type: ignore[assignment]
@@ -198,4 +198,4 @@ def test_a_refit_sets_the_threshold_unless_one_was_set_by_hand(tmp_path: Path) -
         assert assistant.calibration_in_use().startswith(shown)
     assert assistant.calibration_in_use().endswith("(a threshold set by hand).")
     assistant.use_recalibration(Recalibration(1.0, 0.0, 0.5, "learned"))  # a second refit replaces the first
-    assert assistant.threshold_in_use == 0.25  # ... but never a threshold set by hand
+    assert assistant.threshold_in_use == 0.35  # ... but never a threshold set by hand
