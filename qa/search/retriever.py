@@ -142,8 +142,8 @@ class Retriever:
         else:
             d_scores, d_rows = self._dense_within(qvec, s, only)
         full_bm25 = follow_up_bm25(self.index.bm25, query, asked, s.context_weight) if n else None
-        if full_bm25 is not None and s.wordnet_dir:
-            full_bm25 = self._wordnet_bm25(full_bm25, asked, s)
+        if full_bm25 is not None and s.wordnet_dir and query.strip() == asked.strip():
+            full_bm25 = self._wordnet_bm25(full_bm25, asked, s)  # not for a follow-up: see _wordnet_bm25
         if full_bm25 is None:
             b_rows = np.zeros(0, np.int64)
         elif s.milvus_bm25 and hasattr(self.index.faiss_index, "bm25"):
@@ -175,7 +175,9 @@ class Retriever:
 
     def _wordnet_bm25(self, scores: np.ndarray, asked: str, s: Settings) -> np.ndarray:
         """+ ``wordnet_weight`` x the BM25 of the corpus terms WordNet relates to the user's own words: a bridge
-        to a passage that says "proportion" for a question's "fraction" (qa/search/expansion.py)."""
+        to a passage that says "proportion" for a question's "fraction" (qa/search/expansion.py). A follow-up
+        searched with the conversation's words is left alone: its own words are the vague part ("When was it
+        founded?"), and their relatives outweigh the borrowed subject ("Established in 1997, WIEGO …")."""
         bm25 = self.index.bm25
         vocab = getattr(bm25, "vocab", None) or getattr(bm25, "vocab_dict", None) or {}
         terms = expansion_terms(open_wordnet(s.wordnet_dir), asked, vocab, s.wordnet_neighbours, s.wordnet_senses)
