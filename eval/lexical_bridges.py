@@ -273,7 +273,7 @@ def load(index_dir: Path, gold_path: Path, corpus: Path | None):  # noqa: ANN201
     from qa.evaluation import gold
     from qa.settings import load_settings
 
-    settings = load_settings().replace(index_dir=index_dir, show_progress=False)
+    settings = load_settings().replace(index_dir=index_dir, show_progress=False, wordnet_dir="")  # own routes
     if corpus is not None:
         settings = settings.replace(corpus_dir=corpus)
     assistant = Assistant.load(settings, build=False)
