@@ -19,8 +19,8 @@ KINDS = {"factoid", "definition", "list", "why_how", "paraphrase", "unanswerable
 SPLITS = {"dev", "holdout", "tune", "test"}  # hard.jsonl splits by document: tune / test
 
 # The gold sets of the shipped corpus; those of the real manuals (over eval/corpora/) are checked by
-# tests/integration/test_manual_gold.py (the handbook too), tests/integration/test_devref_gold.py and
-# tests/integration/test_lilypond_gold.py.
+# tests/integration/test_manual_gold.py (the handbook too) and tests/integration/test_pdf_test_sets.py (the
+# Developer's Reference and LilyPond Usage).
 MANUAL_GOLD = {
     "debian-reference.jsonl",
     "gle-manual.jsonl",
