@@ -505,7 +505,7 @@ def _squad_lines(
         f"({n_ans} answerable, {n_picked - n_ans} unanswerable; sample seed {squad.SAMPLE_SEED}), "
         f"{n_docs} paragraphs indexed ({info['passages']} passages)",
         f"fusion {settings.fusion}; rerank {'on' if settings.rerank else 'off'}; abstain below "
-        f"{settings.abstain_threshold:g}; index {'built' if info['rebuilt'] else 'reused'} at {info['index_dir']}",
+        f"{settings.threshold_in_use:g}; index {'built' if info['rebuilt'] else 'reused'} at {info['index_dir']}",
         "",
         table(
             ["metric", "value"],

@@ -170,6 +170,7 @@ def test_squad_calibration_fits_on_other_questions_and_is_used_on_the_next_run(
 ) -> None:
     from qa.answer.confidence import CALIBRATION_FILE
     from qa.evaluation import beir
+    from qa.settings import load_settings
 
     monkeypatch.setattr(beir, "CACHE_ROOT", tmp_path / "cache")
     squad = _squad_file(tmp_path / "tiny-squad.json")
@@ -189,6 +190,8 @@ def test_squad_calibration_fits_on_other_questions_and_is_used_on_the_next_run(
     assert main(args) == 0
     second = json.loads(capsys.readouterr().out)
     report = json.loads((Path(second["report_dir"]) / "report.json").read_text(encoding="utf-8"))
+    summary = (Path(second["report_dir"]) / "summary.md").read_text(encoding="utf-8")
+    assert f"abstain below {load_settings(environ={}).threshold_in_use:g};" in summary  # the one answers use
     assert report["settings"]["confidence_model"] == str(saved)
     before = json.loads((Path(first["report_dir"]) / "report.json").read_text(encoding="utf-8"))["items"]
     after = report["items"]
