@@ -17,7 +17,7 @@ from qa.types import Document, Passage
 TokenCounter = Callable[[str], int]
 
 # Bump when the chunker or sentence splitter changes its output: indexes built before then rebuild.
-CHUNKER_VERSION = 5
+CHUNKER_VERSION = 6
 
 _BLOCK_SEP = re.compile(r"\n[ \t\r\f\v]*\n")
 _FOOTNOTE = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d+\]|\d+\s*\))\s")

@@ -53,6 +53,7 @@ _ABBREVIATIONS = {
     "u.k",
 }
 _END = re.compile(r"[.!?…]+[\"'’”)\]*]*(?=\s)|\n+")
+_OPTION = re.compile(r"--?[A-Za-z0-9]")  # a command-line option goes on after "...": "--from=... --to=..."
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[\"'’”)\]*]*$")
 
 
@@ -60,7 +61,8 @@ def split_sentences(text: str, offset: int = 0, min_chars: int = 3) -> list[tupl
     """Spans ``(start, end)`` of the sentences in ``text``, shifted by ``offset``.
 
     Line breaks always end a sentence: in these documents a line is a heading, a bullet or a paragraph.
-    Spans exclude surrounding whitespace; fragments shorter than ``min_chars`` are dropped.
+    Spans exclude surrounding whitespace. A fragment shorter than ``min_chars`` joins the sentence before it on
+    its line (a command's last option, "-s", is not lost from its highlight), or is dropped when alone.
     """
     spans: list[tuple[int, int]] = []
     start = 0
@@ -71,11 +73,11 @@ def split_sentences(text: str, offset: int = 0, min_chars: int = 3) -> list[tupl
         else:
             before = _WORD_BEFORE.search(text, 0, match.end())
             word = before.group(1).lower().rstrip(".") if before else ""
-            following = text[match.end() : match.end() + 3].lstrip()
+            following = text[match.end() : match.end() + 4].lstrip()
             if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
                 continue
-            if following[:1].islower():
-                continue
+            if following[:1].islower() or _OPTION.match(following):
+                continue  # "… and so on." / "--from=... --to=...": the line goes on
         _add_span(text, start, end, offset, min_chars, spans)
         start = match.end()
     _add_span(text, start, len(text), offset, min_chars, spans)
@@ -85,7 +87,9 @@ def split_sentences(text: str, offset: int = 0, min_chars: int = 3) -> list[tupl
 def _add_span(text: str, start: int, end: int, offset: int, min_chars: int, out: list[tuple[int, int]]) -> None:
     piece = text[start:end]
     stripped = piece.strip()
-    if len(stripped) < min_chars:
-        return
     lead = len(piece) - len(piece.lstrip())
+    if len(stripped) < min_chars:
+        if stripped and out and "\n" not in text[out[-1][1] - offset : start + lead]:
+            out[-1] = (out[-1][0], offset + start + lead + len(stripped))
+        return
     out.append((offset + start + lead, offset + start + lead + len(stripped)))

@@ -68,3 +68,19 @@ def test_sentence_splitter_keeps_abbreviations_together() -> None:
         "Did it act?",
         "Yes.",
     ]
+
+
+def test_a_command_line_stays_one_sentence_and_no_text_is_lost() -> None:
+    """ "..." before an option does not end a sentence, and a fragment too short to stand alone ("-s", "12")
+    joins the sentence before it on its line instead of vanishing from every highlight."""
+    from qa.ingest.sentences import split_sentences
+
+    text = "Compare two versions with\nconvert-ly --from=... --to=... -s\nCosts rose 5%. Ok. 12"
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Compare two versions with",
+        "convert-ly --from=... --to=... -s",
+        "Costs rose 5%.",
+        "Ok. 12",
+    ]
+    prose = "He left. It rained."
+    assert [prose[a:b] for a, b in split_sentences(prose)] == ["He left.", "It rained."]

@@ -109,4 +109,4 @@ def test_a_sentence_that_breaks_off_over_a_code_block_is_its_lead_in() -> None:
     assert roles[0] == (True, False) and all(r == (False, True) for r in roles[1:])
     lead = shaped.sentences[0]
     shown = follow_lead_ins(shaped, [lead], "How do I see the syntax changes?", max_highlights=2)
-    assert shown[-1][1] == shaped.sentences[-1][1]  # "use" is highlighted with the command under it
+    assert shown[-1][1] == len(text)  # "use" is highlighted with the whole command under it, its "-s" too
