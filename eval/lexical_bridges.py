@@ -36,7 +36,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import qa.search.retriever as retriever_module  # noqa: E402
 from qa.index.bm25 import _stemmer  # noqa: E402
-from qa.search.expansion import content_words  # noqa: E402
+from qa.search.expansion import _POS, _SUFFIXES, content_words  # noqa: E402
 
 
 def stem(word: str) -> str:
@@ -92,16 +92,6 @@ class Glove:
             if s != own and s not in out and self.corpus_rows[j] >= common:
                 out[s] = float(sims[j])
         return list(out.items())
-
-
-_POS = ("noun", "verb", "adj", "adv")
-_SUFFIXES = {  # WordNet's morphy detachment rules
-    "noun": [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"),
-             ("ies", "y")],
-    "verb": [("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", "")],
-    "adj": [("er", ""), ("est", ""), ("er", "e"), ("est", "e")],
-    "adv": [],
-}  # fmt: skip
 
 
 class WordNet:
