@@ -207,6 +207,9 @@ def test_transcript_downloads_and_copies_as_markdown_and_new_chat_clears(context
     page = open_chat(context, server)
     question = "How do remittances compare with development aid?"
     ask(page, question)
+    from playwright.sync_api import expect
+
+    expect(page.locator("#download-md")).to_be_enabled(timeout=60_000)  # the transcript follows the answer
 
     with page.expect_download() as download:
         page.locator("#download-md").click()
