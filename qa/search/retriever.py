@@ -142,7 +142,7 @@ class Retriever:
         else:
             d_scores, d_rows = self._dense_within(qvec, s, only)
         full_bm25 = follow_up_bm25(self.index.bm25, query, asked, s.context_weight) if n else None
-        if full_bm25 is not None and s.wordnet_dir and query.strip() == asked.strip():
+        if full_bm25 is not None and s.wordnet_dir and s.wordnet_weight and query.strip() == asked.strip():
             full_bm25 = self._wordnet_bm25(full_bm25, asked, s)  # not for a follow-up: see _wordnet_bm25
         if full_bm25 is None:
             b_rows = np.zeros(0, np.int64)
@@ -181,7 +181,7 @@ class Retriever:
         bm25 = self.index.bm25
         vocab = getattr(bm25, "vocab", None) or getattr(bm25, "vocab_dict", None) or {}
         terms = expansion_terms(open_wordnet(s.wordnet_dir), asked, vocab, s.wordnet_neighbours, s.wordnet_senses)
-        if not terms or s.wordnet_weight == 0:
+        if not terms:
             return scores
         return scores + np.float32(s.wordnet_weight) * np.asarray(bm25.get_scores(terms), dtype=np.float32)
 
