@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.index.build import build_index, open_index
-from qa.search.retriever import Retriever
 from tests.browser.test_browser_chat import ask
 from tests.browser.test_browser_xss import NOTHING_RAN
 from tests.conftest import make_settings
@@ -41,9 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder):
     corpus.mkdir()
     shutil.copy(CHAPTER, corpus / "network.html")
     (corpus / "lanterns.html").write_text(HOSTILE, encoding="utf-8")
-    settings = make_settings(corpus, root / "index")
-    build_index(settings, embedder)
-    assistant = Assistant(settings, embedder, Retriever(open_index(settings), embedder, settings))
+    assistant = Assistant.load(make_settings(corpus, root / "index"), embedder=embedder)  # builds the index
     with serving(assistant) as url:
         yield url
 

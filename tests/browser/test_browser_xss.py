@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.index.build import build_index, open_index
-from qa.search.retriever import Retriever
 from tests.browser.test_browser_chat import ask
 from tests.conftest import make_settings
 from tests.webserver import CHROMIUM, serving
@@ -49,9 +47,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory, embedder):
     (corpus / "bees.txt").write_text(
         "Honey bees\n\nHoney bees live in colonies led by a single queen.\n", encoding="utf-8"
     )
-    settings = make_settings(corpus, root / "index")
-    build_index(settings, embedder)
-    assistant = Assistant(settings, embedder, Retriever(open_index(settings), embedder, settings))
+    assistant = Assistant.load(make_settings(corpus, root / "index"), embedder=embedder)  # builds the index
     with serving(assistant) as url:
         yield url
 
