@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from qa.answer.code import asked_code_tokens, bare_heading, block_roles, code_sentence, heading_like
 from qa.answer.confidence import COUNT_QUESTION, QUANTITY_QUESTION, answer_type_mismatch, missing_names
-from qa.answer.slots import SLOT_FEATURES, slot_features
 from qa.index.bm25 import query_terms, tokenize
 from qa.search.forms import answer_form, asks_for_command
 from qa.types import Passage
@@ -217,7 +216,6 @@ CONFIDENCE_FEATURES = (
     "type_mismatch",
     "missing_names",
     "asks_when_no_date",
-    *SLOT_FEATURES,
 )
 
 
@@ -228,14 +226,11 @@ def confidence_features(
     quoted: str,
     best_probability: float,
     best_row: np.ndarray | None,
-    window: str | None = None,
-    idf: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """What the calibrated confidence reads. ``top``: the best candidates (``qa.types.Candidate``), best
     first; ``top_texts``: their sections and texts; ``quoted``: the top excerpt's highlighted sentences;
     ``best_probability``: the selector's probability for its best sentence, whose features are
-    ``best_row`` (in ``SENTENCE_FEATURES`` order); ``window``: the quoted sentences with their neighbours
-    (``quoted`` when not given); ``idf``: the question terms' IDF (``idf_weights``)."""
+    ``best_row`` (in ``SENTENCE_FEATURES`` order)."""
     first = top[0]
     second = top[1].score if len(top) > 1 else 0.0
     p = min(max(best_probability, 1e-4), 1 - 1e-4)
@@ -257,5 +252,4 @@ def confidence_features(
         "type_mismatch": float(answer_type_mismatch(question, quoted)),
         "missing_names": float(missing_names(question, top_texts)),
         "asks_when_no_date": float(row.get("when_no_date", 0.0)),
-        **slot_features(question, quoted if window is None else window, idf or {}),
     }

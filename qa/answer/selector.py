@@ -172,7 +172,7 @@ class AnswerModel:
     ) -> tuple[list[Excerpt], dict[str, float] | None]:
         """(the excerpts with the selector's highlights, the confidence's features; None without any)."""
         excerpts = []
-        best_p, best_row, window = 0.0, None, None
+        best_p, best_row = 0.0, None
         for rank, c in enumerate(chosen, start=1):
             p = passages[c.index]
             probs, rows = self.sentence_probabilities(question, p, sentence_scores.get(c.index, np.zeros(0)), idf)
@@ -180,7 +180,6 @@ class AnswerModel:
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])
                 best_p, best_row = float(probs[top]), rows[top]
-                window = sentence_window(p, picked)
             spans = [p.sentences[i] for i in picked]
             excerpts.append(Excerpt(rank=rank, passage=p, score=c.score, highlights=spans, row=c.index))
         top, texts = evidence
@@ -188,8 +187,7 @@ class AnswerModel:
             return excerpts, None
         lead = excerpts[0].passage
         quoted = " ".join(lead.text[a - lead.start : b - lead.start] for a, b in excerpts[0].highlights)
-        quoted = quoted or lead.text
-        return excerpts, confidence_features(question, top, texts, quoted, best_p, best_row, window or quoted, idf)
+        return excerpts, confidence_features(question, top, texts, quoted or lead.text, best_p, best_row)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -219,13 +217,6 @@ class AnswerModel:
             if isinstance(exc, AnswerModelError):
                 raise
             raise AnswerModelError(f"not an answer model ({type(exc).__name__}: {exc})") from None
-
-
-def sentence_window(p: Passage, picked: Sequence[int]) -> str:
-    """The picked sentences of ``p`` with one neighbour on each side: where a near miss's missing year or
-    name would sit if the passage gave it beside the quoted figure."""
-    a, b = max(min(picked) - 1, 0), min(max(picked) + 1, len(p.sentences) - 1)
-    return p.text[p.sentences[a][0] - p.start : p.sentences[b][1] - p.start]
 
 
 def _stage_calibration(data: Any, source: str) -> StageCalibration | None:
