@@ -37,8 +37,8 @@ _REASON = re.compile(r"\b(?:because|due to|since|as a result|so that|in order to
 _CITED_YEAR = re.compile(r"\((?:[A-Z][a-z]+ )?(?:19|20)\d\d\)")
 _SOURCE_MARK = re.compile(r"https?://\S+|\bwww\.\S+|\b\d+ pp\.|\bISBN\b|\b(?:University )?Press\b|\(eds?\.\)")
 _ASKS_SOURCE = re.compile(
-    r"\b(?:who|whom|whose|wrote|written|authors?|edit(?:ed|or|ors)|publish(?:ed|es|er)|when|what year|which year|"
-    r"website|web site|url|address|where (?:can|could|do|does|is|are)|how (?:long|many pages))\b",
+    r"^\s*(?:who|whose|when|where)\b|\b(?:wrote|written|authors?|edit(?:ed|or|ors)|publish(?:ed|es|er)|what year|"
+    r"which year|website|web site|url|web address|how many pages)\b",
     re.I,
 )
 
