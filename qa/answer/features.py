@@ -32,6 +32,15 @@ _NUMBER = re.compile(
 )
 _NAME_INSIDE = re.compile(r"(?<=[\w,;:)] )[A-Z][a-z]+")  # a capitalised word that does not open the sentence
 _REASON = re.compile(r"\b(?:because|due to|since|as a result|so that|in order to|owing to|led to|caused)\b", re.I)
+# A bibliography entry: "Title (2004), Author, Publisher, www.example.org, 107 pp." Its title shares the
+# question's words, yet it answers only who wrote, published or dated the work, or where to find it.
+_CITED_YEAR = re.compile(r"\((?:[A-Z][a-z]+ )?(?:19|20)\d\d\)")
+_SOURCE_MARK = re.compile(r"https?://\S+|\bwww\.\S+|\b\d+ pp\.|\bISBN\b|\b(?:University )?Press\b|\(eds?\.\)")
+_ASKS_SOURCE = re.compile(
+    r"^\s*(?:who|whose|when|where)\b|\b(?:wrote|written|authors?|edit(?:ed|or|ors)|publish(?:ed|es|er)|what year|"
+    r"which year|website|web site|url|web address|how many pages)\b",
+    re.I,
+)
 
 SENTENCE_FEATURES = (
     "cos",
@@ -71,6 +80,7 @@ SENTENCE_FEATURES = (
     "how_in_block",
     "number_in_block",
     "heading_like",
+    "reference",
 )
 
 
@@ -92,6 +102,12 @@ def _sentence_texts(p: Passage) -> list[str]:
 def _headings(p: Passage) -> set[str]:
     """The passage's headings as the splitter may leave them (without "5.5.1.", case or spacing)."""
     return {bare_heading(part) for part in p.section.split(" — ")} - {""} if p.section else set()
+
+
+def reference_entry(text: str) -> bool:
+    """Whether a sentence is a bibliography entry: a year in brackets and a publisher, web address, ISBN
+    or page count (two marks, so a sentence that merely cites "(2004)" is not one)."""
+    return bool(_CITED_YEAR.search(text)) + len(_SOURCE_MARK.findall(text)) >= 2
 
 
 def _kind_flags(question: str) -> dict[str, bool]:
@@ -141,6 +157,7 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
     how = asks_for_command(question)
     asked = asked_code_tokens(question)
     roles = block_roles(p)
+    asks_source = _ASKS_SOURCE.search(question) is not None
     rows, forms_seen = [], []
     for i, text in enumerate(texts):
         a, b = p.sentences[i]
@@ -191,6 +208,7 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
         figure = kind["count"] or kind["quantity"] or kind["when"]
         f["number_in_block"] = float(block and figure and (numbers or has_date))
         f["heading_like"] = float(heading_like(p, i))
+        f["reference"] = float(not asks_source and reference_entry(text))
         # The form the question's kind asks for (a date, a figure, a name, a reason), present here.
         f["form"] = max(f["when_date"], f["count_number"], f["who_name"], f["where_name"], f["why_reason"])
         forms_seen.append(f["form"])

@@ -119,14 +119,15 @@ class AnswerModel:
         self, question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]
     ) -> tuple[np.ndarray, np.ndarray]:
         """(probability that each sentence holds the answer, its feature rows). A heading names the topic
-        and answers nothing, so it gets 0 unless the passage is nothing else."""
+        and answers nothing, and a bibliography entry answers only who wrote or published a work or where
+        it is, so each gets 0 (unless the question asks that, or the passage is nothing else)."""
         rows = sentence_features(question, p, cosines, idf)
         if rows.shape[0] == 0:
             return np.zeros(0), rows
         probs = self.selector.probabilities(rows)
-        heading = rows[:, SENTENCE_FEATURES.index("heading")] > 0
-        if not heading.all():
-            probs = np.where(heading, 0.0, probs)
+        topic = (rows[:, SENTENCE_FEATURES.index("heading")] > 0) | (rows[:, SENTENCE_FEATURES.index("reference")] > 0)
+        if not topic.all():
+            probs = np.where(topic, 0.0, probs)
         return probs, rows
 
     def pick(self, probs: np.ndarray, max_highlights: int) -> list[int]:

@@ -53,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--split", default="test", help="qrels split of --beir (default: test)")
     g.add_argument("--squad", type=Path, metavar="FILE", help="official SQuAD 2.0 JSON (e.g. dev-v2.0.json)")
     g.add_argument("--limit", type=int, metavar="N", help="a deterministic sample of N questions (--beir, --squad)")
+    g.add_argument(
+        "--articles",
+        choices=("all", "heldout", "tuning"),
+        default="all",
+        help="--squad: only the questions of eval/squad_split.json's held-out (never fitted on) or tuning articles",
+    )
     g.add_argument("--json", action="store_true", help="print one JSON object of headline metrics on stdout")
     g.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="what changed between two report folders")
     g.add_argument("--name", help="name of the report folder (default: from the data set)")
@@ -549,6 +555,18 @@ def _squad_lines(
     return lines
 
 
+def _squad_articles(questions: list[Any], which: str) -> list[Any]:
+    """The questions of eval/squad_split.json's held-out or tuning articles ("all": every one). The answer models
+    are fitted on the tuning articles, so only the held-out ones give a held-out figure."""
+    if which == "all":
+        return questions
+    from qa.evaluation.squad_split import article_split
+
+    tuning, heldout = article_split()
+    keep = heldout if which == "heldout" else tuning
+    return [q for q in questions if q.article in keep]
+
+
 def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
     from qa.evaluation import report, squad
     from qa.evaluation.beir import cached_index
@@ -560,6 +578,7 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
     except squad.SquadError as exc:
         print(f"qa eval: skipped: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    questions = _squad_articles(questions, args.articles)
     picked = squad.sample(questions, args.limit)
     fit_on = squad.calibration_sample(questions, picked) if args.calibrate else []
     if args.calibrate and not fit_on:
@@ -579,6 +598,7 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
         calibration = gold.calibrate(fit_records + records, settings.abstain_threshold, assistant.confidence)
         calibration["trained_on"] = f"{len(fit_on)} questions outside the evaluated ones"
     name = args.name or f"squad-{path.stem}" + (f"-n{args.limit}" if args.limit else "")
+    name += "" if args.name or args.articles == "all" else f"-{args.articles}"
     folder = report.new_report_dir(_out_dir(args, settings), name)
     plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name, "paragraph hit@k")
     wall = time.time() - started
@@ -593,6 +613,7 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "wall_s": round(wall, 1),
         "limit": args.limit,
+        "articles": args.articles,
         "sample_seed": squad.SAMPLE_SEED,
         "index": info,
         "settings": _settings_snapshot(assistant.settings, assistant),

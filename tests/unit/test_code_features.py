@@ -110,3 +110,28 @@ def test_a_sentence_that_breaks_off_over_a_code_block_is_its_lead_in() -> None:
     lead = shaped.sentences[0]
     shown = follow_lead_ins(shaped, [lead], "How do I see the syntax changes?", max_highlights=2)
     assert shown[-1][1] == len(text)  # "use" is highlighted with the whole command under it, its "-s" too
+
+
+def test_a_bibliography_entry_is_told_apart_from_prose_that_cites_a_year() -> None:
+    from qa.answer.features import reference_entry
+
+    assert reference_entry(
+        "Empowering Woman Migrant Workers in Asia: A Briefing Kit (2004), Jean D’Cunha, UNIFEM East and South East"
+        " Asia Regional Office, www.unifem-eseasia.org/ projects/migrant/Briefing kit files.htm"
+    )
+    assert reference_entry("UNFPA State of world population 2006, http://www.unfpa.org/publications, 107 pp.")
+    assert not reference_entry("In 2004 (the year of the survey) migrants sent home more than aid gave.")
+    assert not reference_entry("This report is also available at http://www.migrationdrc.org/news/drc_reports.html")
+
+
+def test_a_bibliography_entry_is_flagged_unless_the_question_asks_who_or_where_to_find_it() -> None:
+    text = (
+        "Left Behind, Left Out (2006), Save the Children in Sri Lanka, http://www.crin.org/docs/save_sl.pdf, 11 pp.\n"
+        "The research set out to profile migrant Sri Lankan mothers and their families."
+    )
+    p = Passage("003.txt", "Resources", "Families", 0, len(text), text, tuple(split_sentences(text)))
+    cos = np.zeros(len(p.sentences))
+    what = "What did the Save the Children research aim to establish?"
+    assert _column(sentence_features(what, p, cos, {}), "reference") == [1.0, 0.0]
+    who = _column(sentence_features("Who published Left Behind, Left Out?", p, cos, {}), "reference")
+    assert who == [0.0, 0.0]

@@ -165,3 +165,16 @@ def test_calibration_report_shows_the_best_threshold_only_when_it_differs() -> N
     text = _calibration_text({**fit, "best_threshold_on_train": 0.55})
     assert text.count("on test (4 items)") == 2
     assert "fitted model at threshold 0.55 (the best on train), current at 0.6:" in text
+
+
+def test_squad_held_out_articles_keep_only_questions_no_answer_model_was_fitted_on() -> None:
+    from qa.evaluation.cli import _squad_articles
+    from qa.evaluation.squad import SquadQuestion
+    from qa.evaluation.squad_split import article_split
+
+    tuning, heldout = article_split()
+    asked = [SquadQuestion(f"q{i}", "?", "p", a, True, ["x"]) for i, a in enumerate(sorted(tuning | heldout))]
+    kept = _squad_articles(asked, "heldout")
+    assert kept and {q.article for q in kept} == set(heldout)
+    assert {q.article for q in _squad_articles(asked, "tuning")} == set(tuning)
+    assert _squad_articles(asked, "all") == asked
