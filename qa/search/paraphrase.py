@@ -19,7 +19,25 @@ from typing import Any
 import numpy as np
 
 from qa.atomic import atomic_write_bytes
+from qa.settings import PROJECT_ROOT
 from qa.types import Candidate, Passage
+
+AUTO = "auto"
+# Where scripts/setup.sh assembles all-mpnet-base-v2 (scripts/fetch_paraphrase_model.py).
+INSTALLED_MODEL = PROJECT_ROOT / "models" / "all-mpnet-base-v2"
+
+
+def stage_model(setting: str, n_passages: int, auto_passages: int, installed: Path = INSTALLED_MODEL) -> Path | None:
+    """The model folder the stage runs with, or None for no stage. "auto" takes the one set-up installs, for a
+    corpus of at most ``auto_passages`` passages: every passage and sentence is encoded once with a model five
+    times MiniLM's cost, minutes for a few hundred pages on two cores, so a larger corpus goes without."""
+    if not setting:
+        return None
+    if setting != AUTO:
+        return Path(setting).expanduser()
+    if n_passages > auto_passages or not (installed / "modules.json").is_file():
+        return None
+    return installed
 
 
 class ParaphraseTooLarge(ValueError):
@@ -55,7 +73,14 @@ def _model_key(folder: Path) -> str:
 class ParaphraseScorer:
     """The larger model and the corpus's passage and sentence vectors under it."""
 
-    def __init__(self, model_dir: Path, passages: list[Passage], cache_dir: Path | None, max_passages: int):
+    def __init__(
+        self,
+        model_dir: Path,
+        passages: list[Passage],
+        cache_dir: Path | None,
+        max_passages: int,
+        show_progress: bool = False,
+    ):
         if len(passages) > max_passages:
             raise ParaphraseTooLarge(
                 f"the paraphrase scorer encodes every passage; {len(passages):,} is more than "
@@ -72,7 +97,9 @@ class ParaphraseScorer:
             self.model = SentenceTransformer(str(model_dir), device="cpu")
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(f"paraphrase_model {model_dir} cannot be loaded ({exc}); {fix}") from None
+        self.show_progress = show_progress
         self.passage_vectors, self.sentence_vectors, self.offsets = self._vectors(model_dir, passages, cache_dir)
+        self.encode(["warm up"])  # the first encoding pays one-off costs: here, not in the first answer
 
     def _vectors(
         self, model_dir: Path, passages: list[Passage], cache_dir: Path | None
@@ -87,8 +114,13 @@ class ParaphraseScorer:
         for p in passages:
             sentences += [p.text[a - p.start : b - p.start] for a, b in p.sentences]
             offsets.append(len(sentences))
-        pv = self.encode(texts)
-        sv = self.encode(sentences) if sentences else np.zeros((0, pv.shape[1]), np.float32)
+        if self.show_progress:
+            print(
+                f"paraphrase stage: encoding {len(texts):,} passages and {len(sentences):,} sentences once",
+                file=sys.stderr,
+            )
+        pv = self.encode(texts, self.show_progress)
+        sv = self.encode(sentences, self.show_progress) if sentences else np.zeros((0, pv.shape[1]), np.float32)
         out = (pv, sv, np.asarray(offsets, dtype=np.int64))
         if path is not None:
             buffer = io.BytesIO()
@@ -99,8 +131,9 @@ class ParaphraseScorer:
                 print(f"note: paraphrase vectors not saved ({exc})", file=sys.stderr)
         return out
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.encode(texts, batch_size=16, normalize_embeddings=True), dtype=np.float32)
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=show_progress)
+        return np.asarray(vectors, dtype=np.float32)
 
     def encode_question(self, text: str, threads: int) -> np.ndarray:
         """One question on ``threads`` torch threads: on a loaded machine, threads waiting for a busy core
@@ -121,7 +154,12 @@ class ParaphraseScorer:
         (passage, best sentence)."""
         if not candidates or depth <= 0:
             return candidates
-        q = self.encode_question(query, threads)
+        return self.rerank_vector(self.encode_question(query, threads), candidates, depth, weights)
+
+    def rerank_vector(
+        self, q: np.ndarray, candidates: list[Candidate], depth: int, weights: tuple[float, float]
+    ) -> list[Candidate]:
+        """As ``rerank``, with the question already encoded by this model."""
         rows = [c.index for c in candidates[:depth]]
         passage_cos = {r: float(self.passage_vectors[r] @ q) for r in rows}
         sentence_cos = {}
@@ -129,3 +167,7 @@ class ParaphraseScorer:
             scores = self.sentence_vectors[self.offsets[r] : self.offsets[r + 1]] @ q
             sentence_cos[r] = float(scores.max()) if scores.size else 0.0
         return blend(candidates, passage_cos, sentence_cos, depth, *weights)
+
+    def sentence_cosines(self, q: np.ndarray, row: int) -> np.ndarray:
+        """This model's cosine of each sentence of passage ``row`` with the encoded question."""
+        return self.sentence_vectors[self.offsets[row] : self.offsets[row + 1]] @ q
