@@ -71,8 +71,11 @@ class Retriever:
         names a folder, or is "auto" and set-up installed the model and the corpus is small enough. In "auto" a
         model that cannot be loaded leaves the stage off with a note; a folder named by hand is an error."""
         s = self.settings
-        model = stage_model(s.paraphrase_model, len(self.index.passages), s.paraphrase_auto_passages)
+        n = len(self.index.passages)
+        model = stage_model(s.paraphrase_model, n, s.paraphrase_auto_passages)
         if model is None:
+            if s.paraphrase_model == AUTO and n > s.paraphrase_auto_passages and stage_model(AUTO, 0, 0):
+                print(f"note: no paraphrase stage for {n:,} passages (paraphrase_auto_passages)", file=sys.stderr)
             return None
         try:
             return ParaphraseScorer(
