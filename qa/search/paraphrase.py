@@ -40,6 +40,41 @@ def stage_model(setting: str, n_passages: int, auto_passages: int, installed: Pa
     return installed
 
 
+def _read_vectors(path: Path | None) -> dict[bytes, np.ndarray]:
+    """Digest -> vector from a kept file; a missing, unreadable or old-format file gives none (re-encoded)."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return dict(zip(map(bytes, z["digests"]), z["vectors"]))
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"note: ignoring {path.name} ({exc}); the paraphrase vectors are computed again", file=sys.stderr)
+        return {}
+
+
+def _read_build_vectors(path: Path, digests: list[bytes], n_passages: int) -> dict[bytes, np.ndarray]:
+    """The file an earlier version kept in the build folder (passage and sentence vectors in order), taken
+    when it matches this build's counts."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            vectors = np.concatenate([z["passages"], z["sentences"]])
+            if z["passages"].shape[0] != n_passages or vectors.shape[0] != len(digests):
+                return {}
+            return dict(zip(digests, vectors))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _write_vectors(path: Path, digests: list[bytes], vectors: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    raw = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(-1, 32)
+    np.savez(buffer, digests=raw, vectors=vectors)
+    try:
+        atomic_write_bytes(path, buffer.getvalue())
+    except OSError as exc:  # a read-only index: keep the vectors in memory only
+        print(f"note: paraphrase vectors not saved ({exc})", file=sys.stderr)
+
+
 class ParaphraseTooLarge(ValueError):
     """The corpus has more passages than the paraphrase scorer is set to encode."""
 
@@ -80,6 +115,7 @@ class ParaphraseScorer:
         cache_dir: Path | None,
         max_passages: int,
         show_progress: bool = False,
+        build_dir: Path | None = None,
     ):
         if len(passages) > max_passages:
             raise ParaphraseTooLarge(
@@ -98,38 +134,42 @@ class ParaphraseScorer:
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(f"paraphrase_model {model_dir} cannot be loaded ({exc}); {fix}") from None
         self.show_progress = show_progress
-        self.passage_vectors, self.sentence_vectors, self.offsets = self._vectors(model_dir, passages, cache_dir)
+        vectors = self._vectors(model_dir, passages, cache_dir, build_dir)
+        self.passage_vectors, self.sentence_vectors, self.offsets = vectors
         self.encode(["warm up"])  # the first encoding pays one-off costs: here, not in the first answer
 
     def _vectors(
-        self, model_dir: Path, passages: list[Passage], cache_dir: Path | None
+        self, model_dir: Path, passages: list[Passage], cache_dir: Path | None, build_dir: Path | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        path = cache_dir / f"paraphrase-{_model_key(model_dir)}.npz" if cache_dir else None
-        if path is not None and path.is_file():
-            with np.load(path, allow_pickle=False) as z:
-                if z["passages"].shape[0] == len(passages):
-                    return z["passages"], z["sentences"], z["offsets"]
+        """Every passage's and sentence's vector. They are kept in ``cache_dir`` (the index folder) by each text's
+        digest, so a rebuild after one document changed encodes that document's texts only."""
         texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
         sentences, offsets = [], [0]
         for p in passages:
             sentences += [p.text[a - p.start : b - p.start] for a, b in p.sentences]
             offsets.append(len(sentences))
-        if self.show_progress:
-            print(
-                f"paraphrase stage: encoding {len(texts):,} passages and {len(sentences):,} sentences once",
-                file=sys.stderr,
-            )
-        pv = self.encode(texts, self.show_progress)
-        sv = self.encode(sentences, self.show_progress) if sentences else np.zeros((0, pv.shape[1]), np.float32)
-        out = (pv, sv, np.asarray(offsets, dtype=np.int64))
-        if path is not None:
-            buffer = io.BytesIO()
-            np.savez(buffer, passages=out[0], sentences=out[1], offsets=out[2])
-            try:
-                atomic_write_bytes(path, buffer.getvalue())
-            except OSError as exc:  # a read-only index: keep the vectors in memory only
-                print(f"note: paraphrase vectors not saved ({exc})", file=sys.stderr)
-        return out
+        every = texts + sentences
+        digests = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in every]
+        path = cache_dir / f"paraphrase-{_model_key(model_dir)}.npz" if cache_dir else None
+        known = _read_vectors(path)
+        older = build_dir / path.name if build_dir and path else None
+        carried = not known and older is not None and older.is_file()
+        if carried:
+            known = _read_build_vectors(older, digests, len(texts))
+        missing = list(dict.fromkeys(d for d in digests if d not in known))
+        if missing:
+            if self.show_progress:
+                reused = len(every) - sum(d not in known for d in digests)
+                n = len(missing)
+                print(f"paraphrase stage: encoding {n:,} new text{'s' * (n != 1)}, {reused:,} kept", file=sys.stderr)
+            at = {d: i for i, d in reversed(list(enumerate(digests)))}
+            fresh = self.encode([every[at[d]] for d in missing], self.show_progress)
+            known.update(zip(missing, fresh))
+        dim = next(iter(known.values())).shape[0] if known else 768
+        vectors = np.stack([known[d] for d in digests]) if digests else np.zeros((0, dim), np.float32)
+        if path is not None and (missing or carried):
+            _write_vectors(path, digests, vectors)
+        return vectors[: len(texts)], vectors[len(texts) :], np.asarray(offsets, dtype=np.int64)
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=show_progress)

@@ -78,9 +78,9 @@ class Retriever:
                 print(f"note: no paraphrase stage for {n:,} passages (paraphrase_auto_passages)", file=sys.stderr)
             return None
         try:
-            return ParaphraseScorer(
-                model, self.index.passages, self.index.folder, s.paraphrase_max_passages, s.show_progress
-            )
+            limit = s.paraphrase_max_passages
+            passages, folder = self.index.passages, self.index.folder
+            return ParaphraseScorer(model, passages, s.index_dir, limit, s.show_progress, build_dir=folder)
         except ModelUnavailable as exc:
             if s.paraphrase_model != AUTO:
                 raise
