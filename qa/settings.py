@@ -88,6 +88,9 @@ class Settings:
     paraphrase_sentence_weight: float = 1.0
     paraphrase_max_passages: int = 20_000
     paraphrase_auto_passages: int = 2_000  # "auto" runs the stage on corpora up to this many passages
+    # Where its vectors are kept, by each text's digest ("": the index folder). Indexes of the same documents
+    # can share one folder and encode each text once.
+    paraphrase_cache_dir: str = ""
     # The larger model's share in the sentence cosines the highlights read; 0.5 chosen on hard tune and default dev.
     paraphrase_highlight_weight: float = 0.5
     # Follow-ups searched with the conversation's words skip the stage: on hard tune follow-up hit@5 0.788 -> 0.818.

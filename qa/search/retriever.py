@@ -6,6 +6,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -80,7 +81,8 @@ class Retriever:
         try:
             limit = s.paraphrase_max_passages
             passages, folder = self.index.passages, self.index.folder
-            return ParaphraseScorer(model, passages, s.index_dir, limit, s.show_progress, build_dir=folder)
+            keep = Path(s.paraphrase_cache_dir).expanduser() if s.paraphrase_cache_dir else s.index_dir
+            return ParaphraseScorer(model, passages, keep, limit, s.show_progress, build_dir=folder)
         except ModelUnavailable as exc:
             if s.paraphrase_model != AUTO:
                 raise

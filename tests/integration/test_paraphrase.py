@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not (MODEL / "modules.json").is_file(), reason="
 
 
 def test_the_scorer_answers_a_paraphrase_and_keeps_its_vectors(small_corpus: Path, tmp_path: Path, embedder) -> None:
-    settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model=str(MODEL))
+    settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model=str(MODEL), paraphrase_cache_dir="")
     assistant = Assistant.load(settings, embedder=embedder)
     answer = assistant.ask("How do hive insects tell each other where to find something to eat?")
     assert answer.excerpts[0].passage.doc_id == "bees.txt"
@@ -32,7 +32,8 @@ def test_the_scorer_answers_a_paraphrase_and_keeps_its_vectors(small_corpus: Pat
 def test_by_default_it_runs_and_a_new_document_is_all_it_encodes_again(
     small_corpus: Path, tmp_path: Path, embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = make_settings(small_corpus, tmp_path / "index", show_progress=True)  # paraphrase_model "auto"
+    own = {"show_progress": True, "paraphrase_cache_dir": ""}  # paraphrase_model "auto"; vectors in the index
+    settings = make_settings(small_corpus, tmp_path / "index", **own)
     assistant = Assistant.load(settings, embedder=embedder)
     assert assistant.retriever.paraphrase is not None, "set-up assembled the model: the stage runs by default"
     first = capsys.readouterr().err
