@@ -25,7 +25,7 @@ from qa.index.store import StoredIndex
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
-from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
+from qa.search.fusion import fuse, lift_answer_forms, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.search.paraphrase import AUTO, ParaphraseScorer, stage_model
 from qa.settings import Settings
 from qa.types import Candidate, Passage
@@ -131,6 +131,8 @@ class Retriever:
             w = (s.paraphrase_weight, s.paraphrase_sentence_weight)
             pq = self.paraphrase.encode_question(query, question_threads(s.query_threads))
             candidates = self.paraphrase.rerank_vector(pq, candidates, s.paraphrase_depth, w)
+            if use_sentences and s.phrase_weight > 0 and is_question(asked):
+                candidates = lift_answer_forms(candidates)  # only the phrase stage's best few have forms
             if s.paraphrase_highlight_weight > 0:
                 hw = s.paraphrase_highlight_weight
                 for row, cos in sentence_scores.items():
