@@ -75,11 +75,12 @@ class Settings:
     context_weight: float = 0.25
     rerank: bool = True  # second stage: passages re-scored by their best-matching sentence
     # Paraphrase second stage (qa/search/paraphrase.py): all-mpnet-base-v2's passage and best-sentence cosines,
-    # weighted, added to the candidates' scores. "auto": the model scripts/setup.sh assembles into models/, on
-    # corpora up to paraphrase_auto_passages passages (each passage and sentence is encoded once, at load, with
-    # a progress bar); a folder: that model, up to paraphrase_max_passages; "": off. Chosen on the tuning splits
-    # (docs/notes/2026-12-06-paraphrase-default.md): hard tune hit@1 0.542 -> 0.626, hit@5 0.802 -> 0.878.
-    paraphrase_model: str = "auto"
+    # weighted, added to the candidates' scores. "auto": the model scripts/fetch_paraphrase_model.py assembles into
+    # models/, on corpora up to paraphrase_auto_passages passages (each passage and sentence is encoded once, at
+    # load, with a progress bar); a folder: that model, up to paraphrase_max_passages; "": off (the default: two
+    # tests of designed behaviour still fail with it on, docs/notes/2026-12-06-paraphrase-default.md). Held out
+    # it lifts hard test hit@1 0.578 -> 0.690, hit@5 0.845 -> 0.888.
+    paraphrase_model: str = ""
     # 1000: every candidate (dense_k + bm25_k + sentence_k bring at most 130; the vectors are all computed anyway).
     # Against the best 20 it lifts hit@5 on hard tune 0.847 -> 0.863 and held out (hard test 0.845 -> 0.862,
     # default holdout 0.971 -> 1), hit@1 and the confidence unchanged.

