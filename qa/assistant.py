@@ -194,8 +194,12 @@ class Assistant:
         return getattr(self.answer_model, "paraphrase", None)
 
     def retriever_stage_on(self) -> bool:
-        """The retriever loads the paraphrase scorer from its own settings: without them the stage never runs."""
-        return bool(getattr(getattr(self.retriever, "settings", None), "paraphrase_model", ""))
+        """Whether the retriever runs the paraphrase stage: its own settings name a model, or "auto" found the
+        installed one for a corpus this size. Asking loads the scorer (and encodes the corpus once, with a
+        progress bar), so ``load`` pays that cost rather than the first question."""
+        if not getattr(getattr(self.retriever, "settings", None), "paraphrase_model", ""):
+            return False
+        return getattr(self.retriever, "paraphrase", None) is not None
 
     def use_stage_threshold(self) -> None:
         """With the paraphrase stage on, abstain below its own shipped threshold, unless one was set by hand."""

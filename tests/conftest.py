@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,15 @@ from qa.encode.embedder import Embedder
 from qa.settings import PROJECT_ROOT, Settings, load_settings
 
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
+# The paraphrase stage's vectors, kept by each text's digest across the tests' many indexes of the same documents.
+PARAPHRASE_VECTORS = Path(tempfile.gettempdir()) / "qa-tests-paraphrase-vectors"
 
 
 def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:
     """Settings that ignore the developer's environment and config file."""
-    return load_settings({"corpus_dir": corpus, "index_dir": index, "show_progress": False, **extra}, environ={})
+    shared = {"paraphrase_cache_dir": str(PARAPHRASE_VECTORS)}  # the shipped corpus is encoded once, not per test
+    base = {"corpus_dir": corpus, "index_dir": index, "show_progress": False, **shared}
+    return load_settings({**base, **extra}, environ={})
 
 
 @pytest.fixture(scope="session")

@@ -71,6 +71,12 @@ def rerank_with_phrases(candidates: list[Candidate], weight: float) -> list[Cand
     however much better the blurb about the blog series matches its words."""
     for c in candidates:
         c.score += weight * (1.0 if c.answer_form else c.phrases)
+    return lift_answer_forms(candidates)
+
+
+def lift_answer_forms(candidates: list[Candidate]) -> list[Candidate]:
+    """Passages holding the answer in the form the question asks for, lifted in their order above the others
+    (see ``rerank_with_phrases``); again after a later stage re-scores them, so it cannot undo the rule."""
     forms = [c for c in candidates if c.answer_form]
     others = [c.score for c in candidates if not c.answer_form]
     if forms and others:

@@ -19,7 +19,60 @@ from typing import Any
 import numpy as np
 
 from qa.atomic import atomic_write_bytes
+from qa.settings import PROJECT_ROOT
 from qa.types import Candidate, Passage
+
+AUTO = "auto"
+# Where scripts/setup.sh assembles all-mpnet-base-v2 (scripts/fetch_paraphrase_model.py).
+INSTALLED_MODEL = PROJECT_ROOT / "models" / "all-mpnet-base-v2"
+
+
+def stage_model(setting: str, n_passages: int, auto_passages: int, installed: Path = INSTALLED_MODEL) -> Path | None:
+    """The model folder the stage runs with, or None for no stage. "auto" takes the one set-up installs, for a
+    corpus of at most ``auto_passages`` passages: every passage and sentence is encoded once with a model five
+    times MiniLM's cost, minutes for a few hundred pages on two cores, so a larger corpus goes without."""
+    if not setting:
+        return None
+    if setting != AUTO:
+        return Path(setting).expanduser()
+    if n_passages > auto_passages or not (installed / "modules.json").is_file():
+        return None
+    return installed
+
+
+def _read_vectors(path: Path | None) -> dict[bytes, np.ndarray]:
+    """Digest -> vector from a kept file; a missing, unreadable or old-format file gives none (re-encoded)."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return dict(zip(map(bytes, z["digests"]), z["vectors"]))
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"note: ignoring {path.name} ({exc}); the paraphrase vectors are computed again", file=sys.stderr)
+        return {}
+
+
+def _read_build_vectors(path: Path, digests: list[bytes], n_passages: int) -> dict[bytes, np.ndarray]:
+    """The file an earlier version kept in the build folder (passage and sentence vectors in order), taken
+    when it matches this build's counts."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            vectors = np.concatenate([z["passages"], z["sentences"]])
+            if z["passages"].shape[0] != n_passages or vectors.shape[0] != len(digests):
+                return {}
+            return dict(zip(digests, vectors))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _write_vectors(path: Path, digests: list[bytes], vectors: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    raw = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(-1, 32)
+    np.savez(buffer, digests=raw, vectors=vectors)
+    try:
+        atomic_write_bytes(path, buffer.getvalue())
+    except OSError as exc:  # a read-only index: keep the vectors in memory only
+        print(f"note: paraphrase vectors not saved ({exc})", file=sys.stderr)
 
 
 class ParaphraseTooLarge(ValueError):
@@ -55,7 +108,15 @@ def _model_key(folder: Path) -> str:
 class ParaphraseScorer:
     """The larger model and the corpus's passage and sentence vectors under it."""
 
-    def __init__(self, model_dir: Path, passages: list[Passage], cache_dir: Path | None, max_passages: int):
+    def __init__(
+        self,
+        model_dir: Path,
+        passages: list[Passage],
+        cache_dir: Path | None,
+        max_passages: int,
+        show_progress: bool = False,
+        build_dir: Path | None = None,
+    ):
         if len(passages) > max_passages:
             raise ParaphraseTooLarge(
                 f"the paraphrase scorer encodes every passage; {len(passages):,} is more than "
@@ -72,35 +133,47 @@ class ParaphraseScorer:
             self.model = SentenceTransformer(str(model_dir), device="cpu")
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(f"paraphrase_model {model_dir} cannot be loaded ({exc}); {fix}") from None
-        self.passage_vectors, self.sentence_vectors, self.offsets = self._vectors(model_dir, passages, cache_dir)
+        self.show_progress = show_progress
+        vectors = self._vectors(model_dir, passages, cache_dir, build_dir)
+        self.passage_vectors, self.sentence_vectors, self.offsets = vectors
+        self.encode(["warm up"])  # the first encoding pays one-off costs: here, not in the first answer
 
     def _vectors(
-        self, model_dir: Path, passages: list[Passage], cache_dir: Path | None
+        self, model_dir: Path, passages: list[Passage], cache_dir: Path | None, build_dir: Path | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        path = cache_dir / f"paraphrase-{_model_key(model_dir)}.npz" if cache_dir else None
-        if path is not None and path.is_file():
-            with np.load(path, allow_pickle=False) as z:
-                if z["passages"].shape[0] == len(passages):
-                    return z["passages"], z["sentences"], z["offsets"]
+        """Every passage's and sentence's vector. They are kept in ``cache_dir`` (the index folder) by each text's
+        digest, so a rebuild after one document changed encodes that document's texts only."""
         texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
         sentences, offsets = [], [0]
         for p in passages:
             sentences += [p.text[a - p.start : b - p.start] for a, b in p.sentences]
             offsets.append(len(sentences))
-        pv = self.encode(texts)
-        sv = self.encode(sentences) if sentences else np.zeros((0, pv.shape[1]), np.float32)
-        out = (pv, sv, np.asarray(offsets, dtype=np.int64))
-        if path is not None:
-            buffer = io.BytesIO()
-            np.savez(buffer, passages=out[0], sentences=out[1], offsets=out[2])
-            try:
-                atomic_write_bytes(path, buffer.getvalue())
-            except OSError as exc:  # a read-only index: keep the vectors in memory only
-                print(f"note: paraphrase vectors not saved ({exc})", file=sys.stderr)
-        return out
+        every = texts + sentences
+        digests = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in every]
+        path = cache_dir / f"paraphrase-{_model_key(model_dir)}.npz" if cache_dir else None
+        known = _read_vectors(path)
+        older = build_dir / path.name if build_dir and path else None
+        carried = not known and older is not None and older.is_file()
+        if carried:
+            known = _read_build_vectors(older, digests, len(texts))
+        missing = list(dict.fromkeys(d for d in digests if d not in known))
+        if missing:
+            if self.show_progress:
+                reused = len(every) - sum(d not in known for d in digests)
+                n = len(missing)
+                print(f"paraphrase stage: encoding {n:,} new text{'s' * (n != 1)}, {reused:,} kept", file=sys.stderr)
+            at = {d: i for i, d in reversed(list(enumerate(digests)))}
+            fresh = self.encode([every[at[d]] for d in missing], self.show_progress)
+            known.update(zip(missing, fresh))
+        dim = next(iter(known.values())).shape[0] if known else 768
+        vectors = np.stack([known[d] for d in digests]) if digests else np.zeros((0, dim), np.float32)
+        if path is not None and (missing or carried):
+            _write_vectors(path, digests, vectors)
+        return vectors[: len(texts)], vectors[len(texts) :], np.asarray(offsets, dtype=np.int64)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.encode(texts, batch_size=16, normalize_embeddings=True), dtype=np.float32)
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=show_progress)
+        return np.asarray(vectors, dtype=np.float32)
 
     def encode_question(self, text: str, threads: int) -> np.ndarray:
         """One question on ``threads`` torch threads: on a loaded machine, threads waiting for a busy core
@@ -121,7 +194,12 @@ class ParaphraseScorer:
         (passage, best sentence)."""
         if not candidates or depth <= 0:
             return candidates
-        q = self.encode_question(query, threads)
+        return self.rerank_vector(self.encode_question(query, threads), candidates, depth, weights)
+
+    def rerank_vector(
+        self, q: np.ndarray, candidates: list[Candidate], depth: int, weights: tuple[float, float]
+    ) -> list[Candidate]:
+        """As ``rerank``, with the question already encoded by this model."""
         rows = [c.index for c in candidates[:depth]]
         passage_cos = {r: float(self.passage_vectors[r] @ q) for r in rows}
         sentence_cos = {}
@@ -129,3 +207,7 @@ class ParaphraseScorer:
             scores = self.sentence_vectors[self.offsets[r] : self.offsets[r + 1]] @ q
             sentence_cos[r] = float(scores.max()) if scores.size else 0.0
         return blend(candidates, passage_cos, sentence_cos, depth, *weights)
+
+    def sentence_cosines(self, q: np.ndarray, row: int) -> np.ndarray:
+        """This model's cosine of each sentence of passage ``row`` with the encoded question."""
+        return self.sentence_vectors[self.offsets[row] : self.offsets[row + 1]] @ q

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.encode.embedder import Embedder, blas_threads, question_threads
+from qa.encode.embedder import Embedder, ModelUnavailable, blas_threads, question_threads
 from qa.index.bm25 import (
     follow_up_bm25,
     is_question,
@@ -24,8 +25,8 @@ from qa.index.store import StoredIndex
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
-from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
-from qa.search.paraphrase import ParaphraseScorer
+from qa.search.fusion import fuse, lift_answer_forms, ranks, rerank_with_phrases, rerank_with_sentences
+from qa.search.paraphrase import AUTO, ParaphraseScorer, stage_model
 from qa.settings import Settings
 from qa.types import Candidate, Passage
 
@@ -67,11 +68,26 @@ class Retriever:
 
     @cached_property
     def paraphrase(self) -> ParaphraseScorer | None:
-        """The optional paraphrase scorer, loaded on first use when ``paraphrase_model`` names a folder."""
-        if not self.settings.paraphrase_model:
+        """The paraphrase scorer, loaded on first use (``Assistant.load`` asks for it) when ``paraphrase_model``
+        names a folder, or is "auto" and set-up installed the model and the corpus is small enough. In "auto" a
+        model that cannot be loaded leaves the stage off with a note; a folder named by hand is an error."""
+        s = self.settings
+        n = len(self.index.passages)
+        model = stage_model(s.paraphrase_model, n, s.paraphrase_auto_passages)
+        if model is None:
+            if s.paraphrase_model == AUTO and n > s.paraphrase_auto_passages and stage_model(AUTO, 0, 0):
+                print(f"note: no paraphrase stage for {n:,} passages (paraphrase_auto_passages)", file=sys.stderr)
             return None
-        model = Path(self.settings.paraphrase_model).expanduser()
-        return ParaphraseScorer(model, self.index.passages, self.index.folder, self.settings.paraphrase_max_passages)
+        try:
+            limit = s.paraphrase_max_passages
+            passages, folder = self.index.passages, self.index.folder
+            keep = Path(s.paraphrase_cache_dir).expanduser() if s.paraphrase_cache_dir else s.index_dir
+            return ParaphraseScorer(model, passages, keep, limit, s.show_progress, build_dir=folder)
+        except ModelUnavailable as exc:
+            if s.paraphrase_model != AUTO:
+                raise
+            print(f"note: the paraphrase stage is off ({exc})", file=sys.stderr)
+            return None
 
     def search(
         self,
@@ -110,10 +126,17 @@ class Retriever:
             candidates = head + rest
         else:
             sentence_scores = self._sentence_scores(candidates[: max(s.top_k, 1) * 3], qvec)
-        if s.paraphrase_model and self.paraphrase is not None:
+        own_words = query.strip() == asked.strip()
+        if s.paraphrase_model and (s.paraphrase_followups or own_words) and self.paraphrase is not None:
             w = (s.paraphrase_weight, s.paraphrase_sentence_weight)
-            threads = question_threads(s.query_threads)
-            candidates = self.paraphrase.rerank(query, candidates, s.paraphrase_depth, w, threads)
+            pq = self.paraphrase.encode_question(query, question_threads(s.query_threads))
+            candidates = self.paraphrase.rerank_vector(pq, candidates, s.paraphrase_depth, w)
+            if use_sentences and s.phrase_weight > 0 and is_question(asked):
+                candidates = lift_answer_forms(candidates)  # only the phrase stage's best few have forms
+            if s.paraphrase_highlight_weight > 0:
+                hw = s.paraphrase_highlight_weight
+                for row, cos in sentence_scores.items():
+                    sentence_scores[row] = (1 - hw) * cos + hw * self.paraphrase.sentence_cosines(pq, row)[: cos.size]
         t3 = time.perf_counter()
         return Retrieval(
             query=query,

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +119,8 @@ def test_token_counts_equal_the_transformers_tokenizer(embedder: Embedder) -> No
 
 
 def test_answering_imports_neither_torch_nor_bm25s(default_assistant) -> None:  # type: ignore[no-untyped-def]
+    """Without the paraphrase stage (a corpus above paraphrase_auto_passages, or it turned off): that stage runs
+    all-mpnet-base-v2 in torch."""
     index_dir = default_assistant.settings.index_dir
     code = (
         "import sys, json\n"
@@ -127,7 +130,9 @@ def test_answering_imports_neither_torch_nor_bm25s(default_assistant) -> None:  
         " if m in sys.modules]\n"
         "print(json.dumps(heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    env = {**os.environ, "QA_PARAPHRASE_MODEL": ""}
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, capture_output=True, text=True, check=True, cwd=PROJECT_ROOT, env=env)
     lines = out.stdout.strip().splitlines()
     assert json.loads(lines[0])["passages"], "an answer came back"
     assert json.loads(lines[-1]) == []

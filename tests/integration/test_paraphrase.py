@@ -3,6 +3,7 @@ assembled it into models/ (skipped otherwise: the 438 MB model is not part of th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -16,13 +17,31 @@ pytestmark = pytest.mark.skipif(not (MODEL / "modules.json").is_file(), reason="
 
 
 def test_the_scorer_answers_a_paraphrase_and_keeps_its_vectors(small_corpus: Path, tmp_path: Path, embedder) -> None:
-    settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model=str(MODEL))
+    settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model=str(MODEL), paraphrase_cache_dir="")
     assistant = Assistant.load(settings, embedder=embedder)
     answer = assistant.ask("How do hive insects tell each other where to find something to eat?")
     assert answer.excerpts[0].passage.doc_id == "bees.txt"
     assert "waggle dance" in answer.answer
-    saved = list(assistant.retriever.index.folder.glob("paraphrase-*.npz"))
-    assert len(saved) == 1  # computed once, beside the build it belongs to
+    saved = list((tmp_path / "index").glob("paraphrase-*.npz"))
+    assert len(saved) == 1  # computed once, kept in the index folder
     again = Assistant.load(settings, embedder=embedder)
     assert again.ask("Which fiery mountain in Sicily erupts often?").excerpts[0].passage.doc_id == "volcanoes.md"
-    assert list(again.retriever.index.folder.glob("paraphrase-*.npz")) == saved
+    assert list((tmp_path / "index").glob("paraphrase-*.npz")) == saved
+
+
+def test_auto_runs_it_and_a_new_document_is_all_it_encodes_again(
+    small_corpus: Path, tmp_path: Path, embedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = {"show_progress": True, "paraphrase_cache_dir": "", "paraphrase_model": "auto"}  # vectors in the index
+    settings = make_settings(small_corpus, tmp_path / "index", **own)
+    assistant = Assistant.load(settings, embedder=embedder)
+    assert assistant.retriever.paraphrase is not None, "the model is assembled: auto runs the stage"
+    first = capsys.readouterr().err
+    assert re.search(r"paraphrase stage: encoding [1-9][\d,]* new texts, 0 kept", first)
+    (small_corpus / "tides.txt").write_text("The Moon's pull raises the tides twice a day.\n", encoding="utf-8")
+    Assistant.load(settings, embedder=embedder)  # the corpus changed: a new build
+    again = capsys.readouterr().err
+    # the new passage (its one sentence is the same text) and nothing else
+    assert re.search(r"paraphrase stage: encoding 1 new text, [1-9]\d* kept", again), again[-300:]
+    answer = Assistant.load(settings, embedder=embedder).ask("Why does the sea rise and fall every day?")
+    assert answer.excerpts[0].passage.doc_id == "tides.txt"

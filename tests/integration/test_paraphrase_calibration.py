@@ -62,7 +62,7 @@ def test_the_stage_on_path_uses_its_own_calibration(small_corpus: Path, tmp_path
     assert plain.confidence == pytest.approx(_shown_under(shipped, answer.confidence, shipped.with_paraphrase()))
     assert abs(plain.confidence - answer.confidence) > 0.01
 
-    off = Assistant.load(make_settings(small_corpus, tmp_path / "off"), embedder=embedder)
+    off = Assistant.load(make_settings(small_corpus, tmp_path / "off", paraphrase_model=""), embedder=embedder)
     assert off.confidence_kind == "learned"
     assert off.threshold_in_use == Settings().calibrated_abstain_threshold  # stage off: nothing changes
 

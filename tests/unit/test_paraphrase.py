@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa.search.paraphrase import blend
@@ -24,10 +26,13 @@ def test_zero_weights_keep_the_order() -> None:
     assert [c.index for c in blend(cands, {0: 0.0, 1: 1.0}, {}, 2, 0.0, 0.0)] == [0, 1]
 
 
-def test_the_scorer_is_off_by_default_and_weights_are_checked() -> None:
-    assert load_settings(environ={}).paraphrase_model == ""
+def test_the_stage_is_off_by_default_and_weights_are_checked() -> None:
+    s = load_settings(environ={})
+    assert s.paraphrase_model == "" and not s.paraphrase_followups
     with pytest.raises(SettingsError):
         load_settings({"paraphrase_weight": -1}, environ={})
+    with pytest.raises(SettingsError, match="between 0 and 1"):
+        load_settings({"paraphrase_highlight_weight": 1.5}, environ={})
 
 
 def test_a_folder_that_is_not_a_model_is_named_with_the_fix(tmp_path) -> None:
@@ -104,3 +109,16 @@ def test_the_stage_fit_reads_only_tuning_items_of_stage_on_runs(tmp_path) -> Non
     path.write_text(json.dumps({"name": "off", "settings": {**settings, "paraphrase_model": ""}, "items": items}))
     with pytest.raises(SystemExit, match="stage off"):
         fit.fit_stage([path], 0.05)
+
+
+def test_auto_runs_the_stage_only_with_the_installed_model_and_a_small_corpus(tmp_path: Path) -> None:
+    from qa.search.paraphrase import stage_model
+
+    installed = tmp_path / "all-mpnet-base-v2"
+    assert stage_model("auto", 100, 2000, installed) is None  # set-up did not assemble it: MiniLM alone
+    installed.mkdir()
+    (installed / "modules.json").write_text("[]")
+    assert stage_model("auto", 100, 2000, installed) == installed
+    assert stage_model("auto", 2001, 2000, installed) is None  # too many passages to encode with it
+    assert stage_model("", 100, 2000, installed) is None
+    assert stage_model(str(tmp_path / "mine"), 50_000, 2000, installed) == tmp_path / "mine"  # named by hand
