@@ -54,18 +54,16 @@ def respond(page: Page, message: str, history: list[dict], state: Session | None
     state.thresholds.append(float(knobs[2]) if len(knobs) > 2 else state.chat.assistant.threshold_in_use)
     state.shown = len(answer.excerpts)
     whole = reply(answer_html(answer, state.corpus))
-    transcript = page.transcript(state)
     yield {
         **whole,
         page.sources: sources_html(answer, state.corpus),
         page.picker: page.picker_update(answer),
         page.viewer: page.show_passage(answer, 0, state.corpus),
         page.more: gr.update(visible=bool(answer.excerpts), interactive=True, value="Show more excerpts"),
-        **transcript,
     }
-    # Follow-ups last. The transcript again: a streamed update the page had not applied before the next one came
-    # left the download button disabled (seen in 2 of about 8 browser runs); the last update decides.
-    yield {**whole, **transcript, **page.suggestions(state.corpus, state)}
+    # Follow-ups and the transcript last, the download button in one update only: enabled in one update and
+    # updated again in the next, it stayed disabled or lost a click (CI rehearsals, 3 of about 9 browser runs).
+    yield {**whole, **page.transcript(state), **page.suggestions(state.corpus, state)}
 
 
 def show_more(page: Page, history: list[dict], state: Session | None, *knobs: Any) -> dict[Any, Any]:
