@@ -567,6 +567,11 @@ def _squad_articles(questions: list[Any], which: str) -> list[Any]:
     return [q for q in questions if q.article in keep]
 
 
+def _squad_name(path: Path, limit: int | None, articles: str) -> str:
+    """The report folder's name: the file, the sample size and which articles ("squad-dev-v2.0-n600-heldout")."""
+    return f"squad-{path.stem}" + (f"-n{limit}" if limit else "") + ("" if articles == "all" else f"-{articles}")
+
+
 def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
     from qa.evaluation import report, squad
     from qa.evaluation.beir import cached_index
@@ -582,10 +587,8 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
     picked = squad.sample(questions, args.limit)
     fit_on = squad.calibration_sample(questions, picked) if args.calibrate else []
     if args.calibrate and not fit_on:
-        print(
-            f"qa eval: --calibrate fits on questions outside the scored ones; give --limit below {len(questions):,}",
-            file=sys.stderr,
-        )
+        why = f"--calibrate fits on questions outside the scored ones; give --limit below {len(questions):,}"
+        print(f"qa eval: {why}", file=sys.stderr)
         return EXIT_USAGE
     assistant, info = cached_index(settings, f"squad-{path.stem}", path, docs)
     records = squad.run_squad(assistant, picked, show_progress=settings.show_progress, features=args.calibrate)
@@ -597,8 +600,7 @@ def _run_squad(args: argparse.Namespace, settings: Settings) -> int:
         fit_records = squad.run_squad(assistant, fit_on, settings.show_progress, features=True, split="dev")
         calibration = gold.calibrate(fit_records + records, settings.abstain_threshold, assistant.confidence)
         calibration["trained_on"] = f"{len(fit_on)} questions outside the evaluated ones"
-    name = args.name or f"squad-{path.stem}" + (f"-n{args.limit}" if args.limit else "")
-    name += "" if args.name or args.articles == "all" else f"-{args.articles}"
+    name = args.name or _squad_name(path, args.limit, args.articles)
     folder = report.new_report_dir(_out_dir(args, settings), name)
     plots = report.standard_plots(folder, records, curves, settings.abstain_threshold, name, "paragraph hit@k")
     wall = time.time() - started
