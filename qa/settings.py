@@ -244,16 +244,8 @@ def _validated(s: Settings) -> Settings:
             "settings 'dense_weight', 'bm25_weight', 'sentence_weight', 'coverage_weight', 'phrase_weight' and "
             "'context_weight' must not be negative"
         )
-    if (
-        min(
-            s.paraphrase_depth,
-            s.paraphrase_weight,
-            s.paraphrase_sentence_weight,
-            s.paraphrase_max_passages,
-            s.paraphrase_auto_passages,
-        )
-        < 0
-    ):
+    paraphrase = (s.paraphrase_depth, s.paraphrase_weight, s.paraphrase_sentence_weight, s.paraphrase_max_passages)
+    if min(*paraphrase, s.paraphrase_auto_passages) < 0:
         raise SettingsError("the 'paraphrase_*' settings must not be negative")
     if not 0 <= s.paraphrase_highlight_weight <= 1:
         raise SettingsError("'paraphrase_highlight_weight' is a share: between 0 and 1")

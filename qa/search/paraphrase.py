@@ -14,11 +14,11 @@ import hashlib
 import io
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from qa.atomic import atomic_write_bytes
+from qa.encode.cache import text_digest
 from qa.settings import PROJECT_ROOT
 from qa.types import Candidate, Passage
 
@@ -35,9 +35,14 @@ def stage_model(setting: str, n_passages: int, auto_passages: int, installed: Pa
         return None
     if setting != AUTO:
         return Path(setting).expanduser()
-    if n_passages > auto_passages or not (installed / "modules.json").is_file():
+    if n_passages > auto_passages or not model_installed(installed):
         return None
     return installed
+
+
+def model_installed(folder: Path = INSTALLED_MODEL) -> bool:
+    """Whether a sentence-transformers model has been assembled into ``folder``."""
+    return (folder / "modules.json").is_file()
 
 
 def _read_vectors(path: Path | None) -> dict[bytes, np.ndarray]:
@@ -149,7 +154,7 @@ class ParaphraseScorer:
             sentences += [p.text[a - p.start : b - p.start] for a, b in p.sentences]
             offsets.append(len(sentences))
         every = texts + sentences
-        digests = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in every]
+        digests = [text_digest(t) for t in every]
         path = cache_dir / f"paraphrase-{_model_key(model_dir)}.npz" if cache_dir else None
         known = _read_vectors(path)
         older = build_dir / path.name if build_dir and path else None
@@ -188,23 +193,17 @@ class ParaphraseScorer:
             torch.set_num_threads(before)
 
     def rerank(
-        self, query: str, candidates: list[Candidate], depth: int, weights: tuple[float, float], threads: int = 1
-    ) -> Any:
-        """``candidates`` with the best ``depth`` re-scored by this model's cosines with ``query``; ``weights``:
-        (passage, best sentence)."""
-        if not candidates or depth <= 0:
-            return candidates
-        return self.rerank_vector(self.encode_question(query, threads), candidates, depth, weights)
-
-    def rerank_vector(
         self, q: np.ndarray, candidates: list[Candidate], depth: int, weights: tuple[float, float]
     ) -> list[Candidate]:
-        """As ``rerank``, with the question already encoded by this model."""
+        """``candidates`` with the best ``depth`` re-scored by this model's cosines with the question ``q``
+        (encoded by ``encode_question``); ``weights``: (passage, best sentence)."""
+        if not candidates or depth <= 0:
+            return candidates
         rows = [c.index for c in candidates[:depth]]
         passage_cos = {r: float(self.passage_vectors[r] @ q) for r in rows}
         sentence_cos = {}
         for r in rows:
-            scores = self.sentence_vectors[self.offsets[r] : self.offsets[r + 1]] @ q
+            scores = self.sentence_cosines(q, r)
             sentence_cos[r] = float(scores.max()) if scores.size else 0.0
         return blend(candidates, passage_cos, sentence_cos, depth, *weights)
 

@@ -26,7 +26,7 @@ from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
 from qa.search.fusion import fuse, lift_answer_forms, ranks, rerank_with_phrases, rerank_with_sentences
-from qa.search.paraphrase import AUTO, ParaphraseScorer, stage_model
+from qa.search.paraphrase import AUTO, ParaphraseScorer, model_installed, stage_model
 from qa.settings import Settings
 from qa.types import Candidate, Passage
 
@@ -75,7 +75,7 @@ class Retriever:
         n = len(self.index.passages)
         model = stage_model(s.paraphrase_model, n, s.paraphrase_auto_passages)
         if model is None:
-            if s.paraphrase_model == AUTO and n > s.paraphrase_auto_passages and stage_model(AUTO, 0, 0):
+            if s.paraphrase_model == AUTO and n > s.paraphrase_auto_passages and model_installed():
                 print(f"note: no paraphrase stage for {n:,} passages (paraphrase_auto_passages)", file=sys.stderr)
             return None
         try:
@@ -130,7 +130,7 @@ class Retriever:
         if s.paraphrase_model and (s.paraphrase_followups or own_words) and self.paraphrase is not None:
             w = (s.paraphrase_weight, s.paraphrase_sentence_weight)
             pq = self.paraphrase.encode_question(query, question_threads(s.query_threads))
-            candidates = self.paraphrase.rerank_vector(pq, candidates, s.paraphrase_depth, w)
+            candidates = self.paraphrase.rerank(pq, candidates, s.paraphrase_depth, w)
             if use_sentences and s.phrase_weight > 0 and is_question(asked):
                 candidates = lift_answer_forms(candidates)  # only the phrase stage's best few have forms
             if s.paraphrase_highlight_weight > 0:
