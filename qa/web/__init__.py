@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 # Set before any module of this package imports gradio: no usage statistics leave the machine.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+# FastAPI (under gradio) exports OpenTelemetry data where OTEL_* variables ask for it: never from this server.
+os.environ["OTEL_SDK_DISABLED"] = "true"
+os.environ["FASTAPI_OTEL_AUTO_CONFIGURE"] = "false"
 os.environ.setdefault("GRADIO_SERVER_NAME", "127.0.0.1")
 
 __all__ = ["build_ui", "check_bind", "create_app", "serve"]

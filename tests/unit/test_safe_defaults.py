@@ -70,6 +70,7 @@ def test_default_settings_bind_loopback_without_share_or_telemetry() -> None:
     assert 'os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"' in package and "import gradio" not in package
     load_app_module()
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+    assert os.environ["OTEL_SDK_DISABLED"] == "true"  # nor traces or metrics, whatever OTEL_* a user has set
 
 
 def test_no_pickle_of_anything_a_user_can_replace() -> None:
