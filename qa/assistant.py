@@ -422,7 +422,10 @@ class Assistant:
         return [replace(e, rank=first + i) for i, e in enumerate(excerpts[len(old) :])]
 
     def related(self, answer: Answer, asked: Iterable[str] = (), limit: int = 3, **overrides: Any) -> list[str]:
-        """Follow-up questions about the sections around ``answer``'s citations that the documents answer."""
+        """Follow-up questions about the sections around ``answer``'s citations that the documents answer. The
+        check skips the paraphrase stage: a few suggestions each asked with it kept the chat busy for seconds after
+        the answer, and a question typed then was dropped."""
+        overrides = {"paraphrase_model": "", **overrides}
 
         def answered(question: str) -> bool:
             found = self.ask(question, **overrides)

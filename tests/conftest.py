@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,6 +16,8 @@ from qa.settings import PROJECT_ROOT, Settings, load_settings
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
 # The paraphrase stage's vectors, kept by each text's digest across the tests' many indexes of the same documents.
 PARAPHRASE_VECTORS = Path(tempfile.gettempdir()) / "qa-tests-paraphrase-vectors"
+# The same for the tests that drive `qa` through its command line, which reads the environment.
+os.environ.setdefault("QA_PARAPHRASE_CACHE_DIR", str(PARAPHRASE_VECTORS))
 
 
 def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:

@@ -10,10 +10,13 @@ by default and meant for small corpora: the vectors are computed on first use an
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,6 +83,16 @@ def _write_vectors(path: Path, digests: list[bytes], vectors: np.ndarray) -> Non
         print(f"note: paraphrase vectors not saved ({exc})", file=sys.stderr)
 
 
+@functools.lru_cache(maxsize=2)
+def _load_model(folder: str, key: str) -> tuple[Any, threading.Lock]:
+    """The model, loaded once per process (``key`` changes when its weights do): a server with several corpora
+    open, or the tests' many assistants, would otherwise each hold a 440 MB copy. The lock serialises encodings
+    from the server's threads."""
+    from sentence_transformers import SentenceTransformer  # heavy: only when the stage is on
+
+    return SentenceTransformer(folder, device="cpu"), threading.Lock()
+
+
 class ParaphraseTooLarge(ValueError):
     """The corpus has more passages than the paraphrase scorer is set to encode."""
 
@@ -132,10 +145,8 @@ class ParaphraseScorer:
         fix = "set paraphrase_model to the folder scripts/fetch_paraphrase_model.py assembles, or to empty"
         if not (model_dir / "modules.json").is_file():
             raise ModelUnavailable(f"paraphrase_model {model_dir} holds no sentence-transformers model; {fix}")
-        from sentence_transformers import SentenceTransformer  # heavy: only when the setting is on
-
         try:
-            self.model = SentenceTransformer(str(model_dir), device="cpu")
+            self.model, self.lock = _load_model(str(model_dir.resolve()), _model_key(model_dir))
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(f"paraphrase_model {model_dir} cannot be loaded ({exc}); {fix}") from None
         self.show_progress = show_progress
@@ -177,20 +188,26 @@ class ParaphraseScorer:
         return vectors[: len(texts)], vectors[len(texts) :], np.asarray(offsets, dtype=np.int64)
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        with self.lock:  # one model shared by the server's threads and corpora
+            return self._encode(texts, show_progress)
+
+    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=show_progress)
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_question(self, text: str, threads: int) -> np.ndarray:
         """One question on ``threads`` torch threads: on a loaded machine, threads waiting for a busy core
-        cost more than they give (the same finding as ``qa.encode.embedder.question_threads``)."""
+        cost more than they give (the same finding as ``qa.encode.embedder.question_threads``). The thread count
+        is process-wide, so it is set and restored under the model's lock."""
         import torch
 
-        before = torch.get_num_threads()
-        torch.set_num_threads(max(1, threads))
-        try:
-            return self.encode([text])[0]
-        finally:
-            torch.set_num_threads(before)
+        with self.lock:
+            before = torch.get_num_threads()
+            torch.set_num_threads(max(1, threads))
+            try:
+                return self._encode([text])[0]
+            finally:
+                torch.set_num_threads(before)
 
     def rerank(
         self, q: np.ndarray, candidates: list[Candidate], depth: int, weights: tuple[float, float]

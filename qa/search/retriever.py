@@ -25,7 +25,7 @@ from qa.index.store import StoredIndex
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
-from qa.search.fusion import fuse, lift_answer_forms, ranks, rerank_with_phrases, rerank_with_sentences
+from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.search.paraphrase import AUTO, ParaphraseScorer, model_installed, stage_model
 from qa.settings import Settings
 from qa.types import Candidate, Passage
@@ -75,7 +75,9 @@ class Retriever:
         n = len(self.index.passages)
         model = stage_model(s.paraphrase_model, n, s.paraphrase_auto_passages)
         if model is None:
-            if s.paraphrase_model == AUTO and n > s.paraphrase_auto_passages and model_installed():
+            if s.paraphrase_model == AUTO and not model_installed():
+                print("note: no paraphrase stage: run scripts/fetch_paraphrase_model.py to install it", file=sys.stderr)
+            elif s.paraphrase_model == AUTO and n > s.paraphrase_auto_passages:
                 print(f"note: no paraphrase stage for {n:,} passages (paraphrase_auto_passages)", file=sys.stderr)
             return None
         try:
@@ -118,25 +120,16 @@ class Retriever:
             head = candidates[: s.rerank_depth]
             sentence_scores = self._sentence_scores(head, qvec)
             rest = candidates[s.rerank_depth :]
-            head = rerank_with_sentences(head, s.sentence_weight, s.coverage_weight)
-            if s.phrase_weight > 0 and is_question(asked):
-                best = head[:PHRASE_DEPTH]
-                self._phrases(asked, best, s, sentence_scores)
-                head = rerank_with_phrases(best, s.phrase_weight) + head[PHRASE_DEPTH:]
-            candidates = head + rest
+            candidates = rerank_with_sentences(head, s.sentence_weight, s.coverage_weight) + rest
         else:
             sentence_scores = self._sentence_scores(candidates[: max(s.top_k, 1) * 3], qvec)
-        own_words = query.strip() == asked.strip()
-        if s.paraphrase_model and (s.paraphrase_followups or own_words) and self.paraphrase is not None:
-            w = (s.paraphrase_weight, s.paraphrase_sentence_weight)
-            pq = self.paraphrase.encode_question(query, question_threads(s.query_threads))
-            candidates = self.paraphrase.rerank(pq, candidates, s.paraphrase_depth, w)
-            if use_sentences and s.phrase_weight > 0 and is_question(asked):
-                candidates = lift_answer_forms(candidates)  # only the phrase stage's best few have forms
-            if s.paraphrase_highlight_weight > 0:
-                hw = s.paraphrase_highlight_weight
-                for row, cos in sentence_scores.items():
-                    sentence_scores[row] = (1 - hw) * cos + hw * self.paraphrase.sentence_cosines(pq, row)[: cos.size]
+        staged = self._paraphrase_stage(query, asked, candidates, sentence_scores, s, qvec)
+        phrase_weight = s.phrase_weight if staged is None else s.paraphrase_phrase_weight
+        candidates = candidates if staged is None else staged
+        if use_sentences and phrase_weight > 0 and is_question(asked):
+            best = candidates[:PHRASE_DEPTH]
+            self._phrases(asked, best, s, sentence_scores)
+            candidates = rerank_with_phrases(best, phrase_weight) + candidates[PHRASE_DEPTH:]
         t3 = time.perf_counter()
         return Retrieval(
             query=query,
@@ -149,6 +142,35 @@ class Retriever:
                 "rerank": (t3 - t2) * 1000,
             },
         )
+
+    def _paraphrase_stage(
+        self,
+        query: str,
+        asked: str,
+        candidates: list[Candidate],
+        sentence_scores: dict[int, np.ndarray],
+        s: Settings,
+        qvec: np.ndarray,
+    ) -> list[Candidate] | None:
+        """The larger model's cosines added to the candidates' scores, before the phrase step: that step's bonus
+        and the answer forms it lifts then decide among the stage's best few, as they do without the stage.
+        Passages it brings up from below the sentence stage's depth get their sentence cosines and term coverage
+        here; the highlights read both models' sentence cosines. None where the stage does not run."""
+        if not s.paraphrase_model or not (s.paraphrase_followups or query.strip() == asked.strip()):
+            return None
+        if self.paraphrase is None:
+            return None
+        pq = self.paraphrase.encode_question(query, question_threads(s.query_threads))
+        w = (s.paraphrase_weight, s.paraphrase_sentence_weight)
+        candidates = self.paraphrase.rerank(pq, candidates, s.paraphrase_depth, w)
+        unscored = [c for c in candidates[: max(s.rerank_depth, s.top_k)] if c.index not in sentence_scores]
+        sentence_scores.update(self._sentence_scores(unscored, qvec))
+        self._coverage(query, [c for c in unscored if not c.coverage])
+        if s.paraphrase_highlight_weight > 0:
+            hw = s.paraphrase_highlight_weight
+            for row, cos in sentence_scores.items():
+                sentence_scores[row] = (1 - hw) * cos + hw * self.paraphrase.sentence_cosines(pq, row)[: cos.size]
+        return candidates
 
     def _candidates(
         self,

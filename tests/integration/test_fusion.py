@@ -8,15 +8,18 @@ from qa.assistant import Assistant
 
 
 def test_a_passage_using_the_questions_phrase_answers_first(default_assistant: Assistant) -> None:
+    """Judged without the paraphrase stage, as corpora above paraphrase_auto_passages are searched. With it, this
+    question's first excerpt is Richard Black's overview ("Thinking on migration has come a long way"): mpnet's
+    cosines outweigh the phrase bonus, one of the stage's known losses (docs/notes/2026-12-06-paraphrase-default.md)."""
     question = "How does IIED suggest we should think of migration?"
     evidence = "it is useful to think of migration as one of the many strategies"
-    assert evidence in default_assistant.ask(question).excerpts[0].passage.text
+    assert evidence in default_assistant.ask(question, paraphrase_model="").excerpts[0].passage.text
     # With WordNet expansion on (the default) it comes first even without the phrase term, so the phrase term
     # is judged with expansion off: with it the passage comes first; without it, a passage on "a progressive
     # approach to migration" does.
-    plain = default_assistant.ask(question, wordnet_dir="")
+    plain = default_assistant.ask(question, wordnet_dir="", paraphrase_model="")
     assert evidence in plain.excerpts[0].passage.text
-    without = default_assistant.ask(question, wordnet_dir="", phrase_weight=0.0)
+    without = default_assistant.ask(question, wordnet_dir="", phrase_weight=0.0, paraphrase_model="")
     assert evidence not in without.excerpts[0].passage.text
 
 

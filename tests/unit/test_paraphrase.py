@@ -26,9 +26,11 @@ def test_zero_weights_keep_the_order() -> None:
     assert [c.index for c in blend(cands, {0: 0.0, 1: 1.0}, {}, 2, 0.0, 0.0)] == [0, 1]
 
 
-def test_the_stage_is_off_by_default_and_weights_are_checked() -> None:
+def test_the_stage_is_on_where_installed_by_default_and_weights_are_checked() -> None:
     s = load_settings(environ={})
-    assert s.paraphrase_model == "" and not s.paraphrase_followups
+    assert s.paraphrase_model == "auto" and not s.paraphrase_followups
+    with pytest.raises(SettingsError):
+        load_settings({"paraphrase_phrase_weight": -0.1}, environ={})
     with pytest.raises(SettingsError):
         load_settings({"paraphrase_weight": -1}, environ={})
     with pytest.raises(SettingsError, match="between 0 and 1"):
