@@ -49,8 +49,8 @@ def main() -> int:
         out["passages"] = report.passages
         out["sentences"] = report.sentences
 
-        cold = []
-        for _ in range(3):
+        cold = []  # the first start also encodes the corpus for the paraphrase stage (on by default): kept apart
+        for _ in range(4):
             t = time.perf_counter()
             subprocess.run(
                 [
@@ -67,13 +67,15 @@ def main() -> int:
                 capture_output=True,
             )
             cold.append(time.perf_counter() - t)
-        out["cold_start_to_first_answer_s_median"] = round(statistics.median(cold), 2)
+        out["first_start_to_first_answer_s"] = round(cold[0], 2)
+        out["cold_start_to_first_answer_s_median"] = round(statistics.median(cold[1:]), 2)
 
         assistant = Assistant.load(settings, build=False)
         questions = _questions()
         assistant.ask(questions[0])  # warm-up
         for label, overrides in (
             ("hybrid_rerank", {}),
+            ("hybrid_rerank_no_paraphrase", {"paraphrase_model": ""}),
             ("hybrid_rerank_no_phrases", {"phrase_weight": 0.0}),
             ("hybrid_no_rerank", {"rerank": False}),
             ("dense_only", {"fusion": "dense"}),
