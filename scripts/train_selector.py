@@ -498,6 +498,24 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def write_models(model: dict, corpus_threshold: float, info: dict, figures: dict) -> None:
+    """Write the answer model and its report. The paraphrase stage's calibration entry is kept, with a note: it
+    was fitted over the previous model's scores and must be refitted (eval/fit_threshold.py --paraphrase)."""
+    from qa.index.store import atomic_write_json
+
+    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8")) if MODEL_FILE.is_file() else {}
+    stage = {"paraphrase": stored["paraphrase"]} if "paraphrase" in stored else {}
+    atomic_write_json(MODEL_FILE, {**model, "abstain_threshold": corpus_threshold, "trained": info, **stage})
+    atomic_write_json(REPORT_FILE, {**info, **figures})
+    print(f"wrote {MODEL_FILE.relative_to(ROOT)} and {REPORT_FILE.relative_to(ROOT)}", file=sys.stderr)
+    if stage:
+        print(
+            "note: refit the paraphrase stage's calibration, fitted over the previous model's scores: "
+            "python eval/fit_threshold.py --paraphrase REPORTS --write",
+            file=sys.stderr,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.squad.is_file():
@@ -562,11 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps({**info, **figures}, indent=1))
     if not args.no_write:
-        from qa.index.store import atomic_write_json
-
-        atomic_write_json(MODEL_FILE, {**shipped.to_json(), "abstain_threshold": corpus_threshold, "trained": info})
-        atomic_write_json(REPORT_FILE, {**info, **figures})
-        print(f"wrote {MODEL_FILE.relative_to(ROOT)} and {REPORT_FILE.relative_to(ROOT)}", file=sys.stderr)
+        write_models(shipped.to_json(), corpus_threshold, info, figures)
     return 0
 
 

@@ -86,7 +86,11 @@ def question_names(question: str) -> list[str]:
 
 def _mentions(name: str, text: str, words: set[str]) -> bool:
     """Numbers and acronyms must appear as they are; a word may differ in its ending (America/American,
-    India/Indian), so it matches any word sharing its first letters."""
+    India/Indian), so it matches any word sharing its first letters. A hyphenated name ("Anti-slavery") is
+    mentioned when each of its parts is: the text's words are split at hyphens too."""
+    parts = [p for p in name.split("-") if p]
+    if len(parts) > 1:
+        return all(_mentions(p, text, words) for p in parts)
     if name[0].isdigit() or name.isupper():
         return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text) is not None
     stem = name.lower()[: max(4, len(name) - 3)]

@@ -156,7 +156,7 @@ class Retriever:
         and the answer forms it lifts then decide among the stage's best few, as they do without the stage.
         Passages it brings up from below the sentence stage's depth get their sentence cosines and term coverage
         here; the highlights read both models' sentence cosines. None where the stage does not run."""
-        if not s.paraphrase_model or not (s.paraphrase_followups or query.strip() == asked.strip()):
+        if not s.paraphrase_model or not (s.paraphrase_followups or own_words(query, asked)):
             return None
         if self.paraphrase is None:
             return None
@@ -187,7 +187,7 @@ class Retriever:
         else:
             d_scores, d_rows = self._dense_within(qvec, s, only)
         full_bm25 = follow_up_bm25(self.index.bm25, query, asked, s.context_weight) if n else None
-        if full_bm25 is not None and s.wordnet_dir and s.wordnet_weight and query.strip() == asked.strip():
+        if full_bm25 is not None and s.wordnet_dir and s.wordnet_weight and own_words(query, asked):
             full_bm25 = self._wordnet_bm25(full_bm25, asked, s)  # not for a follow-up: see _wordnet_bm25
         if full_bm25 is None:
             b_rows = np.zeros(0, np.int64)
@@ -321,6 +321,12 @@ class Retriever:
                 c.best_sentence = best
                 c.sentence_score = float(scores[best])
         return out
+
+
+def own_words(query: str, asked: str) -> bool:
+    """Whether the search is on the user's own words alone, not a follow-up's query that borrows the
+    conversation's: WordNet expansion and the paraphrase stage are for the former only."""
+    return query.strip() == asked.strip()
 
 
 def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None, best: float) -> None:

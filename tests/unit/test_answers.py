@@ -38,6 +38,9 @@ def test_missing_names_counts_what_no_passage_mentions() -> None:
     assert missing_names("How many Somali refugees live in Uganda?", passages) == 0.5
     assert missing_names("What did the UK fund in 2004?", ["The UKIP party funded it in 2005."]) == 1.0
     assert missing_names("why do people move?", passages) == 0.0
+    # A hyphenated name is mentioned when each part is; it used to count as missing from any text.
+    assert missing_names("What did the Anti-slavery Society do?", ["The Anti-slavery Society campaigned."]) == 0.0
+    assert missing_names("Who funds Anti-Slavery International?", ["Pro-slavery International is funded."]) == 0.5
 
 
 def test_list_items_and_ordinals_are_read_as_a_reader_would() -> None:
