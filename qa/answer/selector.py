@@ -120,12 +120,14 @@ class AnswerModel:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(probability that each sentence holds the answer, its feature rows). A heading names the topic
         and answers nothing, and a bibliography entry answers only who wrote or published a work or where
-        it is, so each gets 0 (unless the question asks that, or the passage is nothing else)."""
+        it is, so each gets 0 (unless the question asks that, or the passage is nothing else). A heading in the
+        form the question asks for (a speaker's name under a talk's title, for "who presented …?") keeps its own."""
         rows = sentence_features(question, p, cosines, idf)
         if rows.shape[0] == 0:
             return np.zeros(0), rows
         probs = self.selector.probabilities(rows)
         topic = (rows[:, SENTENCE_FEATURES.index("heading")] > 0) | (rows[:, SENTENCE_FEATURES.index("reference")] > 0)
+        topic &= rows[:, SENTENCE_FEATURES.index("answer_form")] == 0  # a speaker's name set as a heading answers
         if not topic.all():
             probs = np.where(topic, 0.0, probs)
         return probs, rows

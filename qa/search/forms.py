@@ -18,8 +18,10 @@ __all__ = [
     "asks_for_author",
     "asks_for_command",
     "asks_for_place",
+    "asks_for_speaker",
     "bylines",
     "command_spans",
+    "speaker_lines",
 ]
 
 
@@ -83,6 +85,37 @@ def bylines(text: str) -> list[tuple[int, int]]:
     for m in _BYLINE.finditer(text):
         start = m.start() + len(m.group()) - len(m.group().lstrip("\n \t"))
         out.append((start, m.end()))
+    return out
+
+
+# "Who presented on …?", "Who spoke about …?", "Who gave the closing remarks?"
+_SPEAKER_QUESTION = re.compile(
+    r"^\s*who\s+(?:presented|spoke|talked|gave|delivered|chaired|opened|closed|introduced|addressed|"
+    r"(?:was|were|is)\s+the\s+(?:speaker|presenter|chair)s?)\b",
+    re.IGNORECASE,
+)
+# A speaker's name on a line of its own under an ALL-CAPS heading: "CLOSING REMARKS\n\nRichard Black\n\n…".
+_NAME_WORD = r"[A-ZÀ-Þ][\w'’.-]*[a-zà-ÿ][\w'’.-]*"
+_SPEAKER_LINE = re.compile(
+    rf"(?m)^(?P<heading>[^\n]*)\n(?:[ \t]*\n)*[ \t]*(?P<name>{_NAME_WORD}(?: {_NAME_WORD}){{1,3}})[ \t]*$"
+)
+
+
+def asks_for_speaker(question: str) -> bool:
+    return bool(_SPEAKER_QUESTION.search(question))
+
+
+def speaker_lines(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a talk's speaker: a line of two to four capitalised words right under an ALL-CAPS
+    heading. Why: a workshop report gives each talk a heading and the speaker's name below it; readers take
+    that line as the answer to "who presented on …?", while the heading is never one and the talk's first
+    sentence names the speaker by first name only."""
+    out = []
+    for m in _SPEAKER_LINE.finditer(text):
+        heading = m.group("heading").strip()
+        letters = [c for c in heading if c.isalpha()]
+        if len(letters) >= 6 and all(c.isupper() for c in letters) and not heading.endswith(":"):  # not a label
+            out.append(m.span("name"))
     return out
 
 
@@ -152,7 +185,7 @@ def command_spans(text: str) -> list[tuple[int, int]]:
 
 def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
     """What finds, in a text, the answer in the form the question asks for, where that form is one of
-    those known (an acronym spelt out, a by-line, an address); None for most questions."""
+    those known (an acronym spelt out, a by-line, an address, a speaker's name line); None for most questions."""
     acronym = asked_acronym(question)
     if acronym is not None:
         return lambda text: acronym_definitions(acronym, text)
@@ -160,4 +193,6 @@ def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
         return bylines
     if asks_for_place(question):
         return addresses
+    if asks_for_speaker(question):
+        return speaker_lines
     return None

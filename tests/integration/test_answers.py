@@ -123,6 +123,14 @@ def test_the_second_one_points_into_the_list_of_the_last_answer(default_assistan
     assert "There are also movements from the sector but not from the country" in _highlighted(item)
 
 
+def test_who_presented_highlights_the_speakers_name_under_the_talks_heading(default_assistant: Assistant) -> None:
+    """The report gives each talk an ALL-CAPS heading and its speaker's name on the next line; that line is the
+    answer, though headings are otherwise never highlighted."""
+    top = default_assistant.ask("Who gave the closing remarks?").excerpts[0]
+    text, start = top.passage.text, top.passage.start
+    assert "Richard Black" in [text[a - start : b - start] for a, b in top.highlights]
+
+
 def test_new_topic_does_not_inherit_context(default_assistant: Assistant) -> None:
     chat = default_assistant.chat()
     chat.ask("Who presented on diaspora engagement?")

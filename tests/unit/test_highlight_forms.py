@@ -77,3 +77,16 @@ def test_the_answers_excerpt_quotes_its_best_sentence_when_a_later_excerpt_match
     best_elsewhere = np.full(len(other.sentences), 0.8)  # far above anything the top passage holds
     top, _ = make_excerpts([Candidate(0), Candidate(1)], [p, other], {0: scores, 1: best_elsewhere}, 2)
     assert [p.text[a:b] for a, b in top.highlights] == ["Records are kept for ten years."]
+
+
+def test_a_speakers_name_under_a_talks_heading_answers_who_presented() -> None:
+    from qa.search.forms import answer_form, speaker_lines
+
+    text = (
+        "CLOSING REMARKS\n\nRichard Black\n\nThe two presentations looked at migration broadly.\n\n"
+        "DISCUSSION POINTS:\n\nManaging Skilled Migration\n\nIn Plain Prose\nA line in title case is no speaker."
+    )
+    assert [text[a:b] for a, b in speaker_lines(text)] == ["Richard Black"]  # not under a label, nor in prose
+    assert answer_form("Who gave the closing remarks?") is speaker_lines
+    assert answer_form("Who presented on diaspora engagement?") is speaker_lines
+    assert answer_form("Who funds the programme?") is None
