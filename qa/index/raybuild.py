@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import socket
+import sys
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -79,6 +80,30 @@ def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
         ) from None
 
 
+def _start(ray: Any, address: str, runtime_env: dict[str, Any], attempts: int = 2) -> None:
+    """``ray.init``, tried once more when a local start times out: Ray gives its raylet 30 s to register,
+    which a busy two-core machine can miss (it raises a bare Exception saying "timed out during startup")."""
+    for attempt in range(attempts):
+        try:
+            ray.init(
+                address=address or None,
+                include_dashboard=False,
+                runtime_env=runtime_env,
+                log_to_driver=False,
+                logging_level="WARNING",
+            )
+            return
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise RayUnavailable(f"cannot start or reach Ray at {address or 'local'}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - Ray's startup timeout is a bare Exception
+            if "timed out during startup" not in str(exc) or address:
+                raise
+            ray.shutdown()
+            if attempt + 1 == attempts:
+                raise RayUnavailable(f"cannot start Ray locally: {exc}") from None
+            print("note: Ray's local start timed out on a busy machine; trying once more", file=sys.stderr)
+
+
 @contextlib.contextmanager
 def ray_session(settings: Settings) -> Iterator[Any]:
     """Ray for the length of one build: joined when already running (a test's, a notebook's), else started
@@ -90,16 +115,7 @@ def ray_session(settings: Settings) -> Iterator[Any]:
         if settings.ray_address:
             _check_reachable(settings.ray_address)
         runtime_env = {"py_modules": [package], "env_vars": dict(OFFLINE_ENV), "excludes": ["__pycache__"]}
-        try:
-            ray.init(
-                address=settings.ray_address or None,
-                include_dashboard=False,
-                runtime_env=runtime_env,
-                log_to_driver=False,
-                logging_level="WARNING",
-            )
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise RayUnavailable(f"cannot start or reach Ray at {settings.ray_address or 'local'}: {exc}") from None
+        _start(ray, settings.ray_address, runtime_env)
         started = True
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # its per-job lines would break the bar below
     context = ray.data.DataContext.get_current()
