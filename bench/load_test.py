@@ -329,7 +329,8 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout_s: float) -> float:
     raise RuntimeError(f"the web app did not answer on {url} within {timeout_s:.0f} s")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The flags; every limit has a default so that an unattended run always ends."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--questions", type=int, default=20, help="questions per session")
@@ -343,15 +344,100 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="corpus folder (default: the app's default)")
     parser.add_argument("--index-dir", type=Path, help="index folder (default: the app's default)")
     parser.add_argument("--json", type=Path, help="also write the result here")
-    args = parser.parse_args(argv)
+    return parser
 
-    port = free_port()
-    url = f"http://{HOST}:{port}/"
+
+def _server_command(args: argparse.Namespace, port: int) -> list[str]:
+    """``app.py`` on loopback only, quiet, with the corpus and index asked for (else the app's defaults)."""
     cmd = [sys.executable, str(PROJECT_ROOT / "app.py"), "--host", HOST, "--port", str(port), "--quiet"]
     if args.corpus:
         cmd += ["--corpus", str(args.corpus)]
     if args.index_dir:
         cmd += ["--index-dir", str(args.index_dir)]
+    return cmd
+
+
+def _run_rounds(
+    args: argparse.Namespace, url: str, pid: int, sampler: MemorySampler
+) -> tuple[list[dict[str, Any]], list[float]]:
+    """The measured rounds, all within one ``--deadline``, and each round's peak server memory (the rounds
+    start new sessions, so what a session leaves behind shows as peaks rising round after round)."""
+    deadline = time.monotonic() + args.deadline
+    rounds, round_peaks = [], []
+    for _ in range(args.rounds):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        first_sample = len(sampler.samples)
+        result = run_sessions(
+            url,
+            args.sessions,
+            args.questions,
+            deadline_s=left,
+            request_timeout_s=args.request_timeout,
+            session_timeout_s=args.session_timeout,
+            hostile_every=args.hostile_every,
+        )
+        result["rss_end_mb"] = round((rss_bytes(pid) or 0) / 2**20, 1)
+        result["load_avg"] = load_avg()  # the machine's 1-minute load: timings are read beside it
+        in_round = [r for _, r in sampler.samples[first_sample:]] or [rss_bytes(pid) or 0]
+        result["rss_peak_mb"] = round(max(in_round) / 2**20, 1)
+        round_peaks.append(max(in_round) / 2**20)
+        rounds.append(result)
+    return rounds, round_peaks
+
+
+def _measure(
+    args: argparse.Namespace, url: str, proc: subprocess.Popen, sampler: MemorySampler, out: dict[str, Any]
+) -> None:
+    """Start-up, warm-up, the measured rounds, CPU and memory, written into ``out`` as they come, so that a
+    failure part-way still reports what was measured before it."""
+    out["startup_s"] = round(wait_until_up(url, proc, args.startup_timeout), 1)
+    out["rss_after_start_mb"] = round((rss_bytes(proc.pid) or 0) / 2**20, 1)
+    # Warm-up at full concurrency, so the model, caches and worker threads exist before measuring.
+    warm = run_sessions(url, args.sessions, args.warmup_questions, deadline_s=300)
+    out["rss_after_warmup_mb"] = round((rss_bytes(proc.pid) or 0) / 2**20, 1)
+    out["load_avg_before"] = load_avg()
+    out["warmup_errors"] = warm["errors"]
+    sampler.start()
+    server_cpu0, own_cpu0 = cpu_seconds(proc.pid), time.process_time()
+    rounds, round_peaks = _run_rounds(args, url, proc.pid, sampler)
+    out.update({k: v for k, v in combine(rounds).items() if not k.startswith("_")})
+    if len(rounds) > 1:
+        keep = ("answered", "errors", "wall_s", "latency_ms", "rss_peak_mb", "rss_end_mb", "load_avg")
+        out["rounds"] = [{k: r[k] for k in keep} for r in rounds]
+    server_cpu1, own_cpu1 = cpu_seconds(proc.pid), time.process_time()
+    if server_cpu0 is not None and server_cpu1 is not None and out.get("answered"):
+        out["server_cpu_s"] = round(server_cpu1 - server_cpu0, 1)
+        out["server_cpu_ms_per_request"] = round(1000 * (server_cpu1 - server_cpu0) / out["answered"], 1)
+    out["load_generator_cpu_s"] = round(own_cpu1 - own_cpu0, 1)  # the clients share the machine
+    sampler.stop.set()
+    sampler.join(timeout=5)
+    out["memory"] = memory_summary(sampler.samples, round_peaks)
+    out["load_avg_after"] = load_avg()
+    out["server_alive"] = proc.poll() is None
+
+
+def _stop_server(proc: subprocess.Popen, log: Any, out: dict[str, Any]) -> None:
+    """Stop the app (killed if it will not end), and keep the tail of its output when something went wrong:
+    the server's own words explain a failure better than the client's."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if "failure" in out or out.get("errors"):
+        log.seek(0)
+        out["server_output_tail"] = log.read().decode("utf-8", "replace")[-2000:]
+    log.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    port = free_port()
+    url = f"http://{HOST}:{port}/"
+    cmd = _server_command(args, port)
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     # The server's output goes to a file, never a pipe: a full pipe would stall the server mid-run.
     log = tempfile.TemporaryFile()
@@ -359,65 +445,12 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"url": url, "cpu_count": os.cpu_count()}
     sampler = MemorySampler(proc.pid)
     try:
-        out["startup_s"] = round(wait_until_up(url, proc, args.startup_timeout), 1)
-        out["rss_after_start_mb"] = round((rss_bytes(proc.pid) or 0) / 2**20, 1)
-        # Warm-up at full concurrency, so the model, caches and worker threads exist before measuring.
-        warm = run_sessions(url, args.sessions, args.warmup_questions, deadline_s=300)
-        out["rss_after_warmup_mb"] = round((rss_bytes(proc.pid) or 0) / 2**20, 1)
-        out["load_avg_before"] = load_avg()
-        out["warmup_errors"] = warm["errors"]
-        sampler.start()
-        server_cpu0, own_cpu0 = cpu_seconds(proc.pid), time.process_time()
-        deadline = time.monotonic() + args.deadline
-        rounds, round_peaks = [], []
-        for _ in range(args.rounds):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            first_sample = len(sampler.samples)
-            result = run_sessions(
-                url,
-                args.sessions,
-                args.questions,
-                deadline_s=left,
-                request_timeout_s=args.request_timeout,
-                session_timeout_s=args.session_timeout,
-                hostile_every=args.hostile_every,
-            )
-            result["rss_end_mb"] = round((rss_bytes(proc.pid) or 0) / 2**20, 1)
-            result["load_avg"] = load_avg()  # the machine's 1-minute load: timings are read beside it
-            in_round = [r for _, r in sampler.samples[first_sample:]] or [rss_bytes(proc.pid) or 0]
-            result["rss_peak_mb"] = round(max(in_round) / 2**20, 1)
-            round_peaks.append(max(in_round) / 2**20)
-            rounds.append(result)
-        out.update({k: v for k, v in combine(rounds).items() if not k.startswith("_")})
-        if len(rounds) > 1:
-            keep = ("answered", "errors", "wall_s", "latency_ms", "rss_peak_mb", "rss_end_mb", "load_avg")
-            out["rounds"] = [{k: r[k] for k in keep} for r in rounds]
-        server_cpu1, own_cpu1 = cpu_seconds(proc.pid), time.process_time()
-        if server_cpu0 is not None and server_cpu1 is not None and out.get("answered"):
-            out["server_cpu_s"] = round(server_cpu1 - server_cpu0, 1)
-            out["server_cpu_ms_per_request"] = round(1000 * (server_cpu1 - server_cpu0) / out["answered"], 1)
-        out["load_generator_cpu_s"] = round(own_cpu1 - own_cpu0, 1)  # the clients share the machine
-        sampler.stop.set()
-        sampler.join(timeout=5)
-        out["memory"] = memory_summary(sampler.samples, round_peaks)
-        out["load_avg_after"] = load_avg()
-        out["server_alive"] = proc.poll() is None
+        _measure(args, url, proc, sampler, out)
     except Exception as exc:  # noqa: BLE001 - report, do not hide the server's own words
         out["failure"] = f"{type(exc).__name__}: {exc}"
     finally:
         sampler.stop.set()
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if "failure" in out or out.get("errors"):
-            log.seek(0)
-            out["server_output_tail"] = log.read().decode("utf-8", "replace")[-2000:]
-        log.close()
+        _stop_server(proc, log, out)
     text = json.dumps(out, indent=2, ensure_ascii=False)
     print(text)
     if args.json:

@@ -107,32 +107,29 @@ def ndcg10(scores: np.ndarray, doc_ids: list[str], qids: list[str], qrels: dict[
     return total / len(qids)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The flags, parsed before onnxruntime is imported so that ``--help`` works without it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--single", type=int, default=100, help="questions for single-question timing")
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        import onnx  # noqa: F401
-        import onnxruntime
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-    except ImportError as exc:
-        print(json.dumps({"skipped": f"onnx/onnxruntime not installed ({exc}); pip install onnx onnxruntime"}))
-        return 0
+    return parser
 
-    from qa.encode.embedder import Embedder
-    from qa.encode.onnx_encoder import OnnxEncoder
-    from qa.settings import load_settings
 
-    settings = load_settings({"show_progress": False}, environ={})
-    embedder = Embedder(settings)
+def _onnx_models(model_dir: Path, quantize_dynamic: Any, quant_type: Any) -> tuple[Path, Path]:
+    """The fp32 export and its int8 quantisation, made once and kept in bench/results/onnx (exporting takes
+    longer than the measurements)."""
     fp32, int8 = OUT / "model.onnx", OUT / "model.int8.onnx"
     if not fp32.is_file():
-        export(embedder.path, fp32)
+        export(model_dir, fp32)
     if not int8.is_file():
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(str(fp32), str(int8), weight_type=quant_type.QInt8, per_channel=True)
+    return fp32, int8
 
+
+def _subcorpus(n_docs: int) -> tuple[list[str], list[str], list[str], list[str], dict[str, dict[str, int]]]:
+    """``(doc_ids, docs, qids, questions, qrels)``: every judged abstract of the test claims plus unjudged ones up
+    to ``n_docs``, so that nDCG is meaningful on a corpus small enough to encode with every backend."""
     rows = [json.loads(line) for line in (SCIFACT / "corpus.jsonl").open(encoding="utf-8")]
     qrels: dict[str, dict[str, int]] = {}
     for i, line in enumerate((SCIFACT / "qrels" / "test.tsv").open(encoding="utf-8")):
@@ -141,27 +138,26 @@ def main(argv: list[str] | None = None) -> int:
             qrels.setdefault(q, {})[d] = int(s)
     judged = {d for rel in qrels.values() for d in rel}
     chosen = [r for r in rows if r["_id"] in judged]
-    chosen += [r for r in rows if r["_id"] not in judged][: max(0, args.docs - len(chosen))]
+    chosen += [r for r in rows if r["_id"] not in judged][: max(0, n_docs - len(chosen))]
     doc_ids = [str(r["_id"]) for r in chosen]
     docs = [f"{r.get('title', '')} {r.get('text', '')}".strip() for r in chosen]
     queries_all = {str(q["_id"]): q["text"] for q in map(json.loads, (SCIFACT / "queries.jsonl").open())}
     qids = [q for q in qrels if q in queries_all]
     questions = [queries_all[q] for q in qids]
+    return doc_ids, docs, qids, questions, qrels
 
-    model = embedder.model
-    max_len = int(model.max_seq_length)
-    tok = embedder.path / "tokenizer.json"
-    out: dict[str, Any] = {
-        "onnxruntime": onnxruntime.__version__,
-        "docs": len(docs),
-        "questions": len(questions),
-        "load_avg_start": load_avg(),
-    }
-    backends: dict[str, Any] = {
-        "torch": lambda texts: model.encode(texts, batch_size=32, normalize_embeddings=True),
-        "onnx_fp32": OrtEncoder(fp32, tok, max_len).encode,
-        "onnx_int8": OrtEncoder(int8, tok, max_len).encode,
-    }
+
+def _batch_and_quality(
+    backends: dict[str, Any],
+    docs: list[str],
+    doc_ids: list[str],
+    questions: list[str],
+    qids: list[str],
+    qrels: dict[str, dict[str, int]],
+    out: dict[str, Any],
+) -> None:
+    """Per backend into ``out``: batch throughput, nDCG@10, and the lowest cosine of its vectors to torch's
+    (quantisation may cost quality that the throughput alone would hide)."""
     vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, fn in backends.items():
         fn(docs[:32])
@@ -178,6 +174,57 @@ def main(argv: list[str] | None = None) -> int:
     ref_d, ref_q = vectors["torch"]
     for name, (dv, qv) in vectors.items():
         out[name]["min_cos_to_torch"] = round(float(min((dv * ref_d).sum(1).min(), (qv * ref_q).sum(1).min())), 5)
+
+
+def _single_question_ms(singles: dict[str, Any], questions: list[str], n: int) -> dict[str, float]:
+    """Median ms per backend for one question at a time, as the assistant encodes them (after 5 warm-ups)."""
+    medians: dict[str, float] = {}
+    for name, fn in singles.items():
+        for q in questions[:5]:
+            fn([q] if name != "torch" else q)
+        times = []
+        for q in questions[:n]:
+            t = time.perf_counter()
+            fn([q] if name != "torch" else q)
+            times.append((time.perf_counter() - t) * 1000)
+        medians[name] = round(statistics.median(times), 2)
+    return medians
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        print(json.dumps({"skipped": f"onnx/onnxruntime not installed ({exc}); pip install onnx onnxruntime"}))
+        return 0
+
+    from qa.encode.embedder import Embedder
+    from qa.encode.onnx_encoder import OnnxEncoder
+    from qa.settings import load_settings
+
+    settings = load_settings({"show_progress": False}, environ={})
+    embedder = Embedder(settings)
+    fp32, int8 = _onnx_models(embedder.path, quantize_dynamic, QuantType)
+    doc_ids, docs, qids, questions, qrels = _subcorpus(args.docs)
+
+    model = embedder.model
+    max_len = int(model.max_seq_length)
+    tok = embedder.path / "tokenizer.json"
+    out: dict[str, Any] = {
+        "onnxruntime": onnxruntime.__version__,
+        "docs": len(docs),
+        "questions": len(questions),
+        "load_avg_start": load_avg(),
+    }
+    backends: dict[str, Any] = {
+        "torch": lambda texts: model.encode(texts, batch_size=32, normalize_embeddings=True),
+        "onnx_fp32": OrtEncoder(fp32, tok, max_len).encode,
+        "onnx_int8": OrtEncoder(int8, tok, max_len).encode,
+    }
+    _batch_and_quality(backends, docs, doc_ids, questions, qids, qrels, out)
     # One question at a time, as the assistant encodes them.
     singles = {
         "torch": lambda t: model.encode([t], normalize_embeddings=True),
@@ -186,16 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         "onnx_int8": OrtEncoder(int8, tok, max_len).encode,
         "onnx_fp32_1thread": OrtEncoder(fp32, tok, max_len, threads=1).encode,
     }
-    out["single_question_median_ms"] = {}
-    for name, fn in singles.items():
-        for q in questions[:5]:
-            fn([q] if name != "torch" else q)
-        times = []
-        for q in questions[: args.single]:
-            t = time.perf_counter()
-            fn([q] if name != "torch" else q)
-            times.append((time.perf_counter() - t) * 1000)
-        out["single_question_median_ms"][name] = round(statistics.median(times), 2)
+    out["single_question_median_ms"] = _single_question_ms(singles, questions, args.single)
     out["load_avg_end"] = load_avg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "onnx.json").write_text(json.dumps(out, indent=2), encoding="utf-8")

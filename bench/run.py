@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -361,8 +362,9 @@ def surrogate_full_index(corpus: Path, index: Path, real_index: Path) -> dict[st
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _child_mode(argv: list[str]) -> int | None:
+    """The measurements that must run in a fresh process (so start-up and peak memory are their own): ``main``
+    re-launches this file with a leading ``_name`` argument. None when ``argv`` is not such a child call."""
     if argv and argv[0] == "_latency":  # child: python bench/run.py _latency ours|plain INDEX QFILE REPEAT
         way, index, qfile, repeat = argv[1], Path(argv[2]), Path(argv[3]), int(argv[4])
         queries = json.loads(qfile.read_text(encoding="utf-8"))
@@ -378,7 +380,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "_ours_cold":
         _ours_cold_rss(argv[2:], float(argv[1]))
         return 0
+    return None
 
+
+def _parser() -> argparse.ArgumentParser:
+    """The flags of ``qa bench`` (``qa.cli`` passes its arguments through unchanged)."""
     parser = argparse.ArgumentParser(prog="qa bench", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quick", action="store_true", help="small sizes, one pass: a smoke test")
@@ -388,7 +394,110 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="passes over the questions (median of passes)")
     parser.add_argument("--scale-n", type=int, default=200_000, help="passages for the scale benchmark")
     parser.add_argument("--scifact", type=Path, default=SCIFACT)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _full_size_index(
+    args: argparse.Namespace, tmp: Path, index: Path, result: dict[str, Any], say: Callable[[str], None]
+) -> tuple[Path | None, Path | None]:
+    """The index latency is also measured at SciFact's full size: ``(full index, its corpus)``.
+
+    The evaluation's cached index when there is one; else all 5,183 abstracts indexed with vectors taken from
+    the subset's real ones (a build that embeds nothing, through the resumable cache): the text, BM25 and index
+    sizes are SciFact's, the dense hits are not meaningful, their cost is the same. The corpus is None unless
+    built here (only then can a cold start run against it)."""
+    full = find_scifact_index()
+    full_corpus = None
+    if full is None and not args.quick:
+        say("latency: indexing all SciFact abstracts with substitute vectors …")
+        full_corpus, full = tmp / "scifact-full", tmp / "scifact-full.index"
+        write_corpus(full_corpus, args.scifact, 10**9)
+        result["full_size_index"] = surrogate_full_index(full_corpus, full, index)
+    return full, full_corpus
+
+
+def _measure_latency(
+    args: argparse.Namespace,
+    qfile: Path,
+    questions: int,
+    index: Path,
+    full: Path | None,
+    full_corpus: Path | None,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Question latency, ours and plain, each in its own child process once the build's load has settled (a
+    build still running in the background would be timed as the questions' cost)."""
+    targets = {"subset": index} | ({"full": full} if full else {})
+    say("latency: waiting for the build's load to settle …")
+    waited = settle(limit_s=0 if args.quick else 180)
+    latency: dict[str, Any] = {
+        "settle_wait_s": waited,
+        "questions": questions,
+        "repeat": args.repeat,
+        "indexes": {
+            "subset": f"{args.docs} SciFact abstracts, real vectors",
+            "full": "full SciFact from eval/cache"
+            if full_corpus is None
+            else "all 5,183 SciFact abstracts, real text, substitute vectors (no eval/cache index yet)",
+        },
+        "load_avg_before": load_avg(),
+    }
+    for name, target in targets.items():
+        row: dict[str, Any] = {}
+        for way in ("ours", "plain"):
+            say(f"latency ({name}): {way} …")
+            _, text = run_child([str(Path(__file__)), "_latency", way, str(target), str(qfile), str(args.repeat)])
+            row[way] = json.loads(text.strip().splitlines()[-1])
+        row["ratio_plain_to_ours"] = {
+            m: round(row["plain"][m]["median_ms"] / row["ours"][m]["median_ms"], 2) for m in MODES
+        }
+        latency[name] = row
+    latency["load_avg_after"] = load_avg()
+    return latency
+
+
+def _measure_cold_start(
+    corpus: Path, index: Path, full_corpus: Path | None, full: Path | None, question: str, index_passages: int
+) -> dict[str, Any]:
+    """Cold start on the subset, on the full index when its corpus was built here (``qa ask`` checks the
+    corpus), and through the Python API on any full index (no corpus needed)."""
+    cold: dict[str, Any] = {"subset": bench_cold(corpus, index, question)}
+    cold["subset"]["index_passages"] = index_passages
+    if full_corpus is not None:
+        assert full is not None
+        cold["full"] = bench_cold(full_corpus, full, question)
+    if full is not None:  # process start to first answer on the full index, Python API
+        firsts, rss = [], 0.0
+        for _ in range(3):
+            _, text = run_child([str(Path(__file__)), "_ours_cold_api", str(full), question, str(time.time())])
+            row = json.loads(text.strip().splitlines()[-1])
+            firsts.append(row["first_answer_s"])
+            rss = row["peak_rss_mb"]
+        cold["full_api"] = {
+            "first_answer_s": round(statistics.median(firsts), 2),
+            "peak_rss_mb": rss,
+            "load_avg": load_avg(),
+        }
+    return cold
+
+
+def _write_result(result: dict[str, Any], as_json: bool) -> None:
+    """Every run is kept under bench/results/ (timestamped, so runs can be compared later), then printed."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    if as_json:
+        print(json.dumps(result))
+    else:
+        print(json.dumps(result, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    child = _child_mode(argv)
+    if child is not None:
+        return child
+    args = _parser().parse_args(argv)
     if args.quick:
         args.docs, args.queries, args.repeat, args.scale_n = min(args.docs, 100), min(args.queries, 30), 1, 20_000
 
@@ -417,74 +526,19 @@ def main(argv: list[str] | None = None) -> int:
         queries = scifact_queries(args.scifact, args.queries)
         qfile = Path(tmp) / "queries.json"
         qfile.write_text(json.dumps(queries), encoding="utf-8")
-        # Latency at SciFact's full size: the evaluation's cached index when there is one; else all 5,183
-        # abstracts indexed with vectors taken from the subset's real ones (a build that embeds nothing,
-        # through the resumable cache): the text, BM25 and index sizes are SciFact's, the dense hits are
-        # not meaningful, their cost is the same.
-        full = find_scifact_index()
-        full_corpus = None
-        if full is None and not args.quick:
-            say("latency: indexing all SciFact abstracts with substitute vectors …")
-            full_corpus, full = Path(tmp) / "scifact-full", Path(tmp) / "scifact-full.index"
-            write_corpus(full_corpus, args.scifact, 10**9)
-            result["full_size_index"] = surrogate_full_index(full_corpus, full, index)
-        targets = {"subset": index} | ({"full": full} if full else {})
-        say("latency: waiting for the build's load to settle …")
-        waited = settle(limit_s=0 if args.quick else 180)
-        result["latency"] = {
-            "settle_wait_s": waited,
-            "questions": len(queries),
-            "repeat": args.repeat,
-            "indexes": {
-                "subset": f"{args.docs} SciFact abstracts, real vectors",
-                "full": "full SciFact from eval/cache"
-                if full_corpus is None
-                else "all 5,183 SciFact abstracts, real text, substitute vectors (no eval/cache index yet)",
-            },
-            "load_avg_before": load_avg(),
-        }
-        for name, target in targets.items():
-            row: dict[str, Any] = {}
-            for way in ("ours", "plain"):
-                say(f"latency ({name}): {way} …")
-                _, text = run_child([str(Path(__file__)), "_latency", way, str(target), str(qfile), str(args.repeat)])
-                row[way] = json.loads(text.strip().splitlines()[-1])
-            row["ratio_plain_to_ours"] = {
-                m: round(row["plain"][m]["median_ms"] / row["ours"][m]["median_ms"], 2) for m in MODES
-            }
-            result["latency"][name] = row
-        result["latency"]["load_avg_after"] = load_avg()
+        full, full_corpus = _full_size_index(args, Path(tmp), index, result, say)
+        result["latency"] = _measure_latency(args, qfile, len(queries), index, full, full_corpus, say)
         say("cold start …")
-        result["cold_start"] = {"subset": bench_cold(corpus, index, queries[0])}
-        result["cold_start"]["subset"]["index_passages"] = result["build"]["passages"]
-        if full_corpus is not None:
-            result["cold_start"]["full"] = bench_cold(full_corpus, full, queries[0])
-        if full is not None:  # process start to first answer on the full index, Python API
-            firsts, rss = [], 0.0
-            for _ in range(3):
-                _, text = run_child([str(Path(__file__)), "_ours_cold_api", str(full), queries[0], str(time.time())])
-                row = json.loads(text.strip().splitlines()[-1])
-                firsts.append(row["first_answer_s"])
-                rss = row["peak_rss_mb"]
-            result["cold_start"]["full_api"] = {
-                "first_answer_s": round(statistics.median(firsts), 2),
-                "peak_rss_mb": rss,
-                "load_avg": load_avg(),
-            }
+        result["cold_start"] = _measure_cold_start(
+            corpus, index, full_corpus, full, queries[0], result["build"]["passages"]
+        )
 
     if not args.skip_scale:
         say(f"scale: {args.scale_n:,} passages …")
         _, text = run_child([str(ROOT / "bench" / "scale.py"), "--n", str(args.scale_n), "--json"])
         result["scale"] = json.loads(text.strip().splitlines()[-1])
     result["machine"]["load_avg_end"] = load_avg()
-
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(json.dumps(result, indent=2))
+    _write_result(result, args.json)
     return 0
 
 
