@@ -69,13 +69,13 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class StageCalibration:
-    """The Platt scaling and abstain threshold for answers ranked with the optional paraphrase second stage on
+    """The Platt scaling and abstain threshold for answers ranked with the paraphrase second stage on
     (``paraphrase_model``). Why a second one: that stage changes which passages come first, so the features the
     confidence reads shift (on the never-tuned Developer's Reference, false abstentions went 6.8% -> 28.8% under
     the stage-off scaling; with this one, and the ``score`` feature read before the stage's additions, 6.8%
     again: docs/notes/2026-12-06-paraphrase.md). Fitted by ``eval/fit_threshold.py --paraphrase`` on the gold
     tuning splits, over the same SQuAD logit; stored under "paraphrase" in answer_model.json. Fitted over this
-    file's confidence weights: ``scripts/train_selector.py`` does not carry it into a retrained model."""
+    file's confidence weights: ``scripts/train_selector.py`` keeps it in a retrained model and says to refit it."""
 
     platt_a: float
     platt_b: float

@@ -76,7 +76,7 @@ def rerank_with_phrases(candidates: list[Candidate], weight: float) -> list[Cand
 
 def lift_answer_forms(candidates: list[Candidate]) -> list[Candidate]:
     """Passages holding the answer in the form the question asks for, lifted in their order above the others
-    (see ``rerank_with_phrases``); again after a later stage re-scores them, so it cannot undo the rule."""
+    (see ``rerank_with_phrases``, the last step of the second stage: no later score can undo the rule)."""
     forms = [c for c in candidates if c.answer_form]
     others = [c.score for c in candidates if not c.answer_form]
     if forms and others:
