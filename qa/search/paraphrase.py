@@ -93,6 +93,9 @@ def _load_model(folder: str, key: str) -> tuple[Any, threading.Lock]:
     return SentenceTransformer(folder, device="cpu"), threading.Lock()
 
 
+ENCODE_CHUNK = 64  # texts per progress step when encoding a corpus
+
+
 class ParaphraseTooLarge(ValueError):
     """The corpus has more passages than the paraphrase scorer is set to encode."""
 
@@ -192,8 +195,22 @@ class ParaphraseScorer:
             return self._encode(texts, show_progress)
 
     def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=show_progress)
-        return np.asarray(vectors, dtype=np.float32)
+        """With progress, in chunks under one bar that says what it is and counts texts (the library's own
+        bar reads "Batches" and counts batches). Longest first, as the library orders them, so chunks pad little."""
+        if not show_progress or len(texts) <= ENCODE_CHUNK:
+            vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=False)
+            return np.asarray(vectors, dtype=np.float32)
+        from tqdm.auto import tqdm
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), self.model.get_sentence_embedding_dimension() or 768), dtype=np.float32)
+        with tqdm(total=len(texts), desc="paraphrase stage vectors", unit="text", file=sys.stderr) as bar:
+            for at in range(0, len(order), ENCODE_CHUNK):
+                rows = order[at : at + ENCODE_CHUNK]
+                part = self.model.encode([texts[i] for i in rows], batch_size=16, normalize_embeddings=True)
+                out[rows] = np.asarray(part, dtype=np.float32)
+                bar.update(len(rows))
+        return out
 
     def encode_question(self, text: str, threads: int) -> np.ndarray:
         """One question on ``threads`` torch threads: on a loaded machine, threads waiting for a busy core

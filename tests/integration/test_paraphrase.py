@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.assistant import Assistant
@@ -45,3 +46,21 @@ def test_auto_runs_it_and_a_new_document_is_all_it_encodes_again(
     assert re.search(r"paraphrase stage: encoding 1 new text, [1-9]\d* kept", again), again[-300:]
     answer = Assistant.load(settings, embedder=embedder).ask("Why does the sea rise and fall every day?")
     assert answer.excerpts[0].passage.doc_id == "tides.txt"
+
+
+def test_a_corpus_is_encoded_under_a_bar_that_names_the_stage_and_counts_texts(
+    small_corpus: Path, tmp_path: Path, embedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model=str(MODEL), paraphrase_cache_dir="")
+    scorer = Assistant.load(settings, embedder=embedder).retriever.paraphrase
+    texts = [
+        f"Sentence number {i} is about {'bees' if i % 2 else 'volcanoes'}." + " More words." * (i % 7)
+        for i in range(150)
+    ]
+    capsys.readouterr()
+    shown = scorer.encode(texts, show_progress=True)
+    bar = capsys.readouterr().err
+    assert "paraphrase stage vectors" in bar and "150/150" in bar and "Batches" not in bar
+    quiet = scorer.encode(texts[:40] + texts[-40:])
+    assert shown.shape == (150, quiet.shape[1])
+    assert np.allclose(shown[:40], quiet[:40], atol=1e-4) and np.allclose(shown[-40:], quiet[40:], atol=1e-4)
