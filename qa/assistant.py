@@ -359,7 +359,8 @@ class Assistant:
             return None, None
         index = self.retriever.index
         idf = idf_weights(index.bm25, query_terms(question), len(index.passages))
-        excerpts, p = model.answer(question, chosen, index.passages, scores, settings.max_highlights, idf, evidence)
+        args = (question, chosen, index.passages, scores, settings.max_highlights, idf, evidence)
+        excerpts, p = model.answer(*args, next_ratio=settings.highlight_next_ratio)
         # SQuAD has no lead-ins ending in ":", so the rules that bring what a lead-in announces stay.
         most = settings.max_highlights
         excerpts = [replace(e, highlights=follow_lead_ins(e.passage, e.highlights, question, most)) for e in excerpts]

@@ -132,13 +132,19 @@ class AnswerModel:
             probs = np.where(topic, 0.0, probs)
         return probs, rows
 
-    def pick(self, probs: np.ndarray, max_highlights: int) -> list[int]:
-        """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it."""
+    def pick(self, probs: np.ndarray, max_highlights: int, next_ratio: float = 0.0) -> list[int]:
+        """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it. Where that
+        leaves room, the sentence right after the best one joins it when its probability reaches ``next_ratio``
+        of the best (0: never): the best match often restates the question, and the answer follows it."""
         if probs.size == 0 or max_highlights <= 0:
             return []
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
         best = float(probs[order[0]])
-        return sorted([order[0]] + [i for i in order[1:max_highlights] if probs[i] >= self.second_ratio * best])
+        picked = [order[0]] + [i for i in order[1:max_highlights] if probs[i] >= self.second_ratio * best]
+        after = order[0] + 1
+        if 0 < next_ratio and len(picked) < max_highlights and after < probs.size and probs[after] >= next_ratio * best:
+            picked.append(after)
+        return sorted(picked)
 
     def logit(self, features: dict[str, float]) -> float:
         """The confidence's logit as fitted on SQuAD, before the corpus's Platt scaling."""
@@ -157,10 +163,12 @@ class AnswerModel:
         max_highlights: int,
         idf: dict[str, float],
         evidence: tuple[list[Candidate], list[str]],
+        next_ratio: float = 0.0,
     ) -> tuple[list[Excerpt], float]:
         """(the excerpts with the selector's highlights, the calibrated probability that the top one
         answers). ``evidence``: the top candidates and their texts, as the confidence reads them."""
-        excerpts, feats = self.excerpts(question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
+        args = (question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
+        excerpts, feats = self.excerpts(*args, next_ratio=next_ratio)
         return excerpts, self.calibrated(feats) if feats is not None else 0.0
 
     def excerpts(
@@ -172,6 +180,7 @@ class AnswerModel:
         max_highlights: int,
         idf: dict[str, float],
         evidence: tuple[list[Candidate], list[str]],
+        next_ratio: float = 0.0,
     ) -> tuple[list[Excerpt], dict[str, float] | None]:
         """(the excerpts with the selector's highlights, the confidence's features; None without any)."""
         excerpts = []
@@ -179,7 +188,7 @@ class AnswerModel:
         for rank, c in enumerate(chosen, start=1):
             p = passages[c.index]
             probs, rows = self.sentence_probabilities(question, p, sentence_scores.get(c.index, np.zeros(0)), idf)
-            picked = self.pick(probs, max_highlights)
+            picked = self.pick(probs, max_highlights, next_ratio)
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])
                 best_p, best_row = float(probs[top]), rows[top]

@@ -43,9 +43,10 @@ class GoldAsked:
 class _Recorder(AnswerModel):
     """The model, keeping the arguments of its last ``excerpts`` call (one per question asked)."""
 
-    def excerpts(self, question, chosen, passages, sentence_scores, max_highlights, idf, evidence):
+    def excerpts(self, question, chosen, passages, sentence_scores, max_highlights, idf, evidence, next_ratio=0.0):
         _LAST[:] = [(question, list(chosen), dict(sentence_scores), max_highlights, dict(idf), evidence)]
-        return super().excerpts(question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
+        args = (question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
+        return super().excerpts(*args, next_ratio=next_ratio)
 
 
 _LAST: list[tuple] = []
