@@ -97,7 +97,14 @@ def test_the_confidence_shown_is_the_calibrated_probability(assistant: Assistant
     idf = idf_weights(index.bm25, query_terms(answer.question), len(index.passages))
     evidence = assistant.confidence_evidence(found)[:2]
     excerpts, features = assistant.answer_model.excerpts(
-        answer.question, chosen, index.passages, found.sentence_scores, s.max_highlights, idf, evidence
+        answer.question,
+        chosen,
+        index.passages,
+        found.sentence_scores,
+        s.max_highlights,
+        idf,
+        evidence,
+        next_ratio=s.highlight_next_ratio,
     )
     assert features is not None
     # With the paraphrase stage on (the default here), its own Platt scaling turns the logit into the percentage.
