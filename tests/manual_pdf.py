@@ -11,6 +11,7 @@ under the sentence that introduces it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 BODY = 10
 LEADING = 12
@@ -42,11 +43,8 @@ def _heading(c: object, y: float, text: str, key: str, level: int, size: int = 1
     return y - size - 10
 
 
-def make_manual_pdf(path: Path) -> Path:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    c = canvas.Canvas(str(path), pagesize=A4)
+def _front_matter(c: Any) -> None:
+    """A title page and a contents page with dot leaders (pages i and ii)."""
     c.setFont("Helvetica-Bold", 20)
     c.drawString(72, 700, "Seabird Field Guide")
     c.showPage()
@@ -57,6 +55,9 @@ def make_manual_pdf(path: Path) -> Path:
         c.drawString(72, 740 - i * LEADING, f"{entry} " + ". " * 30 + f" {1 + i // 3}")
     c.showPage()
 
+
+def _chapter_one(c: Any) -> None:
+    """Pages 1 and 2: a paragraph with hyphenated line ends runs across the page break."""
     # Body page 1 (label 1, odd)
     _furniture(c, 1, "Chapter 1. Nesting")
     y = _heading(c, 740, "1 Nesting", "ch1", 0, size=18)
@@ -104,6 +105,15 @@ def make_manual_pdf(path: Path) -> Path:
         ],
     )
     c.showPage()
+
+
+def make_manual_pdf(path: Path) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _front_matter(c)
+    _chapter_one(c)
     # Body page 3 (label 3, odd): a new chapter
     _furniture(c, 3, "Chapter 2. Feeding")
     y = _heading(c, 740, "2 Feeding", "ch2", 0, size=18)
