@@ -31,12 +31,17 @@ class GoldAsked:
     item: GoldItem
     record: dict[str, Any]  # score_answer's record: rank (1 = the top excerpt holds the evidence) etc.
     passages: Sequence[Passage]
-    call: tuple  # (question, chosen, sentence_scores, max_highlights, idf, evidence) as the model got them
+    call: tuple  # (question, chosen, sentence_scores, max_highlights, idf, evidence, next_ratio) as the model got them
     extra: dict = field(default_factory=dict)
 
     @property
     def right(self) -> bool:
         return bool(self.item.answerable and self.record["rank"] == 1)
+
+    @property
+    def next_ratio(self) -> float:
+        """The ``highlight_next_ratio`` the question was asked with (0 in runs recorded before it existed)."""
+        return float(self.call[6]) if len(self.call) > 6 else 0.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class _Recorder(AnswerModel):
     """The model, keeping the arguments of its last ``excerpts`` call (one per question asked)."""
 
     def excerpts(self, question, chosen, passages, sentence_scores, max_highlights, idf, evidence, next_ratio=0.0):
-        _LAST[:] = [(question, list(chosen), dict(sentence_scores), max_highlights, dict(idf), evidence)]
+        _LAST[:] = [(question, list(chosen), dict(sentence_scores), max_highlights, dict(idf), evidence, next_ratio)]
         args = (question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
         return super().excerpts(*args, next_ratio=next_ratio)
 
@@ -82,7 +87,7 @@ def sentence_rows(asked: list[GoldAsked]) -> tuple[np.ndarray, np.ndarray, np.nd
     for a in asked:
         if not a.item.answerable:
             continue
-        question, chosen, scores, max_highlights, idf, _ = a.call
+        question, chosen, scores, max_highlights, idf = a.call[:5]
         for c in chosen[:5]:
             p = a.passages[c.index]
             labels = [metrics.quoted_hits(p.doc_id, [tuple(span)], a.item.spans) for span in p.sentences]
@@ -100,8 +105,10 @@ def confidence_rows(model: AnswerModel, asked: list[GoldAsked], names: Sequence[
     """(the confidence's features under ``model``, right: the top excerpt holds the evidence) per question."""
     xs, ys = [], []
     for a in asked:
-        question, chosen, scores, max_highlights, idf, evidence = a.call
-        _, feats = model.excerpts(question, chosen, a.passages, scores, max_highlights, idf, evidence)
+        question, chosen, scores, max_highlights, idf, evidence = a.call[:6]
+        _, feats = model.excerpts(
+            question, chosen, a.passages, scores, max_highlights, idf, evidence, next_ratio=a.next_ratio
+        )
         a.extra["features"] = feats
         if feats is None:
             continue
@@ -119,8 +126,10 @@ def selector_quoted(model: AnswerModel, asked: list[GoldAsked]) -> float:
     for a in asked:
         if not a.item.answerable:
             continue
-        question, chosen, scores, max_highlights, idf, evidence = a.call
-        ex, _ = model.excerpts(question, chosen[:1], a.passages, scores, max_highlights, idf, evidence)
+        question, chosen, scores, max_highlights, idf, evidence = a.call[:6]
+        ex, _ = model.excerpts(
+            question, chosen[:1], a.passages, scores, max_highlights, idf, evidence, next_ratio=a.next_ratio
+        )
         if not ex:
             hits.append(False)
             continue
