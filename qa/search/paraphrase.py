@@ -28,6 +28,11 @@ from qa.types import Candidate, Passage
 AUTO = "auto"
 # Where scripts/setup.sh assembles all-mpnet-base-v2 (scripts/fetch_paraphrase_model.py).
 INSTALLED_MODEL = PROJECT_ROOT / "models" / "all-mpnet-base-v2"
+# The shipped corpus's passage and sentence vectors under that model (scripts/build_paraphrase_seed.py), so a
+# first start does not spend a minute or more encoding them. Looked up by each text's digest, like a cache.
+SEED_VECTORS = Path(__file__).with_name("paraphrase-seed.npz")
+SEED_CHECKS = 2  # texts encoded afresh to check the seed was made by the model in use
+SEED_MIN_COSINE = 0.999
 
 
 def stage_model(setting: str, n_passages: int, auto_passages: int, installed: Path = INSTALLED_MODEL) -> Path | None:
@@ -137,6 +142,7 @@ class ParaphraseScorer:
         max_passages: int,
         show_progress: bool = False,
         build_dir: Path | None = None,
+        seed: Path | None = SEED_VECTORS,
     ):
         if len(passages) > max_passages:
             raise ParaphraseTooLarge(
@@ -153,6 +159,7 @@ class ParaphraseScorer:
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(f"paraphrase_model {model_dir} cannot be loaded ({exc}); {fix}") from None
         self.show_progress = show_progress
+        self.seed = seed
         vectors = self._vectors(model_dir, passages, cache_dir, build_dir)
         self.passage_vectors, self.sentence_vectors, self.offsets = vectors
         self.encode(["warm up"])  # the first encoding pays one-off costs: here, not in the first answer
@@ -175,20 +182,42 @@ class ParaphraseScorer:
         carried = not known and older is not None and older.is_file()
         if carried:
             known = _read_build_vectors(older, digests, len(texts))
+        at = {d: i for i, d in reversed(list(enumerate(digests)))}
         missing = list(dict.fromkeys(d for d in digests if d not in known))
+        seeded = self._seeded({d: every[at[d]] for d in missing}) if missing else {}
+        known.update(seeded)
+        missing = [d for d in missing if d not in seeded]
         if missing:
             if self.show_progress:
                 reused = len(every) - sum(d not in known for d in digests)
                 n = len(missing)
                 print(f"paraphrase stage: encoding {n:,} new text{'s' * (n != 1)}, {reused:,} kept", file=sys.stderr)
-            at = {d: i for i, d in reversed(list(enumerate(digests)))}
             fresh = self.encode([every[at[d]] for d in missing], self.show_progress)
             known.update(zip(missing, fresh))
         dim = next(iter(known.values())).shape[0] if known else 768
         vectors = np.stack([known[d] for d in digests]) if digests else np.zeros((0, dim), np.float32)
-        if path is not None and (missing or carried):
+        if path is not None and (missing or carried or seeded):
             _write_vectors(path, digests, vectors)
         return vectors[: len(texts)], vectors[len(texts) :], np.asarray(offsets, dtype=np.int64)
+
+    def _seeded(self, wanted: dict[bytes, str]) -> dict[bytes, np.ndarray]:
+        """The vectors the shipped seed file holds for ``wanted`` (digest -> text). A few of them are encoded
+        afresh first: a seed made by another model (or a damaged one) is ignored with a note, not trusted."""
+        if self.seed is None:
+            return {}
+        seed = _read_vectors(self.seed)
+        hits = {d: seed[d] for d in wanted if d in seed}
+        if not hits:
+            return {}
+        checks = sorted(hits, key=lambda d: (len(wanted[d]), d))[:SEED_CHECKS]
+        fresh = self.encode([wanted[d] for d in checks])
+        same = all(v.shape == hits[d].shape and float(v @ hits[d]) >= SEED_MIN_COSINE for v, d in zip(fresh, checks))
+        if not same:
+            print(f"note: {self.seed.name} was not made by this model; encoding the corpus instead", file=sys.stderr)
+            return {}
+        if self.show_progress:
+            print(f"paraphrase stage: {len(hits):,} texts from the shipped vectors", file=sys.stderr)
+        return {d: np.asarray(v, dtype=np.float32) for d, v in hits.items()}
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         with self.lock:  # one model shared by the server's threads and corpora
@@ -203,7 +232,8 @@ class ParaphraseScorer:
         from tqdm.auto import tqdm
 
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out = np.zeros((len(texts), self.model.get_sentence_embedding_dimension() or 768), dtype=np.float32)
+        dimension = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)
+        out = np.zeros((len(texts), dimension() or 768), dtype=np.float32)
         with tqdm(total=len(texts), desc="paraphrase stage vectors", unit="text", file=sys.stderr) as bar:
             for at in range(0, len(order), ENCODE_CHUNK):
                 rows = order[at : at + ENCODE_CHUNK]

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from qa.assistant import Assistant
+from qa.search.paraphrase import ParaphraseScorer
 from qa.settings import PROJECT_ROOT
-from tests.conftest import make_settings
+from tests.conftest import DEFAULT_CORPUS, make_settings
 
 MODEL = PROJECT_ROOT / "models" / "all-mpnet-base-v2"
 pytestmark = pytest.mark.skipif(not (MODEL / "modules.json").is_file(), reason="run scripts/fetch_paraphrase_model.py")
@@ -64,3 +65,39 @@ def test_a_corpus_is_encoded_under_a_bar_that_names_the_stage_and_counts_texts(
     quiet = scorer.encode(texts[:40] + texts[-40:])
     assert shown.shape == (150, quiet.shape[1])
     assert np.allclose(shown[:40], quiet[:40], atol=1e-4) and np.allclose(shown[-40:], quiet[40:], atol=1e-4)
+
+
+def test_a_first_start_on_the_shipped_corpus_takes_its_vectors_from_the_package(
+    tmp_path: Path, embedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No cache anywhere: before the seed, this start encoded about a thousand texts (a minute or more here).
+    own = {"show_progress": True, "paraphrase_cache_dir": "", "paraphrase_model": "auto"}
+    assistant = Assistant.load(make_settings(DEFAULT_CORPUS, tmp_path / "index", **own), embedder=embedder)
+    err = capsys.readouterr().err
+    assert assistant.retriever.paraphrase is not None
+    assert re.search(r"paraphrase stage: [1-9][\d,]* texts from the shipped vectors", err), err[-500:]
+    assert "new text" not in err, "the seed is stale: run scripts/build_paraphrase_seed.py"
+    assert list((tmp_path / "index").glob("paraphrase-*.npz")), "kept in the index folder for the next start"
+    answer = assistant.ask("Who gave the closing remarks?")
+    assert not answer.abstained and "Richard Black" in answer.answer
+
+
+def test_a_seed_made_by_another_model_is_ignored(
+    small_corpus: Path, tmp_path: Path, embedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model="")
+    passages = Assistant.load(settings, embedder=embedder).retriever.index.passages
+    right = ParaphraseScorer(MODEL, passages, tmp_path / "right", len(passages), seed=None)
+    made = next((tmp_path / "right").glob("paraphrase-*.npz"))
+    with np.load(made) as z:  # the same texts' digests, with vectors no model of ours made
+        wrong = np.random.default_rng(0).normal(size=z["vectors"].shape).astype(np.float32)
+        wrong /= np.linalg.norm(wrong, axis=1, keepdims=True)
+        np.savez(tmp_path / "seed.npz", digests=z["digests"], vectors=wrong)
+    capsys.readouterr()
+    scorer = ParaphraseScorer(MODEL, passages, tmp_path / "fresh", len(passages), True, seed=tmp_path / "seed.npz")
+    err = capsys.readouterr().err
+    assert "seed.npz was not made by this model" in err and "new texts" in err
+    assert np.allclose(scorer.passage_vectors, right.passage_vectors, atol=1e-4)
+    good = ParaphraseScorer(MODEL, passages, tmp_path / "again", len(passages), True, seed=made)
+    assert "from the shipped vectors" in capsys.readouterr().err
+    assert np.array_equal(good.sentence_vectors, right.sentence_vectors)
