@@ -165,10 +165,13 @@ class Assistant:
             report = builder(settings, embedder, progress=progress, repair=problem_of(str(exc)))
             index = open_index(settings)
         confidence, source = load_calibration(settings.index_dir)
-        assistant = cls(settings, embedder, Retriever(index, embedder, settings), confidence, build_report=report)
+        retriever = Retriever(index, embedder, settings)
+        retriever.progress = progress  # the paraphrase stage encodes the corpus next, in use_stage_threshold
+        assistant = cls(settings, embedder, retriever, confidence, build_report=report)
         assistant.confidence_source = source
         assistant.answer_model = load_answer_model()
         assistant.use_stage_threshold()
+        retriever.progress = None
         assistant.use_recalibration(load_recalibration(settings.index_dir, assistant.confidence_kind))
         return assistant
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ INSTALLED_MODEL = PROJECT_ROOT / "models" / "all-mpnet-base-v2"
 SEED_VECTORS = Path(__file__).with_name("paraphrase-seed.npz")
 SEED_CHECKS = 2  # texts encoded afresh to check the seed was made by the model in use
 SEED_MIN_COSINE = 0.999
+# Told the fraction done and what is happening (qa.index.build.Progress): the web page's bar.
+Progress = Callable[[float, str], None]
 
 
 def stage_model(setting: str, n_passages: int, auto_passages: int, installed: Path = INSTALLED_MODEL) -> Path | None:
@@ -143,6 +146,7 @@ class ParaphraseScorer:
         show_progress: bool = False,
         build_dir: Path | None = None,
         seed: Path | None = SEED_VECTORS,
+        progress: Progress | None = None,
     ):
         if len(passages) > max_passages:
             raise ParaphraseTooLarge(
@@ -160,12 +164,17 @@ class ParaphraseScorer:
             raise ModelUnavailable(f"paraphrase_model {model_dir} cannot be loaded ({exc}); {fix}") from None
         self.show_progress = show_progress
         self.seed = seed
-        vectors = self._vectors(model_dir, passages, cache_dir, build_dir)
+        vectors = self._vectors(model_dir, passages, cache_dir, build_dir, progress)
         self.passage_vectors, self.sentence_vectors, self.offsets = vectors
         self.encode(["warm up"])  # the first encoding pays one-off costs: here, not in the first answer
 
     def _vectors(
-        self, model_dir: Path, passages: list[Passage], cache_dir: Path | None, build_dir: Path | None
+        self,
+        model_dir: Path,
+        passages: list[Passage],
+        cache_dir: Path | None,
+        build_dir: Path | None,
+        progress: Progress | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every passage's and sentence's vector. They are kept in ``cache_dir`` (the index folder) by each text's
         digest, so a rebuild after one document changed encodes that document's texts only."""
@@ -192,7 +201,7 @@ class ParaphraseScorer:
                 reused = len(every) - sum(d not in known for d in digests)
                 n = len(missing)
                 print(f"paraphrase stage: encoding {n:,} new text{'s' * (n != 1)}, {reused:,} kept", file=sys.stderr)
-            fresh = self.encode([every[at[d]] for d in missing], self.show_progress)
+            fresh = self.encode([every[at[d]] for d in missing], self.show_progress, progress)
             known.update(zip(missing, fresh))
         dim = next(iter(known.values())).shape[0] if known else 768
         vectors = np.stack([known[d] for d in digests]) if digests else np.zeros((0, dim), np.float32)
@@ -219,14 +228,15 @@ class ParaphraseScorer:
             print(f"paraphrase stage: {len(hits):,} texts from the shipped vectors", file=sys.stderr)
         return {d: np.asarray(v, dtype=np.float32) for d, v in hits.items()}
 
-    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str], show_progress: bool = False, progress: Progress | None = None) -> np.ndarray:
         with self.lock:  # one model shared by the server's threads and corpora
-            return self._encode(texts, show_progress)
+            return self._encode(texts, show_progress, progress)
 
-    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+    def _encode(self, texts: list[str], show_progress: bool = False, progress: Progress | None = None) -> np.ndarray:
         """With progress, in chunks under one bar that says what it is and counts texts (the library's own
-        bar reads "Batches" and counts batches). Longest first, as the library orders them, so chunks pad little."""
-        if not show_progress or len(texts) <= ENCODE_CHUNK:
+        bar reads "Batches" and counts batches), and told to ``progress`` (the web page's bar) chunk by chunk.
+        Longest first, as the library orders them, so chunks pad little."""
+        if not (show_progress or progress) or len(texts) <= ENCODE_CHUNK:
             vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=False)
             return np.asarray(vectors, dtype=np.float32)
         from tqdm.auto import tqdm
@@ -234,12 +244,18 @@ class ParaphraseScorer:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         dimension = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)
         out = np.zeros((len(texts), dimension() or 768), dtype=np.float32)
-        with tqdm(total=len(texts), desc="paraphrase stage vectors", unit="text", file=sys.stderr) as bar:
+        n = len(texts)
+        shown = {"desc": "paraphrase stage vectors", "unit": "text", "file": sys.stderr, "disable": not show_progress}
+        with tqdm(total=n, **shown) as bar:
             for at in range(0, len(order), ENCODE_CHUNK):
+                if progress is not None:
+                    progress(at / n, f"Paraphrase stage: encoding texts, {at:,} of {n:,}")
                 rows = order[at : at + ENCODE_CHUNK]
                 part = self.model.encode([texts[i] for i in rows], batch_size=16, normalize_embeddings=True)
                 out[rows] = np.asarray(part, dtype=np.float32)
                 bar.update(len(rows))
+        if progress is not None:
+            progress(1.0, f"Paraphrase stage: {n:,} texts encoded")
         return out
 
     def encode_question(self, text: str, threads: int) -> np.ndarray:

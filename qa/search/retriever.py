@@ -26,7 +26,7 @@ from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
-from qa.search.paraphrase import AUTO, ParaphraseScorer, model_installed, stage_model
+from qa.search.paraphrase import AUTO, ParaphraseScorer, Progress, model_installed, stage_model
 from qa.settings import Settings
 from qa.types import Candidate, Passage
 
@@ -52,6 +52,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self.progress: Progress | None = None  # hears the paraphrase stage's encoding while Assistant.load runs
 
     @cached_property
     def sentence_index(self) -> Any:
@@ -84,7 +85,7 @@ class Retriever:
             limit = s.paraphrase_max_passages
             passages, folder = self.index.passages, self.index.folder
             keep = Path(s.paraphrase_cache_dir).expanduser() if s.paraphrase_cache_dir else s.index_dir
-            return ParaphraseScorer(model, passages, keep, limit, s.show_progress, build_dir=folder)
+            return ParaphraseScorer(model, passages, keep, limit, s.show_progress, folder, progress=self.progress)
         except ModelUnavailable as exc:
             if s.paraphrase_model != AUTO:
                 raise

@@ -270,7 +270,7 @@ class Workspace:
                 with self._lock:
                     entry.assistant, entry.problem = None, str(exc)
                 return None
-            fresh = Assistant.load(entry.settings, build=False, embedder=self.embedder)
+            fresh = Assistant.load(entry.settings, build=False, embedder=self.embedder, progress=progress)
             fresh.build_report = report
             with self._lock:
                 entry.assistant, entry.problem = fresh, ""

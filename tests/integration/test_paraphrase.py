@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from qa.assistant import Assistant
+from qa.index.build import build_index
 from qa.search.paraphrase import ParaphraseScorer
 from qa.settings import PROJECT_ROOT
+from qa.web.workspace import Workspace
 from tests.conftest import DEFAULT_CORPUS, make_settings
 
 MODEL = PROJECT_ROOT / "models" / "all-mpnet-base-v2"
@@ -101,3 +103,29 @@ def test_a_seed_made_by_another_model_is_ignored(
     good = ParaphraseScorer(MODEL, passages, tmp_path / "again", len(passages), True, seed=made)
     assert "from the shipped vectors" in capsys.readouterr().err
     assert np.array_equal(good.sentence_vectors, right.sentence_vectors)
+
+
+def test_an_upload_shows_the_stage_encoding_on_the_pages_progress_bar(small_corpus: Path, embedder) -> None:
+    own = {"paraphrase_model": "auto", "paraphrase_cache_dir": ""}  # vectors in this test's own index folder
+    settings = make_settings(small_corpus, small_corpus.parent / "index", **own)
+    workspace = Workspace(settings, Assistant.load(settings, embedder=embedder), builder=build_index)
+    rivers = ["Nile", "Amazon", "Danube", "Mekong", "Volga", "Rhine", "Yukon", "Niger", "Indus", "Murray"]
+    lines = [
+        f"The {r} carries {n} boats of type {t} past town number {n * 7 + t}."
+        for r in rivers
+        for n in range(4)
+        for t in range(2)
+    ]
+    incoming = small_corpus.parent / "rivers.txt"
+    incoming.write_text(
+        "Rivers\n\n" + "\n\n".join(" ".join(lines[i : i + 4]) for i in range(0, 80, 4)), encoding="utf-8"
+    )
+    seen: list[tuple[float, str]] = []
+    workspace.add_files(workspace.default_key, [(incoming, "rivers.txt")], progress=lambda f, w: seen.append((f, w)))
+    stage = [(f, what) for f, what in seen if what.startswith("Paraphrase stage")]
+    assert len(stage) >= 3, seen[-5:]  # about 100 new texts, 64 to a step: told as it goes, after the build
+    assert seen.index(stage[0]) > max(i for i, (_, what) in enumerate(seen) if "embedding" in what)
+    assert [f for f, _ in stage] == sorted(f for f, _ in stage) and stage[-1][0] == 1.0
+    assert re.fullmatch(r"Paraphrase stage: [\d,]+ texts encoded", stage[-1][1])
+    answer = workspace.assistant(workspace.default_key).ask("Which waterway moves vessels past the 21st settlement?")
+    assert answer.excerpts[0].passage.doc_id == "rivers.txt"
