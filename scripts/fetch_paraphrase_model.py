@@ -67,6 +67,11 @@ def check(dest: Path) -> None:
 
     dim = SentenceTransformer(str(dest), device="cpu").encode(["a test sentence"]).shape[1]
     print(f"{dest}: loads offline, {dim} dimensions")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from qa.search.paraphrase import export_question_graph
+
+    if export_question_graph(dest):  # questions then go through ONNX Runtime from the first start on
+        print(f"{dest}: question graph exported for ONNX Runtime")
 
 
 def main() -> None:

@@ -234,6 +234,7 @@ class OnnxEncoder:
                 raise
             graph, external, _ = _load_or_export(path, graph_folder, reuse=False)  # a damaged cached graph
             self.session = _session(threads, graph, external)
+        self.inputs = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One vector per text. Texts go one by one, unpadded: questions come one at a time, and padding a
@@ -243,6 +244,7 @@ class OnnxEncoder:
         for i, enc in enumerate(self.tokenizer.encode_batch(list(texts))):
             ids = np.asarray([enc.ids], dtype=np.int64)
             feeds = {"input_ids": ids, "token_type_ids": np.asarray([enc.type_ids], dtype=np.int64)}
+            feeds = {k: v for k, v in feeds.items() if k in self.inputs}  # MPNet's graph reads no token types
             out[i] = self.session.run(None, feeds)[0][0].mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)

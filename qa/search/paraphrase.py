@@ -3,9 +3,10 @@ assembled at set-up time by ``scripts/fetch_paraphrase_model.py``) re-scores the
 
 Why: MiniLM misses questions that share few words with their answer. Held out, adding the larger model's passage
 and best-sentence cosines lifts hard `test` hit@5 0.845 -> 0.888 and hit@1 0.578 -> 0.664
-(docs/notes/2026-12-06-paraphrase-default.md). It costs a second question encoding (about 55 ms on an idle
-2-core machine) and encoding every passage and sentence once, so "auto" (the default) runs it on small corpora
-only; the vectors are computed when the assistant loads and kept in the index folder by each text's digest.
+(docs/notes/2026-12-06-paraphrase-default.md). It costs a second question encoding (ONNX Runtime on the model's
+exported graph, about 33 ms on one core; torch took 74 ms) and encoding every passage and sentence once, so "auto"
+(the default) runs it on small corpora only; the vectors are computed when the assistant loads (by torch, loaded
+only then) and kept in the index folder by each text's digest.
 """
 
 from __future__ import annotations
@@ -92,13 +93,42 @@ def _write_vectors(path: Path, digests: list[bytes], vectors: np.ndarray) -> Non
 
 
 @functools.lru_cache(maxsize=2)
-def _load_model(folder: str, key: str) -> tuple[Any, threading.Lock]:
+def _load_model(folder: str, key: str) -> Any:
     """The model, loaded once per process (``key`` changes when its weights do): a server with several corpora
-    open, or the tests' many assistants, would otherwise each hold a 440 MB copy. The lock serialises encodings
-    from the server's threads."""
-    from sentence_transformers import SentenceTransformer  # heavy: only when the stage is on
+    open, or the tests' many assistants, would otherwise each hold a 440 MB copy."""
+    from sentence_transformers import SentenceTransformer  # heavy: only to encode texts no cache holds
 
-    return SentenceTransformer(folder, device="cpu"), threading.Lock()
+    return SentenceTransformer(folder, device="cpu")
+
+
+@functools.lru_cache(maxsize=8)
+def _model_lock(folder: str) -> threading.Lock:
+    """Serialises the model's encodings from the server's threads and corpora."""
+    return threading.Lock()
+
+
+def export_question_graph(model_dir: Path = INSTALLED_MODEL) -> bool:
+    """Export the model's graph for ONNX Runtime into its folder now (set-up calls this, so that no start pays
+    the export's 10-15 s); whether questions will go through ONNX Runtime."""
+    return _question_encoder(str(model_dir.resolve()), _model_key(model_dir)) is not None
+
+
+@functools.lru_cache(maxsize=2)
+def _question_encoder(folder: str, key: str) -> Any:
+    """ONNX Runtime on the model's exported graph (qa.encode.onnx_encoder), once per process; None where it
+    cannot run (then torch encodes questions). Measured on 80 questions, one thread: 33 ms a question against
+    torch's 74 ms, the same vectors (cosine >= 0.9999). The graph is exported once, by torch, into the model's
+    folder (its own copy of the weights, 440 MB), or per process where that folder is read-only."""
+    from qa.encode.onnx_encoder import OnnxEncoder, available, supported
+
+    path = Path(folder)
+    if available() or supported(path):
+        return None
+    try:
+        return OnnxEncoder(path, threads=1, graph_folder=path)
+    except Exception as exc:  # noqa: BLE001 - an onnxruntime too old for the graph, a broken install: torch then
+        print(f"note: the paraphrase stage's questions use torch (ONNX Runtime: {exc})", file=sys.stderr)
+        return None
 
 
 ENCODE_CHUNK = 64  # texts per progress step when encoding a corpus
@@ -147,7 +177,10 @@ class ParaphraseScorer:
         build_dir: Path | None = None,
         seed: Path | None = SEED_VECTORS,
         progress: Progress | None = None,
+        onnx_questions: bool = True,
     ):
+        """``onnx_questions``: questions through ONNX Runtime where it runs (``query_encoder`` not "torch"). The
+        torch model is loaded only when a text must be encoded that neither the cache nor the seed holds."""
         if len(passages) > max_passages:
             raise ParaphraseTooLarge(
                 f"the paraphrase scorer encodes every passage; {len(passages):,} is more than "
@@ -158,15 +191,26 @@ class ParaphraseScorer:
         fix = "set paraphrase_model to the folder scripts/fetch_paraphrase_model.py assembles, or to empty"
         if not (model_dir / "modules.json").is_file():
             raise ModelUnavailable(f"paraphrase_model {model_dir} holds no sentence-transformers model; {fix}")
-        try:
-            self.model, self.lock = _load_model(str(model_dir.resolve()), _model_key(model_dir))
-        except (OSError, ValueError) as exc:
-            raise ModelUnavailable(f"paraphrase_model {model_dir} cannot be loaded ({exc}); {fix}") from None
+        self.folder, self.key, self.fix = str(model_dir.resolve()), _model_key(model_dir), fix
+        self.lock = _model_lock(self.folder)
+        self.questions = _question_encoder(self.folder, self.key) if onnx_questions else None
+        if self.questions is None:
+            _ = self.model  # torch answers the questions: a model that cannot load says so here
         self.show_progress = show_progress
         self.seed = seed
         vectors = self._vectors(model_dir, passages, cache_dir, build_dir, progress)
         self.passage_vectors, self.sentence_vectors, self.offsets = vectors
-        self.encode(["warm up"])  # the first encoding pays one-off costs: here, not in the first answer
+        self.encode_question("warm up", 1)  # the first encoding pays one-off costs: here, not in the first answer
+
+    @functools.cached_property
+    def model(self) -> Any:
+        """sentence-transformers' model, loaded on first need: encoding texts, or questions without ONNX Runtime."""
+        from qa.encode.embedder import ModelUnavailable
+
+        try:
+            return _load_model(self.folder, self.key)
+        except (OSError, ValueError) as exc:
+            raise ModelUnavailable(f"paraphrase_model {self.folder} cannot be loaded ({exc}); {self.fix}") from None
 
     def _vectors(
         self,
@@ -219,7 +263,7 @@ class ParaphraseScorer:
         if not hits:
             return {}
         checks = sorted(hits, key=lambda d: (len(wanted[d]), d))[:SEED_CHECKS]
-        fresh = self.encode([wanted[d] for d in checks])
+        fresh = [self.encode_question(wanted[d], 1) for d in checks]
         same = all(v.shape == hits[d].shape and float(v @ hits[d]) >= SEED_MIN_COSINE for v, d in zip(fresh, checks))
         if not same:
             print(f"note: {self.seed.name} was not made by this model; encoding the corpus instead", file=sys.stderr)
@@ -259,9 +303,12 @@ class ParaphraseScorer:
         return out
 
     def encode_question(self, text: str, threads: int) -> np.ndarray:
-        """One question on ``threads`` torch threads: on a loaded machine, threads waiting for a busy core
-        cost more than they give (the same finding as ``qa.encode.embedder.question_threads``). The thread count
-        is process-wide, so it is set and restored under the model's lock."""
+        """One question: by ONNX Runtime where it runs (one thread), else on ``threads`` torch threads: on a
+        loaded machine, threads waiting for a busy core cost more than they give (the same finding as
+        ``qa.encode.embedder.question_threads``). Torch's thread count is process-wide, so it is set and
+        restored under the model's lock."""
+        if self.questions is not None:
+            return self.questions.encode([text])[0]
         import torch
 
         with self.lock:

@@ -85,7 +85,9 @@ class Retriever:
             limit = s.paraphrase_max_passages
             passages, folder = self.index.passages, self.index.folder
             keep = Path(s.paraphrase_cache_dir).expanduser() if s.paraphrase_cache_dir else s.index_dir
-            return ParaphraseScorer(model, passages, keep, limit, s.show_progress, folder, progress=self.progress)
+            onnx = s.query_encoder != "torch"
+            args = (model, passages, keep, limit, s.show_progress, folder)
+            return ParaphraseScorer(*args, progress=self.progress, onnx_questions=onnx)
         except ModelUnavailable as exc:
             if s.paraphrase_model != AUTO:
                 raise

@@ -118,9 +118,12 @@ def test_token_counts_equal_the_transformers_tokenizer(embedder: Embedder) -> No
         assert embedder.count_tokens(text) == expected
 
 
-def test_answering_imports_neither_torch_nor_bm25s(default_assistant) -> None:  # type: ignore[no-untyped-def]
-    """Without the paraphrase stage (a corpus above paraphrase_auto_passages, or it turned off): that stage runs
-    all-mpnet-base-v2 in torch."""
+@pytest.mark.parametrize("stage", ["", "auto"])
+def test_answering_imports_neither_torch_nor_bm25s(default_assistant, stage: str) -> None:  # type: ignore[no-untyped-def]
+    """With the paraphrase stage off, and on once its vectors are kept (the fixture's start encoded or seeded
+    them, and exported all-mpnet-base-v2's graph): its questions then go through ONNX Runtime too."""
+    if stage and default_assistant.retriever.paraphrase is None:
+        pytest.skip("the paraphrase model is not installed (scripts/fetch_paraphrase_model.py)")
     index_dir = default_assistant.settings.index_dir
     code = (
         "import sys, json\n"
@@ -129,13 +132,16 @@ def test_answering_imports_neither_torch_nor_bm25s(default_assistant) -> None:  
         "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'bm25s', 'numba', 'scipy')"
         " if m in sys.modules]\n"
         "print(json.dumps(heavy))\n"
+        "from qa.search.paraphrase import INSTALLED_MODEL as M, _model_key, _question_encoder as q\n"
+        "print(json.dumps(bool(q.cache_info().currsize and q(str(M.resolve()), _model_key(M)))))\n"
     )
-    env = {**os.environ, "QA_PARAPHRASE_MODEL": ""}
+    env = {**os.environ, "QA_PARAPHRASE_MODEL": stage}
     run = [sys.executable, "-c", code]
     out = subprocess.run(run, capture_output=True, text=True, check=True, cwd=PROJECT_ROOT, env=env)
     lines = out.stdout.strip().splitlines()
     assert json.loads(lines[0])["passages"], "an answer came back"
-    assert json.loads(lines[-1]) == []
+    assert json.loads(lines[-2]) == []
+    assert json.loads(lines[-1]) == bool(stage), "the stage ran, its questions through ONNX Runtime"
 
 
 def test_large_builds_index_their_sentences(tmp_path: Path, small_corpus: Path, embedder: Embedder) -> None:

@@ -129,3 +129,13 @@ def test_an_upload_shows_the_stage_encoding_on_the_pages_progress_bar(small_corp
     assert re.fullmatch(r"Paraphrase stage: [\d,]+ texts encoded", stage[-1][1])
     answer = workspace.assistant(workspace.default_key).ask("Which waterway moves vessels past the 21st settlement?")
     assert answer.excerpts[0].passage.doc_id == "rivers.txt"
+
+
+def test_its_questions_through_onnx_runtime_get_the_vectors_torch_gives(small_corpus: Path, tmp_path: Path) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model="")
+    passages = Assistant.load(settings).retriever.index.passages
+    scorer = ParaphraseScorer(MODEL, passages, tmp_path, len(passages))
+    assert scorer.questions is not None, "onnxruntime is a dependency: questions do not need torch"
+    asked = ["Which fiery mountain in Sicily erupts often?", "How do bees share where food is?", "tea?"]
+    fast = np.stack([scorer.encode_question(q, 1) for q in asked])
+    assert np.all(np.sum(fast * scorer.encode(asked), axis=1) >= 0.9999)
