@@ -254,8 +254,8 @@ def confidence_features(
     p = min(max(best_probability, 1e-4), 1 - 1e-4)
     row = dict(zip(SENTENCE_FEATURES, best_row)) if best_row is not None else {}
     return {
-        # The score as the stage-off ranking gave it: the confidence was fitted on those, and the paraphrase
-        # stage's additions (up to 2) would read as a far higher score than any it learned from.
+        # The score as the stage-off ranking gave it: the stage's additions (up to 2.5) would put answers with the
+        # stage on and off on different scales, and one model serves both.
         "score": float(first.score - getattr(first, "paraphrase", 0.0)),
         "margin": float(first.score - second),
         "dense": float(first.dense),

@@ -16,7 +16,6 @@ import hashlib
 import io
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import numpy as np
 
 from qa.atomic import atomic_write_bytes
 from qa.encode.cache import text_digest
+from qa.index.build import Progress  # the fraction done and what is happening: the web page's bar
 from qa.settings import PROJECT_ROOT
 from qa.types import Candidate, Passage
 
@@ -35,8 +35,6 @@ INSTALLED_MODEL = PROJECT_ROOT / "models" / "all-mpnet-base-v2"
 SEED_VECTORS = Path(__file__).with_name("paraphrase-seed.npz")
 SEED_CHECKS = 2  # texts encoded afresh to check the seed was made by the model in use
 SEED_MIN_COSINE = 0.999
-# Told the fraction done and what is happening (qa.index.build.Progress): the web page's bar.
-Progress = Callable[[float, str], None]
 
 
 def stage_model(setting: str, n_passages: int, auto_passages: int, installed: Path = INSTALLED_MODEL) -> Path | None:

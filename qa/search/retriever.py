@@ -20,13 +20,14 @@ from qa.index.bm25 import (
     term_coverage,
     top_rows,
 )
+from qa.index.build import Progress
 from qa.index.dense import SENTENCE_INDEX, dense_search, dense_search_within, read_dense_index
 from qa.index.store import StoredIndex
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
-from qa.search.paraphrase import AUTO, ParaphraseScorer, Progress, model_installed, stage_model
+from qa.search.paraphrase import AUTO, ParaphraseScorer, model_installed, stage_model
 from qa.settings import Settings
 from qa.types import Candidate, Passage
 
