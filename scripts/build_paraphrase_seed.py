@@ -11,7 +11,6 @@ saves nothing. The file holds each text's SHA-256 digest and its vector (float32
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -40,7 +39,6 @@ def main() -> int:
         ParaphraseScorer(INSTALLED_MODEL, passages, folder, len(passages), show_progress=True, seed=None)
         made = next(folder.glob("paraphrase-*.npz"))
         atomic_write_bytes(SEED_VECTORS, made.read_bytes())
-        shutil.rmtree(folder / "index", ignore_errors=True)
     size = SEED_VECTORS.stat().st_size / 1e6
     print(f"wrote {SEED_VECTORS.relative_to(ROOT)} ({len(passages):,} passages, {size:.1f} MB)")
     return 0
