@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild eval/corpora/debian-reference, eval/corpora/gle-manual, eval/corpora/developers-reference and
-# eval/corpora/lilypond-usage and eval/corpora/debian-handbook from the
+# eval/corpora/lilypond-usage, eval/corpora/debian-handbook, eval/corpora/gnuplot-manual and
+# eval/corpora/sphinx-usage from the
 # Debian packages they come from, so anyone can check where the evaluation documents came from (compare with the
 # committed files: `git diff --stat eval/corpora` after running this should show nothing when the same versions
 # are fetched).
@@ -21,6 +22,10 @@ LILY_PKG="lilypond-doc-pdf"
 LILY_VERSION="2.24.1-2"
 DH_PKG="debian-handbook"
 DH_VERSION="11.20220922"
+GP_PKG="gnuplot-doc"
+GP_VERSION="5.4.4+dfsg1-2"
+SX_PKG="sphinx-doc"
+SX_VERSION="5.3.0-4"
 # The chapters that are the manual's text; index.en.html is only the book's table of contents.
 DR_PAGES="pr01 ch01 ch02 ch03 ch04 ch05 ch06 ch07 ch08 ch09 ch10 ch11 ch12 apa"
 # The handbook's chapters 6, 7, 8 and 9: each chapter page and its section pages.
@@ -59,6 +64,8 @@ fetch "$GLE_PKG" "$GLE_VERSION"
 fetch "$DEVREF_PKG" "$DEVREF_VERSION"
 fetch "$LILY_PKG" "$LILY_VERSION"
 fetch "$DH_PKG" "$DH_VERSION"
+fetch "$GP_PKG" "$GP_VERSION"
+fetch "$SX_PKG" "$SX_VERSION"
 
 DR_OUT="$ROOT/eval/corpora/debian-reference"
 GLE_OUT="$ROOT/eval/corpora/gle-manual"
@@ -75,8 +82,18 @@ cp "$WORK/x/usr/share/doc/lilypond/html/Documentation/usage.pdf" "$LILY_OUT/lily
 for page in $DH_PAGES; do
     cp "$WORK/x/usr/share/doc/debian-handbook/html/en-US/$page.html" "$DH_OUT/"
 done
+GP_OUT="$ROOT/eval/corpora/gnuplot-manual"
+SX_OUT="$ROOT/eval/corpora/sphinx-usage"
+mkdir -p "$GP_OUT" "$SX_OUT"
+cp "$WORK/x/usr/share/doc/gnuplot/gnuplot.pdf" "$GP_OUT/"
+# Sphinx's own manual, its usage/ pages only (41 pages; the package's build also holds images and sources).
+(cd "$WORK/x/usr/share/doc/sphinx-doc/html" && find usage -name '*.html' | while read -r page; do
+    mkdir -p "$SX_OUT/$(dirname "$page")"
+    cp -L "$page" "$SX_OUT/$page"
+done)
+echo "rebuilt $GP_OUT from $GP_PKG $GP_VERSION and $SX_OUT from $SX_PKG $SX_VERSION"
 echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages), $GLE_OUT, $DEVREF_OUT, $LILY_OUT and $DH_OUT" \
     "($(echo $DH_PAGES | wc -w) pages) from $DR_PKG $DR_VERSION, $GLE_PKG $GLE_VERSION, $DEVREF_PKG $DEVREF_VERSION," \
     "$LILY_PKG $LILY_VERSION and $DH_PKG $DH_VERSION"
 sha256sum "$DR_OUT"/*.html "$GLE_OUT"/gle-manual.pdf "$DEVREF_OUT"/developers-reference.pdf \
-    "$LILY_OUT"/lilypond-usage.pdf "$DH_OUT"/*.html
+    "$LILY_OUT"/lilypond-usage.pdf "$DH_OUT"/*.html "$GP_OUT"/gnuplot.pdf

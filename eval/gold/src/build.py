@@ -1,5 +1,5 @@
-"""Write eval/gold/debian-reference.jsonl, gle-manual.jsonl, developers-reference.jsonl, lilypond-usage.jsonl and
-debian-handbook.jsonl from the hand-written rows in this folder, checking every evidence against the document as a
+"""Write eval/gold/debian-reference.jsonl, gle-manual.jsonl, developers-reference.jsonl, lilypond-usage.jsonl,
+debian-handbook.jsonl, gnuplot-manual.jsonl and sphinx-usage.jsonl from the hand-written rows in this folder, checking every evidence against the document as a
 reader shows it (no model is run).
 
     python eval/gold/src/build.py          # check and write the files
@@ -31,7 +31,14 @@ DH_DIR = ROOT / "eval" / "corpora" / "debian-handbook"
 GLE_PDF = ROOT / "eval" / "corpora" / "gle-manual" / "gle-manual.pdf"
 DEVREF_PDF = ROOT / "eval" / "corpora" / "developers-reference" / "developers-reference.pdf"
 LILY_PDF = ROOT / "eval" / "corpora" / "lilypond-usage" / "lilypond-usage.pdf"
-PDFS = {"gle-manual.pdf": GLE_PDF, "developers-reference.pdf": DEVREF_PDF, "lilypond-usage.pdf": LILY_PDF}
+GNUPLOT_PDF = ROOT / "eval" / "corpora" / "gnuplot-manual" / "gnuplot.pdf"
+SX_DIR = ROOT / "eval" / "corpora" / "sphinx-usage"
+PDFS = {
+    "gle-manual.pdf": GLE_PDF,
+    "developers-reference.pdf": DEVREF_PDF,
+    "lilypond-usage.pdf": LILY_PDF,
+    "gnuplot.pdf": GNUPLOT_PDF,
+}
 # Function words and question words that say nothing about the content (for the paraphrase check).
 STOPWORDS = set(
     """a an the and or but if of to in on at by for from with without into onto over under about above after
@@ -207,6 +214,15 @@ def main() -> int:
     )
     all_problems += problems
     out["debian-handbook"] = dh_rows
+    import gnuplot_manual_items as gp
+    import sphinx_usage_items as sx
+
+    gp_rows, problems = rows_for(gp.ITEMS, lambda c: "gnuplot.pdf", lambda c: "test", pdf=True)
+    all_problems += problems
+    out["gnuplot-manual"] = gp_rows
+    sx_rows, problems = rows_for(sx.ITEMS, lambda c: None, lambda c: "test", pdf=False, folder=SX_DIR)
+    all_problems += problems
+    out["sphinx-usage"] = sx_rows
     for line in all_problems:
         print(line)
     for name, rows in out.items():
