@@ -32,6 +32,8 @@ NAV_CLASS = re.compile(
 # A class-named box: a site's sidebar outside the text, but DocBook's <sidebar> (Publican's TIP, NOTE, "BACK TO
 # BASICS" boxes) inside a chapter's sections is text, as an <aside> inside an article is.
 BOX_CLASS = re.compile(r"^sidebar$", re.I)
+# A site's footer as a class (Sphinx: div.footer, the copyright line): furniture outside the text only.
+FOOTER_CLASS = re.compile(r"^(?:footer|copyright)$", re.I)
 NAV_WORDS = re.compile(r"\b(?:prev(?:ious)?|next|up|home|top|index|contents|download|ebook|pdf|epub)\b", re.I)
 SECTIONING = {"section", "article"}
 SECTION_CLASS = re.compile(r"^(?:chapter|section|sect\d|appendix|preface|part|refentry|simplesect|article)$", re.I)
@@ -45,6 +47,7 @@ BOX_LEVEL = 99  # a box's title sits below every heading of the page
 LAYOUT_INSIDE = ["p", "pre", "ul", "ol", "dl", "div", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]
 LINK_PAGE_SHARE = 0.6  # a page whose text is mostly link text is an index or a table of contents
 KEEP_MENU_CHARS = 500  # a page left with less than this (and under a fifth) without its menus keeps them
+SHORT_PAGE_CHARS = 200  # prose left beside a long menu that is a page of its own
 
 
 class NavigationOnly(ValueError):
@@ -89,18 +92,24 @@ def furniture(soup: Any) -> list[Any]:
         classes = _classes(tag)
         by_class = any(NAV_CLASS.match(c) and not BOX_CLASS.match(c) for c in classes)
         box = _is_box(tag)
-        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box):
+        footer = any(FOOTER_CLASS.match(c) for c in classes)
+        if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box or footer):
             listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
             if listing or (tag.name in {"p", "div", "ul", "table", "td"} and _is_nav_list(tag)):
                 found.append(tag)
                 seen.add(id(tag))
             continue
         menu = tag.name == "nav" or role in {"navigation", "search"} or by_class
-        if not menu and (any(a.name in CONTENT_TAGS for a in tag.parents) or (box and _box_in_text(tag))):
+        if not menu and (any(_is_content(a) for a in tag.parents) or (box and _box_in_text(tag))):
             continue
         found.append(tag)
         seen.add(id(tag))
     return found
+
+
+def _is_content(tag: Any) -> bool:
+    """The page's text itself: an article or main element, or Sphinx's div role=main."""
+    return tag.name in CONTENT_TAGS or str(tag.get("role") or "").lower() == "main"
 
 
 def _is_box(tag: Any) -> bool:
@@ -281,6 +290,20 @@ class _Walker:
         flush()
 
 
+def _short_text_left(soup: Any, found: list[Any], left: int) -> bool:
+    """A short page under a long menu (a Sphinx extension's page of two paragraphs beside a sidebar of every
+    page): what the furniture leaves is prose, not links, so it is the page's text."""
+    if left < SHORT_PAGE_CHARS:
+        return False
+    inside = {id(tag) for tag in found}
+    links = sum(
+        len(a.get_text(" ", strip=True))
+        for a in soup.find_all("a")
+        if id(a) not in inside and not any(id(p) in inside for p in a.parents)
+    )
+    return links / left < LINK_PAGE_SHARE
+
+
 def link_share(soup: Any) -> float:
     total = len(soup.get_text(" ", strip=True))
     links = sum(len(a.get_text(" ", strip=True)) for a in soup.find_all("a"))
@@ -302,6 +325,7 @@ def read_html_layout(markup: str) -> tuple[str, Layout]:
     total = len(soup.get_text(" ", strip=True))
     dropped = sum(len(tag.get_text(" ", strip=True)) for tag in found)
     keep = total - dropped < min(total / 5, KEEP_MENU_CHARS)  # all menu: the menu is the page's text
+    keep = keep and not _short_text_left(soup, found, total - dropped)
     if keep and link_share(soup) >= LINK_PAGE_SHARE:
         raise NavigationOnly("only navigation links (a contents or index page)")
     if not keep:

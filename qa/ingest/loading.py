@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.ingest.generated import GeneratedFiles
 from qa.ingest.readerwarnings import reader_messages, summary
 from qa.settings import Settings
 from qa.types import Document, Layout, Skipped
@@ -274,6 +275,7 @@ def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
     if not root.is_dir():
         return files, skipped
     real_root = root.resolve()
+    generated = GeneratedFiles(root)
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name in (
@@ -286,6 +288,10 @@ def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
                 skipped.append(Skipped(rel, "link points outside the corpus folder"))
             continue
         suffix = path.suffix.lower()
+        made = generated.reason(path) if suffix in settings.extensions else None
+        if made is not None:
+            skipped.append(Skipped(rel, made))
+            continue
         if suffix not in settings.extensions or suffix not in READERS:
             if path.is_file():
                 skipped.append(Skipped(rel, f"unsupported file type {suffix or '(none)'}"))

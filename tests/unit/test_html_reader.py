@@ -73,6 +73,32 @@ def test_sphinx_navigation_sidebar_and_anchors_are_left_out() -> None:
     assert "5. Managing Packages — 5.1. New packages" in sections
 
 
+def test_a_sphinx_footer_is_left_out_but_a_footer_class_in_the_text_stays() -> None:
+    page = (
+        b"<html><body><div class='body' role='main'><section id='s'><h1>Timeouts</h1>"
+        b"<p>Pass the timeout parameter to stop waiting for a response.</p>"
+        b"<p class='footer'>Added in version 2.1 of the library.</p></section></div>"
+        b"<div class='footer'>&copy;2022. A Kenneth Reitz Project.</div></body></html>"
+    )
+    text, _ = read_html(page)
+    assert "Kenneth Reitz" not in text
+    assert "Pass the timeout parameter" in text and "Added in version 2.1" in text
+
+
+def test_a_short_page_beside_a_long_sidebar_is_read_not_taken_for_a_contents_page() -> None:
+    menu = "".join(f"<li><a href='p{i}.html'>Chapter {i}: a page about topic number {i}</a></li>" for i in range(40))
+    page = (
+        "<html><body><div class='body' role='main'><section id='g'><h1>githubpages: publish on GitHub Pages</h1>"
+        "<p>This extension creates a .nojekyll file in the generated HTML folder so that GitHub Pages publishes "
+        "the documents as they are.</p><p>It also writes a CNAME file for a custom domain when html_baseurl is "
+        "set.</p></section></div>"
+        f"<div class='sphinxsidebar' role='navigation'><h3>Navigation</h3><ul>{menu}</ul></div></body></html>"
+    )
+    text, layout = read_html(page.encode())
+    assert "creates a .nojekyll file" in text and "Chapter 3" not in text
+    assert {section for *_, section in layout.blocks} == {"githubpages: publish on GitHub Pages"}
+
+
 def test_a_manuals_contents_page_is_skipped_with_its_reason() -> None:
     links = "".join(f"<li><a href='ch{i}.html'>Chapter {i}. Topic number {i}</a></li>" for i in range(12))
     page = f"<html><body><div class='navheader'><a href='x'>Next</a></div><ul>{links}</ul></body></html>"

@@ -174,3 +174,25 @@ def test_a_pdf_with_a_running_header_reads_without_it(tmp_path: Path) -> None:
     for body in ("Swifts sleep on the wing.", "Terns fly pole to pole.", "Gannets dive at speed."):
         assert body in text
     assert not any(line.strip() in {"2", "3"} for line in text.splitlines())
+
+
+def test_a_sphinx_builds_source_copies_and_code_listings_are_skipped_with_their_reason(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    page = "<html><body><div role='main'><h1>Quickstart</h1><p>Call requests.get with a URL to fetch it.</p></div>"
+    for rel, body in {
+        "html/objects.inv": "# Sphinx inventory",
+        "html/user/quickstart.html": page,
+        "html/_sources/user/quickstart.rst.txt": "Quickstart\n==========\n\nCall ``requests.get`` with a URL.\n",
+        "html/_modules/requests/api.html": page.replace("Quickstart", "Source code for requests.api"),
+        "html/search.html": "<html><body><h1>Search</h1><p>Searching for multiple words only shows matches.</p>",
+        "notes/_sources/mine.txt": "My own notes kept in a folder that happens to be called _sources.\n",
+    }.items():
+        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / rel).write_text(body, encoding="utf-8")
+    docs, skipped = _load(corpus, tmp_path)
+    assert set(docs) == {"html/user/quickstart.html", "notes/_sources/mine.txt"}
+    assert skipped["html/_sources/user/quickstart.rst.txt"] == (
+        "a Sphinx build's copy of a page's source (the page itself is read)"
+    )
+    assert skipped["html/_modules/requests/api.html"] == "a Sphinx build's listing of the project's source code"
+    assert skipped["html/search.html"] == "a Sphinx build's search page"
