@@ -51,6 +51,36 @@ def test_auto_runs_it_and_a_new_document_is_all_it_encodes_again(
     assert answer.excerpts[0].passage.doc_id == "tides.txt"
 
 
+def test_corpus_texts_go_through_onnx_runtime_with_torchs_vectors(small_corpus: Path, tmp_path: Path, embedder) -> None:
+    settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model=str(MODEL), paraphrase_cache_dir="")
+    scorer = Assistant.load(settings, embedder=embedder).retriever.paraphrase
+    texts = [p.read_text(encoding="utf-8") for p in sorted(small_corpus.iterdir())] + ["Bees dance.", "Why?"]
+    texts.append(" ".join(["Long text about volcanoes and bees."] * 80))  # past the model's 384 tokens
+    ours = scorer.encode(texts)
+    torch_vectors = scorer.model.encode(texts, normalize_embeddings=True)
+    assert scorer.questions is not None
+    assert (ours * torch_vectors).sum(axis=1).min() >= 0.9999
+
+
+def test_qa_index_prepares_the_stage_so_the_first_question_encodes_nothing(
+    small_corpus: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qa.cli import main as cli_main
+
+    monkeypatch.setenv("QA_PARAPHRASE_MODEL", str(MODEL))
+    monkeypatch.setenv("QA_PARAPHRASE_CACHE_DIR", "")
+    index = tmp_path / "index"
+    assert cli_main(["index", "--quiet", "--corpus", str(small_corpus), "--index-dir", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"paraphrase stage: ready in [\d.]+ s", out), out
+    assert len(list(index.glob("paraphrase-*.npz"))) == 1
+    own = {"paraphrase_model": str(MODEL), "paraphrase_cache_dir": "", "show_progress": True}
+    settings = make_settings(small_corpus, index, **own)
+    answer = Assistant.load(settings, embedder=embedder).ask("How do hive insects tell each other where to find food?")
+    assert "new text" not in capsys.readouterr().err  # nothing left to encode at the first question
+    assert answer.excerpts[0].passage.doc_id == "bees.txt"
+
+
 def test_a_corpus_is_encoded_under_a_bar_that_names_the_stage_and_counts_texts(
     small_corpus: Path, tmp_path: Path, embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
