@@ -5,8 +5,8 @@ Why: MiniLM misses questions that share few words with their answer. Held out, a
 and best-sentence cosines lifts hard `test` hit@5 0.845 -> 0.888 and hit@1 0.578 -> 0.664
 (docs/notes/2026-12-06-paraphrase-default.md). It costs a second question encoding (ONNX Runtime on the model's
 exported graph, about 33 ms on one core; torch took 74 ms) and encoding every passage and sentence once, so "auto"
-(the default) runs it on small corpora only; the vectors are computed when the assistant loads (by torch, loaded
-only then) and kept in the index folder by each text's digest.
+(the default) runs it on small corpora only; the vectors are computed at `qa index` or when the assistant loads
+(by ONNX Runtime on every core, else torch) and kept in the index folder by each text's digest.
 """
 
 from __future__ import annotations
@@ -130,6 +130,7 @@ def _question_encoder(folder: str, key: str) -> Any:
 
 
 ENCODE_CHUNK = 64  # texts per progress step when encoding a corpus
+TEXT_WORKERS = 4  # threads that run the ONNX session on a corpus's texts (at most one per core)
 
 
 class ParaphraseTooLarge(ValueError):
@@ -199,6 +200,13 @@ class ParaphraseScorer:
         vectors = self._vectors(model_dir, passages, cache_dir, build_dir, progress)
         self.passage_vectors, self.sentence_vectors, self.offsets = vectors
         self.encode_question("warm up", 1)  # the first encoding pays one-off costs: here, not in the first answer
+
+    @property
+    def dimension(self) -> int:
+        if self.questions is not None:
+            return int(self.questions.dimension)
+        found = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)()
+        return int(found or 768)
 
     @functools.cached_property
     def model(self) -> Any:
@@ -274,18 +282,24 @@ class ParaphraseScorer:
         with self.lock:  # one model shared by the server's threads and corpora
             return self._encode(texts, show_progress, progress)
 
+    def _encode_chunk(self, texts: list[str]) -> np.ndarray:
+        """ONNX Runtime where it runs (the question session on every core, each text unpadded: twice torch's
+        rate here, the same vectors), else torch."""
+        if self.questions is None:
+            vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=False)
+            return np.asarray(vectors, dtype=np.float32)
+        return self.questions.encode_many(texts, TEXT_WORKERS)
+
     def _encode(self, texts: list[str], show_progress: bool = False, progress: Progress | None = None) -> np.ndarray:
         """With progress, in chunks under one bar that says what it is and counts texts (the library's own
         bar reads "Batches" and counts batches), and told to ``progress`` (the web page's bar) chunk by chunk.
         Longest first, as the library orders them, so chunks pad little."""
         if not (show_progress or progress) or len(texts) <= ENCODE_CHUNK:
-            vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=False)
-            return np.asarray(vectors, dtype=np.float32)
+            return self._encode_chunk(texts)
         from tqdm.auto import tqdm
 
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        dimension = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)
-        out = np.zeros((len(texts), dimension() or 768), dtype=np.float32)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         n = len(texts)
         shown = {"desc": "paraphrase stage vectors", "unit": "text", "file": sys.stderr, "disable": not show_progress}
         with tqdm(total=n, **shown) as bar:
@@ -293,8 +307,7 @@ class ParaphraseScorer:
                 if progress is not None:
                     progress(at / n, f"Paraphrase stage: encoding texts, {at:,} of {n:,}")
                 rows = order[at : at + ENCODE_CHUNK]
-                part = self.model.encode([texts[i] for i in rows], batch_size=16, normalize_embeddings=True)
-                out[rows] = np.asarray(part, dtype=np.float32)
+                out[rows] = self._encode_chunk([texts[i] for i in rows])
                 bar.update(len(rows))
         if progress is not None:
             progress(1.0, f"Paraphrase stage: {n:,} texts encoded")
