@@ -83,7 +83,9 @@ READER_VERSIONS = {
     # 5: a manual's sidebar boxes (DocBook <sidebar>: TIP, NOTE…) inside its sections kept, their title a
     # heading while the box lasts; inline elements run together as a browser shows them (no space added
     # around a <code> or an <em>); a <dt> term and its <dd> definition one block.
-    "html": 5,
+    # 6: a Sphinx build's div.footer left out; a short page beside a long sidebar read, not refused as a
+    # contents page.
+    "html": 6,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
@@ -404,6 +406,9 @@ def skip_record(settings: Settings, skipped: Skipped) -> dict[str, Any]:
     """A skipped file as the manifest keeps it: with its size and time, so that the next run, seeing the
     same file, reports the same reason without reading it again."""
     record: dict[str, Any] = {"file": skipped.path, "reason": skipped.reason}
+    found = READERS.get(Path(skipped.path).suffix.lower())
+    if found is not None:  # a newer reader may read it: then it is tried again
+        record["reader"] = reader_version(found[0])
     try:
         stat = (settings.corpus_dir / skipped.path).stat()
     except OSError:
@@ -422,6 +427,9 @@ def _known_unreadable(manifest: dict[str, Any] | None) -> dict[str, tuple[str, i
     for entry in manifest.get("skipped", []):
         if not isinstance(entry, dict) or not isinstance(entry.get("mtime_ns"), int):
             continue
+        found = READERS.get(Path(str(entry["file"])).suffix.lower())
+        if found is not None and entry.get("reader") != reader_version(found[0]):
+            continue  # refused by another version of its reader
         if entry["mtime_ns"] < before and isinstance(entry.get("size"), int) and "too large" not in entry["reason"]:
             out[str(entry["file"])] = (str(entry["reason"]), entry["size"], entry["mtime_ns"])
     return out

@@ -196,3 +196,34 @@ def test_a_sphinx_builds_source_copies_and_code_listings_are_skipped_with_their_
     )
     assert skipped["html/_modules/requests/api.html"] == "a Sphinx build's listing of the project's source code"
     assert skipped["html/search.html"] == "a Sphinx build's search page"
+
+
+def test_a_file_an_older_reader_refused_is_read_again_by_a_newer_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import qa.ingest.loading as loading
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    links = "".join(f"<li><a href='ch{i}.html'>Chapter {i}. Topic number {i}</a></li>" for i in range(12))
+    page = corpus / "contents.html"
+    page.write_text(f"<html><body><ul>{links}</ul></body></html>", encoding="utf-8")
+    stat = page.stat()
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns - 60 * 10**9))  # written well before the scan
+    settings = make_settings(corpus, tmp_path / "index")
+    first = load_corpus(settings)
+    manifest = {
+        "corpus_dir": str(corpus),
+        "scanned_ns": time.time_ns(),
+        "skipped": [loading.skip_record(settings, s) for s in first.skipped],
+    }
+    reads: list[str] = []
+    real = loading.load_file
+    monkeypatch.setattr(loading, "load_file", lambda path, *a: reads.append(path.name) or real(path, *a))
+    again = load_corpus(settings, previous=manifest)
+    assert reads == [] and [s.reason for s in again.skipped] == [first.skipped[0].reason]  # the same bytes: not read
+    monkeypatch.setitem(loading.READER_VERSIONS, "html", loading.READER_VERSIONS["html"] + 1)
+    newer = load_corpus(settings, previous=manifest)
+    assert reads == ["contents.html"] and "contents or index page" in newer.skipped[0].reason
