@@ -3,9 +3,9 @@
     python eval/split_table.py eval/reports/<run>/report.json [--index-dir DIR] [--gold FILE]
 
 Why a separate script: the report's own breakdown lists one metric per group; the issue's targets need
-hit@k, highlights, abstention P/R/F1, false abstentions, follow-ups, calibration (ECE) and, for PDFs, the
-cited page, split by split. With --index-dir and --gold, a PDF answer's cited page is checked against the
-gold item's `page`.
+hit@k, highlights, abstention P/R/F1, false abstentions, follow-ups, calibration (ECE, beside the ECE a perfectly
+calibrated confidence would show on that many questions by chance) and, for PDFs, the cited page, split by
+split. With --index-dir and --gold, a PDF answer's cited page is checked against the gold item's `page`.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ def figures(items: list[dict], gold_pages: dict[str, int], pages: dict) -> dict[
         "false_abst": abstention["false_abstain"],
         "followup_hit@5": hit(follow, 5),
         "ECE": metrics.expected_calibration_error(confidence, right) if items else float("nan"),
+        # what a calibrated confidence would show on this split by chance: median, 95th percentile
+        "ECE_if_calibrated": "{:.3f} / {:.3f}".format(*metrics.calibrated_ece(confidence)) if items else "",
     }
     paged = [i for i in answerable if i["id"] in gold_pages and i["rank"] == 1 and i.get("top")]
     if paged and pages:

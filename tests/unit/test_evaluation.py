@@ -178,3 +178,14 @@ def test_squad_held_out_articles_keep_only_questions_no_answer_model_was_fitted_
     assert kept and {q.article for q in kept} == set(heldout)
     assert {q.article for q in _squad_articles(asked, "tuning")} == set(tuning)
     assert _squad_articles(asked, "all") == asked
+
+
+def test_the_ece_a_calibrated_confidence_shows_by_chance_shrinks_with_more_questions() -> None:
+    from qa.evaluation.metrics import calibrated_ece, expected_calibration_error
+
+    few = np.linspace(0.3, 0.9, 60)
+    median, top = calibrated_ece(few)
+    assert 0.05 < median < top < 0.25  # sixty questions: about a tenth from sampling alone
+    assert calibrated_ece(np.tile(few, 20))[0] < median / 3  # 1,200 questions: far less
+    overconfident = expected_calibration_error(few, (np.arange(60) % 4 == 0).astype(float))  # right 1 in 4
+    assert overconfident > top

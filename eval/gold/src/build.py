@@ -1,6 +1,6 @@
 """Write eval/gold/debian-reference.jsonl, gle-manual.jsonl, developers-reference.jsonl, lilypond-usage.jsonl,
-debian-handbook.jsonl, gnuplot-manual.jsonl and sphinx-usage.jsonl from the hand-written rows in this folder, checking every evidence against the document as a
-reader shows it (no model is run).
+debian-handbook.jsonl, gnuplot-manual.jsonl and sphinx-usage.jsonl from the hand-written rows in this folder,
+checking every evidence against the document as a reader shows it (no model is run).
 
     python eval/gold/src/build.py          # check and write the files
     python eval/gold/src/build.py --check  # check only
