@@ -26,8 +26,7 @@ CONTENT_TAGS = {"article", "main"}  # a footer or aside inside these is the text
 # Classes that DocBook, Sphinx, MkDocs, Doxygen and most site generators give their navigation and TOCs.
 NAV_CLASS = re.compile(
     r"^(?:nav(?:header|footer|bar|igation)?|breadcrumbs?|related|sphinxsidebar\w*|toc|contents|local-toc|sidebar"
-    r"|list-of-\w+|menu|pager|prev-?next|headerlink|skip-?link|wy-nav-\w+|rst-versions|md-(?:header|footer|sidebar)\w*"
-    r"|viewcode-(?:link|back))$",
+    r"|list-of-\w+|menu|pager|prev-?next|headerlink|skip-?link|wy-nav-\w+|rst-versions|md-(?:header|footer|sidebar)\w*)$",
     re.I,
 )
 # A class-named box: a site's sidebar outside the text, but DocBook's <sidebar> (Publican's TIP, NOTE, "BACK TO
@@ -45,10 +44,6 @@ INLINE = {
     "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
 }  # fmt: skip
 BOX_LEVEL = 99  # a box's title sits below every heading of the page
-# Sphinx's described objects: <dl class="py function"> (or "std confval", "rst directive"…) whose <dt class="sig">
-# is the signature; before Sphinx 4 the <dl> carried the kind alone and the <dt> an id.
-ENTRY_KINDS = {"function", "class", "method", "attribute", "exception", "data", "property", "describe", "confval"}
-ENTRY_KINDS |= {"option", "directive", "role", "envvar", "cmdoption", "macro", "type", "member", "var"}
 LAYOUT_INSIDE = ["p", "pre", "ul", "ol", "dl", "div", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]
 LINK_PAGE_SHARE = 0.6  # a page whose text is mostly link text is an index or a table of contents
 KEEP_MENU_CHARS = 500  # a page left with less than this (and under a fifth) without its menus keeps them
@@ -234,26 +229,6 @@ class _Walker:
         self.walk(tag)
         self.path = saved
 
-    def entries(self, dl: Any) -> None:
-        """A described object (an API function, a configuration value): its name is a heading below the current
-        one while its description lasts, so each has its own passages under a section that names it, and the
-        full signature leads the description as a term leads its definition."""
-        saved = list(self.path)
-        for child in dl.find_all(["dt", "dd"], recursive=False):
-            if child.name == "dd":
-                self.walk(child)
-                continue
-            signature = _text(child)
-            if not signature:
-                continue
-            name = signature.split("(", 1)[0].strip() or signature
-            self.path = saved + [((BOX_LEVEL, 0), name)]
-            self.blocks.append(("heading", name, self.section, []))
-            self.text(signature)
-            self.lead = True
-        self.path = saved
-        self.lead = False
-
     def text(self, text: str) -> None:
         """A paragraph; a definition is in the block of its term ("> 1000" / "will always be installed"), so
         that no passage ends on the term and the next opens without it."""
@@ -303,8 +278,6 @@ class _Walker:
                 table, rows, head = _table_text(child)
                 if table:
                     self.attached(table, "table", rows, head)
-            elif name == "dl" and _is_entry(child):
-                self.entries(child)
             elif name in BLOCKS and not child.find(LAYOUT_INSIDE):
                 text = _text(child)
                 if text:
@@ -315,15 +288,6 @@ class _Walker:
             else:
                 self.walk(child)
         flush()
-
-
-def _is_entry(dl: Any) -> bool:
-    """A Sphinx object description (see ENTRY_KINDS), not a plain definition list or a field list."""
-    first = dl.find("dt", recursive=False)
-    if first is None:
-        return False
-    kinds = {c.split(":")[0] for c in _classes(dl)}
-    return "sig" in _classes(first) or bool(kinds & ENTRY_KINDS and first.get("id"))
 
 
 def _short_text_left(soup: Any, found: list[Any], left: int) -> bool:

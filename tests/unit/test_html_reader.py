@@ -99,31 +99,6 @@ def test_a_short_page_beside_a_long_sidebar_is_read_not_taken_for_a_contents_pag
     assert {section for *_, section in layout.blocks} == {"githubpages: publish on GitHub Pages"}
 
 
-def test_each_sphinx_described_object_is_a_section_named_after_it() -> None:
-    page = (
-        b"<html><body><div class='body' role='main'><section id='api'><h1>Developer Interface</h1>"
-        b"<p>All of the functionality can be accessed by these methods.</p>"
-        b"<dl class='py function'><dt class='sig sig-object py' id='requests.get'><span class='sig-name'>"
-        b"requests.get</span>(<em>url</em>, <em>params=None</em>)<a href='_modules/requests/api.html'>"
-        b"<span class='viewcode-link'>[source]</span></a><a class='headerlink' href='#requests.get'>\xc2\xb6</a></dt>"
-        b"<dd><p>Sends a GET request.</p><dl class='field-list simple'><dt class='field-odd'>Returns</dt>"
-        b"<dd class='field-odd'><p>Response object</p></dd></dl></dd></dl>"
-        b"<dl class='std confval'><dt class='sig sig-object std' id='confval-html_copy_source'>"
-        b"<span class='sig-name descname'>html_copy_source</span></dt><dd><p>If true, the reST sources are "
-        b"included in the HTML build as _sources/name.</p></dd></dl>"
-        b"<p>The end of the page.</p></section></div></body></html>"
-    )
-    text, layout = read_html(page)
-    assert "[source]" not in text and "\xb6" not in text
-    assert "requests.get(url, params=None)\nSends a GET request." in text  # the signature leads its description
-    sections = {text[a:b]: section for a, b, kind, section in layout.blocks if kind == "text"}
-    assert sections["Returns\nResponse object"] == "Developer Interface — requests.get"
-    assert sections["html_copy_source\nIf true, the reST sources are included in the HTML build as _sources/name."] == (
-        "Developer Interface — html_copy_source"
-    )
-    assert sections["The end of the page."] == "Developer Interface"  # the object's section ends with it
-
-
 def test_a_manuals_contents_page_is_skipped_with_its_reason() -> None:
     links = "".join(f"<li><a href='ch{i}.html'>Chapter {i}. Topic number {i}</a></li>" for i in range(12))
     page = f"<html><body><div class='navheader'><a href='x'>Next</a></div><ul>{links}</ul></body></html>"
