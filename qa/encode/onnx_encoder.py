@@ -229,6 +229,7 @@ class OnnxEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_seq_length)
         graph, external, cached = _load_or_export(path, graph_folder, reuse=True)
+        self.graph_folder, self.saved = graph_folder, cached
         try:
             self.session = _session(threads, graph, external)
         except Exception:
@@ -237,6 +238,14 @@ class OnnxEncoder:
             graph, external, _ = _load_or_export(path, graph_folder, reuse=False)  # a damaged cached graph
             self.session = _session(threads, graph, external)
         self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def keep(self) -> None:
+        """Save the graph in its folder now if it was exported before that folder existed (a new index's first
+        build encodes its texts with it), so the next start does not export it again at its first question."""
+        if self.saved or self.graph_folder is None or graph_files(self.path, self.graph_folder)[0].is_file():
+            return
+        _load_or_export(self.path, self.graph_folder, reuse=False)  # this process's export, written out
+        self.saved = True
 
     def encode_many(self, texts: Sequence[str], most: int = 4) -> np.ndarray:
         """A corpus's texts: the same session run from one thread per free core (ONNX Runtime lets go of the

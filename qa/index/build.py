@@ -391,8 +391,10 @@ def _build(
     new_manifest = _manifest(settings, signature, built, len(plan), report, started, scanned_ns)
     _write(settings, new_manifest, built, previous, texts, manifest)
     cache.clear()  # its vectors now live in the build folder
-    if new_passages:  # torch is loaded for them: export the question encoder's graph now, not at the first question
-        _ = embedder.questions
+    if new_passages:  # the question encoder's graph is in memory now: keep it, not export it at the first question
+        encoder = embedder.questions
+        if encoder is not None:
+            encoder.keep()
     if progress:
         progress(1.0, "index ready")
     return BuildReport(

@@ -67,6 +67,20 @@ def test_a_saved_question_graph_starts_the_encoder_without_torch(
     assert not (tmp_path / "absent").exists()
 
 
+def test_a_new_index_keeps_the_graph_its_first_build_encoded_with(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The build encodes its texts with the graph before the index folder exists; the first question after it
+    # must find the graph there, not export it again (6 s and a torch import).
+    from qa.cli import main as cli_main
+
+    monkeypatch.setenv("QA_PARAPHRASE_MODEL", "")
+    index = tmp_path / "new" / "index"
+    assert cli_main(["index", "--quiet", "--corpus", str(small_corpus), "--index-dir", str(index)]) == 0
+    assert len(list(index.glob("question-encoder-*.onnx"))) == 1
+    assert len(list(index.glob("question-encoder-*.safetensors"))) == 1
+
+
 def test_a_model_of_another_shape_uses_sentence_transformers_and_a_forced_onnx_says_why(
     tmp_path: Path, embedder: Embedder
 ) -> None:
