@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,7 +53,7 @@ class BuildReport:
                 f"repaired a damaged index: {self.repaired}; rebuilt in {self.seconds:.1f} s reusing the "
                 f"{self.reused_vectors:,} vectors still valid ({self.encoded:,} texts encoded)"
             )
-            return [head] + [f"skipped {s.path}: {s.reason}" for s in self.skipped]
+            return [head] + skipped_lines(self.skipped)
         if self.up_to_date:
             head = f"index up to date: {self.documents} documents, {self.passages} passages"
         else:
@@ -63,7 +64,27 @@ class BuildReport:
             )
         if self.reused_vectors:
             head += f"; of their texts {self.reused_vectors:,} kept their vectors and {self.encoded:,} were encoded"
-        return [head] + [f"skipped {s.path}: {s.reason}" for s in self.skipped]
+        return [head] + skipped_lines(self.skipped)
+
+
+def skipped_lines(skipped: Sequence[Skipped], most: int = 5) -> list[str]:
+    """One line per skipped file, except where more than ``most`` share a reason: a documentation build dropped
+    in whole skips dozens of images and style sheets, and a line each would bury the one that matters."""
+    groups: dict[str, list[Skipped]] = {}
+    for item in skipped:
+        key = "unsupported file type" if item.reason.startswith("unsupported file type") else item.reason
+        groups.setdefault(key, []).append(item)
+    lines = []
+    for key, items in groups.items():
+        if len(items) <= most:
+            lines += [f"skipped {s.path}: {s.reason}" for s in items]
+        elif key == "unsupported file type":
+            kinds = Counter(Path(s.path).suffix.lower() or "(none)" for s in items)
+            listed = ", ".join(f"{suffix} {n}" for suffix, n in kinds.most_common())
+            lines.append(f"skipped {len(items)} files of unsupported types: {listed}")
+        else:
+            lines.append(f"skipped {len(items)} files: {key} (first: {items[0].path})")
+    return lines
 
 
 def chunk_config(settings: Settings) -> ChunkConfig:

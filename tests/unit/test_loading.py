@@ -227,3 +227,23 @@ def test_a_file_an_older_reader_refused_is_read_again_by_a_newer_one(
     monkeypatch.setitem(loading.READER_VERSIONS, "html", loading.READER_VERSIONS["html"] + 1)
     newer = load_corpus(settings, previous=manifest)
     assert reads == ["contents.html"] and "contents or index page" in newer.skipped[0].reason
+
+
+def test_many_files_skipped_for_one_reason_are_summed_up_in_one_line() -> None:
+    from qa.index.build import skipped_lines
+    from qa.types import Skipped
+
+    images = [Skipped(f"_static/icon{i}.png", "unsupported file type .png") for i in range(40)]
+    styles = [Skipped(f"_static/s{i}.css", "unsupported file type .css") for i in range(3)]
+    copies = [Skipped(f"_sources/p{i}.rst.txt", "a Sphinx build's copy of a page's source") for i in range(14)]
+    lines = skipped_lines([*images, *styles, *copies, Skipped("junk.pdf", "not a PDF (invalid header)")])
+    assert lines == [
+        "skipped 43 files of unsupported types: .png 40, .css 3",
+        "skipped 14 files: a Sphinx build's copy of a page's source (first: _sources/p0.rst.txt)",
+        "skipped junk.pdf: not a PDF (invalid header)",
+    ]
+    few = [Skipped("a.xyz", "unsupported file type .xyz"), Skipped("b.png", "unsupported file type .png")]
+    assert skipped_lines(few) == [
+        "skipped a.xyz: unsupported file type .xyz",
+        "skipped b.png: unsupported file type .png",
+    ]
