@@ -11,14 +11,12 @@ sometimes "evidence_alt" (another place that answers the question as well).
 Chapters: scope, applying, duties, resources, pkgs (Managing Packages), best-pkging, beyond, l10n, tools.
 """
 
+from extras import page_row
+
 TEST_CHAPTERS = {"scope", "applying", "duties", "resources", "pkgs", "best-pkging", "beyond", "l10n", "tools"}
 
 
-def p(n: int, paraphrase: bool = False, alt: list[str] | None = None) -> dict:
-    extra: dict = {"page": n, "wording": "paraphrase" if paraphrase else "plain"}
-    if alt:
-        extra["evidence_alt"] = alt
-    return extra
+p = page_row  # (page index, paraphrase?, evidence_alt)
 
 
 ITEMS = [

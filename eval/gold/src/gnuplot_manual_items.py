@@ -18,14 +18,12 @@ Chapters: gnuplot (I Gnuplot, indexes 21-61), plotting-styles (II Plotting style
 (III Commands, 87-236), terminals (IV Terminal types, 237-302), bugs (V Bugs, 303). VI Index is not used.
 """
 
+from extras import page_row
+
 TEST_CHAPTERS = {"gnuplot", "plotting-styles", "commands", "terminals", "bugs"}
 
 
-def p(n: int, paraphrase: bool = False, alt: list[str] | None = None) -> dict:
-    extra: dict = {"page": n, "wording": "paraphrase" if paraphrase else "plain"}
-    if alt:
-        extra["evidence_alt"] = alt
-    return extra
+p = page_row  # (page index, paraphrase?, evidence_alt)
 
 
 ITEMS = [

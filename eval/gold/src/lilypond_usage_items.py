@@ -13,14 +13,12 @@ Chapters: running (1 Running lilypond), convert (2 Updating files with convert-l
 lilypond-book), external (4 External programs), suggestions (5 Suggestions for writing files).
 """
 
+from extras import page_row
+
 TEST_CHAPTERS = {"running", "convert", "book", "external", "suggestions"}
 
 
-def p(n: int, paraphrase: bool = False, alt: list[str] | None = None) -> dict:
-    extra: dict = {"page": n, "wording": "paraphrase" if paraphrase else "plain"}
-    if alt:
-        extra["evidence_alt"] = alt
-    return extra
+p = page_row  # (page index, paraphrase?, evidence_alt)
 
 
 ITEMS = [
