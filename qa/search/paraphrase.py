@@ -275,7 +275,8 @@ class ParaphraseScorer:
             print(f"note: {self.seed.name} was not made by this model; encoding the corpus instead", file=sys.stderr)
             return {}
         if self.show_progress:
-            print(f"paraphrase stage: {len(hits):,} texts from the shipped vectors", file=sys.stderr)
+            n = len(hits)
+            print(f"paraphrase stage: {n:,} text{'s' * (n != 1)} from the shipped vectors", file=sys.stderr)
         return {d: np.asarray(v, dtype=np.float32) for d, v in hits.items()}
 
     def encode(self, texts: list[str], show_progress: bool = False, progress: Progress | None = None) -> np.ndarray:
