@@ -349,6 +349,14 @@ def _engine(settings: Settings) -> contextlib.AbstractContextManager[Any]:
     return ray_session(settings)
 
 
+def _keep_question_graph(embedder: Embedder) -> None:
+    """The question encoder's graph is in memory after encoding: keep it in the index folder now, rather than
+    export it again (seconds, and a torch import) at the first question."""
+    encoder = embedder.questions
+    if encoder is not None:
+        encoder.keep()
+
+
 def _build(
     settings: Settings,
     embedder: Embedder,
@@ -412,10 +420,8 @@ def _build(
     new_manifest = _manifest(settings, signature, built, len(plan), report, started, scanned_ns)
     _write(settings, new_manifest, built, previous, texts, manifest)
     cache.clear()  # its vectors now live in the build folder
-    if new_passages:  # the question encoder's graph is in memory now: keep it, not export it at the first question
-        encoder = embedder.questions
-        if encoder is not None:
-            encoder.keep()
+    if new_passages:
+        _keep_question_graph(embedder)
     if progress:
         progress(1.0, "index ready")
     return BuildReport(
