@@ -108,15 +108,16 @@ def _model_lock(folder: str) -> threading.Lock:
 def export_question_graph(model_dir: Path = INSTALLED_MODEL) -> bool:
     """Export the model's graph for ONNX Runtime into its folder now (set-up calls this, so that no start pays
     the export's 10-15 s); whether questions will go through ONNX Runtime."""
-    return _question_encoder(str(model_dir.resolve()), _model_key(model_dir)) is not None
+    return _onnx_encoder(str(model_dir.resolve()), _model_key(model_dir)) is not None
 
 
 @functools.lru_cache(maxsize=2)
-def _question_encoder(folder: str, key: str) -> Any:
-    """ONNX Runtime on the model's exported graph (qa.encode.onnx_encoder), once per process; None where it
-    cannot run (then torch encodes questions). Measured on 80 questions, one thread: 33 ms a question against
-    torch's 74 ms, the same vectors (cosine >= 0.9999). The graph is exported once, by torch, into the model's
-    folder (its own copy of the weights, 440 MB), or per process where that folder is read-only."""
+def _onnx_encoder(folder: str, key: str) -> Any:
+    """ONNX Runtime on the model's exported graph (qa.encode.onnx_encoder), once per process, for questions and
+    for the corpus's texts; None where it cannot run (then torch encodes both). Measured on 80 questions, one
+    thread: 33 ms a question against torch's 74 ms, the same vectors (cosine >= 0.9999). The graph is exported
+    once, by torch, into the model's folder (its own copy of the weights, 440 MB), or per process where that
+    folder is read-only."""
     from qa.encode.onnx_encoder import OnnxEncoder, available, supported
 
     path = Path(folder)
@@ -125,7 +126,7 @@ def _question_encoder(folder: str, key: str) -> Any:
     try:
         return OnnxEncoder(path, threads=1, graph_folder=path)
     except Exception as exc:  # noqa: BLE001 - an onnxruntime too old for the graph, a broken install: torch then
-        print(f"note: the paraphrase stage's questions use torch (ONNX Runtime: {exc})", file=sys.stderr)
+        print(f"note: the paraphrase stage encodes with torch (ONNX Runtime: {exc})", file=sys.stderr)
         return None
 
 
@@ -176,10 +177,10 @@ class ParaphraseScorer:
         build_dir: Path | None = None,
         seed: Path | None = SEED_VECTORS,
         progress: Progress | None = None,
-        onnx_questions: bool = True,
+        use_onnx: bool = True,
     ):
-        """``onnx_questions``: questions through ONNX Runtime where it runs (``query_encoder`` not "torch"). The
-        torch model is loaded only when a text must be encoded that neither the cache nor the seed holds."""
+        """``use_onnx``: questions and texts through ONNX Runtime where it runs (``query_encoder`` not "torch");
+        the torch model is loaded only where it does not."""
         if len(passages) > max_passages:
             raise ParaphraseTooLarge(
                 f"the paraphrase scorer encodes every passage; {len(passages):,} is more than "
@@ -192,9 +193,9 @@ class ParaphraseScorer:
             raise ModelUnavailable(f"paraphrase_model {model_dir} holds no sentence-transformers model; {fix}")
         self.folder, self.key, self.fix = str(model_dir.resolve()), _model_key(model_dir), fix
         self.lock = _model_lock(self.folder)
-        self.questions = _question_encoder(self.folder, self.key) if onnx_questions else None
-        if self.questions is None:
-            _ = self.model  # torch answers the questions: a model that cannot load says so here
+        self.onnx = _onnx_encoder(self.folder, self.key) if use_onnx else None
+        if self.onnx is None:
+            _ = self.model  # torch encodes: a model that cannot load says so here
         self.show_progress = show_progress
         self.seed = seed
         vectors = self._vectors(model_dir, passages, cache_dir, build_dir, progress)
@@ -203,14 +204,14 @@ class ParaphraseScorer:
 
     @property
     def dimension(self) -> int:
-        if self.questions is not None:
-            return int(self.questions.dimension)
+        if self.onnx is not None:
+            return int(self.onnx.dimension)
         found = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)()
         return int(found or 768)
 
     @functools.cached_property
     def model(self) -> Any:
-        """sentence-transformers' model, loaded on first need: encoding texts, or questions without ONNX Runtime."""
+        """sentence-transformers' model, loaded on first need: only where ONNX Runtime does not run."""
         from qa.encode.embedder import ModelUnavailable
 
         try:
@@ -284,12 +285,12 @@ class ParaphraseScorer:
             return self._encode(texts, show_progress, progress)
 
     def _encode_chunk(self, texts: list[str]) -> np.ndarray:
-        """ONNX Runtime where it runs (the question session on every core, each text unpadded: twice torch's
-        rate here, the same vectors), else torch."""
-        if self.questions is None:
+        """ONNX Runtime where it runs (the one session on every core, each text unpadded: twice torch's rate
+        here, the same vectors), else torch."""
+        if self.onnx is None:
             vectors = self.model.encode(texts, batch_size=16, normalize_embeddings=True, show_progress_bar=False)
             return np.asarray(vectors, dtype=np.float32)
-        return self.questions.encode_many(texts, TEXT_WORKERS)
+        return self.onnx.encode_many(texts, TEXT_WORKERS)
 
     def _encode(self, texts: list[str], show_progress: bool = False, progress: Progress | None = None) -> np.ndarray:
         """With progress, in chunks under one bar that says what it is and counts texts (the library's own
@@ -319,8 +320,8 @@ class ParaphraseScorer:
         loaded machine, threads waiting for a busy core cost more than they give (the same finding as
         ``qa.encode.embedder.question_threads``). Torch's thread count is process-wide, so it is set and
         restored under the model's lock."""
-        if self.questions is not None:
-            return self.questions.encode([text])[0]
+        if self.onnx is not None:
+            return self.onnx.encode([text])[0]
         import torch
 
         with self.lock:

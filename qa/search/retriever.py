@@ -88,7 +88,7 @@ class Retriever:
             keep = Path(s.paraphrase_cache_dir).expanduser() if s.paraphrase_cache_dir else s.index_dir
             onnx = s.query_encoder != "torch"
             args = (model, passages, keep, limit, s.show_progress, folder)
-            return ParaphraseScorer(*args, progress=self.progress, onnx_questions=onnx)
+            return ParaphraseScorer(*args, progress=self.progress, use_onnx=onnx)
         except ModelUnavailable as exc:
             if s.paraphrase_model != AUTO:
                 raise

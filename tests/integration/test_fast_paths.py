@@ -146,8 +146,8 @@ def test_answering_imports_neither_torch_nor_bm25s(default_assistant, stage: str
         "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'bm25s', 'numba', 'scipy')"
         " if m in sys.modules]\n"
         "print(json.dumps(heavy))\n"
-        "from qa.search.paraphrase import _question_encoder, export_question_graph\n"  # loaded: cached, no export
-        "print(json.dumps(bool(_question_encoder.cache_info().currsize and export_question_graph())))\n"
+        "from qa.search.paraphrase import _onnx_encoder, export_question_graph\n"  # loaded: cached, no export
+        "print(json.dumps(bool(_onnx_encoder.cache_info().currsize and export_question_graph())))\n"
     )
     env = {**os.environ, "QA_PARAPHRASE_MODEL": stage}
     run = [sys.executable, "-c", code]

@@ -58,7 +58,7 @@ def test_corpus_texts_go_through_onnx_runtime_with_torchs_vectors(small_corpus: 
     texts.append(" ".join(["Long text about volcanoes and bees."] * 80))  # past the model's 384 tokens
     ours = scorer.encode(texts)
     torch_vectors = scorer.model.encode(texts, normalize_embeddings=True)
-    assert scorer.questions is not None
+    assert scorer.onnx is not None
     assert (ours * torch_vectors).sum(axis=1).min() >= 0.9999
 
 
@@ -165,7 +165,7 @@ def test_its_questions_through_onnx_runtime_get_the_vectors_torch_gives(small_co
     settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model="")
     passages = Assistant.load(settings).retriever.index.passages
     scorer = ParaphraseScorer(MODEL, passages, tmp_path, len(passages))
-    assert scorer.questions is not None, "onnxruntime is a dependency: questions do not need torch"
+    assert scorer.onnx is not None, "onnxruntime is a dependency: questions do not need torch"
     asked = ["Which fiery mountain in Sicily erupts often?", "How do bees share where food is?", "tea?"]
     fast = np.stack([scorer.encode_question(q, 1) for q in asked])
     assert np.all(np.sum(fast * scorer.encode(asked), axis=1) >= 0.9999)
