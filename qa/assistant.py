@@ -24,6 +24,7 @@ from qa.answer.compose import (
 )
 from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.answer.features import idf_weights
+from qa.answer.neighbours import join_excerpts
 from qa.answer.recalibration import FEEDBACK_CALIBRATION_FILE, Recalibration
 from qa.answer.related import related_questions, starter_questions
 from qa.answer.selector import AnswerModel, StageCalibration, load_answer_model
@@ -38,7 +39,7 @@ from qa.search.filter import DocumentFilter, UnknownDocuments, document_filter
 from qa.search.followups import FollowUp, plan, sentence_deltas, steer, with_deltas, without_repeats
 from qa.search.retriever import Retrieval, Retriever
 from qa.settings import Settings, load_settings
-from qa.types import Answer, Candidate, Document, Excerpt
+from qa.types import Answer, Candidate, Document, Excerpt, Passage
 
 
 class QuestionError(ValueError):
@@ -294,12 +295,16 @@ class Assistant:
         t_compose = time.perf_counter()
         index = self.retriever.index
         deltas = self.steer_follow_up(found, follow, settings)
-        chosen = select_excerpts(found.candidates, index.passages, index.vectors, settings.top_k, settings.mmr_lambda)
+        extra = 1 if settings.join_neighbours else 0
+        chosen = select_excerpts(
+            found.candidates, index.passages, index.vectors, settings.top_k + extra, settings.mmr_lambda
+        )
         own = follow.said(text)
         scores = with_deltas(self.highlight_scores(found, [c.index for c in chosen], own, settings), deltas)
         evidence = self.confidence_evidence(found)
         learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings)
         excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)
+        excerpts = join_excerpts(excerpts, settings.top_k, settings.max_highlights) if extra else excerpts
         if follow.steers and follow.avoid:  # a follow-up that moves on does not re-quote the last answer
             excerpts = [
                 replace(e, highlights=without_repeats(e.passage.doc_id, e.highlights, follow.avoid)) for e in excerpts
@@ -409,12 +414,14 @@ class Assistant:
         found = self.retriever.search(answer.query, settings, asked=answer.question, only=only)
         index = self.retriever.index
 
-        def key(p: Any) -> tuple[str, int, int]:
-            return (p.doc_id, p.start, p.end)
+        def was_shown(p: Passage) -> bool:  # an excerpt may join two passages
+            return any(
+                e.passage.doc_id == p.doc_id and e.passage.start <= p.start and p.end <= e.passage.end
+                for e in answer.excerpts
+            )
 
-        shown = {key(e.passage) for e in answer.excerpts}
-        old = [c for c in found.candidates if key(index.passages[c.index]) in shown]
-        rest = [c for c in found.candidates if key(index.passages[c.index]) not in shown]
+        old = [c for c in found.candidates if was_shown(index.passages[c.index])]
+        rest = [c for c in found.candidates if not was_shown(index.passages[c.index])]
         new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=max(10, 3 * count))
         chosen = old + new
         scores = self.highlight_scores(found, [c.index for c in chosen], answer.question, settings)

@@ -148,6 +148,9 @@ class Settings:
 
     # Answer composition
     top_k: int = 3
+    # Two chosen passages that follow each other in one section are shown as one excerpt (a section's answer
+    # often straddles the ~120-token cut); the highlights are then chosen over both.
+    join_neighbours: bool = True
     max_highlights: int = 2
     # With room left by the learned selector, the sentence after its best one is highlighted too when it scores
     # at least this share of the best (0: never). The best match often restates the question and the answer

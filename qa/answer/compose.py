@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -204,7 +205,7 @@ def mix_scores(context: dict[int, np.ndarray], own: dict[int, np.ndarray], own_w
 
 def make_excerpts(
     chosen: list[Candidate],
-    passages: list[Passage],
+    passages: Sequence[Passage],
     sentence_scores: dict[int, np.ndarray],
     max_highlights: int,
     question: str = "",

@@ -257,3 +257,21 @@ def test_who_wrote_a_post_is_answered_by_its_by_line(default_assistant: Assistan
     top = answer.excerpts[0]
     shown = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
     assert "By Cécile Riallant" in shown
+
+
+def test_a_section_split_between_two_passages_is_one_excerpt(default_assistant: Assistant) -> None:
+    """WIEGO's entry is cut into two passages: its address, then "Established in 1997, ...". Both rank in the
+    top three; the answer shows them as one excerpt, reading on, with the founding year highlighted."""
+    question = "When was the network for women in informal employment set up?"
+    answer = default_assistant.ask(question)
+    lead = answer.excerpts[0]
+    assert "WIEGO Secretariat" in lead.passage.text and "Established in 1997" in lead.passage.text
+    quoted = [lead.passage.text[a - lead.passage.start : b - lead.passage.start] for a, b in lead.highlights]
+    assert any("Established in 1997" in q for q in quoted), quoted
+    document = default_assistant.document(lead.passage.doc_id)[1]
+    assert lead.passage.text == document[lead.passage.start : lead.passage.end]
+    # Neither half comes back on its own: not among the answer's other excerpts, nor under "more".
+    others = answer.excerpts[1:] + default_assistant.more(answer, 3)
+    assert not any("Established in 1997, WIEGO" in e.passage.text for e in others)
+    apart = default_assistant.ask(question, join_neighbours=False)
+    assert "Established in 1997" not in apart.excerpts[0].passage.text  # what joining changed
