@@ -33,6 +33,12 @@ def pages_of(index_dir: Path) -> dict[tuple[str, int, int], tuple[int, int]]:
     return out
 
 
+def excerpt_pages(pages: dict, doc: str, start: int, end: int) -> tuple[int, int] | None:
+    """The pages of an excerpt: of its passage, or of the passages it joins (two neighbours shown as one)."""
+    inside = [span for (d, a, b), span in pages.items() if d == doc and start <= a and b <= end]
+    return (min(s[0] for s in inside), max(s[1] for s in inside)) if inside else None
+
+
 def figures(items: list[dict], gold_pages: dict[str, int], pages: dict) -> dict[str, float | int | str]:
     answerable = [i for i in items if i["answerable"]]
     first = [i for i in answerable if i["turn"] == "first"]
@@ -60,7 +66,7 @@ def figures(items: list[dict], gold_pages: dict[str, int], pages: dict) -> dict[
         ok = 0
         for i in paged:
             t = i["top"][0]
-            span = pages.get((t["doc"], t["start"], t["end"]))
+            span = excerpt_pages(pages, t["doc"], t["start"], t["end"])
             ok += bool(span and span[0] <= gold_pages[i["id"]] <= span[1])
         out["page_right"] = ok / len(paged)
     return out
