@@ -295,9 +295,10 @@ class Assistant:
         t_compose = time.perf_counter()
         index = self.retriever.index
         deltas = self.steer_follow_up(found, follow, settings)
-        extra = 1 if settings.join_neighbours else 0
+        extra = settings.top_k if settings.join_neighbours else 0  # each join frees a place
+        want = settings.top_k + extra
         chosen = select_excerpts(
-            found.candidates, index.passages, index.vectors, settings.top_k + extra, settings.mmr_lambda
+            found.candidates, index.passages, index.vectors, want, settings.mmr_lambda, pool=max(10, want)
         )
         own = follow.said(text)
         scores = with_deltas(self.highlight_scores(found, [c.index for c in chosen], own, settings), deltas)

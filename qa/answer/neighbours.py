@@ -52,12 +52,12 @@ def join_excerpts(excerpts: list[Excerpt], k: int, max_highlights: int) -> list[
     chose the first half, and what was highlighted in the second is still shown where there is room."""
     out: list[Excerpt] = []
     used: set[int] = set()
-    by_row = {e.row: e for e in excerpts if e.row >= 0}
     for e in excerpts:
         if e.row in used:
             continue
         used.add(e.row)
-        mate = next((by_row[r] for r in (e.row - 1, e.row + 1) if r in by_row and r not in used), None)
+        # the better-ranked neighbour: the other one may be a lower pick that merely sits beside it
+        mate = next((x for x in excerpts if e.row >= 0 and x.row in (e.row - 1, e.row + 1) and x.row not in used), None)
         if mate is None or not joinable(*sorted((e.passage, mate.passage), key=lambda p: p.start)):
             out.append(replace(e, rank=len(out) + 1))
             continue

@@ -273,5 +273,7 @@ def test_a_section_split_between_two_passages_is_one_excerpt(default_assistant: 
     # Neither half comes back on its own: not among the answer's other excerpts, nor under "more".
     others = answer.excerpts[1:] + default_assistant.more(answer, 3)
     assert not any("Established in 1997, WIEGO" in e.passage.text for e in others)
+    for k in (3, 5, 8):  # joins free places that the next passages fill
+        assert len(default_assistant.ask(question, top_k=k).excerpts) == k
     apart = default_assistant.ask(question, join_neighbours=False)
     assert "Established in 1997" not in apart.excerpts[0].passage.text  # what joining changed

@@ -77,3 +77,18 @@ def test_a_block_cut_between_sentences_joins_with_its_space() -> None:
     one, two = passage(DOC.index("The file is"), cut - 1), passage(cut, DOC.index("1. Other") - 2)
     (joined,) = join_excerpts([excerpt(1, one, 8), excerpt(2, two, 9)], k=3, max_highlights=2)
     assert joined.passage.text == DOC[one.start : two.end]
+
+
+def test_two_joins_leave_k_excerpts_when_enough_were_chosen() -> None:
+    elsewhere = passage(DOC.index("First"), DOC.index("The file is") - 2, section="Other")
+    later = passage(DOC.index("The file is"), DOC.index("1. Other") - 2, section="Other")
+    chosen = [excerpt(1, FIRST, 7), excerpt(2, SECOND, 8), excerpt(3, elsewhere, 20), excerpt(4, later, 21)]
+    chosen.append(excerpt(5, OTHER, 9))
+    assert [e.rank for e in join_excerpts(chosen, k=3, max_highlights=2)] == [1, 2, 3]
+    assert [e.row for e in join_excerpts(chosen, k=3, max_highlights=2)] == [7, 20, 9]
+
+
+def test_the_better_ranked_neighbour_is_the_one_joined() -> None:
+    before = passage(DOC.index("Setting up"), DOC.index("First") - 2)
+    shown = join_excerpts([excerpt(1, FIRST, 7), excerpt(2, SECOND, 8), excerpt(3, before, 6)], k=3, max_highlights=2)
+    assert [(e.passage.start, e.passage.end) for e in shown] == [(FIRST.start, SECOND.end), (before.start, before.end)]
