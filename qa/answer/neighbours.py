@@ -46,18 +46,22 @@ def join_passages(first: Passage, second: Passage) -> Passage:
 
 
 def join_excerpts(excerpts: list[Excerpt], k: int, max_highlights: int) -> list[Excerpt]:
-    """The first ``k`` excerpts once each is joined with a shown neighbour. A pair takes the better-ranked
+    """The first ``k`` excerpts once each is joined with a neighbour among the first ``k + 1`` (the ones that
+    would be shown, and the one a join brings in); the rest fill the places joins free. Lower picks are not
+    joined: an excerpt grows only by text that ranked near it. A pair takes the better-ranked
     excerpt's place and score, and the earlier one's row. Its highlights are the better-ranked half's, then
     the other half's first ones (the best sentence leads its follower) up to ``max_highlights``: the ranker
     chose the first half, and what was highlighted in the second is still shown where there is room."""
     out: list[Excerpt] = []
     used: set[int] = set()
-    for e in excerpts:
+    near = excerpts[: k + 1]
+    for at, e in enumerate(excerpts):
         if e.row in used:
             continue
         used.add(e.row)
         # the better-ranked neighbour: the other one may be a lower pick that merely sits beside it
-        mate = next((x for x in excerpts if e.row >= 0 and x.row in (e.row - 1, e.row + 1) and x.row not in used), None)
+        mates = (x for x in near if x.row in (e.row - 1, e.row + 1) and x.row not in used)
+        mate = next(mates, None) if at <= k and e.row >= 0 else None
         if mate is None or not joinable(*sorted((e.passage, mate.passage), key=lambda p: p.start)):
             out.append(replace(e, rank=len(out) + 1))
             continue

@@ -92,3 +92,14 @@ def test_the_better_ranked_neighbour_is_the_one_joined() -> None:
     before = passage(DOC.index("Setting up"), DOC.index("First") - 2)
     shown = join_excerpts([excerpt(1, FIRST, 7), excerpt(2, SECOND, 8), excerpt(3, before, 6)], k=3, max_highlights=2)
     assert [(e.passage.start, e.passage.end) for e in shown] == [(FIRST.start, SECOND.end), (before.start, before.end)]
+
+
+def test_a_low_pick_is_not_joined_to_a_shown_excerpt() -> None:
+    elsewhere = passage(DOC.index("First"), DOC.index("The file is") - 2, section="Other")
+    later = passage(DOC.index("The file is"), DOC.index("1. Other") - 2, section="Other")
+    chosen = [excerpt(1, FIRST, 7), excerpt(2, elsewhere, 20), excerpt(3, later, 22), excerpt(4, SECOND, 8)]
+    shown = join_excerpts(chosen, k=2, max_highlights=2)  # SECOND is the fourth pick: beyond k + 1
+    assert [(e.passage.start, e.passage.end) for e in shown] == [
+        (FIRST.start, FIRST.end),
+        (elsewhere.start, elsewhere.end),
+    ]
