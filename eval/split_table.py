@@ -5,7 +5,8 @@
 Why a separate script: the report's own breakdown lists one metric per group; the issue's targets need
 hit@k, highlights, abstention P/R/F1, false abstentions, follow-ups, calibration (ECE, beside the ECE a perfectly
 calibrated confidence would show on that many questions by chance) and, for PDFs, the cited page, split by
-split. With --index-dir and --gold, a PDF answer's cited page is checked against the gold item's `page`.
+split, and how much the answers show (the top excerpt's median length, its mean highlighted sentences). With
+--index-dir and --gold, a PDF answer's cited page is checked against the gold item's `page`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def figures(items: list[dict], gold_pages: dict[str, int], pages: dict) -> dict[
         "hit@1": hit(first, 1),
         "hit@5": hit(first, 5),
         "quoted": sum(1 for i in answerable if i["answer_quoted"]) / len(answerable) if answerable else float("nan"),
+        **{k: v if v is not None else float("nan") for k, v in metrics.shown_sizes(answerable).items()},
         "abst_P": abstention["abstain_precision"],
         "abst_R": abstention["abstain_recall"],
         "abst_F1": abstention["abstain_f1"],

@@ -302,7 +302,17 @@ def _gold_text(
         "",
         table(
             ["metric", "value"],
-            _metric_rows(m, (*HEADLINE_KEYS[:10], "right_behaviour", "latency_ms_p50", "latency_ms_p95")),
+            _metric_rows(
+                m,
+                (
+                    *HEADLINE_KEYS[:10],
+                    "right_behaviour",
+                    "top_excerpt_chars_p50",
+                    "top_excerpt_highlights",
+                    "latency_ms_p50",
+                    "latency_ms_p95",
+                ),
+            ),
         ),
         "",
     ]

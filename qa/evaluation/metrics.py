@@ -227,10 +227,22 @@ def summarize(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     out["answer_quoted"] = mean(bool(r["answer_quoted"]) for r in answerable if "answer_quoted" in r)
     out.update(abstention_scores([bool(r["abstained"]) for r in records], [not r["answerable"] for r in records]))
     out["right_behaviour"] = mean(right_behaviour(r) for r in records)
+    out.update(shown_sizes(answerable))
     latencies = [float(r["latency_ms"]) for r in records if r.get("latency_ms") is not None]
     out["latency_ms_p50"] = percentile(latencies, 50)
     out["latency_ms_p95"] = percentile(latencies, 95)
     return out
+
+
+def shown_sizes(answerable: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """How much the answers show: the top excerpt's median length in characters and its mean number of
+    highlighted sentences, over the answered questions. Beside hit@1: a longer excerpt holds the evidence more
+    often without pointing at it, so a hit@1 gain means little if these grew with it."""
+    tops = [r["top"][0] for r in answerable if not r["abstained"] and r.get("top") and "chars" in r["top"][0]]
+    return {
+        "top_excerpt_chars_p50": percentile([float(t["chars"]) for t in tops], 50),
+        "top_excerpt_highlights": mean(t["highlights"] for t in tops),
+    }
 
 
 def breakdown(records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -322,6 +334,8 @@ def top_excerpts(excerpts: Sequence[Any], n: int = 3) -> list[dict[str, Any]]:
             "start": e.passage.start,
             "end": e.passage.end,
             "score": round(float(e.score), 4),
+            "chars": len(e.passage.text),
+            "highlights": len(e.highlights),
         }
         for e in excerpts[:n]
     ]

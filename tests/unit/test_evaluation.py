@@ -189,3 +189,16 @@ def test_the_ece_a_calibrated_confidence_shows_by_chance_shrinks_with_more_quest
     assert calibrated_ece(np.tile(few, 20))[0] < median / 3  # 1,200 questions: far less
     overconfident = expected_calibration_error(few, (np.arange(60) % 4 == 0).astype(float))  # right 1 in 4
     assert overconfident > top
+
+
+def test_reports_say_how_much_the_answers_show() -> None:
+    """A hit@1 gain from longer excerpts must show: the summary gives the top excerpt's length and highlights."""
+    top = [{"doc": "a", "section": "", "start": 0, "end": 9, "score": 1.0}]
+    records = [
+        {"answerable": True, "rank": 1, "answer_in_top": True, "abstained": False, "top": [{**top[0], **size}]}
+        for size in ({"chars": 400, "highlights": 1}, {"chars": 900, "highlights": 2}, {"chars": 1200, "highlights": 2})
+    ]
+    records.append({"answerable": True, "rank": None, "answer_in_top": False, "abstained": True, "top": top})
+    m = metrics.summarize(records)
+    assert m["top_excerpt_chars_p50"] == 900
+    assert m["top_excerpt_highlights"] == pytest.approx(5 / 3)
