@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from qa.types import Excerpt, Passage
+from qa.types import Excerpt, Passage, Shaped
 
 MAX_GAP = 2  # characters between two passages that may be joined: a paragraph break, never left-out text
 
@@ -41,8 +41,48 @@ def join_passages(first: Passage, second: Passage) -> Passage:
         sentences=tuple(sorted(set(first.sentences) | set(second.sentences))),
         page_end=second.page_end if second.page_end is not None else first.page_end,
         page_end_label=second.page_end_label if second.page_end is not None else first.page_end_label,
-        blocks=tuple(dict.fromkeys(first.blocks + second.blocks)),
+        blocks=joined_blocks(first.blocks, second.blocks),
     )
+
+
+def joined_blocks(first: tuple[Shaped, ...], second: tuple[Shaped, ...]) -> tuple[Shaped, ...]:
+    """The code and tables of two joined passages. A block the cut went through comes as two pieces, each cut to
+    its passage (overlapping where the passages do): they become one block again, or a table would show as
+    a table and then as plain text."""
+    out: list[Shaped] = []
+    for block in sorted(dict.fromkeys(first + second), key=lambda b: (b.start, b.end)):
+        last = out[-1] if out else None
+        if last is not None and last.kind == block.kind and block.start <= last.end + MAX_GAP:
+            rows = _joined_rows(last.rows + block.rows) if block.kind == "table" else ()
+            out[-1] = Shaped(last.start, max(last.end, block.end), block.kind, rows, last.head)
+        else:
+            out.append(block)
+    return tuple(out)
+
+
+def _joined_rows(rows: tuple[tuple[tuple[int, int], ...], ...]) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """A table's rows from two pieces: a row in both (whole, or cut at the passage's edge) appears once."""
+    out: list[tuple[tuple[int, int], ...]] = []
+    for row in sorted(rows, key=lambda r: min((x for x, y in r if x < y), default=0)):
+        cells = [(x, y) for x, y in row if x < y]
+        last = out[-1] if out else None
+        if last is not None and cells and len(last) == len(row) and min(x for x, _ in cells) < _row_end(last):
+            out[-1] = tuple(_cell(a, b) for a, b in zip(last, row))
+        else:
+            out.append(row)
+    return tuple(out)
+
+
+def _row_end(row: tuple[tuple[int, int], ...]) -> int:
+    return max((y for x, y in row if x < y), default=0)
+
+
+def _cell(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    if a[0] >= a[1]:
+        return b
+    if b[0] >= b[1]:
+        return a
+    return (min(a[0], b[0]), max(a[1], b[1]))
 
 
 def join_excerpts(excerpts: list[Excerpt], k: int, max_highlights: int) -> list[Excerpt]:

@@ -50,7 +50,7 @@ def test_code_and_tables_show_as_code_and_tables(server: str, browser, tmp_path:
     page.locator("#question textarea").wait_for(timeout=30_000)
     bot = ask(page, "What does the /etc/hosts file look like?")
     pre = bot.locator("pre.code", has_text="127.0.1.1").first
-    pre.wait_for(timeout=10_000)
+    pre.wait_for(timeout=30_000)  # once, on a loaded CI machine, 10 s was not enough
     lines = pre.inner_text().splitlines()
     assert lines[:2] == ["127.0.0.1 localhost", "127.0.1.1 host_name"]  # its lines kept, one per line
     assert (
@@ -59,7 +59,7 @@ def test_code_and_tables_show_as_code_and_tables(server: str, browser, tmp_path:
     )
     bot = ask(page, "Which packages are network configuration tools?")
     table = bot.locator("table.shaped").first
-    table.wait_for(timeout=10_000)
+    table.wait_for(timeout=30_000)
     assert table.locator("th").first.inner_text() == "packages"
     assert table.locator("td", has_text="network-manager").count() >= 1
     page.screenshot(path=str(tmp_path / "blocks-chat.png"), full_page=True)

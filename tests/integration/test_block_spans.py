@@ -44,3 +44,20 @@ def test_qa_ask_json_and_the_rest_api_carry_the_code_span(assistant: Assistant, 
         assert [p.get("blocks") for p in body["passages"]] == [p.get("blocks") for p in answer["passages"]]
         status, span = call(url, f"/api/passage/network.html?start={hosts['start']}&end={hosts['end']}")
         assert status == 200 and span["blocks"] == hosts["blocks"]
+
+
+def test_a_table_cut_between_two_joined_passages_shows_whole(assistant: Assistant) -> None:
+    """Table 5.1 is cut between the chapter's second and third passages; shown as one excerpt, the table is one
+    table with every row, not a table followed by its last rows as plain text."""
+    from qa.answer.neighbours import join_passages
+    from qa.types import Excerpt
+    from qa.web.render import excerpt_html
+
+    rows = assistant.retriever.index.passages
+    at = next(i for i, p in enumerate(rows) if any(b.kind == "table" for b in p.blocks))
+    first, second = rows[at], rows[at + 1]
+    assert any(b.kind == "table" for b in second.blocks), "the table goes on in the next passage"
+    joined = join_passages(first, second)
+    assert [b.kind for b in joined.blocks].count("table") == 1
+    shown = excerpt_html(Excerpt(rank=1, passage=joined, score=1.0, row=at))
+    assert shown.count("<table") == 1 and "<td>wpasupplicant</td>" in shown and "&#124;" not in shown
