@@ -421,8 +421,9 @@ class Assistant:
                 for e in answer.excerpts
             )
 
-        old = [c for c in found.candidates if was_shown(index.passages[c.index])]
-        rest = [c for c in found.candidates if not was_shown(index.passages[c.index])]
+        shown = [was_shown(index.passages[c.index]) for c in found.candidates]
+        old = [c for c, seen in zip(found.candidates, shown) if seen]
+        rest = [c for c, seen in zip(found.candidates, shown) if not seen]
         new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=max(10, 3 * count))
         chosen = old + new
         scores = self.highlight_scores(found, [c.index for c in chosen], answer.question, settings)

@@ -102,11 +102,11 @@ def join_excerpts(excerpts: list[Excerpt], k: int, max_highlights: int) -> list[
         # the better-ranked neighbour: the other one may be a lower pick that merely sits beside it
         mates = (x for x in near if x.row in (e.row - 1, e.row + 1) and x.row not in used)
         mate = next(mates, None) if at <= k and e.row >= 0 else None
-        if mate is None or not joinable(*sorted((e.passage, mate.passage), key=lambda p: p.start)):
+        first, second = sorted((e, mate), key=lambda x: x.passage.start) if mate is not None else (e, e)
+        if mate is None or not joinable(first.passage, second.passage):
             out.append(replace(e, rank=len(out) + 1))
             continue
         used.add(mate.row)
-        first, second = sorted((e, mate), key=lambda x: x.passage.start)
         whole = join_passages(first.passage, second.passage)
         room = max(0, max_highlights - len(e.highlights))
         more = [h for h in mate.highlights if h not in e.highlights][:room]
