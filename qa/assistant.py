@@ -36,7 +36,16 @@ from qa.index.salvage import problem_of
 from qa.ingest.loading import UnreadableFile, load_file, load_titles
 from qa.search.conversation import Turn, kept_listing, ordinal_in
 from qa.search.filter import DocumentFilter, UnknownDocuments, document_filter
-from qa.search.followups import FollowUp, plan, sentence_deltas, steer, with_deltas, without_repeats
+from qa.search.followups import (
+    FollowUp,
+    entry_masks,
+    plan,
+    sentence_deltas,
+    steer,
+    with_deltas,
+    without_entries,
+    without_repeats,
+)
 from qa.search.retriever import Retrieval, Retriever
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Candidate, Document, Excerpt, Passage
@@ -303,7 +312,8 @@ class Assistant:
         own = follow.said(text)
         scores = with_deltas(self.highlight_scores(found, [c.index for c in chosen], own, settings), deltas)
         evidence = self.confidence_evidence(found)
-        learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings)
+        barred = entry_masks(follow, [c.index for c in chosen], index.passages)
+        learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings, barred)
         excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)
         excerpts = join_excerpts(excerpts, settings.top_k, settings.max_highlights) if extra else excerpts
         if follow.steers and follow.avoid:  # a follow-up that moves on does not re-quote the last answer
@@ -356,6 +366,7 @@ class Assistant:
         scores: dict[int, np.ndarray],
         evidence: tuple[list[Candidate], list[str]],
         settings: Settings,
+        barred: dict[int, np.ndarray] | None = None,
     ) -> tuple[list[Excerpt] | None, float | None]:
         """(the selector's excerpts, the calibrated confidence), each None where its setting is off or no
         model loaded. A confidence model fitted on this corpus's own questions and saved with its index
@@ -369,10 +380,14 @@ class Assistant:
         index = self.retriever.index
         idf = idf_weights(index.bm25, query_terms(question), len(index.passages))
         args = (question, chosen, index.passages, scores, settings.max_highlights, idf, evidence)
-        excerpts, p = model.answer(*args, next_ratio=settings.highlight_next_ratio)
+        excerpts, p = model.answer(*args, next_ratio=settings.highlight_next_ratio, barred=barred)
         # SQuAD has no lead-ins ending in ":", so the rules that bring what a lead-in announces stay.
         most = settings.max_highlights
         excerpts = [replace(e, highlights=follow_lead_ins(e.passage, e.highlights, question, most)) for e in excerpts]
+        if barred:  # a lead-in's block may be the list asked about
+            excerpts = [
+                replace(e, highlights=without_entries(e.passage, e.highlights, barred.get(e.row))) for e in excerpts
+            ]
         return (excerpts if settings.learned_highlights else None), (p if use_confidence else None)
 
     def highlight_scores(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -116,18 +116,21 @@ class AnswerModel:
         return replace(self, platt_a=self.paraphrase.platt_a, platt_b=self.paraphrase.platt_b)
 
     def sentence_probabilities(
-        self, question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]
+        self, question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float], barred: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(probability that each sentence holds the answer, its feature rows). A heading names the topic
         and answers nothing, and a bibliography entry answers only who wrote or published a work or where
         it is, so each gets 0 (unless the question asks that, or the passage is nothing else). A heading in the
-        form the question asks for (a speaker's name under a talk's title, for "who presented …?") keeps its own."""
+        form the question asks for (a speaker's name under a talk's title, for "who presented …?") keeps its own.
+        ``barred``: sentences the conversation has already shown (the lines of a list asked about), 0 as well."""
         rows = sentence_features(question, p, cosines, idf)
         if rows.shape[0] == 0:
             return np.zeros(0), rows
         probs = self.selector.probabilities(rows)
         topic = (rows[:, SENTENCE_FEATURES.index("heading")] > 0) | (rows[:, SENTENCE_FEATURES.index("reference")] > 0)
         topic &= rows[:, SENTENCE_FEATURES.index("answer_form")] == 0  # a speaker's name set as a heading answers
+        if barred is not None and barred.shape == topic.shape:
+            topic |= barred
         if not topic.all():
             probs = np.where(topic, 0.0, probs)
         return probs, rows
@@ -164,11 +167,12 @@ class AnswerModel:
         idf: dict[str, float],
         evidence: tuple[list[Candidate], list[str]],
         next_ratio: float = 0.0,
+        barred: Mapping[int, np.ndarray] | None = None,
     ) -> tuple[list[Excerpt], float]:
         """(the excerpts with the selector's highlights, the calibrated probability that the top one
         answers). ``evidence``: the top candidates and their texts, as the confidence reads them."""
         args = (question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
-        excerpts, feats = self.excerpts(*args, next_ratio=next_ratio)
+        excerpts, feats = self.excerpts(*args, next_ratio=next_ratio, barred=barred)
         return excerpts, self.calibrated(feats) if feats is not None else 0.0
 
     def excerpts(
@@ -181,13 +185,15 @@ class AnswerModel:
         idf: dict[str, float],
         evidence: tuple[list[Candidate], list[str]],
         next_ratio: float = 0.0,
+        barred: Mapping[int, np.ndarray] | None = None,
     ) -> tuple[list[Excerpt], dict[str, float] | None]:
         """(the excerpts with the selector's highlights, the confidence's features; None without any)."""
         excerpts = []
         best_p, best_row = 0.0, None
         for rank, c in enumerate(chosen, start=1):
             p = passages[c.index]
-            probs, rows = self.sentence_probabilities(question, p, sentence_scores.get(c.index, np.zeros(0)), idf)
+            cos = sentence_scores.get(c.index, np.zeros(0))
+            probs, rows = self.sentence_probabilities(question, p, cos, idf, (barred or {}).get(c.index))
             picked = self.pick(probs, max_highlights, next_ratio)
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])

@@ -67,6 +67,11 @@ _MARKERS = {
 }
 
 _CLOSING = re.compile(r"(?:(?<=[.!?:;]\s)|(?<=\n))(?:and\s+)?(?P<n>finally|lastly),\s+", re.IGNORECASE)
+# Lists without numbers, counted in reading order: bullets ("- a", "* b", "• c"), and short lines of one
+# paragraph, each a capitalised title without closing punctuation ("Gender and migration\nGlobalisation\n…").
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)[-*•·–][ \t]+(?P<item>\S.*)$")
+_TITLE_LINE = re.compile(r"^[A-Z0-9][^|]{0,58}[^\s.,;:!?|]$")
+_ITEM_MARK = re.compile(r"^\(?(?:\d{1,2}|[a-h]|[ivx]{1,4})[.)]\s+")  # "- a) …": the letter is not the item
 
 
 def content_words(text: str) -> list[str]:
@@ -123,7 +128,59 @@ def enumerated_items(text: str, max_item_chars: int = 400) -> list[str]:
             items.append(text[m.end() : end].strip(" \t\n;,.")[:max_item_chars])
         if best is None or run[0].start() < best[0]:
             best = (run[0].start(), items)
+    for found in (_bullet_list(text), _line_list(text)):
+        if found is not None and (best is None or found[0] < best[0]):
+            best = (found[0], [item[:max_item_chars] for item in found[1]])
     return best[1] if best else []
+
+
+def is_list_entry(sentence: str, item: str) -> bool:
+    """Whether ``sentence`` is nothing but the list item ``item`` set as a title or a question ("- **What are
+    the obstacles?**", "Globalisation"): asked about it, the reader wants what the document says under it, not
+    the list line again. An entry that is a statement ("- Lack of clarity in objectives.") is itself the answer."""
+    line = sentence.strip()
+    m = _BULLET.match(line)
+    bare = _ITEM_MARK.sub("", m.group("item") if m else line).strip(" *_;,")
+    return bool(item) and not bare.endswith(".") and bare.casefold() == item.strip(" *_;,.").casefold()
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    """(offset, line) for each line of ``text``."""
+    out, at = [], 0
+    for line in text.split("\n"):
+        out.append((at, line))
+        at += len(line) + 1
+    return out
+
+
+def _bullet_list(text: str) -> tuple[int, list[str]] | None:
+    """(offset, items) of the first run of two or more bullets at one indent; blank lines may part them, any
+    other line ends the run, and a deeper bullet belongs to the item above it."""
+    run: list[tuple[int, str]] = []
+    indent = ""
+    for at, line in _lines(text):
+        m = _BULLET.match(line)
+        if m and (not run or m.group("indent") == indent):
+            run, indent = run + [(at, _ITEM_MARK.sub("", m.group("item")).strip(" *_;,."))], m.group("indent")
+        elif run and (not line.strip() or (m and len(m.group("indent")) > len(indent))):
+            continue
+        elif len(run) >= 2:
+            break
+        else:
+            run = []
+    return (run[0][0], [item for _, item in run]) if len(run) >= 2 else None
+
+
+def _line_list(text: str) -> tuple[int, list[str]] | None:
+    """(offset, items) of the first paragraph of three or more short title lines. Hard-wrapped prose does not
+    qualify: its lines run long and carry on in lower case."""
+    at = 0
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.split("\n")
+        if len(lines) >= 3 and all(_TITLE_LINE.match(line.strip()) for line in lines):
+            return at + len(paragraph) - len(paragraph.lstrip()), [line.strip() for line in lines]
+        at += len(paragraph) + 2
+    return None
 
 
 def ordinal_in(question: str) -> int | None:

@@ -33,6 +33,7 @@ from qa.search.conversation import (
     contextualise,
     enumerated_items,
     is_follow_up,
+    is_list_entry,
     names_in,
     ordinal_in,
 )
@@ -74,6 +75,7 @@ class FollowUp:
     near: tuple[Span, ...] = ()  # for a bare "why": sentences near these are favoured, reason sentences too
     item: str = ""  # for "the second one": the list item it resolved to
     listed: tuple[str, ...] = ()  # a sentence that only lists one of these (in an inline list) is lowered too
+    entries: tuple[str, ...] = ()  # the items of the list in play: a line that is one of them is lowered too
 
     def asked(self, question: str) -> str:
         """The words that count as the user's own (BM25 weight, phrases, highlights): the question, and the
@@ -225,7 +227,7 @@ def plan(question: str, history: list[Turn], subject_context_words: int = 4) -> 
             query = f"{question} {item} {' '.join(context)}".strip()
             # The item may well be a sentence the list answer quoted ("First, …", "Secondly, …"): only the
             # sentence that lists it inline is lowered.
-            return FollowUp(query, kind, item=item, listed=(item,))
+            return FollowUp(query, kind, item=item, listed=(item,), entries=tuple(list_items(turn)))
         query, _ = contextualise(question, history)
         return FollowUp(query, kind)
     if kind == "why" and is_bare_why(question) and not last.abstained and last.answer_text:
@@ -287,8 +289,10 @@ def sentence_deltas(
         texts = [p.text[a - p.start : b - p.start] for a, b in p.sentences]
         causes = cause_marks(texts) if follow.near else [False] * len(texts)
         for i, (a, b) in enumerate(p.sentences):
-            if _overlaps(p.doc_id, a, b, follow.avoid) or (
-                follow.listed and lists_one_of(texts[i], list(follow.listed))
+            if (
+                _overlaps(p.doc_id, a, b, follow.avoid)
+                or (follow.listed and lists_one_of(texts[i], list(follow.listed)))
+                or any(is_list_entry(texts[i], entry) for entry in follow.entries)
             ):
                 delta[i] -= repeat_penalty
                 continue
@@ -300,6 +304,34 @@ def sentence_deltas(
         if delta.any():
             out[row] = delta
     return out
+
+
+def entry_masks(follow: FollowUp, rows: list[int], passages: list[Passage]) -> dict[int, np.ndarray]:
+    """For "the second one": which sentences of each row are lines of the list in play, or the lead-in that
+    announces it. They are not highlighted again; the reader has the list and asks what the document says about
+    one item of it."""
+    if not follow.entries:
+        return {}
+    out = {}
+    for row in rows:
+        p = passages[row]
+        texts = [p.text[a - p.start : b - p.start] for a, b in p.sentences]
+        mask = np.array([any(is_list_entry(t, e) for e in follow.entries) for t in texts], dtype=bool)
+        lead_ins = [i for i in range(len(texts) - 1) if mask[i + 1] and texts[i].rstrip().endswith(":")]
+        mask[lead_ins] = True  # "Three questions were posed:" announces the list, and says no more
+        if mask.any():
+            out[row] = mask
+    return out
+
+
+def without_entries(p: Passage, highlights: list[tuple[int, int]], mask: np.ndarray | None) -> list[tuple[int, int]]:
+    """``highlights`` less those on a list line ``mask`` marks (a lead-in's rule may bring one back), unless
+    nothing else is highlighted."""
+    if mask is None or mask.shape != (len(p.sentences),):
+        return highlights
+    lines = [span for span, marked in zip(p.sentences, mask) if marked]
+    kept = [h for h in highlights if not any(a < h[1] and h[0] < b for a, b in lines)]
+    return kept or highlights
 
 
 def steer(

@@ -123,6 +123,21 @@ def test_the_second_one_points_into_the_list_of_the_last_answer(default_assistan
     assert "There are also movements from the sector but not from the country" in _highlighted(item)
 
 
+def test_the_second_one_reads_a_bulleted_list_and_does_not_quote_it_again(default_assistant: Assistant) -> None:
+    """The diaspora session's three questions are "- **…?**" bullets. "The second one?" used to miss the list
+    (only numbered ones were read) and answer "And the third?" the same way."""
+    chat = default_assistant.chat()
+    first = chat.ask("Which questions were put to the groups about working with diasporas?")
+    assert "What concrete development outcomes" in _highlighted(first)
+    second = chat.ask("The second one?")
+    third = chat.ask("And the third?")
+    assert "obstacles you need to overcome" in second.query
+    assert "practical support is needed" in third.query
+    for answer in (second, third):  # the list is on screen already: its lines are not the answer again
+        assert "- **What" not in _highlighted(answer)
+        assert _highlighted(answer)
+
+
 def test_who_presented_highlights_the_speakers_name_under_the_talks_heading(default_assistant: Assistant) -> None:
     """The report gives each talk an ALL-CAPS heading and its speaker's name on the next line; that line is the
     answer, though headings are otherwise never highlighted."""

@@ -61,3 +61,22 @@ def test_list_items_and_ordinals_are_read_as_a_reader_would() -> None:
     assert ordinal_in("When was it first set up?") is None  # an adverb, not a list item
     assert ordinal_in("What happened the second time?") is None
     assert ordinal_in("And number 0?") is None
+
+
+def test_bullets_and_lines_of_titles_are_lists_too() -> None:
+    """Lists without numbers are counted in reading order, so "the second one" can point into them."""
+    from qa.search.conversation import enumerated_items, is_list_entry
+
+    bullets = "Asked:\n\n- **What outcomes?**\n- **What obstacles?**\n  - a sub-point\n\n- **What support?**\n\nOn."
+    assert enumerated_items(bullets) == ["What outcomes?", "What obstacles?", "What support?"]
+    assert enumerated_items("- a) Restrictions\n- b) More aid\n- c) Quotas") == ["Restrictions", "More aid", "Quotas"]
+    themes = "Key Resources\n\nGender and migration\nGlobalisation\nRemittances\n\nGender and migration\n\nText."
+    assert enumerated_items(themes) == ["Gender and migration", "Globalisation", "Remittances"]
+    assert enumerated_items("Prose that is wrapped\nat a column and runs\non in lower case.") == []
+    assert enumerated_items("Table\na | b\nc | d\ne | f") == []
+    assert enumerated_items("- only one bullet\n\nThen prose.") == []
+    # A list line set as a title or question is only the list again; a statement is itself an answer.
+    assert is_list_entry("- **What obstacles?**", "What obstacles?")
+    assert is_list_entry("Globalisation", "Globalisation")
+    assert not is_list_entry("- Lack of clarity in objectives.", "Lack of clarity in objectives")
+    assert not is_list_entry("- **What outcomes?**", "What obstacles?")
