@@ -274,10 +274,11 @@ def sentence_deltas(
     near_chars: int = 1500,
 ) -> dict[int, np.ndarray]:
     """What to add to each sentence's score in ``rows``: minus ``repeat_penalty`` for a sentence the last
-    answer quoted (or that only lists the subject asked about), and for a bare "why" (one that asks about the
-    last answer itself) plus ``cause_bonus`` for a reason sentence and up to ``near_bonus`` for one close
-    before or after the last answer's quote. A "why" with words of its own ("Why is that hard?") is left to
-    them: on the hard tune split the cue words moved its highlight off the answer. Empty when nothing applies."""
+    answer quoted (or that only lists the subject asked about, or is a line of the list "the second one" points
+    into), and for a bare "why" (one that asks about the last answer itself) plus ``cause_bonus`` for a reason
+    sentence and up to ``near_bonus`` for one close before or after the last answer's quote. A "why" with words
+    of its own ("Why is that hard?") is left to them: on the hard tune split the cue words moved its highlight off
+    the answer. Empty when nothing applies."""
     if not follow.steers:
         return {}
     out: dict[int, np.ndarray] = {}
