@@ -153,20 +153,22 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _bullet_list(text: str) -> tuple[int, list[str]] | None:
-    """(offset, items) of the first run of two or more bullets at one indent; blank lines may part them, any
-    other line ends the run, and a deeper bullet belongs to the item above it."""
+def _bullet_list(text: str, max_gap_lines: int = 12) -> tuple[int, list[str]] | None:
+    """(offset, items) of the first run of two or more bullets with one marker at one indent. What comes between
+    two of them (a command, a paragraph on the step, a deeper bullet) belongs to the item above, as in a manual's
+    numbered steps; more than ``max_gap_lines`` such lines end the run."""
     run: list[tuple[int, str]] = []
-    indent = ""
+    mark, gap = "", 0
     for at, line in _lines(text):
         m = _BULLET.match(line)
-        if m and (not run or m.group("indent") == indent):
-            run, indent = run + [(at, _ITEM_MARK.sub("", m.group("item")).strip(" *_;,."))], m.group("indent")
-        elif run and (not line.strip() or (m and len(m.group("indent")) > len(indent))):
+        if m and (not run or m.group("indent") + line.lstrip()[0] == mark):
+            run.append((at, _ITEM_MARK.sub("", m.group("item")).strip(" *_;,.")))
+            mark, gap = m.group("indent") + line.lstrip()[0], 0
             continue
-        elif len(run) >= 2:
-            break
-        else:
+        gap += bool(line.strip())
+        if run and gap > max_gap_lines:
+            if len(run) >= 2:
+                break
             run = []
     return (run[0][0], [item for _, item in run]) if len(run) >= 2 else None
 

@@ -75,6 +75,8 @@ def test_bullets_and_lines_of_titles_are_lists_too() -> None:
     assert enumerated_items("Prose that is wrapped\nat a column and runs\non in lower case.") == []
     assert enumerated_items("Table\na | b\nc | d\ne | f") == []
     assert enumerated_items("- only one bullet\n\nThen prose.") == []
+    steps = "• Install it.\n\n• Add a user:\nadduser lily\n\nThis makes a group too.\n\n• Make a file:\ndd if=/dev/zero"
+    assert enumerated_items(steps) == ["Install it", "Add a user:", "Make a file:"]  # a manual's steps, with commands
     # A list line set as a title or question is only the list again; a statement is itself an answer.
     assert is_list_entry("- **What obstacles?**", "What obstacles?")
     assert is_list_entry("Globalisation", "Globalisation")
