@@ -197,6 +197,7 @@ class _Walker:
         self.path: list[tuple[tuple[int, int], str]] = []
         self.blocks: list[tuple[str, str, str, list[Shaped]]] = []
         self.lead = False  # the last block is a <dt> term: the next block joins it
+        self.marker = ""  # a list item's "- " or "2. ", put before the item's first paragraph
 
     @property
     def section(self) -> str:
@@ -232,6 +233,7 @@ class _Walker:
     def text(self, text: str) -> None:
         """A paragraph; a definition is in the block of its term ("> 1000" / "will always be installed"), so
         that no passage ends on the term and the next opens without it."""
+        text, self.marker = self.marker + text, ""
         if self.lead and self.blocks and self.blocks[-1][0] == "text" and self.blocks[-1][2] == self.section:
             _, before, section, shaped = self.blocks[-1]
             self.blocks[-1] = ("text", before + "\n" + text, section, shaped)
@@ -268,6 +270,8 @@ class _Walker:
                 run.append(str(child) if name is None else _flat(child))
                 continue
             flush()
+            if name == "li":
+                self.marker = _list_marker(child)
             if name in HEADINGS:
                 self.heading(child)
             elif name == "pre":
@@ -287,7 +291,22 @@ class _Walker:
                 self.box(child, title)
             else:
                 self.walk(child)
+            self.marker = ""  # an item that opens with code or a table: its paragraphs are not the item's first
         flush()
+
+
+def _list_marker(item: Any) -> str:
+    """How a browser marks a list item: "3. " in an ordered list (counting from its ``start``), "- " in any
+    other. Kept in the text so that a reader, and "the second one", can see where each item begins."""
+    parent = item.parent
+    if getattr(parent, "name", None) != "ol":
+        return "- "
+    try:
+        first = int(parent.get("start", 1))
+    except (TypeError, ValueError):
+        first = 1
+    siblings = [c for c in parent.children if getattr(c, "name", None) == "li"]
+    return f"{first + siblings.index(item)}. "
 
 
 def _short_text_left(soup: Any, found: list[Any], left: int) -> bool:

@@ -84,8 +84,8 @@ READER_VERSIONS = {
     # heading while the box lasts; inline elements run together as a browser shows them (no space added
     # around a <code> or an <em>); a <dt> term and its <dd> definition one block.
     # 6: a Sphinx build's div.footer left out; a short page beside a long sidebar read, not refused as a
-    # contents page.
-    "html": 6,
+    # contents page. 7: each list item opens with its mark as a browser shows it ("- ", "2. ").
+    "html": 7,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the

@@ -55,6 +55,19 @@ def test_a_table_stays_with_its_title() -> None:
     assert "Table 5.1. List of network configuration tools\npackages | popcon | size | type | description" in text
 
 
+def test_list_items_keep_their_marks_so_the_steps_can_be_counted() -> None:
+    """A browser shows "1." or a bullet before each item; without them the steps read as loose paragraphs and
+    "the second one" finds no list."""
+    from qa.search.conversation import enumerated_items
+
+    text, _ = read_html(CHAPTER.read_bytes())
+    steps = text[text.index("1. Make desktop user") :]
+    assert '\n\n2. Keep configuration of "/etc/network/interfaces" as simple' in steps
+    assert enumerated_items(steps)[1].startswith('Keep configuration of "/etc/network/interfaces"')
+    assert "\n\n- It is equivalent of Apple Bonjour / Apple Rendezvous." in text
+    assert "- \n" not in text and "\n- -" not in text  # an item that opens with code gets no stray mark
+
+
 def test_sphinx_navigation_sidebar_and_anchors_are_left_out() -> None:
     page = (
         b"<html><body><div class='related' role='navigation'><ul><li><a href='genindex.html'>index</a></li>"
