@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild eval/corpora/debian-reference, eval/corpora/gle-manual, eval/corpora/developers-reference and
-# eval/corpora/lilypond-usage, eval/corpora/debian-handbook, eval/corpora/gnuplot-manual and
-# eval/corpora/sphinx-usage from the
+# eval/corpora/lilypond-usage, eval/corpora/debian-handbook, eval/corpora/gnuplot-manual,
+# eval/corpora/sphinx-usage and eval/corpora/git-guides from the
 # Debian packages they come from, so anyone can check where the evaluation documents came from (compare with the
 # committed files: `git diff --stat eval/corpora` after running this should show nothing when the same versions
 # are fetched).
@@ -26,6 +26,8 @@ GP_PKG="gnuplot-doc"
 GP_VERSION="5.4.4+dfsg1-2"
 SX_PKG="sphinx-doc"
 SX_VERSION="5.3.0-4"
+GG_PKG="git-doc"
+GG_VERSION="1:2.39.5-0+deb12u3"
 # The chapters that are the manual's text; index.en.html is only the book's table of contents.
 DR_PAGES="pr01 ch01 ch02 ch03 ch04 ch05 ch06 ch07 ch08 ch09 ch10 ch11 ch12 apa"
 # The handbook's chapters 6, 7, 8 and 9: each chapter page and its section pages.
@@ -38,6 +40,8 @@ sect.kernel-installation
 unix-services sect.remote-login sect.rights-management sect.administration-interfaces sect.syslog sect.inetd
 sect.task-scheduling-cron-atd sect.asynchronous-task-scheduling-anacron sect.quotas sect.backup sect.hotplug
 sect.power-management"
+# Git's user manual and four guide man pages (of the package's 242 HTML pages).
+GG_PAGES="user-manual gittutorial gittutorial-2 giteveryday gitfaq"
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -66,6 +70,7 @@ fetch "$LILY_PKG" "$LILY_VERSION"
 fetch "$DH_PKG" "$DH_VERSION"
 fetch "$GP_PKG" "$GP_VERSION"
 fetch "$SX_PKG" "$SX_VERSION"
+fetch "$GG_PKG" "$GG_VERSION"
 
 DR_OUT="$ROOT/eval/corpora/debian-reference"
 GLE_OUT="$ROOT/eval/corpora/gle-manual"
@@ -91,9 +96,14 @@ cp "$WORK/x/usr/share/doc/gnuplot/gnuplot.pdf" "$GP_OUT/"
     mkdir -p "$SX_OUT/$(dirname "$page")"
     cp -L "$page" "$SX_OUT/$page"
 done)
-echo "rebuilt $GP_OUT from $GP_PKG $GP_VERSION and $SX_OUT from $SX_PKG $SX_VERSION"
+GG_OUT="$ROOT/eval/corpora/git-guides"
+mkdir -p "$GG_OUT"
+for page in $GG_PAGES; do
+    cp "$WORK/x/usr/share/doc/git-doc/$page.html" "$GG_OUT/"
+done
+echo "rebuilt $GP_OUT from $GP_PKG $GP_VERSION, $SX_OUT from $SX_PKG $SX_VERSION and $GG_OUT from $GG_PKG $GG_VERSION"
 echo "rebuilt $DR_OUT ($(echo $DR_PAGES | wc -w) pages), $GLE_OUT, $DEVREF_OUT, $LILY_OUT and $DH_OUT" \
     "($(echo $DH_PAGES | wc -w) pages) from $DR_PKG $DR_VERSION, $GLE_PKG $GLE_VERSION, $DEVREF_PKG $DEVREF_VERSION," \
     "$LILY_PKG $LILY_VERSION and $DH_PKG $DH_VERSION"
 sha256sum "$DR_OUT"/*.html "$GLE_OUT"/gle-manual.pdf "$DEVREF_OUT"/developers-reference.pdf \
-    "$LILY_OUT"/lilypond-usage.pdf "$DH_OUT"/*.html "$GP_OUT"/gnuplot.pdf
+    "$LILY_OUT"/lilypond-usage.pdf "$DH_OUT"/*.html "$GP_OUT"/gnuplot.pdf "$GG_OUT"/*.html

@@ -1,7 +1,8 @@
-"""The two gold sets written blind (eval/gold/gnuplot-manual.jsonl over a LaTeX PDF, eval/gold/sphinx-usage.jsonl
-over Sphinx-built HTML) stay usable as written and pure test sets: every kind asked, every row `test`, at least
-two fifths of the answerable questions low-overlap paraphrases, every evidence found once in the text today's
-readers load, and each corpus folder the package's unmodified files and a provenance note. No model is needed."""
+"""The gold sets written blind (eval/gold/gnuplot-manual.jsonl over a LaTeX PDF, eval/gold/sphinx-usage.jsonl
+over Sphinx-built HTML, eval/gold/git-guides.jsonl over DocBook and AsciiDoc HTML) stay usable as written and pure
+test sets: every kind asked, every row `test`, at least two fifths of the answerable questions low-overlap
+paraphrases, every evidence found once in the text today's readers load, and each corpus folder the package's
+unmodified files and a provenance note. No model is needed."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KINDS = {
     "gnuplot-manual": {"howto", "which_command", "which_file", "which_page", "factoid", "unanswerable"},
     "sphinx-usage": {"howto", "which_command", "which_file", "factoid", "unanswerable"},
+    "git-guides": {"howto", "which_command", "which_file", "factoid", "unanswerable"},
 }
 
 
@@ -70,3 +72,14 @@ def test_the_sphinx_folder_is_the_usage_pages_only(tmp_path: Path) -> None:
     files, skipped = list_corpus_files(make_settings(corpus, tmp_path / "index"))
     assert len(files) == 41 and not skipped
     assert all(f.suffix == ".html" and f.relative_to(corpus).parts[0] == "usage" for f in files)
+
+
+def test_the_git_folder_is_the_packages_five_guides_unmodified(tmp_path: Path) -> None:
+    corpus = ROOT / "eval" / "corpora" / "git-guides"
+    files, skipped = list_corpus_files(make_settings(corpus, tmp_path / "index"))
+    names = ["giteveryday.html", "gitfaq.html", "gittutorial-2.html", "gittutorial.html", "user-manual.html"]
+    assert sorted(f.name for f in files) == names and not skipped
+    note = (corpus / "SOURCE.md").read_text(encoding="utf-8")
+    for name in names:
+        recorded = re.search(rf"`{re.escape(name)}` \| `[^`]+` \| [\d,]+ \| `([0-9a-f]{{64}})`", note)
+        assert recorded and hashlib.sha256((corpus / name).read_bytes()).hexdigest() == recorded.group(1), name

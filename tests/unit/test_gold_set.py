@@ -23,6 +23,7 @@ SPLITS = {"dev", "holdout", "tune", "test"}  # hard.jsonl splits by document: tu
 # Developer's Reference and LilyPond Usage).
 MANUAL_GOLD = {
     "debian-reference.jsonl",
+    "git-guides.jsonl",
     "gle-manual.jsonl",
     "developers-reference.jsonl",
     "lilypond-usage.jsonl",

@@ -1,6 +1,6 @@
 """Write eval/gold/debian-reference.jsonl, gle-manual.jsonl, developers-reference.jsonl, lilypond-usage.jsonl,
-debian-handbook.jsonl, gnuplot-manual.jsonl and sphinx-usage.jsonl from the hand-written rows in this folder,
-checking every evidence against the document as a reader shows it (no model is run).
+debian-handbook.jsonl, gnuplot-manual.jsonl, sphinx-usage.jsonl and git-guides.jsonl from the hand-written rows in
+this folder, checking every evidence against the document as a reader shows it (no model is run).
 
     python eval/gold/src/build.py          # check and write the files
     python eval/gold/src/build.py --check  # check only
@@ -33,6 +33,7 @@ DEVREF_PDF = ROOT / "eval" / "corpora" / "developers-reference" / "developers-re
 LILY_PDF = ROOT / "eval" / "corpora" / "lilypond-usage" / "lilypond-usage.pdf"
 GNUPLOT_PDF = ROOT / "eval" / "corpora" / "gnuplot-manual" / "gnuplot.pdf"
 SX_DIR = ROOT / "eval" / "corpora" / "sphinx-usage"
+GG_DIR = ROOT / "eval" / "corpora" / "git-guides"
 PDFS = {
     "gle-manual.pdf": GLE_PDF,
     "developers-reference.pdf": DEVREF_PDF,
@@ -223,6 +224,11 @@ def main() -> int:
     sx_rows, problems = rows_for(sx.ITEMS, lambda c: None, lambda c: "test", pdf=False, folder=SX_DIR)
     all_problems += problems
     out["sphinx-usage"] = sx_rows
+    import git_guides_items as gg
+
+    gg_rows, problems = rows_for(gg.ITEMS, lambda c: None, lambda c: "test", pdf=False, folder=GG_DIR)
+    all_problems += problems
+    out["git-guides"] = gg_rows
     for line in all_problems:
         print(line)
     for name, rows in out.items():
