@@ -9,3 +9,12 @@ def page_row(n: int, paraphrase: bool = False, alt: list[str] | None = None) -> 
     if alt:
         extra["evidence_alt"] = alt
     return extra
+
+
+def doc_row(doc: str, paraphrase: bool = False, alt: list[str] | None = None) -> dict:
+    """An HTML row: the page holding its evidence (relative to the corpus folder), its wording, and any second
+    evidence as good."""
+    extra: dict = {"doc": doc, "wording": "paraphrase" if paraphrase else "plain"}
+    if alt:
+        extra["evidence_alt"] = alt
+    return extra

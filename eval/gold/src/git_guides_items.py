@@ -23,6 +23,8 @@ Evidence is one sentence, or one command line of a <pre> block (usually the one 
 copied from the visible text; callout marks such as "<2>" after a command in giteveryday are left off.
 """
 
+from extras import doc_row
+
 TEST_CHAPTERS = {
     "repositories-and-branches",
     "exploring-git-history",
@@ -44,10 +46,7 @@ TEST_CHAPTERS = {
 
 
 def d(page: str, paraphrase: bool = False, alt: list[str] | None = None) -> dict:
-    row = {"doc": f"{page}.html", "wording": "paraphrase" if paraphrase else "plain"}
-    if alt:
-        row["evidence_alt"] = alt
-    return row
+    return doc_row(f"{page}.html", paraphrase, alt)
 
 
 ITEMS = [

@@ -14,6 +14,8 @@ nearly touches (the pages discuss the subject, not the fact asked). extra also h
 "plain", and, where a second sentence on the same page answers equally well, "evidence_alt".
 """
 
+from extras import doc_row
+
 TEST_CHAPTERS = {
     "quickstart",
     "installation",
@@ -28,10 +30,7 @@ TEST_CHAPTERS = {
 
 
 def d(page: str, paraphrase: bool = False, alt: list[str] | None = None) -> dict:
-    row = {"doc": f"usage/{page}.html", "wording": "paraphrase" if paraphrase else "plain"}
-    if alt:
-        row["evidence_alt"] = alt
-    return row
+    return doc_row(f"usage/{page}.html", paraphrase, alt)
 
 
 ITEMS = [
