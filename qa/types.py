@@ -139,6 +139,10 @@ class Passage:
     # Code and tables in the passage (absolute offsets, cut to the passage), from readers that see them.
     blocks: tuple[Shaped, ...] = ()
 
+    def sentence_texts(self) -> list[str]:
+        """Each sentence's text, in order (``sentences`` holds document offsets)."""
+        return [self.text[a - self.start : b - self.start] for a, b in self.sentences]
+
     def page_fields(self) -> dict[str, Any]:
         """The page fields of the JSON contract, present only for paged documents."""
         if self.page_start is None:

@@ -95,10 +95,6 @@ def idf_weights(bm25: object, terms: Sequence[str], n_docs: int) -> dict[str, fl
     return out
 
 
-def _sentence_texts(p: Passage) -> list[str]:
-    return [p.text[a - p.start : b - p.start] for a, b in p.sentences]
-
-
 def _headings(p: Passage) -> set[str]:
     """The passage's headings as the splitter may leave them (without "5.5.1.", case or spacing)."""
     return {bare_heading(part) for part in p.section.split(" — ")} - {""} if p.section else set()
@@ -142,7 +138,7 @@ def _lexical(question: str, texts: list[str], idf: dict[str, float]) -> tuple[np
 def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]) -> np.ndarray:
     """One row of ``SENTENCE_FEATURES`` per sentence of ``p``; ``cosines``: each sentence's cosine with
     the question (as the pipeline scored it)."""
-    texts = _sentence_texts(p)
+    texts = p.sentence_texts()
     n = len(texts)
     if n == 0:
         return np.zeros((0, len(SENTENCE_FEATURES)))

@@ -287,7 +287,7 @@ def sentence_deltas(
         if not p.sentences:
             continue
         delta = np.zeros(len(p.sentences))
-        texts = [p.text[a - p.start : b - p.start] for a, b in p.sentences]
+        texts = p.sentence_texts()
         causes = cause_marks(texts) if follow.near else [False] * len(texts)
         for i, (a, b) in enumerate(p.sentences):
             if (
@@ -316,7 +316,7 @@ def entry_masks(follow: FollowUp, rows: list[int], passages: list[Passage]) -> d
     out = {}
     for row in rows:
         p = passages[row]
-        texts = [p.text[a - p.start : b - p.start] for a, b in p.sentences]
+        texts = p.sentence_texts()
         mask = np.array([any(is_list_entry(t, e) for e in follow.entries) for t in texts], dtype=bool)
         lead_ins = [i for i in range(len(texts) - 1) if mask[i + 1] and texts[i].rstrip().endswith(":")]
         mask[lead_ins] = True  # "Three questions were posed:" announces the list, and says no more
@@ -330,9 +330,8 @@ def without_entries(p: Passage, highlights: list[tuple[int, int]], mask: np.ndar
     nothing else is highlighted."""
     if mask is None or mask.shape != (len(p.sentences),):
         return highlights
-    lines = [span for span, marked in zip(p.sentences, mask) if marked]
-    kept = [h for h in highlights if not any(a < h[1] and h[0] < b for a, b in lines)]
-    return kept or highlights
+    lines = tuple((p.doc_id, a, b) for (a, b), marked in zip(p.sentences, mask) if marked)
+    return without_repeats(p.doc_id, highlights, lines)
 
 
 def steer(

@@ -232,7 +232,7 @@ class ParaphraseScorer:
         texts = [f"{p.section}\n{p.text}" if p.section else p.text for p in passages]
         sentences, offsets = [], [0]
         for p in passages:
-            sentences += [p.text[a - p.start : b - p.start] for a, b in p.sentences]
+            sentences += p.sentence_texts()
             offsets.append(len(sentences))
         every = texts + sentences
         digests = [text_digest(t) for t in every]
