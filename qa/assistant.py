@@ -24,7 +24,7 @@ from qa.answer.compose import (
 )
 from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
 from qa.answer.features import idf_weights
-from qa.answer.neighbours import join_excerpts
+from qa.answer.neighbours import join_excerpts, with_introduced_next
 from qa.answer.recalibration import FEEDBACK_CALIBRATION_FILE, Recalibration
 from qa.answer.related import related_questions, starter_questions
 from qa.answer.selector import AnswerModel, StageCalibration, load_answer_model
@@ -315,7 +315,9 @@ class Assistant:
         barred = entry_masks(follow, [c.index for c in chosen], index.passages)
         learned, calibrated = self.learned_answer(text, chosen, scores, evidence[:2], settings, barred)
         excerpts = learned or make_excerpts(chosen, index.passages, scores, settings.max_highlights, question=text)
-        excerpts = join_excerpts(excerpts, settings.top_k, settings.max_highlights) if extra else excerpts
+        if extra:
+            excerpts = join_excerpts(excerpts, settings.top_k, settings.max_highlights, keep=settings.top_k + 1)
+            excerpts = with_introduced_next(excerpts, index.passages, settings.top_k)[: settings.top_k]
         if follow.steers and follow.avoid:  # a follow-up that moves on does not re-quote the last answer
             excerpts = [
                 replace(e, highlights=without_repeats(e.passage.doc_id, e.highlights, follow.avoid)) for e in excerpts

@@ -8,8 +8,12 @@ shared sentence printed twice; shown as one, the excerpt reads on. Its highlight
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import replace
 
+from qa.answer.code import BLOCK_LINES
+from qa.answer.compose import LEAD_IN
 from qa.types import Excerpt, Passage, Shaped
 
 MAX_GAP = 2  # characters between two passages that may be joined: a paragraph break, never left-out text
@@ -17,11 +21,13 @@ MAX_GAP = 2  # characters between two passages that may be joined: a paragraph b
 
 def joinable(first: Passage, second: Passage) -> bool:
     """Whether ``second`` reads on from ``first`` in the same section (overlapping or a paragraph break apart)."""
+    return first.section == second.section and reads_on(first, second)
+
+
+def reads_on(first: Passage, second: Passage) -> bool:
+    """Whether ``second`` comes straight after ``first`` in one document (overlapping or a paragraph break apart)."""
     return (
-        first.doc_id == second.doc_id
-        and first.section == second.section
-        and first.start < second.start <= first.end + MAX_GAP
-        and second.end > first.end
+        first.doc_id == second.doc_id and first.start < second.start <= first.end + MAX_GAP and second.end > first.end
     )
 
 
@@ -85,13 +91,14 @@ def _cell(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
     return (min(a[0], b[0]), max(a[1], b[1]))
 
 
-def join_excerpts(excerpts: list[Excerpt], k: int, max_highlights: int) -> list[Excerpt]:
+def join_excerpts(excerpts: list[Excerpt], k: int, max_highlights: int, keep: int | None = None) -> list[Excerpt]:
     """The first ``k`` excerpts once each is joined with a neighbour among the first ``k + 1`` (the ones that
     would be shown, and the one a join brings in); the rest fill the places joins free. Lower picks are not
     joined: an excerpt grows only by text that ranked near it. A pair takes the better-ranked
     excerpt's place and score, and the earlier one's row. Its highlights are the better-ranked half's, then
     the other half's first ones (the best sentence leads its follower) up to ``max_highlights``: the ranker
-    chose the first half, and what was highlighted in the second is still shown where there is room."""
+    chose the first half, and what was highlighted in the second is still shown where there is room.
+    ``keep``: how many to return (default ``k``), for a later step that may drop one."""
     out: list[Excerpt] = []
     used: set[int] = set()
     near = excerpts[: k + 1]
@@ -112,4 +119,67 @@ def join_excerpts(excerpts: list[Excerpt], k: int, max_highlights: int) -> list[
         more = [h for h in mate.highlights if h not in e.highlights][:room]
         highlights = sorted(set(e.highlights) | set(more))
         out.append(replace(e, rank=len(out) + 1, passage=whole, row=first.row, highlights=highlights))
-    return out[:k]
+    return out[: k if keep is None else keep]
+
+
+# A line that is part of what a lead-in announces even past a blank line: a list item, or a short title line.
+_LIST_LINE = re.compile(r"^\s*(?:[-*•·–]{1,2}|\(?(?:\d{1,2}|[a-h])[.)])\s+\S")
+_TITLE_LINE = re.compile(r"^[A-Z0-9][^.!?]{0,58}$")
+
+
+def with_introduced_next(excerpts: list[Excerpt], passages: Sequence[Passage], k: int) -> list[Excerpt]:
+    """The first ``k`` excerpts, each whose highlighted last sentence is a lead-in ("… the following:",
+    "Main Discussion Points Emerging:") joined with the passage after it, where the list, table or command it
+    announces was cut off. The chunker cuts between sentences, so the lead-in can end one passage and its
+    block start the next; shown alone, the answer only points at what it should show. The block's first lines
+    are highlighted with the lead-in, as within a passage; an excerpt the join now holds is not shown again."""
+    out = list(excerpts)
+    for at in range(min(k, len(out))):
+        e = out[at]
+        row = introduced_row(e, passages)
+        if row is None:
+            continue
+        whole = join_passages(e.passage, passages[row])
+        block = introduced_block(whole, e.passage.end)
+        out[at] = replace(e, passage=whole, highlights=sorted(set(e.highlights) | set(block)))
+        out = [x for i, x in enumerate(out) if i == at or not _inside(x.passage, whole)]
+    return [replace(x, rank=i + 1) for i, x in enumerate(out)]
+
+
+def introduced_row(excerpt: Excerpt, passages: Sequence[Passage]) -> int | None:
+    """The row of the passage that reads on from ``excerpt``, when the excerpt ends with a highlighted lead-in."""
+    p = excerpt.passage
+    if excerpt.row < 0 or not p.sentences:
+        return None
+    a, b = p.sentences[-1]
+    if (a, b) not in {tuple(h) for h in excerpt.highlights} or p.text[b - p.start :].strip():
+        return None
+    if not LEAD_IN.search(p.text[a - p.start : b - p.start]):
+        return None
+    # a joined excerpt keeps its first half's row: the passage after it is one further on. What a lead-in
+    # announces may open with a heading of its own ("Potential"), so the section may change.
+    for row in (excerpt.row + 1, excerpt.row + 2):
+        if row < len(passages) and reads_on(p, passages[row]):
+            return row
+    return None
+
+
+def introduced_block(passage: Passage, after: int, max_lines: int = BLOCK_LINES) -> list[tuple[int, int]]:
+    """The sentences of ``passage`` from ``after`` that a lead-in just before announces: up to a blank line, or
+    on past it to the next list item, or to whatever follows a short title ("Potential", then its bullets)."""
+    text, base = passage.text, passage.start
+    out: list[tuple[int, int]] = []
+    for a, b in (tuple(s) for s in passage.sentences if s[0] >= after):
+        if len(out) >= max_lines:
+            break
+        if out:
+            pa, pb = out[-1]
+            last, line = text[pa - base : pb - base].strip(), text[a - base : b - base]
+            if "\n\n" in text[pb - base : a - base] and not (_LIST_LINE.match(line) or _TITLE_LINE.match(last)):
+                break
+        out.append((a, b))
+    return out
+
+
+def _inside(p: Passage, whole: Passage) -> bool:
+    return p.doc_id == whole.doc_id and whole.start <= p.start and p.end <= whole.end
