@@ -292,3 +292,20 @@ def test_a_section_split_between_two_passages_is_one_excerpt(default_assistant: 
         assert len(default_assistant.ask(question, top_k=k).excerpts) == k
     apart = default_assistant.ask(question, join_neighbours=False)
     assert "Established in 1997" not in apart.excerpts[0].passage.text  # what joining changed
+
+
+def test_a_lead_in_that_ends_its_passage_brings_the_list_it_announces(default_assistant: Assistant) -> None:
+    """ "Main Discussion Points Emerging:" is the last line of its passage and the points open the next one;
+    the answer used to show the lead-in alone. Now the two passages are one excerpt, the points highlighted."""
+    answer = default_assistant.ask("What main discussion points emerged on working with diaspora groups?")
+    top = answer.excerpts[0]
+    quoted = [top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights]
+    assert "Main Discussion Points Emerging:" in quoted
+    assert "-- Work with diaspora can inform policy making" in quoted
+    assert any("practical support/information to migrants" in q for q in quoted)
+    document = default_assistant.document(top.passage.doc_id)[1]
+    assert top.passage.text == document[top.passage.start : top.passage.end]  # reads on, nothing left out
+    others = answer.excerpts[1:] + default_assistant.more(answer, 3)
+    assert not any("Work with diaspora can inform policy making" in e.passage.text for e in others)
+    apart = default_assistant.ask(answer.question, join_neighbours=False)
+    assert "Work with diaspora can inform" not in apart.excerpts[0].passage.text  # what the join changed
