@@ -92,7 +92,8 @@ READER_VERSIONS = {
     # number, outline levels checked against printed numbers, boldness judged against the body text, symbol-only
     # lines (boxed notes' corners) and wordless lines in fonts that never print a word (a music example's
     # noteheads) dropped, definition-list terms kept with their descriptions, hyphens after typewriter text kept.
-    "pdf": 6,
+    # 7: URLs and paths broken after a slash ("/usr/" | "share/doc/…") or before a capitalised host joined again.
+    "pdf": 7,
 }
 
 

@@ -510,18 +510,28 @@ def _starts_paragraph(prev: Line, line: Line, leading: float, right: float) -> b
 
 _TLDS = frozenset("org net com edu gov int io info de uk fr eu jp ch nl".split())
 _HOST_PART = re.compile(r"[a-z0-9-]{2,}(?:\.[a-z0-9-]{2,})+\.")  # "master.debian.", not "e.g."
-_HOST_HEAD = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+_HOST_HEAD = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*", re.IGNORECASE)  # "CRAN.R-project.org": hosts have no case
+_PATH_TAIL = re.compile(r"[(‘'\"]?(?:~?/|\./|[a-z][a-z0-9+.-]*:/)\S*/", re.IGNORECASE)  # "/usr/", "https://"
+_PATH_HEAD = re.compile(r"\S*(?:[/#=?&]|\w\.\w{2})")  # "share/doc/…", "howto-R-4.2.html)", "package=MASS)"
+_PAGE_ENDS = frozenset("php html htm cgi pdf txt xml".split())  # "https://www.actualtech.com/product_access." | "php)"
 
 
-def address_continues(before: str, after: str) -> bool:
-    """Whether a line ending in "admin@rt." or "https://tracker." goes on with "debian.org…" on the next:
-    LaTeX breaks mail addresses and URLs after a dot, and joining with a space (or a paragraph) splits them."""
+def address_continues(before: str, after: str, full: bool = True) -> bool:
+    """Whether a line ending in "admin@rt.", "https://tracker." or "/usr/" goes on with "debian.org…" or
+    "share/doc/…" on the next: TeX breaks mail addresses, URLs and paths after a dot or a slash, and joining
+    with a space (or a paragraph) splits them, so the path a reader copies is wrong. ``full``: the line reaches
+    the right margin, as one broken inside a path does; a title page's URL line over a date does not."""
     tail = before.rsplit(None, 1)[-1] if before.strip() else ""
+    if _PATH_TAIL.fullmatch(tail) and after[:1].isalnum():
+        return full and bool(_PATH_HEAD.match(after.split(None, 1)[0]))
     head = _HOST_HEAD.match(after)
     if not tail.endswith(".") or head is None or len(tail) < 4:
         return False
-    addressy = "@" in tail or "://" in tail or tail == "www." or bool(_HOST_PART.fullmatch(tail))
+    # "/" in the tail: the rest of a URL that began on an earlier line ("…/gfortran-Intel-11." | "2-BigSur.dmg")
+    addressy = "@" in tail or "/" in tail or tail == "www." or bool(_HOST_PART.fullmatch(tail))
     word = head.group(0)
+    if "/" in tail and (word in _PAGE_ENDS or "/" in after.split(None, 1)[0]):
+        return True  # "https://www.clicketyclick." | "dk/databases/xbase/…"
     return addressy and ("." in word.strip(".") or word in _TLDS)
 
 
@@ -542,10 +552,13 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             prev = None
             continue
         current = blocks[-1] if blocks else None
-        glued = prev is not None and current is not None and address_continues(prev.text, ln.text)
+        full = prev is not None and prev.x1 >= right - 4 * prev.size
+        glued = prev is not None and current is not None and address_continues(prev.text, ln.text, full)
         # A sentence broken at a hyphen inside inline code ("-dgs-never-embed-" / "fonts='#f'."): the rest
         # is typewriter too, but it is the sentence going on, not a code block.
         broken = prev is not None and current is not None and current.kind == "text" and prev.hyphen and ln.mono
+        if glued and current is not None and current.kind == "code" and not ln.mono:
+            current.kind = "text"  # a URL line set in typewriter type that the prose goes on from
         kind = current.kind if (glued or broken) and current is not None else "code" if ln.mono else "text"
         if current is None or current.kind != kind or current.section != section or prev is None:
             new = True

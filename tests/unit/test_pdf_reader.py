@@ -162,9 +162,29 @@ def test_without_an_outline_headings_come_from_type_size_and_numbering() -> None
         ("More can be found in Mailing lists.", "debian-devel-announce@lists.debian.org is a", False),
         ("write to me@example.org.", "Then wait a day.", False),
         ("see e.g.", "debian.org for more", False),
+        ("(https://CRAN.", "R-project.org/package=RODBC) is", True),  # R's manuals: hosts in capitals
+        ("are shown in file /Library/Frameworks/R.framework/", "Resources/etc/Makeconf. At the", True),
+        ("in /usr/", "share/doc/package/changelog.Debian.gz, and", True),
+        ("(https://cran.r-project.org/bin/windows/base/", "howto-R-4.2.html) for", True),
+        ("the source is under /usr/src/", "and the rest is built", False),
+        ("the source is under /usr/src/", "e.g. in a chroot", False),
+        ("either and/", "or both", False),
+        ("MASS (https://CRAN.R-project.org/", "package=MASS) is", True),
+        ("(https://www.actualtech.com/product_access.", "php) and", True),
+        ("(https://www.clicketyclick.", "dk/databases/xbase/format/).", True),
+        ("see https://example.org/faq.", "Php is a language", False),
+        ("is available at https://", "github.com/fxcoudert/gfortran-for-macOS/releases/", True),
+        ("releases/download/11.2-bigsur-intel/gfortran-Intel-11.", "2-BigSur.dmg and for", True),
+        ("read it in/out.", "Then run it", False),
     ],
 )
 def test_an_address_broken_after_a_dot_is_joined_again(before: str, after: str, joined: bool) -> None:
     """LaTeX breaks "admin@rt.debian.org" after "rt."; the reader used to keep "admin@rt." as the end of a
     paragraph, so the highlighted answer stopped there."""
     assert address_continues(before, after) is joined
+
+
+def test_a_url_line_that_stops_short_is_not_joined_to_the_next() -> None:
+    """GLE's title page: "https://glx.sourceforge.io/" centred over the date "2022/11/08" is two lines."""
+    assert address_continues("https://glx.sourceforge.io/", "2022/11/08") is True  # a full line would be
+    assert address_continues("https://glx.sourceforge.io/", "2022/11/08", full=False) is False
