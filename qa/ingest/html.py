@@ -25,8 +25,9 @@ FURNITURE_ROLES = {"navigation", "contentinfo", "complementary", "search"}
 CONTENT_TAGS = {"article", "main"}  # a footer or aside inside these is the text's own (a by-line, a box)
 # Classes that DocBook, Sphinx, MkDocs, Doxygen and most site generators give their navigation and TOCs.
 NAV_CLASS = re.compile(
-    r"^(?:nav(?:header|footer|bar|igation)?|breadcrumbs?|related|sphinxsidebar\w*|toc|contents|local-toc|sidebar"
-    r"|list-of-\w+|menu|pager|prev-?next|headerlink|skip-?link|wy-nav-\w+|rst-versions|md-(?:header|footer|sidebar)\w*)$",
+    r"^(?:nav(?:header|footer|bar|igation)?|breadcrumbs?|related|sphinxsidebar\w*|(?:local-|section-|mini-)?toc|contents|sidebar"
+    r"|list-of-\w+|menu|pager|prev-?next|headerlink|skip-?link|wy-nav-\w+|rst-versions|md-(?:header|footer|sidebar)\w*"
+    r"|(?:short)?contents(?:_element|-heading))$",  # texi2any: div.Contents_element, h2.contents-heading
     re.I,
 )
 # A class-named box: a site's sidebar outside the text, but DocBook's <sidebar> (Publican's TIP, NOTE, "BACK TO
@@ -95,6 +96,7 @@ def furniture(soup: Any) -> list[Any]:
         footer = any(FOOTER_CLASS.match(c) for c in classes)
         if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box or footer):
             listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
+            listing = listing or (tag.name == "table" and tag.find("a", class_="summary-letter") is not None)
             if listing or (tag.name in {"p", "div", "ul", "table", "td"} and _is_nav_list(tag)):
                 found.append(tag)
                 seen.add(id(tag))
@@ -140,6 +142,14 @@ def _box_in_text(tag: Any) -> bool:
 def _depth(tag: Any) -> int:
     """How deep a heading sits in the page's sections (DocBook and Sphinx nest a section per heading)."""
     return sum(1 for a in tag.parents if _is_section(a))
+
+
+def _level(tag: Any) -> tuple[int, int]:
+    """Where a heading sits: its depth in the sections, then its rank. Texinfo's "Footnotes" (an h4 that
+    texi2any puts after the last index) is a chapter of its own, not a part of that index."""
+    if "footnotes-heading" in _classes(tag):
+        return (0, 2)
+    return (_depth(tag), int(tag.name[1]))
 
 
 def _flat(node: Any) -> str:
@@ -207,7 +217,7 @@ class _Walker:
         title = _text(tag)
         if not title:
             return
-        level = (_depth(tag), int(tag.name[1]))
+        level = _level(tag)
         while self.path and self.path[-1][0] >= level:
             self.path.pop()
         if self.path and self.path[-1][1] == title:

@@ -85,7 +85,9 @@ READER_VERSIONS = {
     # around a <code> or an <em>); a <dt> term and its <dd> definition one block.
     # 6: a Sphinx build's div.footer left out; a short page beside a long sidebar read, not refused as a
     # contents page. 7: each list item opens with its mark as a browser shows it ("- ", "2. ").
-    "html": 7,
+    # 8: Texinfo (texi2any) manuals: the "Table of Contents" heading left out with its list, footnotes under
+    # "Footnotes" a chapter of their own, not a part of the last index; an index's "Jump to: A B C" left out.
+    "html": 8,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
