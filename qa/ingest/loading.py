@@ -71,8 +71,19 @@ def _decode_text(data: bytes) -> str:
 
 
 def read_text(data: bytes) -> str:
-    """Plain text and Markdown: the decoded text exactly, so offsets match the file."""
+    """Plain text: the decoded text exactly, so offsets match the file."""
     return _decode_text(data)
+
+
+def read_markdown(data: bytes) -> tuple[str, Layout]:
+    """Markdown as a browser shows it, headings as the section path (qa.ingest.markdown)."""
+    from qa.ingest.html import NavigationOnly
+    from qa.ingest.markdown import read_markdown_layout
+
+    try:
+        return read_markdown_layout(_decode_text(data))
+    except NavigationOnly as exc:
+        raise UnreadableFile(str(exc)) from None
 
 
 # A format's reader version, bumped when it extracts other text from the same bytes: the manifest records
@@ -96,6 +107,9 @@ READER_VERSIONS = {
     # noteheads) dropped, definition-list terms kept with their descriptions, hyphens after typewriter text kept.
     # 7: URLs and paths broken after a slash ("/usr/" | "share/doc/…") or before a capitalised host joined again.
     "pdf": 7,
+    # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
+    # text, code fences kept as code, MyST toctrees left out.
+    "md": 2,
 }
 
 
@@ -236,8 +250,8 @@ def _tidy_blocks(text: str) -> str:
 
 READERS: dict[str, tuple[str, Callable[[bytes], str | tuple[str, Layout]]]] = {
     ".txt": ("txt", read_text),
-    ".md": ("md", read_text),
-    ".markdown": ("md", read_text),
+    ".md": ("md", read_markdown),
+    ".markdown": ("md", read_markdown),
     ".html": ("html", read_html),
     ".htm": ("html", read_html),
     ".pdf": ("pdf", read_pdf),

@@ -57,7 +57,7 @@ def test_each_format_yields_its_text(tmp_path: Path) -> None:
 
     assert skipped == {}
     assert docs["a.txt"].text == "Plain text about otters.\n"
-    assert docs["b.md"].text.startswith("# Notes")
+    assert docs["b.md"].text.strip() == "Notes\n\nMarkdown about herons."  # as rendered: no "#", no "*"
     assert "Kestrels hover & hunt voles." in docs["c.html"].text
     assert "hidden" not in docs["c.html"].text
     assert "Puffins nest in burrows" in docs["d.pdf"].text
@@ -247,3 +247,22 @@ def test_many_files_skipped_for_one_reason_are_summed_up_in_one_line() -> None:
         "skipped a.xyz: unsupported file type .xyz",
         "skipped b.png: unsupported file type .png",
     ]
+
+
+def test_markdown_is_read_as_rendered_with_myst_navigation_left_out() -> None:
+    from qa.ingest.markdown import read_markdown_layout
+
+    source = (
+        "---\ntitle: Guide\n---\n"
+        "# Guide\n\n(labels/start)=\n\n## Install\n\nRun `pip install x`, see {doc}`the FAQ </faq>`.\n\n"
+        "```{toctree}\n---\nhidden:\n---\nfaq\nusage\n```\n\n"
+        "```{note}\nNeeds *Python* 3.8.\n```\n\n"
+        "```bash\n# not a heading\npip install x\n```\n\n| key | value |\n|---|---|\n| a | 1 |\n"
+    )
+    text, layout = read_markdown_layout(source)
+    assert "title:" not in text and "(labels/start)=" not in text and "usage" not in text  # front matter, toctree
+    assert "Run pip install x, see the FAQ." in text  # a role reads as its label, inline code as its text
+    assert "Needs Python 3.8." in text
+    sections = [section for *_, kind, section in layout.blocks if kind == "heading"]
+    assert sections == ["Guide", "Guide — Install"]
+    assert [s.kind for s in layout.shaped] == ["code", "table"]

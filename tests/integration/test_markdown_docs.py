@@ -1,0 +1,45 @@
+"""A docs folder of Markdown, as projects ship it: Black 23.1.0's "The basics" (docs/usage_and_configuration/
+the_basics.md from its sdist, MIT, Copyright (c) 2018 Łukasz Langa; unmodified in tests/data). Read as plain
+text, its passages opened with "## Usage", quoted "_Black_" and "[text](url)" as written, and the comment line
+of a TOML example ("# 'extend-exclude' excludes …") became a section name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.encode.embedder import Embedder
+from qa.ingest.markdown import read_markdown_layout
+from tests.conftest import make_settings
+
+PAGE = Path(__file__).resolve().parent.parent / "data" / "black-23.1.0-the_basics.md"
+
+
+def test_headings_nest_into_the_section_path_and_code_fences_are_not_headings() -> None:
+    text, layout = read_markdown_layout(PAGE.read_text(encoding="utf-8"))
+    sections = {section for *_, section in layout.blocks}
+    assert "The basics — Configuration via a file — Where Black looks for the file" in sections
+    assert "The basics — Usage — Writeback and reporting — Exit code" in sections
+    assert not any("extend-exclude" in s for s in sections)  # a comment inside a ```toml fence
+    assert "# 'extend-exclude' excludes files" in text  # kept, as code
+    assert any(s.kind == "code" and "extend-exclude" in text[s.start : s.end] for s in layout.shaped)
+    assert "## " not in text and "_Black_" not in text and "](" not in text
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
+    corpus = tmp_path_factory.mktemp("markdown")
+    shutil.copy(PAGE, corpus / "the_basics.md")
+    return Assistant.load(make_settings(corpus, tmp_path_factory.mktemp("markdown-index")), embedder=embedder)
+
+
+def test_an_answer_reads_as_rendered_and_cites_the_heading_path(assistant: Assistant) -> None:
+    answer = assistant.ask("Where does Black look for the pyproject.toml file?")
+    top = answer.excerpts[0]
+    assert top.passage.section == "The basics — Configuration via a file — Where Black looks for the file"
+    quoted = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
+    assert "looks for pyproject.toml starting from the common base directory" in quoted
+    assert answer.excerpts[0].passage.title == "The basics"
