@@ -19,6 +19,8 @@ _LEAD_IN = re.compile(r":\s*$|\bthe following\b|\bas follows\b", re.IGNORECASE)
 _CODE_TOKEN = re.compile(r"(?<![\w])[~.]?[A-Za-z0-9]+(?:[._/-][A-Za-z0-9]+)+|(?<![\w])\.[a-z]\w+")
 _QUOTED = re.compile(r"[“\"]\s?[^\s“”\"]{2,40}(?:\s-{1,2}[\w-]+)*\s?[”\"]")
 BLOCK_LINES = 8  # at most this many lines of a block belong to its lead-in
+# A list item as the readers write it ("- ", "• ", "2. ", "b) "): what a lead-in announces, even past a blank line.
+LIST_LINE = re.compile(r"^\s*(?:[-*•·–]{1,2}|\(?(?:\d{1,2}|[a-h])[.)])\s+\S")
 # What every form of qa.search.forms.command_spans needs somewhere in the text (a path's "/", a file name's
 # ".ext", an option's "-", a prompt's "$" or "#", a named command): most prose sentences lack all of them,
 # and this check costs a tenth of the full search, which is what the answer step spends most on here.

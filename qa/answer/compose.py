@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.answer.code import BLOCK_LINES, bare_heading, block_roles, code_line
+from qa.answer.code import BLOCK_LINES, LIST_LINE, bare_heading, block_roles, code_line
 from qa.search.forms import asks_for_command, command_spans
 from qa.search.fusion import mmr_select
 from qa.types import Candidate, Excerpt, Passage
@@ -152,8 +152,9 @@ def with_introduced_block(
         out.add(spans[i])
         end = spans[i][1]
         for span in spans[i + 1 : i + 1 + max_lines]:
-            if "\n\n" in text[end - base : span[0] - base]:
-                break
+            listed = LIST_LINE.match(text[span[0] - base : span[1] - base])
+            if "\n\n" in text[end - base : span[0] - base] and not listed:
+                break  # a blank line ends the block, unless a list goes on past it
             out.add(span)
             end = span[1]
     return sorted(out)

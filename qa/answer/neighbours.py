@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from qa.answer.code import BLOCK_LINES
+from qa.answer.code import BLOCK_LINES, LIST_LINE
 from qa.answer.compose import LEAD_IN
 from qa.types import Excerpt, Passage, Shaped
 
@@ -122,8 +122,7 @@ def join_excerpts(excerpts: list[Excerpt], k: int, max_highlights: int, keep: in
     return out[: k if keep is None else keep]
 
 
-# A line that is part of what a lead-in announces even past a blank line: a list item, or a short title line.
-_LIST_LINE = re.compile(r"^\s*(?:[-*•·–]{1,2}|\(?(?:\d{1,2}|[a-h])[.)])\s+\S")
+# A short title line ("Potential") is part of what a lead-in announces, as a list item is (LIST_LINE).
 _TITLE_LINE = re.compile(r"^[A-Z0-9][^.!?]{0,58}$")
 
 
@@ -175,7 +174,7 @@ def introduced_block(passage: Passage, after: int, max_lines: int = BLOCK_LINES)
         if out:
             pa, pb = out[-1]
             last, line = text[pa - base : pb - base].strip(), text[a - base : b - base]
-            if "\n\n" in text[pb - base : a - base] and not (_LIST_LINE.match(line) or _TITLE_LINE.match(last)):
+            if "\n\n" in text[pb - base : a - base] and not (LIST_LINE.match(line) or _TITLE_LINE.match(last)):
                 break
         out.append((a, b))
     return out

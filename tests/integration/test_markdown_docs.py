@@ -43,3 +43,14 @@ def test_an_answer_reads_as_rendered_and_cites_the_heading_path(assistant: Assis
     quoted = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
     assert "looks for pyproject.toml starting from the common base directory" in quoted
     assert answer.excerpts[0].passage.title == "The basics"
+
+
+def test_a_lead_in_brings_its_whole_list_past_the_blank_lines_between_items(assistant: Assistant) -> None:
+    """ "Passing --check will make Black exit with:" and three items, each a paragraph of its own once rendered:
+    the lead-in used to come with the first item only, and the code the question asks for is in the second."""
+    answer = assistant.ask("What exit code does Black return when files would be reformatted with --check?")
+    top = answer.excerpts[0]
+    quoted = [top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights]
+    assert "Passing --check will make Black exit with:" in quoted
+    assert "- code 1 if some files would be reformatted; or" in quoted
+    assert "- code 123 if there was an internal error" in quoted
