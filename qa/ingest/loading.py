@@ -106,7 +106,9 @@ READER_VERSIONS = {
     # lines (boxed notes' corners) and wordless lines in fonts that never print a word (a music example's
     # noteheads) dropped, definition-list terms kept with their descriptions, hyphens after typewriter text kept.
     # 7: URLs and paths broken after a slash ("/usr/" | "share/doc/…") or before a capitalised host joined again.
-    "pdf": 7,
+    # 8: footnotes (small lines at a page's foot that open with a mark) after the paragraph their page ends in,
+    # not inside it; Sphinx's "(continues on next page)" under a code block left out.
+    "pdf": 8,
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
     "md": 2,

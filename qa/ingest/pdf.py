@@ -41,7 +41,7 @@ class Line:
     mono: bool = False
     bold: bool = False
     hyphen: bool = False  # ended in a hyphen PDFium marked as a line-end break (or a plain "-")
-    kind: str = "text"  # "text", "heading", "drop"
+    kind: str = "text"  # "text", "heading", "footnote", "drop"
     section: str = ""  # for a heading: its full path
     weight: int = 0  # PDFium's font weight of the first character (0: unknown)
     named_bold: bool = False  # the font's name says bold ("Times-Bold", "CMBX12")
@@ -193,6 +193,50 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
                 continue  # the first page's top line is the document's title more often than furniture
             if alone or (common and (numbered or shapes[(edge, _shape(ln.text))] >= RUNNING_REPEAT)):
                 ln.kind = "drop"
+
+
+FOOTNOTE_SIZE = 0.92  # a footnote is set smaller than the body text (LaTeX: 8 on 10 pt, Texinfo: 9 on 11)
+_FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])(?:\s|$)")
+# Sphinx's LaTeX writer prints these under a code block cut by a page break: not the document's text.
+_CONTINUED = re.compile(r"^\((?:continues on next page|continued from previous page)\)$", re.IGNORECASE)
+
+
+def mark_footnotes(pages: list[list[Line]], body_size: float) -> None:
+    """Mark each page's footnotes: the run of lines at its foot set smaller than the body text, opening with a
+    footnote's mark ("1", "†"). Left in the flow, they sat inside the paragraph that goes on over the page
+    ("… ‘https://svn.r-project.org/R/branches/" | "1 e.g. GNU tar …" | "R-x-y-branch/’ (where …)")."""
+    for lines in pages:
+        for ln in lines:
+            if ln.kind == "text" and _CONTINUED.match(ln.text.strip()):
+                ln.kind = "drop"
+        # A footnote's lone mark ("5" over its text) looks like a page number to mark_running: taken back here.
+        kept = [ln for i, ln in enumerate(lines) if ln.kind == "text" or _lone_mark(ln, lines[i + 1 :], body_size)]
+        run: list[Line] = []
+        for ln in reversed(kept):
+            if ln.size > body_size * FOOTNOTE_SIZE:
+                break
+            run.insert(0, ln)
+        while run and not _FOOTNOTE_MARK.match(run[0].text.strip()):
+            run.pop(0)  # small lines above the first mark (a caption, a quote) stay text
+        if _worded_notes(run):  # not a figure's small numbered labels ("0", "1", … "9")
+            for ln in run:
+                ln.kind = "footnote"
+
+
+def _worded_notes(run: list[Line]) -> bool:
+    """Whether each footnote of ``run`` (a mark and the lines up to the next) says something in words."""
+    notes: list[str] = []
+    for ln in run:
+        text = ln.text.strip()
+        if _FOOTNOTE_MARK.match(text) or not notes:
+            notes.append("")
+        notes[-1] += " " + text
+    return bool(notes) and all(len(re.findall(r"[A-Za-z]{2,}", note)) >= 2 for note in notes)
+
+
+def _lone_mark(ln: Line, below: list[Line], body_size: float) -> bool:
+    small = ln.size <= body_size * FOOTNOTE_SIZE
+    return ln.kind == "drop" and small and ln.text.strip().isdigit() and any(b.kind == "text" for b in below)
 
 
 # --- text drawn more than once ---------------------------------------------------------------------------
@@ -543,9 +587,16 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
     right = max((ln.x1 for ln in body), default=0.0)
     words, hyphenated = vocabulary(pages)
     blocks: list[_Block] = []
+    notes: list[_Block] = []  # footnotes, shown after the paragraph that goes on over their page
     section = ""
     prev: Line | None = None
     for ln in (ln for p in pages for ln in p if ln.kind != "drop"):
+        if ln.kind == "footnote":
+            add_footnote_line(notes, ln, section)
+            continue
+        if notes and ln.kind == "heading":
+            blocks.extend(notes)
+            notes = []
         if ln.kind == "heading":
             section = ln.section
             blocks.append(_Block("heading", section, [(ln.section.split(" — ")[-1], ln.page)]))
@@ -571,6 +622,9 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         else:
             new = _starts_paragraph(prev, ln, leading, right)
         if new:
+            if notes and kind == "text" and notes[-1].parts[-1][1] < ln.page:  # after the paragraph their page ended
+                blocks.extend(notes)
+                notes = []
             current = _Block(kind, section)
             blocks.append(current)
         if current.parts and glued:
@@ -586,7 +640,20 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         else:
             current.parts.append((ln.text, ln.page))
         prev = ln
-    return blocks
+    return blocks + notes
+
+
+def add_footnote_line(notes: list[_Block], ln: Line, section: str) -> None:
+    """A footnote line: a mark opens a footnote, other lines go on in the last one (a URL broken over
+    two lines joined again)."""
+    text = ln.text.strip()
+    if _FOOTNOTE_MARK.match(text) or not notes:
+        notes.append(_Block("text", section))
+    parts = notes[-1].parts
+    if parts and address_continues(parts[-1][0], text):
+        parts[-1] = (parts[-1][0] + text, parts[-1][1])
+    else:
+        parts.append((text, ln.page))
 
 
 def _code_margin(pages: list[list[Line]], line: Line) -> float:
@@ -668,6 +735,7 @@ def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: l
                 ln.kind, ln.section = ("text", "") if ln.kind == "heading" else (ln.kind, ln.section)
         mark_size_headings(pages, size)
     mark_terms(pages, size)
+    mark_footnotes(pages, size)
     return assemble(reflow(pages), len(pages), labels)
 
 
