@@ -27,6 +27,22 @@ def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:
     return load_settings({**base, **extra}, environ={})
 
 
+def assistant_over(
+    files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, name: str
+) -> Assistant:
+    """An assistant over copies of ``files`` (name in the corpus: source file), indexed in fresh folders."""
+    corpus = tmp_path_factory.mktemp(name)
+    for target, source in files.items():
+        shutil.copy(source, corpus / target)
+    return Assistant.load(make_settings(corpus, tmp_path_factory.mktemp(f"{name}-index")), embedder=embedder)
+
+
+def quoted(excerpt: object) -> list[str]:
+    """The sentences an excerpt highlights, as the user reads them."""
+    p = excerpt.passage  # type: ignore[attr-defined]
+    return [p.text[a - p.start : b - p.start] for a, b in excerpt.highlights]  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     e = Embedder(make_settings(DEFAULT_CORPUS, Path("/nonexistent")))

@@ -5,7 +5,6 @@ of a TOML example ("# 'extend-exclude' excludes …") became a section name."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.encode.embedder import Embedder
 from qa.ingest.markdown import read_markdown_layout
-from tests.conftest import make_settings
+from tests.conftest import assistant_over, quoted
 
 PAGE = Path(__file__).resolve().parent.parent / "data" / "black-23.1.0-the_basics.md"
 
@@ -31,17 +30,14 @@ def test_headings_nest_into_the_section_path_and_code_fences_are_not_headings() 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
-    corpus = tmp_path_factory.mktemp("markdown")
-    shutil.copy(PAGE, corpus / "the_basics.md")
-    return Assistant.load(make_settings(corpus, tmp_path_factory.mktemp("markdown-index")), embedder=embedder)
+    return assistant_over({"the_basics.md": PAGE}, tmp_path_factory, embedder, "markdown")
 
 
 def test_an_answer_reads_as_rendered_and_cites_the_heading_path(assistant: Assistant) -> None:
     answer = assistant.ask("Where does Black look for the pyproject.toml file?")
     top = answer.excerpts[0]
     assert top.passage.section == "The basics — Configuration via a file — Where Black looks for the file"
-    quoted = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
-    assert "looks for pyproject.toml starting from the common base directory" in quoted
+    assert "looks for pyproject.toml starting from the common base directory" in " ".join(quoted(top))
     assert answer.excerpts[0].passage.title == "The basics"
 
 
@@ -49,8 +45,7 @@ def test_a_lead_in_brings_its_whole_list_past_the_blank_lines_between_items(assi
     """ "Passing --check will make Black exit with:" and three items, each a paragraph of its own once rendered:
     the lead-in used to come with the first item only, and the code the question asks for is in the second."""
     answer = assistant.ask("What exit code does Black return when files would be reformatted with --check?")
-    top = answer.excerpts[0]
-    quoted = [top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights]
-    assert "Passing --check will make Black exit with:" in quoted
-    assert "- code 1 if some files would be reformatted; or" in quoted
-    assert "- code 123 if there was an internal error" in quoted
+    shown = quoted(answer.excerpts[0])
+    assert "Passing --check will make Black exit with:" in shown
+    assert "- code 1 if some files would be reformatted; or" in shown
+    assert "- code 123 if there was an internal error" in shown

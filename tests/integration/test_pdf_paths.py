@@ -11,7 +11,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.encode.embedder import Embedder
-from tests.conftest import make_settings
+from tests.conftest import make_settings, quoted
 
 MANUAL = Path(__file__).resolve().parents[2] / "eval" / "corpora" / "developers-reference" / "developers-reference.pdf"
 PAGES = [85, 86]  # 0-based: "Best practices for packaging" with the special sub-policies
@@ -29,7 +29,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> A
 def test_a_path_broken_at_a_line_end_is_highlighted_whole(assistant: Assistant) -> None:
     answer = assistant.ask("Where do I find the policy for OCaml packages?")
     top = answer.excerpts[0]
-    quoted = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
-    assert "/usr/share/doc/ocaml/ocaml_packaging_policy.gz" in quoted
+    assert "/usr/share/doc/ocaml/ocaml_packaging_policy.gz" in " ".join(quoted(top))
     assert "/usr/share/doc/ocaml/ ocaml" not in assistant.document("packaging.pdf")[1]
     assert "/usr/share/doc/common-lisp-controller/README.packaging" in assistant.document("packaging.pdf")[1]

@@ -6,7 +6,6 @@ Contents" heading over a list of every section, each chapter with a list of its 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.encode.embedder import Embedder
 from qa.ingest.html import read_html_layout
-from tests.conftest import make_settings
+from tests.conftest import assistant_over, quoted
 
 PAGE = Path(__file__).resolve().parent.parent / "data" / "r-admin-texinfo-trimmed.html"
 TITLE = "R Installation and Administration"
@@ -44,14 +43,11 @@ def test_footnotes_are_a_section_of_their_own_not_part_of_the_last_index(read: t
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
-    corpus = tmp_path_factory.mktemp("texinfo")
-    shutil.copy(PAGE, corpus / "R-admin.html")
-    return Assistant.load(make_settings(corpus, tmp_path_factory.mktemp("texinfo-index")), embedder=embedder)
+    return assistant_over({"R-admin.html": PAGE}, tmp_path_factory, embedder, "texinfo")
 
 
 def test_an_answer_cites_its_section_path_and_highlights_the_address(assistant: Assistant) -> None:
     answer = assistant.ask("Where are the daily tarballs available from?")
     top = answer.excerpts[0]
     assert top.passage.section == f"{TITLE} — 1 Obtaining R — 1.2 Getting patched and development versions"
-    quoted = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
-    assert "https://stat.ethz.ch/R/daily/" in quoted
+    assert "https://stat.ethz.ch/R/daily/" in " ".join(quoted(top))
