@@ -77,13 +77,9 @@ def read_text(data: bytes) -> str:
 
 def read_markdown(data: bytes) -> tuple[str, Layout]:
     """Markdown as a browser shows it, headings as the section path (qa.ingest.markdown)."""
-    from qa.ingest.html import NavigationOnly
-    from qa.ingest.markdown import read_markdown_layout
+    from qa.ingest.markdown import markdown_page
 
-    try:
-        return read_markdown_layout(_decode_text(data))
-    except NavigationOnly as exc:
-        raise UnreadableFile(str(exc)) from None
+    return _html_layout(markdown_page(_decode_text(data)))
 
 
 # A format's reader version, bumped when it extracts other text from the same bytes: the manifest records
@@ -121,10 +117,15 @@ def reader_version(fmt: str) -> int:
 
 def read_html(data: bytes) -> tuple[str, Layout]:
     """The page's text as blocks under their heading path, without navigation (qa.ingest.html)."""
+    return _html_layout(_decode_text(data))
+
+
+def _html_layout(markup: str) -> tuple[str, Layout]:
+    """An HTML page's text and layout; a page of links only is unreadable, with the reason."""
     from qa.ingest.html import NavigationOnly, read_html_layout
 
     try:
-        return read_html_layout(_decode_text(data))
+        return read_html_layout(markup)
     except NavigationOnly as exc:
         raise UnreadableFile(str(exc)) from None
 

@@ -71,6 +71,11 @@ def render_markdown(text: str) -> str:
     return _renderer().render(_ROLE.sub(_role, _TARGET.sub("", text)))
 
 
+def markdown_page(text: str) -> str:
+    """The HTML page a Markdown file renders to, its text inside <main> (an <aside> there is the text's own)."""
+    return f"<html><body><main>{render_markdown(text)}</main></body></html>"
+
+
 def read_markdown_layout(text: str) -> tuple[str, Layout]:
     """The file's text as a browser shows it, in blocks under their heading path (qa.ingest.html)."""
-    return read_html_layout(f"<html><body><main>{render_markdown(text)}</main></body></html>")
+    return read_html_layout(markdown_page(text))
