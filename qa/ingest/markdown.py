@@ -11,6 +11,7 @@ nothing new is installed, and its fence rule can be replaced to read MyST direct
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Any
@@ -41,7 +42,9 @@ def _role(match: re.Match[str]) -> str:
     return label if name in _PROSE_ROLES else f"`{label}`"
 
 
+@functools.cache
 def _renderer() -> Any:
+    """One parser for every file: its rules are fixed once set, and each render keeps its own state."""
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
