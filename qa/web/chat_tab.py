@@ -37,9 +37,10 @@ def respond(page: Page, message: str, history: list[dict], state: Session | None
     asked = [*history, {"role": "user", "content": question_html(message)}]
 
     def reply(content: str) -> dict[Any, Any]:  # a new list each time: Gradio diffs what it streamed
-        return {page.box: "", page.chatbot: [*asked, {"role": "assistant", "content": content}], page.state: state}
+        return {page.chatbot: [*asked, {"role": "assistant", "content": content}], page.state: state}
 
-    yield {**reply(pending_html()), **marks.hidden(page)}
+    # The box is emptied once, here: a later step that emptied it again wiped a follow-up being typed.
+    yield {**reply(pending_html()), page.box: "", **marks.hidden(page)}
     assistant = page.workspace.assistant(state.corpus)
     if assistant is None:
         yield reply("<p class='message'>This corpus has no documents yet: add some in the Documents tab.</p>")
@@ -178,11 +179,14 @@ def wire(page: Page) -> None:
     # The verdicts appear once the answer is complete, in a step of their own: toggled inside the stream, the
     # last toggle was sometimes lost on a busy machine and the buttons stayed hidden.
     offer_marks = (lambda state: marks.offered(page, state), page.state, page.marks)
-    gr.on(
-        [page.box.submit, page.send.click], ask, [page.box, *inputs], outputs, api_name="ask", concurrency_limit=8
-    ).then(None, None, None, js=after_answer).then(*offer_marks, api_visibility="private")
+    # "always_last": a question sent while the last answer is still coming runs after it; Gradio's default
+    # ("once") dropped it without a word.
+    asking = {"concurrency_limit": 8, "trigger_mode": "always_last"}
+    gr.on([page.box.submit, page.send.click], ask, [page.box, *inputs], outputs, api_name="ask", **asking).then(
+        None, None, None, js=after_answer
+    ).then(*offer_marks, api_visibility="private")
     for button in page.suggest:
-        button.click(ask, [button, *inputs], outputs, api_visibility="private", concurrency_limit=8).then(
+        button.click(ask, [button, *inputs], outputs, api_visibility="private", **asking).then(
             None, None, None, js=after_answer
         ).then(*offer_marks, api_visibility="private")
     more_outputs = [page.chatbot, page.state, page.sources, page.picker, page.transcript_box, page.download, page.more]

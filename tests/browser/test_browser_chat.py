@@ -9,6 +9,7 @@ phone-sized screen, the keyboard alone, and the dark theme. Anything that writes
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -446,3 +447,32 @@ def test_a_blank_question_gets_a_message(context, server: str) -> None:
     box.fill("   ")
     box.press("Enter")
     page.locator(BOT).filter(has_text="Please type a question first").wait_for(timeout=30_000)
+
+
+def test_a_question_sent_while_the_last_answer_is_coming_is_answered_after_it(
+    context, server: str, default_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person who types the next question before the last answer has finished loses neither: Gradio's
+    default dropped the second Enter, and a late step of the first answer emptied the box under them."""
+    answer = default_assistant.ask
+
+    def slow(*args, **kwargs):  # a large corpus on a busy laptop: the answer takes a while
+        time.sleep(2)
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(default_assistant, "ask", slow)
+    page = open_chat(context, server)
+    box = page.locator("#question textarea")
+    box.fill(DEEP_QUESTION)
+    box.press("Enter")
+    page.locator(f"{BOT} .pending").first.wait_for(timeout=30_000)  # the first answer is on its way
+    box.fill("Who presented on diaspora engagement?")
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll({BOT!r}).length >= 2", timeout=60_000)
+    second = page.locator(BOT).nth(1)
+    second.locator(".excerpt").first.wait_for(timeout=30_000)
+    assert "Akwete" in page.locator(BOT).nth(0).inner_text()
+    assert "diaspora" in second.inner_text().lower()
+    asked = [u.inner_text() for u in page.locator(USER).all()]
+    assert asked == [DEEP_QUESTION, "Who presented on diaspora engagement?"]
+    assert box.input_value() == ""
