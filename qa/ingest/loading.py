@@ -35,6 +35,9 @@ class LoadReport:
     skipped: list[Skipped]
 
 
+_SURROGATES = re.compile(r"[\ud800-\udfff]")  # half characters no encoder or tokenizer takes
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -104,7 +107,8 @@ READER_VERSIONS = {
     # 7: URLs and paths broken after a slash ("/usr/" | "share/doc/…") or before a capitalised host joined again.
     # 8: footnotes (small lines at a page's foot that open with a mark) after the paragraph their page ends in,
     # not inside it; Sphinx's "(continues on next page)" under a code block left out.
-    "pdf": 8,
+    # 9: characters beyond the BMP (math italic in papers) read whole, not as two UTF-16 halves.
+    "pdf": 9,
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
     "md": 2,
@@ -358,6 +362,7 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
                 text, layout = text
             if not text.strip():
                 raise UnreadableFile("no text in file")
+            text = _SURROGATES.sub("\ufffd", text)  # one for one, so a layout's offsets still hold
         except UnreadableFile as exc:
             raise UnreadableFile("; ".join(filter(None, [str(exc), summary(said)]))) from None
         except RecursionError:

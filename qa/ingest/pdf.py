@@ -55,6 +55,7 @@ class Line:
 _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BOLD = re.compile(r"bold|black|heavy|demi|^cmbx?\d|^cmssbx|^sfbx", re.I)  # CMBX12, CMB10: TeX's bold fonts
 _SOFT_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen it saw at a line end; the next line follows directly
 
@@ -70,6 +71,24 @@ def _font(textpage: object, index: int, buf: ctypes.Array) -> tuple[bool, bool, 
     return mono, bool(_BOLD.search(name)), raw.FPDFText_GetFontWeight(textpage, index), name
 
 
+def _unit(textpage: Any, index: int) -> str:
+    """One of PDFium's characters read alone, as its get_text_range gives it: the hyphen it saw at a line
+    end is the soft-hyphen mark (read as its code alone, "sub-" | "mitted" ran together with the next line)."""
+    import pypdfium2.raw as raw
+
+    if raw.FPDFText_IsHyphen(textpage, index) == 1:
+        return _SOFT_HYPHEN
+    return chr(raw.FPDFText_GetUnicode(textpage, index) or 32)
+
+
+def _composed(text: str) -> str:
+    """Read alone, a character beyond the BMP (a paper's math italic 𝑥, 𝜋) comes as two UTF-16 halves:
+    one character again, and a lone half as U+FFFD, since the tokenizer refuses half characters."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
     """The lines of one page in PDFium's reading order, and the page's width."""
     import pypdfium2.raw as raw
@@ -80,14 +99,14 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
     if len(text) != count:  # characters outside the BMP: read them one by one so indexes line up
-        text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(count))
+        text = "".join(_unit(textpage.raw, i) for i in range(count))
     lines: list[Line] = []
     buf = ctypes.create_string_buffer(128)
     x, y = ctypes.c_double(), ctypes.c_double()
     for match in re.finditer(r"[^\r\n\ufffe]+\ufffe?", text):
         raw_line = match.group()
         # Control codes are glyphs no font maps to text (a music font's noteheads): nothing to read.
-        body = _CONTROL.sub("", raw_line.rstrip(_SOFT_HYPHEN)).strip()
+        body = _composed(_CONTROL.sub("", raw_line.rstrip(_SOFT_HYPHEN)).strip())
         if not body:
             continue
         first = match.start() + len(raw_line) - len(raw_line.lstrip())
@@ -176,6 +195,8 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
         places.update({(edge, round(ln.y / 3)) for edge, ln in edges})
         shapes.update({(edge, _shape(ln.text)) for edge, ln in edges})
     need = max(3, RUNNING_SHARE * len(filled) / 2)
+    # A six-page paper prints its odd pages' header twice: in so short a document two pages are a pattern.
+    repeat = min(RUNNING_REPEAT, max(2, len(filled) // 3))
     size = body_size(pages)
     for number, lines in enumerate(pages):
         own = {str(number + 1), (labels[number] or "").casefold()} - {""}
@@ -191,7 +212,7 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
             common = places[(edge, round(ln.y / 3))] >= need
             if number == 0 and edge == "top" and not alone:
                 continue  # the first page's top line is the document's title more often than furniture
-            if alone or (common and (numbered or shapes[(edge, _shape(ln.text))] >= RUNNING_REPEAT)):
+            if alone or (common and (numbered or shapes[(edge, _shape(ln.text))] >= repeat)):
                 ln.kind = "drop"
 
 
@@ -557,6 +578,7 @@ _HOST_PART = re.compile(r"[a-z0-9-]{2,}(?:\.[a-z0-9-]{2,})+\.")  # "master.debia
 _HOST_HEAD = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*", re.IGNORECASE)  # "CRAN.R-project.org": hosts have no case
 _PATH_TAIL = re.compile(r"[(‘'\"]?(?:~?/|\./|[a-z][a-z0-9+.-]*:/)\S*/", re.IGNORECASE)  # "/usr/", "https://"
 _PATH_HEAD = re.compile(r"\S*(?:[/#=?&]|\w\.\w{2})")  # "share/doc/…", "howto-R-4.2.html)", "package=MASS)"
+_SCHEME = re.compile(r"[(‘'\"]?(?:https?|ftp|file):", re.IGNORECASE)
 _PAGE_ENDS = frozenset("php html htm cgi pdf txt xml".split())  # "https://www.actualtech.com/product_access." | "php)"
 
 
@@ -566,6 +588,8 @@ def address_continues(before: str, after: str, full: bool = True) -> bool:
     with a space (or a paragraph) splits them, so the path a reader copies is wrong. ``full``: the line reaches
     the right margin, as one broken inside a path does; a title page's URL line over a date does not."""
     tail = before.rsplit(None, 1)[-1] if before.strip() else ""
+    if _SCHEME.fullmatch(tail) and after.startswith("//"):
+        return True  # "https:" | "//www.acm.org/…"
     if _PATH_TAIL.fullmatch(tail) and after[:1].isalnum():
         return full and bool(_PATH_HEAD.match(after.split(None, 1)[0]))
     head = _HOST_HEAD.match(after)
@@ -807,5 +831,9 @@ def weigh_bold(pages: list[list[Line]]) -> None:
 
 
 def _decoration(line: Line, body_size: float) -> bool:
-    """A word or two printed large or bold just above a chapter title ("CHAPTER", "FOUR")."""
-    return (line.size > body_size * 1.05 or line.bold) and len(line.text.split()) <= 3
+    """A word or two printed large or bold just above a chapter title ("CHAPTER", "FOUR"); not the end of a
+    bold sentence that runs on into the line ("ifications are discovered.")."""
+    words = line.text.split()
+    if len(words) > 3 or line.text[:1].islower() or _SENTENCE_END.search(line.text):
+        return False
+    return line.size > body_size * 1.05 or line.bold

@@ -266,3 +266,16 @@ def test_markdown_is_read_as_rendered_with_myst_navigation_left_out() -> None:
     sections = [section for *_, kind, section in layout.blocks if kind == "heading"]
     assert sections == ["Guide", "Guide — Install"]
     assert [s.kind for s in layout.shaped] == ["code", "table"]
+
+
+def test_half_characters_from_a_reader_become_replacement_marks_one_for_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that lets a lone UTF-16 half through (the PDF reader did, on a paper's math italic) must not
+    stop the build: the tokenizer refuses such text. Each half becomes U+FFFD, so the layout's offsets hold."""
+    from qa.ingest import loading
+
+    (tmp_path / "pi.txt").write_text("placeholder", encoding="utf-8")
+    monkeypatch.setitem(loading.READERS, ".txt", ("txt", lambda data: "The letter \ud835\udf0b is pi."))
+    report = load_corpus(make_settings(tmp_path, tmp_path / "index"))
+    assert [d.text for d in report.documents] == ["The letter \ufffd\ufffd is pi."]

@@ -176,6 +176,8 @@ def test_without_an_outline_headings_come_from_type_size_and_numbering() -> None
         ("is available at https://", "github.com/fxcoudert/gfortran-for-macOS/releases/", True),
         ("releases/download/11.2-bigsur-intel/gfortran-Intel-11.", "2-BigSur.dmg and for", True),
         ("read it in/out.", "Then run it", False),
+        ("please see https:", "//www.acm.org/publications/taps/describing-figures/.", True),  # ACM's sample paper
+        ("the ratio is 2:", "// a comment", False),  # only a scheme ("https:") goes on with "//"
     ],
 )
 def test_an_address_broken_after_a_dot_is_joined_again(before: str, after: str, joined: bool) -> None:
@@ -236,3 +238,58 @@ def test_a_footnote_stays_out_of_the_code_block_its_page_ends_in() -> None:
     text, _ = read_pdf_layout(buffer.getvalue())
     assert "should be converted to:\n \\markup{ \\center-align {\\line { ... }} }" in text
     assert "\n\n1 At least, this is possible in any LilyPond file" in text
+
+
+def test_a_short_papers_odd_page_header_seen_twice_is_furniture() -> None:
+    """ACM's six-page sample paper prints "The Name of the Title Is Hope …" atop pages 3 and 5 only (the even
+    pages carry the authors): it sat in a passage, since three sightings were needed."""
+    heads = [None, "Conference ’XX, June 2018, Woodstock Trovato et al."]
+    heads += ["The Name of the Title Is Hope Conference ’XX, June 2018, Woodstock", heads[1]] * 2
+    pages = []
+    for n, head in enumerate(heads):
+        lines = (
+            [Line(head, n, 54, 558, 725, 7)] if head else [Line("The Name of the Title Is Hope", n, 54, 558, 725, 14)]
+        )
+        words = ["terns", "gannets", "puffins", "skuas", "gulls", "auks"]
+        lines += [Line(f"The {words[(n + i) % 6]} of page {n} nest on {words[i]}.", n, 54, 294, 700 - 11 * i, 9)
+                  for i in range(6)]  # fmt: skip
+        pages.append(lines)
+    mark_running(pages, [None] * 6)
+    assert [ln.kind for page in pages[1:] for ln in page if ln.y == 725] == ["drop"] * 5
+    assert pages[0][0].kind == "text"  # the title on the first page stays
+    assert all(ln.kind == "text" for page in pages for ln in page if ln.y < 725)
+
+
+def test_the_bold_end_of_a_sentence_above_a_heading_is_text_not_decoration() -> None:
+    """ACM's sample paper: "Your document will be returned to you for revision if mod-" | "ifications are
+    discovered." (bold) ends a column just above "4 TYPEFACES"; the second line was dropped as a chapter
+    title's decoration, and the sentence read "if mod"."""
+    from qa.ingest.pdf import Bookmark, layout_pages
+
+    body = [Line(f"Line {i} of the paragraph about modifying the template goes on here.", 0, 54, 294, 700 - 11 * i, 9)
+            for i in range(8)]  # fmt: skip
+    page = [
+        *body,
+        Line("Your document will be returned to you for revision if mod", 0, 328, 557, 676, 9, bold=True, hyphen=True),
+        Line("ifications are discovered.", 0, 318, 418, 665, 9, bold=True),
+        Line("4 TYPEFACES", 0, 318, 394, 644, 10.9, bold=True),
+        Line("The acmart class requires the Libertine typeface family, installed with TeX.", 0, 318, 559, 630, 9),
+    ]
+    text, _ = layout_pages([page], [None], [Bookmark(0, "4 Typefaces", 0, [])])
+    assert "revision if modifications are discovered." in text
+    assert "\n\n4 TYPEFACES\n\n" in text or "\n\n4 Typefaces\n\n" in text
+
+
+def test_a_papers_math_italic_is_read_whole_and_a_hyphen_at_a_line_end_joins_the_word() -> None:
+    """Page 3 of ACM's sample-sigconf.pdf (texlive-publishers-doc 2022, LPPL): math italic letters (𝜋, 𝑥)
+    lie beyond the BMP, so the page is read character by character. Read so, each came as two UTF-16
+    halves (the index build then failed: the tokenizer refuses half characters) and PDFium's line-end
+    hyphen came as a control code, so "sub-" | "mitted" read "sub mitted" and the paragraph broke there."""
+    from qa.ingest.loading import read_pdf
+
+    page = Path(__file__).resolve().parents[1] / "data" / "acmart-sample-sigconf-page3.pdf"
+    text, _ = read_pdf(page.read_bytes())
+    assert not any("\ud800" <= ch <= "\udfff" for ch in text)
+    assert "For Swedish names 𝜋 1 in 5 Common in math" in text
+    assert "rights form once it has been submitted. This form contains LATEX commands that must be copied into" in text
+    assert "instructions on tabular material are found in the LATEX User’s Guide." in text
