@@ -151,13 +151,22 @@ def with_introduced_block(
     for i in leads:
         out.add(spans[i])
         end = spans[i][1]
+        item = _item_indent(text, spans[i][0] - base)
         for span in spans[i + 1 : i + 1 + max_lines]:
             listed = LIST_LINE.match(text[span[0] - base : span[1] - base])
             if "\n\n" in text[end - base : span[0] - base] and not listed:
                 break  # a blank line ends the block, unless a list goes on past it
+            if listed and item is not None and (_item_indent(text, span[0] - base) or 0) <= item:
+                break  # a list item's lead-in ("- To install foo, run:") ends at the next item, its sibling
             out.add(span)
             end = span[1]
     return sorted(out)
+
+
+def _item_indent(text: str, at: int) -> int | None:
+    """The indent of the list item whose line holds ``at``; None when that line is no list item."""
+    line = text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0]
+    return len(line) - len(line.lstrip()) if LIST_LINE.match(line) else None
 
 
 def with_command_after(

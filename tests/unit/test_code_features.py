@@ -135,3 +135,22 @@ def test_a_bibliography_entry_is_flagged_unless_the_question_asks_who_or_where_t
     assert _column(sentence_features(what, p, cos, {}), "reference") == [1.0, 0.0]
     who = _column(sentence_features("Who published Left Behind, Left Out?", p, cos, {}), "reference")
     assert who == [0.0, 0.0]
+
+
+def test_a_list_items_lead_in_brings_its_command_not_the_items_after_it() -> None:
+    """The Debian FAQ (debian-faq 11.1, HTML), 8.1.2 APT: asked "How do I install a package together with its
+    dependencies?", the item "To install the foo package and all its dependencies, run:" came highlighted with
+    every item after it (remove, purge, upgrade): a list going on past a blank line was taken for its block."""
+    text = (
+        "Some common ways to use apt-get are:\n\n"
+        "- To install the foo package and all its dependencies, run:\napt install foo\n\n"
+        "- To remove the foo package from your system, run:\napt remove foo\n\n"
+        "- To upgrade all the packages on your system, run:\napt upgrade"
+    )
+    p = Passage("pkgtools.en.html", "FAQ", "8.1.2. APT", 0, len(text), text, tuple(split_sentences(text)))
+    lead = p.sentences[_at(p, "To install the foo")]
+    shown = [text[a:b] for a, b in follow_lead_ins(p, [lead], "How do I install a package?", max_highlights=2)]
+    assert shown == ["- To install the foo package and all its dependencies, run:", "apt install foo"]
+    intro = p.sentences[_at(p, "Some common ways")]  # a lead-in that is no item brings its whole list
+    shown = [text[a:b] for a, b in follow_lead_ins(p, [intro], "How can apt-get be used?", max_highlights=2)]
+    assert shown[-1] == "apt upgrade"
