@@ -107,7 +107,8 @@ READER_VERSIONS = {
     # 7: URLs and paths broken after a slash ("/usr/" | "share/doc/…") or before a capitalised host joined again.
     # 8: footnotes (small lines at a page's foot that open with a mark) after the paragraph their page ends in,
     # not inside it; Sphinx's "(continues on next page)" under a code block left out.
-    # 9: characters beyond the BMP (math italic in papers) read whole, not as two UTF-16 halves.
+    # 9: characters beyond the BMP (math italic in papers) read whole, not as two UTF-16 halves; a header set
+    # apart from the body where most pages set one (dblatex's "CHAPTER 1. … 1.3. …") left out.
     "pdf": 9,
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.

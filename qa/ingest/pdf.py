@@ -167,6 +167,7 @@ RUNNING_SHARE = 0.3  # a place used by this share of the pages (alternating ones
 RUNNING_REPEAT = 3  # a line shape seen at the same edge on this many pages is furniture
 _ROMAN = re.compile(r"^[ivxlcdm]+$", re.I)
 RUNNING_WORDS = 12  # a running header or footer is a title and a number, not a sentence
+RUNNING_APART = 2.5  # a running line stands this many line spacings away from the body
 
 
 def _shape(text: str) -> str:
@@ -175,9 +176,24 @@ def _shape(text: str) -> str:
     return " ".join(words)
 
 
-def _edges(lines: list[Line]) -> list[tuple[str, Line]]:
+def _edges(lines: list[Line]) -> list[tuple[str, Line, float]]:
+    """The lines at a page's top and bottom, each with its gap to the next line towards the body."""
     ordered = sorted(lines, key=lambda ln: -ln.y)
-    return [("top", ln) for ln in ordered[:RUNNING_EDGE]] + [("bottom", ln) for ln in ordered[-RUNNING_EDGE:]]
+    n = len(ordered)
+    top = [
+        ("top", ordered[i], ordered[i].y - ordered[i + 1].y if i + 1 < n else 0.0) for i in range(min(RUNNING_EDGE, n))
+    ]
+    low = range(max(0, n - RUNNING_EDGE), n)
+    return top + [("bottom", ordered[j], ordered[j - 1].y - ordered[j].y if j else 0.0) for j in low]
+
+
+def _leading(pages: list[list[Line]]) -> float:
+    """The usual distance between one line and the next (the median over all pages)."""
+    gaps = []
+    for lines in pages:
+        ordered = sorted(lines, key=lambda ln: -ln.y)
+        gaps += [a.y - b.y for a, b in zip(ordered, ordered[1:]) if 0 < a.y - b.y < 3 * a.size]
+    return statistics.median(gaps) if gaps else 12.0
 
 
 def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
@@ -190,17 +206,20 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
         return
     places: Counter[tuple[str, int]] = Counter()
     shapes: Counter[tuple[str, str]] = Counter()
+    apart: Counter[tuple[str, int]] = Counter()  # places where a line stands apart from the body below or above
+    spaced = RUNNING_APART * _leading(filled)
     for lines in filled:
         edges = _edges(lines)
-        places.update({(edge, round(ln.y / 3)) for edge, ln in edges})
-        shapes.update({(edge, _shape(ln.text)) for edge, ln in edges})
+        places.update({(edge, round(ln.y / 3)) for edge, ln, _ in edges})
+        shapes.update({(edge, _shape(ln.text)) for edge, ln, _ in edges})
+        apart.update({(edge, round(ln.y / 3)) for edge, ln, gap in edges if gap > spaced})
     need = max(3, RUNNING_SHARE * len(filled) / 2)
     # A six-page paper prints its odd pages' header twice: in so short a document two pages are a pattern.
     repeat = min(RUNNING_REPEAT, max(2, len(filled) // 3))
     size = body_size(pages)
     for number, lines in enumerate(pages):
         own = {str(number + 1), (labels[number] or "").casefold()} - {""}
-        for edge, ln in _edges(lines):
+        for edge, ln, gap in _edges(lines):
             words = ln.text.casefold().split()
             # The page's number at either end; a heading printed large ("4 Resources" on page 4) is no footer,
             # nor a footnote whose mark happens to be the page's number ("1 The status of GUILE is not reset …").
@@ -212,7 +231,10 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
             common = places[(edge, round(ln.y / 3))] >= need
             if number == 0 and edge == "top" and not alone:
                 continue  # the first page's top line is the document's title more often than furniture
-            if alone or (common and (numbered or shapes[(edge, _shape(ln.text))] >= repeat)):
+            # dblatex's header names the chapter and the section ("CHAPTER 1. … 1.3. OK, NOW I KNOW…"): no
+            # number, no repeat, but set apart from the body at a place where many pages set a line apart.
+            slot = gap > spaced and apart[(edge, round(ln.y / 3))] >= need and ln.size <= size * 1.1
+            if alone or (common and (numbered or slot or shapes[(edge, _shape(ln.text))] >= repeat)):
                 ln.kind = "drop"
 
 

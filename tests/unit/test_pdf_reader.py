@@ -293,3 +293,25 @@ def test_a_papers_math_italic_is_read_whole_and_a_hyphen_at_a_line_end_joins_the
     assert "For Swedish names 𝜋 1 in 5 Common in math" in text
     assert "rights form once it has been submitted. This form contains LATEX commands that must be copied into" in text
     assert "instructions on tabular material are found in the LATEX User’s Guide." in text
+
+
+def test_a_header_naming_the_chapter_and_section_is_furniture_though_it_never_repeats() -> None:
+    """The Debian FAQ's PDF (dblatex, debian-faq 11.1) heads each page "CHAPTER 1. DEFINITIONS AND OVERVIEW
+    1.3. OK, NOW I KNOW WHAT DEBIAN IS...…": no page number and a new text on nearly every page, so it sat inside
+    sentences ("we are referring CHAPTER 1. … to freedom, not price"). It stands apart from the body, at a
+    place where most pages set a line apart; the body's own first line and a chapter's big title stay."""
+    sections = ["1.2. WHAT IS DEBIAN", "1.3. OK, NOW I KNOW", "1.5. WHO IS BEHIND", "2.1. WHERE CAN I GET IT"]
+    sections += ["2.3. HOW DO I INSTALL", "3.1. WHICH DISTRIBUTION", "3.2. BUT WHAT ABOUT KNOPPIX"]
+    pages = [[Line("The Debian GNU/Linux FAQ", 0, 86, 400, 700, 24.8)]]
+    for n, section in enumerate(sections, start=1):
+        lines = [Line(f"CHAPTER {n // 3 + 1}. SOME CHAPTER {section}…", n, 57, 509, 798, 10)]
+        words = ["apt", "dpkg", "tasksel", "aptitude", "synaptic"]
+        lines += [Line(f"Here {words[(n + i) % 5]} does {words[i]}'s work, line {i}.", n, 57, 510, 760 - 12 * i, 10)
+                  for i in range(5)]  # fmt: skip
+        pages.append(lines + [Line(str(n + 1), n, 300, 305, 35, 10)])
+    chapter = [Line("Chapter 2", 8, 86, 178, 685, 20.7, bold=True), Line("Getting Debian", 8, 86, 382, 635, 24.8)]
+    pages.append(chapter + [Line(f"The chapter opens, line {i}.", 8, 86, 538, 577 - 12 * i, 10) for i in range(5)])
+    mark_running(pages, [str(n + 1) for n in range(len(pages))])
+    assert [pages[n][0].kind for n in range(1, len(sections) + 1)] == ["drop"] * len(sections)
+    assert all(ln.kind == "text" for page in pages for ln in page if 40 < ln.y < 790)
+    assert [ln.kind for ln in chapter] == ["text", "text"]
