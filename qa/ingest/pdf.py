@@ -168,6 +168,7 @@ RUNNING_REPEAT = 3  # a line shape seen at the same edge on this many pages is f
 _ROMAN = re.compile(r"^[ivxlcdm]+$", re.I)
 RUNNING_WORDS = 12  # a running header or footer is a title and a number, not a sentence
 RUNNING_APART = 2.5  # a running line stands this many line spacings away from the body
+RUNNING_FULL_PAGE = 6  # lines on a page for its outermost line set apart to be judged (not a one-line page)
 
 
 def _shape(text: str) -> str:
@@ -177,14 +178,17 @@ def _shape(text: str) -> str:
 
 
 def _edges(lines: list[Line]) -> list[tuple[str, Line, float]]:
-    """The lines at a page's top and bottom, each with its gap to the next line towards the body."""
+    """The lines at a page's top and bottom; the outermost of each edge with its gap to the next line
+    towards the body, on a page full enough to have a body (else 0)."""
     ordered = sorted(lines, key=lambda ln: -ln.y)
     n = len(ordered)
+    full = n >= RUNNING_FULL_PAGE
     top = [
-        ("top", ordered[i], ordered[i].y - ordered[i + 1].y if i + 1 < n else 0.0) for i in range(min(RUNNING_EDGE, n))
+        ("top", ordered[i], ordered[0].y - ordered[1].y if full and i == 0 else 0.0)
+        for i in range(min(RUNNING_EDGE, n))
     ]
     low = range(max(0, n - RUNNING_EDGE), n)
-    return top + [("bottom", ordered[j], ordered[j - 1].y - ordered[j].y if j else 0.0) for j in low]
+    return top + [("bottom", ordered[j], ordered[-2].y - ordered[-1].y if full and j == n - 1 else 0.0) for j in low]
 
 
 def _leading(pages: list[list[Line]]) -> float:
