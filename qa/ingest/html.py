@@ -285,6 +285,8 @@ class _Walker:
             if name in HEADINGS:
                 self.heading(child)
             elif name == "pre":
+                for br in child.find_all("br"):  # a line break inside code (mammoth's, from a Word code style)
+                    br.replace_with("\n")
                 code = "\n".join(line.rstrip() for line in child.get_text().splitlines() if line.strip())
                 if code:
                     self.attached(code, "code")

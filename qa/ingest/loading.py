@@ -97,7 +97,8 @@ READER_VERSIONS = {
     # contents page. 7: each list item opens with its mark as a browser shows it ("- ", "2. ").
     # 8: Texinfo (texi2any) manuals: the "Table of Contents" heading left out with its list, footnotes under
     # "Footnotes" a chapter of their own, not a part of the last index; an index's "Jump to: A B C" left out.
-    "html": 8,
+    # 9: a <br> inside <pre> is a line break of the code, as a browser shows it.
+    "html": 9,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
@@ -113,6 +114,9 @@ READER_VERSIONS = {
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
     "md": 2,
+    # docx 2: rendered (mammoth) and read as HTML: headings as the section path, list marks, code blocks, and
+    # tables where they stand (they all came after the last paragraph).
+    "docx": 2,
 }
 
 
@@ -223,21 +227,16 @@ def without_running_lines(pages: list[str]) -> list[str]:
     return out
 
 
-def read_docx(data: bytes) -> str:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
+def read_docx(data: bytes) -> tuple[str, Layout]:
+    """A Word document as rendered (qa.ingest.word): headings as the section path, lists, code and tables in
+    place."""
+    from qa.ingest.word import NotAWordDocument, docx_page
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise UnreadableFile(f"corrupt or unsupported .docx ({type(exc).__name__})") from None
-    except Exception as exc:  # zipfile.BadZipFile and lxml errors
-        raise UnreadableFile(f"corrupt .docx ({type(exc).__name__})") from None
-    parts = [p.text.strip() for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.append(" | ".join(cell.text.strip() for cell in row.cells))
-    return "\n\n".join(p for p in parts if p)
+        page = docx_page(data)
+    except NotAWordDocument as exc:
+        raise UnreadableFile(str(exc)) from None
+    return _html_layout(page)
 
 
 def _tidy_blocks(text: str) -> str:
