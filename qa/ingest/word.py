@@ -50,12 +50,13 @@ def docx_page(data: bytes) -> str:
         result = mammoth.convert_to_html(io.BytesIO(data), style_map=STYLE_MAP, convert_image=no_images)
     except Exception as exc:  # zipfile.BadZipFile, KeyError for a missing part, lxml's XML errors
         raise NotAWordDocument(f"corrupt or unsupported .docx ({type(exc).__name__})") from None
-    return _cells_unwrapped(f"<html><body>{result.value}</body></html>")
+    return _tidied(f"<html><body>{result.value}</body></html>")
 
 
-def _cells_unwrapped(markup: str) -> str:
+def _tidied(markup: str) -> str:
     """mammoth puts each table cell's text in a <p>, and the HTML reader takes a table holding paragraphs for
-    a page's layout, not a table of data: a cell's paragraphs become its text, a space apart."""
+    a page's layout, not a table of data: a cell's paragraphs become its text, a space apart. A footnote's
+    "↑" link back to its mark is left out: it is navigation."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
@@ -64,4 +65,6 @@ def _cells_unwrapped(markup: str) -> str:
             for paragraph in cell.find_all("p"):
                 paragraph.insert_after(" ")
                 paragraph.unwrap()
+    for back in soup.select('a[href^="#footnote-ref-"], a[href^="#endnote-ref-"]'):
+        back.decompose()
     return str(soup)

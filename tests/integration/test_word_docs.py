@@ -57,3 +57,11 @@ def test_an_answer_from_a_word_document_highlights_the_command_and_cites_its_hea
     top = answer.excerpts[0]
     assert top.passage.section.endswith("8.1.2. APT")
     assert "apt install foo" in quoted(top)
+
+
+def test_footnotes_read_at_the_end_without_their_back_links() -> None:
+    """A Word document's footnotes (tests/data/mammoth-footnotes.docx: made with Word, from mammoth's test data,
+    BSD-2-Clause): their text comes after the body, without the "↑" link back to the mark."""
+    text, _ = read_docx((CHAPTER.parent / "mammoth-footnotes.docx").read_bytes())
+    assert text.index("Ouch") < text.index("A tachyon walks into a bar.")
+    assert "↑" not in text
