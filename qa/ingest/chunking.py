@@ -46,7 +46,15 @@ class Block:
     section: str | None = None  # the full section path, where the reader knew it (PDF, manual HTML)
 
 
+# A numbered section title ("1.2. What is Debian GNU/Linux?"): a heading though it asks, as a FAQ's do.
+_NUMBERED_TITLE = re.compile(r"^\d+(?:\.\d+)+\.?\s+\S")  # "1.2.", "7.12": a list's "21." is no title
+_TOC_LINE = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+\S")  # "    1.1. What is this FAQ?" in a contents list
+TOC_MIN_LINES = 8
+
+
 def _is_heading(text: str) -> bool:
+    if _NUMBERED_TITLE.match(text) and text.count("\n") <= 2 and len(text) <= 200 and not _NOT_HEADING.search(text):
+        return True  # wrapped text breaks a long title too ("7.7. What is an Essential, … or Extra" | "package?")
     if "\n" in text or len(text) > 150 or _BULLET.match(text) or _FOOTNOTE.match(text) or _NOT_HEADING.search(text):
         return False
     if text.startswith("#"):
@@ -62,16 +70,27 @@ def _is_lead_in(text: str, block: Block) -> bool:
     return block.kind == "text" and text[block.start : block.end].endswith(":")
 
 
+def is_contents(block: str) -> bool:
+    """A plain-text table of contents: many lines, most of them numbered section titles ("1.1. What is this
+    FAQ?"; a numbered list's "1.", "2." are not). Not text to answer from."""
+    lines = block.splitlines()
+    return len(lines) >= TOC_MIN_LINES and sum(bool(_TOC_LINE.match(ln)) for ln in lines) >= 0.5 * len(lines)
+
+
 def iter_blocks(text: str) -> Iterator[Block]:
-    """Blank-line separated blocks with surrounding whitespace trimmed off their spans."""
+    """Blank-line separated blocks with surrounding whitespace trimmed off their spans; a rule ("-----") is
+    no block, a table of contents a block of its own kind that no passage holds."""
     pos = 0
     for match in [*_BLOCK_SEP.finditer(text), None]:
         end = match.start() if match else len(text)
         piece = text[pos:end]
         stripped = piece.strip()
-        if stripped:
+        if stripped and any(c.isalnum() for c in stripped):
             start = pos + len(piece) - len(piece.lstrip())
-            kind = "heading" if _is_heading(stripped) else "footnote" if _FOOTNOTE.match(stripped) else "text"
+            indented = piece.lstrip("\r\n")[:1] in (" ", "\t")  # a command under its lead-in, not a title
+            heading = not indented and _is_heading(stripped)
+            kind = "heading" if heading else "footnote" if _FOOTNOTE.match(stripped) else "text"
+            kind = "contents" if kind == "text" and is_contents(stripped) else kind
             yield Block(start, start + len(stripped), kind)
         if match:
             pos = match.end()
@@ -102,6 +121,21 @@ def _join_interrupted(text: str, blocks: list[Block]) -> list[Block]:
     return out
 
 
+WRAP_COLUMNS = 100  # a file broken into lines no longer than this…
+WRAP_SHARE = 0.15  # …where this share of its lines go on from the line before, in lower case, is wrapped text
+
+
+def is_wrapped(text: str) -> bool:
+    """A plain-text file broken at a fixed width (an RFC, a README, a text dump of a manual): its sentences
+    run over line breaks. The shipped reports keep a paragraph on one line."""
+    lines = text.splitlines()
+    filled = [ln for ln in lines if ln.strip()]
+    if len(filled) < 10 or sum(len(ln) > WRAP_COLUMNS for ln in filled) > 0.02 * len(filled):
+        return False
+    goes_on = sum(1 for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()[:1].islower())
+    return goes_on >= WRAP_SHARE * len(filled)
+
+
 def heading_text(raw: str) -> str:
     return re.sub(r"\s+", " ", raw.strip().lstrip("#").strip().strip("*_").strip())
 
@@ -116,15 +150,22 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
     group_tokens = 0
     heading_start: int | None = None  # a section's headings open its first passage
     group_start = 0
+    wrapped = doc.layout is None and is_wrapped(text)  # a reader's layout has its paragraphs on one line
 
     def flush() -> None:
         nonlocal group, group_tokens
         if group:
             whole = _kept_whole(doc, group, config, count_tokens)
-            passages.extend(_make_passages(doc, section, group_start, group[-1].end, config, count_tokens, whole))
+            passages.extend(
+                _make_passages(doc, section, (group_start, group[-1].end), config, count_tokens, whole, wrapped)
+            )
         group, group_tokens = [], 0
 
     for block in document_blocks(doc):
+        if block.kind == "contents":  # left out, as the HTML and PDF readers leave contents out
+            flush()
+            heading_start, last_kind = None, "contents"
+            continue
         raw = text[block.start : block.end]
         if block.section is not None and block.section != section and block.kind != "heading":
             flush()  # the reader's section changed without a heading in the text (its heading was furniture)
@@ -164,7 +205,7 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
         last_kind = block.kind
     flush()
     if not passages and text.strip():  # only headings (a one-line note): the text is its own content
-        passages = _make_passages(doc, "", 0, len(text), config, count_tokens)
+        passages = _make_passages(doc, "", (0, len(text)), config, count_tokens, wrapped=wrapped)
     return passages
 
 
@@ -182,19 +223,27 @@ def _kept_whole(
     ]
 
 
+def _indent_start(text: str, at: int) -> int:
+    """The start of the line ``at`` is on when only its indent lies before ``at``; else ``at``."""
+    begin = text.rfind("\n", 0, at) + 1
+    return begin if not text[begin:at].strip() else at
+
+
 def _make_passages(
     doc: Document,
     section: str,
-    start: int,
-    end: int,
+    span: tuple[int, int],
     config: ChunkConfig,
     count_tokens: TokenCounter,
     whole: Sequence[tuple[int, int]] = (),
+    wrapped: bool = False,
 ) -> list[Passage]:
     """One passage for the span, or sentence windows of it when it is longer than the model takes. The
     ``whole`` spans (a lead-in with its code or table) are never cut between windows."""
-    text = doc.text
-    sentences = split_sentences(text[start:end], offset=start)
+    text, (start, end) = doc.text, span
+    # Wrapped text is read from its line's start: a paragraph's indent tells its lines from a command's.
+    line = _indent_start(text, start) if wrapped else start
+    sentences = split_sentences(text[line:end], offset=line, wrapped=wrapped)
     if not sentences:
         return []
     if count_tokens(text[start:end]) <= config.max_tokens:

@@ -111,6 +111,9 @@ READER_VERSIONS = {
     # 9: characters beyond the BMP (math italic in papers) read whole, not as two UTF-16 halves; a header set
     # apart from the body where most pages set one (dblatex's "CHAPTER 1. … 1.3. …") left out.
     "pdf": 9,
+    # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
+    # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
+    "txt": 2,
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
     "md": 2,

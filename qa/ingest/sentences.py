@@ -57,18 +57,22 @@ _OPTION = re.compile(r"--?[A-Za-z0-9]")  # a command-line option goes on after "
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[\"'’”)\]*]*$")
 
 
-def split_sentences(text: str, offset: int = 0, min_chars: int = 3) -> list[tuple[int, int]]:
+def split_sentences(text: str, offset: int = 0, min_chars: int = 3, wrapped: bool = False) -> list[tuple[int, int]]:
     """Spans ``(start, end)`` of the sentences in ``text``, shifted by ``offset``.
 
-    Line breaks always end a sentence: in these documents a line is a heading, a bullet or a paragraph.
-    Spans exclude surrounding whitespace. A fragment shorter than ``min_chars`` joins the sentence before it on
-    its line (a command's last option, "-s", is not lost from its highlight), or is dropped when alone.
+    Line breaks end a sentence: a line is a heading, a bullet or a paragraph, except in ``wrapped`` text (a
+    plain-text file broken at 72 columns), where a line that goes on at its paragraph's indent goes on the
+    sentence. Spans exclude surrounding whitespace. A fragment shorter than ``min_chars`` joins the sentence
+    before it on its line (a command's last option, "-s", is not lost from its highlight), or is dropped when
+    alone.
     """
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _END.finditer(text):
         end = match.end()
         if match.group().startswith("\n"):
+            if wrapped and match.group() == "\n" and line_goes_on(text, match.start()):
+                continue
             end = match.start()
         else:
             before = _WORD_BEFORE.search(text, 0, match.end())
@@ -82,6 +86,22 @@ def split_sentences(text: str, offset: int = 0, min_chars: int = 3) -> list[tupl
         start = match.end()
     _add_span(text, start, len(text), offset, min_chars, spans)
     return spans
+
+
+_ITEM = re.compile(r"[ \t]*(?:[-*•‣◦▪+]|\(?(?:\d{1,3}|[a-z])[.)])[ \t]+")  # "  * ", "2. ", "(a) "
+
+
+def line_goes_on(text: str, at: int) -> bool:
+    """Whether the line after the line break at ``at`` carries on the same paragraph of wrapped text: it
+    starts no list item, it is indented as the paragraph's lines are (under a list item: as the item's text
+    after its mark), and the line before does not announce a block with ":"."""
+    before = text[text.rfind("\n", 0, at) + 1 : at]
+    after = text[at + 1 : (text.find("\n", at + 1) + 1 or len(text) + 1) - 1]
+    if not after.strip() or not before.strip() or before.rstrip().endswith(":") or _ITEM.match(after):
+        return False
+    item = _ITEM.match(before)
+    column = item.end() if item else len(before) - len(before.lstrip())
+    return len(after) - len(after.lstrip()) == column
 
 
 def _add_span(text: str, start: int, end: int, offset: int, min_chars: int, out: list[tuple[int, int]]) -> None:

@@ -84,3 +84,80 @@ def test_a_command_line_stays_one_sentence_and_no_text_is_lost() -> None:
     ]
     prose = "He left. It rained."
     assert [prose[a:b] for a, b in split_sentences(prose)] == ["He left.", "It rained."]
+
+
+# Plain text wrapped at 70 columns, as the Debian FAQ's debian-faq.en.txt (w3m's rendering) and RFCs and READMEs
+# are: a sentence goes on over line breaks, a command under its lead-in is indented deeper.
+WRAPPED = """The Debian GNU/Linux FAQ
+
+---------------------------------------------------------------------
+
+Table of Contents
+
+1. Definitions and overview
+    1.1. What is this FAQ?
+    1.2. What is Debian GNU/Linux?
+    1.3. OK, now I know what Debian is... what is Linux?!
+    1.4. Does Debian just do GNU/Linux?
+    1.5. What is the difference between Debian GNU/Linux and other
+    Linux distributions?
+2. Getting and installing Debian GNU/Linux
+    2.1. What is the latest version of Debian?
+
+1.2. What is Debian GNU/Linux?
+
+    The Debian Project was created by Ian Murdock in 1993, initially
+    under the sponsorship of the Free Software Foundation's GNU
+    project. Today, its developers think of it as a descendent.
+
+      * full featured: Debian includes more than 59100 software
+        packages at present.
+
+      * dynamic: With about 1012 volunteers, Debian is evolving.
+
+1.5. What is the difference between Debian GNU/Linux and other Linux
+distributions?
+
+    To install the foo package and all its dependencies, run:
+
+        apt install foo
+
+    The package is then ready to be used by everyone on the system.
+"""
+
+
+def test_wrapped_text_keeps_sentences_whole_and_its_titles_contents_and_commands_apart() -> None:
+    passages = chunk_document(_doc(WRAPPED), ChunkConfig(120, 220, 1))
+    every = [" ".join(p.text[a - p.start : b - p.start].split()) for p in passages for a, b in p.sentences]
+    assert (
+        "The Debian Project was created by Ian Murdock in 1993, initially under the sponsorship of the Free "
+        "Software Foundation's GNU project." in every
+    )
+    assert "* full featured: Debian includes more than 59100 software packages at present." in every
+    assert "* dynamic: With about 1012 volunteers, Debian is evolving." in every  # an item is not the last one's
+    assert "apt install foo" in every and "To install the foo package and all its dependencies, run:" in every
+    sections = {p.section for p in passages}
+    assert "1.2. What is Debian GNU/Linux?" in sections  # a title that asks is a title
+    assert any(s.endswith("1.5. What is the difference between Debian GNU/Linux and other Linux distributions?")
+               for s in sections)  # fmt: skip
+    assert not any("-----" in s or "apt install" in s for s in sections)
+    assert not any("1.1. What is this FAQ?" in p.text for p in passages)  # the contents
+
+
+def test_text_with_a_paragraph_on_each_line_is_not_taken_for_wrapped() -> None:
+    from qa.ingest.chunking import is_wrapped
+
+    lines = [f"Paragraph {i} says that remittances grew, and aid fell, in year {2000 + i}." for i in range(12)]
+    assert not is_wrapped("\n\n".join(lines))
+    assert is_wrapped(WRAPPED * 2)
+    assert split_sentences("first line\nsecond line", wrapped=False) == [(0, 10), (11, 22)]
+
+
+def test_a_numbered_list_is_neither_contents_nor_titles() -> None:
+    """The shipped report's recommendations ("21. Aid initiatives can support …, provided they:") are a
+    numbered list: its items stay text, in the passages, as they were before contents were left out."""
+    items = "\n".join(f"{n}. The report recommends measure {n} for migrants and their families." for n in range(1, 11))
+    text = f"Recommendations\n\n{items}\n\n21. Aid initiatives can support remittances, provided they:\n"
+    passages = chunk_document(_doc(text), ChunkConfig(120, 220, 1))
+    assert "7. The report recommends measure 7" in " ".join(p.text for p in passages)
+    assert {p.section for p in passages} == {"Recommendations"}

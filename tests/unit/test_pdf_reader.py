@@ -106,12 +106,6 @@ def test_a_table_of_contents_page_is_a_listing_but_a_page_of_prose_is_not() -> N
     assert not is_listing_page(prose)
 
 
-def test_an_old_index_re_reads_pdfs_only(tmp_path: Path) -> None:
-    from qa.ingest.loading import reader_version
-
-    assert reader_version("pdf") >= 3 and reader_version("txt") == 1
-
-
 def test_a_two_column_page_is_read_column_by_column() -> None:
     from qa.ingest.pdf import column_order
 
