@@ -20,7 +20,15 @@ from qa.index.bm25 import passage_search_text, read_bm25, update_bm25, write_bm2
 from qa.index.dense import index_factory_string, read_dense_index, read_sentence_lists, write_dense_index
 from qa.index.salvage import Salvage, problem_of, salvage_build, spot_check
 from qa.ingest.chunking import CHUNKER_VERSION, ChunkConfig, chunk_document
-from qa.ingest.loading import LoadReport, UnreadableFile, load_corpus, read_document, reader_version, skip_record
+from qa.ingest.loading import (
+    COPY_REASON,
+    LoadReport,
+    UnreadableFile,
+    load_corpus,
+    read_document,
+    reader_version,
+    skip_record,
+)
 from qa.settings import Settings
 from qa.types import Document, Passage, Skipped
 
@@ -67,17 +75,23 @@ class BuildReport:
         return [head] + skipped_lines(self.skipped)
 
 
+COPIES = "copies"
+
+
 def skipped_lines(skipped: Sequence[Skipped], most: int = 5) -> list[str]:
     """One line per skipped file, except where more than ``most`` share a reason: a documentation build dropped
     in whole skips dozens of images and style sheets, and a line each would bury the one that matters."""
     groups: dict[str, list[Skipped]] = {}
     for item in skipped:
         key = "unsupported file type" if item.reason.startswith("unsupported file type") else item.reason
+        key = COPIES if item.reason.startswith(COPY_REASON) else key
         groups.setdefault(key, []).append(item)
     lines = []
     for key, items in groups.items():
         if len(items) <= most:
             lines += [f"skipped {s.path}: {s.reason}" for s in items]
+        elif key == COPIES:
+            lines.append(f"skipped {len(items)} files that are copies of others, indexed once (first: {items[0].path})")
         elif key == "unsupported file type":
             kinds = Counter(Path(s.path).suffix.lower() or "(none)" for s in items)
             listed = ", ".join(f"{suffix} {n}" for suffix, n in kinds.most_common())

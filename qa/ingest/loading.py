@@ -458,7 +458,10 @@ def _known_unreadable(manifest: dict[str, Any] | None) -> dict[str, tuple[str, i
         found = READERS.get(Path(str(entry["file"])).suffix.lower())
         if found is not None and entry.get("reader") != reader_version(found[0]):
             continue  # refused by another version of its reader
-        if entry["mtime_ns"] < before and isinstance(entry.get("size"), int) and "too large" not in entry["reason"]:
+        reason = str(entry.get("reason", ""))
+        if "too large" in reason or reason.startswith(COPY_REASON):
+            continue  # refused for a setting, or a copy of a file that may be gone now
+        if entry["mtime_ns"] < before and isinstance(entry.get("size"), int):
             out[str(entry["file"])] = (str(entry["reason"]), entry["size"], entry["mtime_ns"])
     return out
 
@@ -499,7 +502,25 @@ def load_corpus(settings: Settings, previous: dict[str, Any] | None = None) -> L
             documents.append(load_file(path, doc_id, settings, titles))
         except UnreadableFile as exc:
             skipped.append(Skipped(doc_id, str(exc)))
-    return LoadReport(documents=documents, skipped=skipped)
+    documents, copies = without_copies(documents)
+    return LoadReport(documents=documents, skipped=skipped + copies)
+
+
+COPY_REASON = "the same bytes as "  # never remembered as unreadable: when the first copy goes, this one is read
+
+
+def without_copies(documents: list[Document]) -> tuple[list[Document], list[Skipped]]:
+    """A file that is byte for byte another one (a manual's "faq.html" beside "faq.en.html") is indexed
+    once, under the first name: twice, the same excerpt took two of an answer's places."""
+    first: dict[str, str] = {}
+    kept, copies = [], []
+    for doc in documents:
+        if doc.sha256 in first:
+            copies.append(Skipped(doc.doc_id, f"{COPY_REASON}{first[doc.sha256]} (indexed once)"))
+        else:
+            first[doc.sha256] = doc.doc_id
+            kept.append(doc)
+    return kept, copies
 
 
 def read_document(settings: Settings, doc: Document) -> Document:

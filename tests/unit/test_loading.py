@@ -279,3 +279,32 @@ def test_half_characters_from_a_reader_become_replacement_marks_one_for_one(
     monkeypatch.setitem(loading.READERS, ".txt", ("txt", lambda data: "The letter \ud835\udf0b is pi."))
     report = load_corpus(make_settings(tmp_path, tmp_path / "index"))
     assert [d.text for d in report.documents] == ["The letter \ufffd\ufffd is pi."]
+
+
+def test_a_file_copied_under_another_name_is_indexed_once_until_the_first_copy_goes(tmp_path: Path) -> None:
+    """The Debian FAQ ships each page twice (pkg-basics.html and pkg-basics.en.html, byte for byte): indexed
+    twice, an answer showed the same excerpt as [1] and [2]. The copy is skipped with its reason, and read as
+    soon as the file it copies is gone (the reason is never remembered as "unreadable")."""
+    import time
+
+    from qa.index.build import skipped_lines
+    from qa.ingest.loading import skip_record
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    page = "<html><body><h1>Virtual packages</h1><p>A virtual package names a group of packages.</p></body></html>"
+    for name in ("faq.en.html", "faq.html", "other.html"):
+        (corpus / name).write_text(page if name != "other.html" else page.replace("group", "set"), encoding="utf-8")
+    settings = make_settings(corpus, tmp_path / "index")
+    report = load_corpus(settings)
+    assert [d.doc_id for d in report.documents] == ["faq.en.html", "other.html"]
+    assert skipped_lines(report.skipped) == ["skipped faq.html: the same bytes as faq.en.html (indexed once)"]
+    manifest = {
+        "corpus_dir": str(settings.corpus_dir),
+        "scanned_ns": time.time_ns() + 10**10,
+        "skipped": [skip_record(settings, s) for s in report.skipped],
+        "files": {},
+    }
+    (corpus / "faq.en.html").unlink()
+    again = load_corpus(settings, manifest)
+    assert [d.doc_id for d in again.documents] == ["faq.html", "other.html"] and again.skipped == []
