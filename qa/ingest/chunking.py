@@ -136,6 +136,27 @@ def is_wrapped(text: str) -> bool:
     return goes_on >= WRAP_SHARE * len(filled)
 
 
+_TITLE_NUMBER = re.compile(r"^(?:(?:chapter|appendix|part)\s+)?(\d+(?:\.\d+)*)\.?\s", re.IGNORECASE)
+
+
+class NumberedTitles:
+    """Plain text's numbered titles nested by their numbers, as a reader nests a manual's headings:
+    "Chapter 7. Basics … — 7.12. How do I put a package on hold?"."""
+
+    def __init__(self) -> None:
+        self.open: list[tuple[tuple[int, ...], str]] = []
+
+    def path(self, title: str) -> str | None:
+        """The title's path under the numbered titles it belongs to; None for an unnumbered title."""
+        found = _TITLE_NUMBER.match(title)
+        if found is None:
+            return None
+        number = tuple(int(n) for n in found.group(1).split("."))
+        self.open = [(n, t) for n, t in self.open if len(n) < len(number) and number[: len(n)] == n]
+        self.open.append((number, title))
+        return " — ".join(t for _, t in self.open)
+
+
 def heading_text(raw: str) -> str:
     return re.sub(r"\s+", " ", raw.strip().lstrip("#").strip().strip("*_").strip())
 
@@ -151,6 +172,7 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
     heading_start: int | None = None  # a section's headings open its first passage
     group_start = 0
     wrapped = doc.layout is None and is_wrapped(text)  # a reader's layout has its paragraphs on one line
+    numbered = NumberedTitles()
 
     def flush() -> None:
         nonlocal group, group_tokens
@@ -175,6 +197,9 @@ def chunk_document(doc: Document, config: ChunkConfig, count_tokens: TokenCounte
             title = heading_text(raw)
             if block.section is not None:  # the reader's path: each heading once, nested as the document is
                 section, heading_start = block.section, block.start
+            elif (path := numbered.path(title)) is not None:
+                section = path
+                heading_start = heading_start if last_kind == "heading" and heading_start is not None else block.start
             elif last_kind == "heading" and section:
                 section = f"{section} — {title}"
             else:

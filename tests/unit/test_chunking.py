@@ -161,3 +161,18 @@ def test_a_numbered_list_is_neither_contents_nor_titles() -> None:
     passages = chunk_document(_doc(text), ChunkConfig(120, 220, 1))
     assert "7. The report recommends measure 7" in " ".join(p.text for p in passages)
     assert {p.section for p in passages} == {"Recommendations"}
+
+
+def test_numbered_titles_nest_by_their_numbers() -> None:
+    from qa.ingest.chunking import NumberedTitles
+
+    titles = NumberedTitles()
+    assert titles.path("Chapter 7. Basics of the Debian package management system") == (
+        "Chapter 7. Basics of the Debian package management system"
+    )
+    assert titles.path("7.12. How do I put a package on hold?") == (
+        "Chapter 7. Basics of the Debian package management system — 7.12. How do I put a package on hold?"
+    )
+    assert titles.path("7.12.1. With dpkg").endswith("7.12. How do I put a package on hold? — 7.12.1. With dpkg")
+    assert titles.path("8.1. What programs does Debian provide?") == "8.1. What programs does Debian provide?"
+    assert titles.path("Acknowledgements") is None
