@@ -93,15 +93,17 @@ _ITEM = re.compile(r"[ \t]*(?:[-*•‣◦▪+]|\(?(?:\d{1,3}|[a-z])[.)])[ \t]+"
 
 def line_goes_on(text: str, at: int) -> bool:
     """Whether the line after the line break at ``at`` carries on the same paragraph of wrapped text: it
-    starts no list item, it is indented as the paragraph's lines are (under a list item: as the item's text
-    after its mark), and the line before does not announce a block with ":"."""
+    starts no list item, it is indented no deeper than the line before (as deep as a list item's text after
+    its mark; less deep after a paragraph's indented first line, as the GPL's), and the line before does not
+    announce a block with ":". A line indented deeper is a command or a definition."""
     before = text[text.rfind("\n", 0, at) + 1 : at]
     after = text[at + 1 : (text.find("\n", at + 1) + 1 or len(text) + 1) - 1]
     if not after.strip() or not before.strip() or before.rstrip().endswith(":") or _ITEM.match(after):
         return False
     item = _ITEM.match(before)
     column = item.end() if item else len(before) - len(before.lstrip())
-    return len(after) - len(after.lstrip()) == column
+    indent = len(after) - len(after.lstrip())
+    return indent == column if item else indent <= column
 
 
 def _add_span(text: str, start: int, end: int, offset: int, min_chars: int, out: list[tuple[int, int]]) -> None:

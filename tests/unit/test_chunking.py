@@ -176,3 +176,19 @@ def test_numbered_titles_nest_by_their_numbers() -> None:
     assert titles.path("7.12.1. With dpkg").endswith("7.12. How do I put a package on hold? — 7.12.1. With dpkg")
     assert titles.path("8.1. What programs does Debian provide?") == "8.1. What programs does Debian provide?"
     assert titles.path("Acknowledgements") is None
+
+
+def test_a_paragraph_with_an_indented_first_line_reads_as_one_sentence() -> None:
+    """The GPL's text (/usr/share/common-licenses/GPL-3): a paragraph's first line is indented two spaces, the
+    lines after it start at the margin."""
+    text = (
+        "  You may charge any price or no price for each copy that you convey,\n"
+        "and you may offer support or warranty protection for a fee.\n"
+        "        a deeper line is a command"
+    )
+    shown = [text[a:b] for a, b in split_sentences(text, wrapped=True)]
+    assert shown[0] == (
+        "You may charge any price or no price for each copy that you convey,\n"
+        "and you may offer support or warranty protection for a fee."
+    )
+    assert shown[1] == "a deeper line is a command"
