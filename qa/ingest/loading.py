@@ -109,7 +109,8 @@ READER_VERSIONS = {
     # 8: footnotes (small lines at a page's foot that open with a mark) after the paragraph their page ends in,
     # not inside it; Sphinx's "(continues on next page)" under a code block left out.
     # 9: characters beyond the BMP (math italic in papers) read whole, not as two UTF-16 halves; a header set
-    # apart from the body where most pages set one (dblatex's "CHAPTER 1. … 1.3. …") left out.
+    # apart from the body where most pages set one (dblatex's "CHAPTER 1. … 1.3. …") left out; an accent on
+    # nothing (dblatex's opening quote) left out.
     "pdf": 9,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.

@@ -56,6 +56,7 @@ _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|cod
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_LONE_ACCENT = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+")
 _BOLD = re.compile(r"bold|black|heavy|demi|^cmbx?\d|^cmssbx|^sfbx", re.I)  # CMBX12, CMB10: TeX's bold fonts
 _SOFT_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen it saw at a line end; the next line follows directly
 
@@ -81,9 +82,11 @@ def _unit(textpage: Any, index: int) -> str:
     return chr(raw.FPDFText_GetUnicode(textpage, index) or 32)
 
 
-def _composed(text: str) -> str:
+def composed(text: str) -> str:
     """Read alone, a character beyond the BMP (a paper's math italic 𝑥, 𝜋) comes as two UTF-16 halves:
-    one character again, and a lone half as U+FFFD, since the tokenizer refuses half characters."""
+    one character again, and a lone half as U+FFFD, since the tokenizer refuses half characters. An accent
+    that follows a space accents nothing: dblatex's opening quote reads as one, after the word ("bullseye ̀")."""
+    text = _LONE_ACCENT.sub("", text)
     if not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -106,7 +109,7 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
     for match in re.finditer(r"[^\r\n\ufffe]+\ufffe?", text):
         raw_line = match.group()
         # Control codes are glyphs no font maps to text (a music font's noteheads): nothing to read.
-        body = _composed(_CONTROL.sub("", raw_line.rstrip(_SOFT_HYPHEN)).strip())
+        body = composed(_CONTROL.sub("", raw_line.rstrip(_SOFT_HYPHEN))).strip()
         if not body:
             continue
         first = match.start() + len(raw_line) - len(raw_line.lstrip())

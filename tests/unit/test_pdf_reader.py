@@ -309,3 +309,13 @@ def test_a_header_naming_the_chapter_and_section_is_furniture_though_it_never_re
     assert [pages[n][0].kind for n in range(1, len(sections) + 1)] == ["drop"] * len(sections)
     assert all(ln.kind == "text" for page in pages for ln in page if 40 < ln.y < 790)
     assert [ln.kind for ln in chapter] == ["text", "text"]
+
+
+def test_an_accent_on_nothing_is_left_out_and_a_characters_halves_are_one_again() -> None:
+    """The Debian FAQ's PDF (dblatex) prints its opening quotes as a grave accent PDFium places after the
+    word: "the stable’ distribution or bullseye ̀" (31 times). An accent on a letter stays."""
+    from qa.ingest.pdf import composed
+
+    assert composed("the stable’ distribution or bullseye ̀") == "the stable’ distribution or bullseye "
+    assert composed("café, e\u0301") == "café, e\u0301"
+    assert composed("from \ud835\udefc to \ud835\udf14") == "from 𝛼 to 𝜔"
