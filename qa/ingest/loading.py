@@ -143,6 +143,13 @@ def _html_layout(markup: str) -> tuple[str, Layout]:
         raise UnreadableFile(str(exc)) from None
 
 
+def read_rst(data: bytes) -> tuple[str, Layout]:
+    """reStructuredText as rendered (qa.ingest.rst): titles as the section path, code and tables in place."""
+    from qa.ingest.rst import rst_page
+
+    return _html_layout(rst_page(_decode_text(data)))
+
+
 def read_pdf(data: bytes) -> tuple[str, Layout]:
     """Paragraphs, sections and pages (qa.ingest.pdf); pypdf stays for what PDFium will not open."""
     from qa.ingest.pdf import read_pdf_layout
@@ -263,6 +270,7 @@ READERS: dict[str, tuple[str, Callable[[bytes], str | tuple[str, Layout]]]] = {
     ".txt": ("txt", read_text),
     ".md": ("md", read_markdown),
     ".markdown": ("md", read_markdown),
+    ".rst": ("rst", read_rst),
     ".html": ("html", read_html),
     ".htm": ("html", read_html),
     ".pdf": ("pdf", read_pdf),
