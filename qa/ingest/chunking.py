@@ -47,8 +47,9 @@ class Block:
 
 
 # A numbered section title ("1.2. What is Debian GNU/Linux?"): a heading though it asks, as a FAQ's do.
-_NUMBERED_TITLE = re.compile(r"^\d+(?:\.\d+)+\.?\s+\S")  # "1.2.", "7.12": a list's "21." is no title
-_TOC_LINE = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+\S")  # "    1.1. What is this FAQ?" in a contents list
+_SECTION_NUMBER = r"\d+(?:\.\d+)+\.?\s+\S"  # "1.2. What", "7.12 How": a list's "21." is no section's
+_NUMBERED_TITLE = re.compile(rf"^{_SECTION_NUMBER}")
+_TOC_LINE = re.compile(rf"^\s*{_SECTION_NUMBER}")  # "    1.1. What is this FAQ?" in a contents list
 TOC_MIN_LINES = 8
 
 
