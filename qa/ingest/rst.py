@@ -65,20 +65,17 @@ def _registered() -> bool:
             return []
 
     class Box(Ignored):
+        head: ClassVar[Any] = nodes.paragraph  # the argument's node ("versionadded:: 5.1" reads "5.1")
+
         def run(self) -> list[Any]:
             box = nodes.container()
             if self.arguments:
-                box += nodes.paragraph(text=" ".join(self.arguments))
+                box += self.head(text=" ".join(self.arguments))
             self.state.nested_parse(self.content, self.content_offset, box)
             return [box]
 
-    class Described(Ignored):  # ".. py:function:: enumerate(sequence[, start=0])": the signature, then its text
-        def run(self) -> list[Any]:
-            box = nodes.container()
-            if self.arguments:
-                box += nodes.literal_block(text=" ".join(self.arguments))
-            self.state.nested_parse(self.content, self.content_offset, box)
-            return [box]
+    class Described(Box):  # ".. py:function:: enumerate(sequence[, start=0])": the signature as code, then its text
+        head = nodes.literal_block
 
     class Code(CodeBlock):
         option_spec: ClassVar[AnyOption] = AnyOption()  # :linenos:, :emphasize-lines:, :caption: …
