@@ -97,7 +97,8 @@ def line_goes_on(text: str, at: int) -> bool:
     its mark; less deep after a paragraph's indented first line, as the GPL's), and the line before does not
     announce a block with ":". A line indented deeper is a command or a definition."""
     before = text[text.rfind("\n", 0, at) + 1 : at]
-    after = text[at + 1 : (text.find("\n", at + 1) + 1 or len(text) + 1) - 1]
+    end = text.find("\n", at + 1)
+    after = text[at + 1 : end if end >= 0 else len(text)]
     if not after.strip() or not before.strip() or before.rstrip().endswith(":") or _ITEM.match(after):
         return False
     item = _ITEM.match(before)
