@@ -63,6 +63,9 @@ class Layout:
     pages: tuple[tuple[int, str | None], ...] = ()
     # Code blocks and tables, in text order, so the views can show them as code and as tables.
     shaped: tuple[Shaped, ...] = ()
+    # The title the file gives itself (a PDF's Title entry, or the running header its first page opens
+    # with), for citations; "" to take the text's first line.
+    title: str = ""
 
     @cached_property
     def _shaped_ends(self) -> list[int]:

@@ -14,6 +14,7 @@ reads the markup, as before, so any page that parsed still parses.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 from bs4.element import NavigableString, PreformattedString
@@ -341,15 +342,23 @@ def link_share(soup: Any) -> float:
     return links / total if total else 0.0
 
 
+# A page saved from a CGI (man2html) can open with its HTTP header: "Content-type: text/html".
+_HTTP_HEADER = re.compile(r"\A\s*(?:content-type|content-length|status):[^\n]*\n(?:[\w-]+:[^\n]*\n)*", re.IGNORECASE)
+
+
 def read_html_layout(markup: str) -> tuple[str, Layout]:
     """The page's text as blocks under their heading path, without navigation or tables of contents.
 
     Furniture stays when dropping it would leave under a fifth of the text: a page that is all menu is still
     its menu. A page that is mostly links once its furniture is gone (a manual's index or contents page)
     raises NavigationOnly, so it is listed among the skipped files rather than answering questions."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
-    soup = BeautifulSoup(markup, "html.parser")
+    # lxml closes what HTML leaves open as a browser does (<dt>, <dd>, <p>, <li> without end tags, as
+    # man2html writes them); html.parser would nest each item in the one before.
+    with warnings.catch_warnings():  # an XHTML page read as HTML is what a browser does too
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(_HTTP_HEADER.sub("", markup), "lxml")
     for tag in soup(["script", "style", "noscript", "template", "head", "form", "button", "svg"]):
         tag.decompose()
     found = furniture(soup)

@@ -97,8 +97,9 @@ READER_VERSIONS = {
     # contents page. 7: each list item opens with its mark as a browser shows it ("- ", "2. ").
     # 8: Texinfo (texi2any) manuals: the "Table of Contents" heading left out with its list, footnotes under
     # "Footnotes" a chapter of their own, not a part of the last index; an index's "Jump to: A B C" left out.
-    # 9: a <br> inside <pre> is a line break of the code, as a browser shows it.
-    "html": 9,
+    # 9: a <br> inside <pre> is a line break of the code, as a browser shows it. 10: parsed with lxml, which
+    # closes unclosed <dt>, <dd>, <p>, <li> as a browser does (man2html's option lists); a CGI header left out.
+    "html": 10,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
@@ -110,8 +111,9 @@ READER_VERSIONS = {
     # not inside it; Sphinx's "(continues on next page)" under a code block left out.
     # 9: characters beyond the BMP (math italic in papers) read whole, not as two UTF-16 halves; a header set
     # apart from the body where most pages set one (dblatex's "CHAPTER 1. … 1.3. …") left out; an accent on
-    # nothing (dblatex's opening quote) left out.
-    "pdf": 9,
+    # nothing (dblatex's opening quote) left out. 10: word spaces the PDF draws by moving the pen, not with a
+    # space character (groff's PDFs: "anyremaining"), put back.
+    "pdf": 10,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     "txt": 2,
@@ -382,7 +384,7 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
         except Exception as exc:  # noqa: BLE001 - a reader's bug on one odd file must not stop the build
             why = f"{fmt} reader failed ({type(exc).__name__}: {str(exc)[:120]})"
             raise UnreadableFile("; ".join(filter(None, [why, summary(said)]))) from None
-    title = titles.get(doc_id) or _default_title(doc_id, text)
+    title = titles.get(doc_id) or (layout.title if layout is not None else "") or _default_title(doc_id, text)
     return Document(
         doc_id=doc_id,
         title=title,

@@ -15,6 +15,7 @@ only ``_page_lines`` and ``_outline`` talk to PDFium.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import re
 import statistics
 import threading
@@ -82,11 +83,53 @@ def _unit(textpage: Any, index: int) -> str:
     return chr(raw.FPDFText_GetUnicode(textpage, index) or 32)
 
 
+# A gap this wide (in ems) between two characters' advance boxes is a word space the PDF drew by moving the
+# pen, not with a space character: groff's PDFs do so ("anyremaining", "string.Ifthere"), and PDFium adds
+# no space there. Inside a word the advance boxes touch (kerning makes them overlap); a space is 0.25 em.
+WORD_GAP = 0.15
+
+
+def word_gaps(boxes: list[tuple[float, float, float]], size: float) -> list[int]:
+    """Offsets (into ``boxes``, each a character's advance box: left, right, baseline) where a space goes:
+    the gap from the previous character exceeds WORD_GAP ems on the same baseline. Pure, for the tests."""
+    gaps = []
+    for i in range(1, len(boxes)):
+        (_, right, base), (left, _, next_base) = boxes[i - 1], boxes[i]
+        if left - right > WORD_GAP * size and abs(next_base - base) < size / 2:
+            gaps.append(i)
+    return gaps
+
+
+def _spaced(textpage: Any, start: int, segment: str) -> str:
+    """``segment`` (PDFium's text from character ``start``) with the spaces PDFium left out put back: each run
+    of non-space characters is measured by advance boxes (``word_gaps``)."""
+    import pypdfium2.raw as raw
+
+    rect = raw.FS_RECTF()
+    out, at = [], 0
+    for run in re.finditer(r"[^\s\ufffe]{2,}", segment):
+        boxes = []
+        for k in range(run.start(), run.end()):
+            raw.FPDFText_GetLooseCharBox(textpage, start + k, ctypes.byref(rect))
+            boxes.append((rect.left, rect.right, rect.bottom))
+        size = raw.FPDFText_GetFontSize(textpage, start + run.start())
+        for gap in word_gaps(boxes, size):
+            out += [segment[at : run.start() + gap], " "]
+            at = run.start() + gap
+    return "".join(out) + segment[at:]
+
+
+# groff prints a command's "-" as a minus sign and "~" as a spacing tilde: "−−rcfile", "˜/.bashrc". Read
+# as the keys a user types, so a copied option works and a question's "--rcfile" matches it.
+_TYPED = str.maketrans({"\u2212": "-", "\u02dc": "~"})
+
+
 def composed(text: str) -> str:
     """Read alone, a character beyond the BMP (a paper's math italic 𝑥, 𝜋) comes as two UTF-16 halves:
     one character again, and a lone half as U+FFFD, since the tokenizer refuses half characters. An accent
-    that follows a space accents nothing: dblatex's opening quote reads as one, after the word ("bullseye ̀")."""
-    text = _LONE_ACCENT.sub("", text)
+    that follows a space accents nothing: dblatex's opening quote reads as one, after the word ("bullseye ̀").
+    A minus sign and a spacing tilde read as "-" and "~" (``_TYPED``)."""
+    text = _LONE_ACCENT.sub("", text).translate(_TYPED)
     if not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -108,8 +151,9 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
     x, y = ctypes.c_double(), ctypes.c_double()
     for match in re.finditer(r"[^\r\n\ufffe]+\ufffe?", text):
         raw_line = match.group()
+        spaced = _spaced(textpage.raw, match.start(), raw_line)
         # Control codes are glyphs no font maps to text (a music font's noteheads): nothing to read.
-        body = composed(_CONTROL.sub("", raw_line.rstrip(_SOFT_HYPHEN))).strip()
+        body = composed(_CONTROL.sub("", spaced.rstrip(_SOFT_HYPHEN))).strip()
         if not body:
             continue
         first = match.start() + len(raw_line) - len(raw_line.lstrip())
@@ -122,7 +166,10 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
         probes = {first + (last - first) * k // 11 for k in range(12)}
         fonts = [_font(textpage.raw, i, buf) for i in probes if not text[i].isspace()]
         mono = bool(fonts) and sum(f[0] for f in fonts) >= 0.75 * len(fonts)
-        starts_mono, named_bold, weight, _ = _font(textpage.raw, first, buf)
+        starts_mono = _font(textpage.raw, first, buf)[0]
+        # Bold as most of the line is, not as its first word: "**apt-get** program. It provides …" is prose.
+        named_bold = bool(fonts) and 2 * sum(f[1] for f in fonts) > len(fonts)
+        weight = int(statistics.median(f[2] for f in fonts)) if fonts else 0
         hyphen = raw_line.endswith(_SOFT_HYPHEN) or (body.endswith("-") and body[-2:-1].isalpha())
         body = body[:-1] if body.endswith("-") and hyphen else body
         bold = named_bold or weight >= 600
@@ -236,12 +283,16 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
                 re.fullmatch(r"(page\s+)?[\divxlcdm]+(\s+of\s+\d+)?|[-–—]\s*\d+\s*[-–—]", ln.text.strip(), re.I)
             )
             common = places[(edge, round(ln.y / 3))] >= need
-            if number == 0 and edge == "top" and not alone:
-                continue  # the first page's top line is the document's title more often than furniture
+            repeated = shapes[(edge, _shape(ln.text))] >= repeat
+            # The first page's top line is the document's title more often than furniture; not when it is the
+            # running header the other pages print, in body type ("BASH(1) General Commands Manual BASH(1)").
+            header = common and repeated and ln.size <= size * 1.1
+            if number == 0 and edge == "top" and not (alone or header):
+                continue
             # dblatex's header names the chapter and the section ("CHAPTER 1. … 1.3. OK, NOW I KNOW…"): no
             # number, no repeat, but set apart from the body at a place where many pages set a line apart.
             slot = gap > spaced and apart[(edge, round(ln.y / 3))] >= need and ln.size <= size * 1.1
-            if alone or (common and (numbered or slot or shapes[(edge, _shape(ln.text))] >= repeat)):
+            if alone or (common and (numbered or slot or repeated)):
                 ln.kind = "drop"
 
 
@@ -403,6 +454,37 @@ def is_listing_page(lines: list[Line]) -> bool:
     return leaders >= 0.25 * len(body) or numbered >= 0.6 * len(body)
 
 
+# A web page printed from a browser keeps its navigation: "Prev Up Next" rows at its top and foot.
+_NAV_WORD = r"(?:prev(?:ious)?|next|up|home)"
+_NAV_ROW = re.compile(rf"{_NAV_WORD}(?:\s+{_NAV_WORD})+\b", re.IGNORECASE)
+_CONTENTS = re.compile(r"(?:table of )?contents", re.IGNORECASE)
+
+
+def mark_navigation(pages: list[list[Line]]) -> None:
+    """Drop a printed web page's navigation rows ("Prev Next", "Prev Up Next Chapter 8. …"); the row at the
+    foot of the last page takes the rest of that page with it (the linked pages' titles, "Home")."""
+    for number, lines in enumerate(pages):
+        kept = [ln for ln in lines if ln.kind != "drop"]
+        for i, ln in enumerate(kept):
+            if not _NAV_ROW.match(ln.text.strip()):
+                continue
+            foot = number == len(pages) - 1 and i >= len(kept) - 4
+            for later in kept[i:] if foot else [ln]:
+                later.kind = "drop"
+
+
+def drop_contents(pages: list[list[Line]]) -> None:
+    """A section headed "Table of Contents" (a printed web page's own list of its sections, with no page
+    numbers to tell it by) points elsewhere: it goes, up to the next heading."""
+    dropping = False
+    for lines in pages:
+        for ln in lines:
+            if ln.kind == "heading":
+                dropping = bool(_CONTENTS.fullmatch(ln.section.split(" — ")[-1].strip()))
+            if dropping and ln.kind in ("heading", "text"):
+                ln.kind = "drop"
+
+
 # --- headings -----------------------------------------------------------------------------------------------
 
 
@@ -504,29 +586,66 @@ def mark_outline_headings(pages: list[list[Line]], bookmarks: list[Bookmark], bo
     return found
 
 
+TITLE_PAGE_LINES = 8  # a first page of this many lines or fewer is a title page (title, author, date, …)
+
+
+def _title_page(pages: list[list[Line]], first: int) -> bool:
+    """Whether the first page with text is a title page: a few lines, or under half the text of a usual page.
+    A man page printed to PDF opens with its NAME and DESCRIPTION on a full page: those are headings."""
+    sizes = sorted(sum(len(ln.text) for ln in p if ln.kind == "text") for p in pages)
+    lines = [ln for ln in pages[first] if ln.kind == "text"]
+    return len(lines) <= TITLE_PAGE_LINES or sum(len(ln.text) for ln in lines) < 0.5 * sizes[len(sizes) // 2]
+
+
+def mark_bold_terms(pages: list[list[Line]], body_size: float) -> None:
+    """A bold line in body type that opens with no capital (a man page's "--rcfile file", "history -c") over
+    a description indented well in under it is a definition list's term, not a heading: marked a term, it
+    opens its description's paragraph. Headings open with a capital or a number ("INVOCATION", "Arrays");
+    a paragraph's first-line indent is under two ems."""
+    for lines in pages:
+        kept = [ln for ln in lines if ln.kind == "text"]
+        for term, desc in zip(kept, kept[1:]):
+            opening = term.text.lstrip()[:1]
+            plain = term.bold and not term.mono and term.size <= body_size * 1.15
+            if plain and not (opening.isupper() or opening.isdigit()) and desc.x0 - term.x0 >= 2 * desc.size:
+                term.term = _describes(term, desc, body_size)
+
+
 def mark_size_headings(pages: list[list[Line]], body_size: float) -> None:
     """Without an outline: lines printed larger than the body text are headings, their sizes ranking them
     (the largest is a chapter); a short bold line is the smallest heading. The title page gives no section
     (its large type is the title), and a lone word above another heading ("CHAPTER", "ONE") is decoration."""
 
     def heading_like(ln: Line) -> bool:
-        short = len(ln.text.split()) <= 14 and not ln.text.rstrip().endswith((".", ",", ";"))
-        return ln.kind == "text" and not ln.mono and short and (ln.size > body_size * 1.15 or ln.bold)
+        large = ln.size > body_size * 1.15
+        words = len(ln.text.split())
+        short = (words <= 14 or (large and words <= 24)) and not ln.text.rstrip().endswith((".", ",", ";"))
+        worded = _WORD.search(ln.text) is not None or re.search(r"\d", ln.text) is not None
+        # Bold in body type, a heading opens with a capital or a number: "history -c" is a term, "readline
+        # line buffer and …" a bold run of a sentence.
+        opening = ln.text.lstrip()[:1]
+        capital = opening.isupper() or opening.isdigit()
+        plain = ln.kind == "text" and not ln.mono and not ln.term
+        return plain and short and worded and (large or (ln.bold and capital))
 
+    mark_bold_terms(pages, body_size)
     first = next((i for i, p in enumerate(pages) if any(ln.kind == "text" for ln in p)), 0)
-    body = [p for i, p in enumerate(pages) if i != first or len(pages) < 3]
+    body = [p for i, p in enumerate(pages) if i != first or len(pages) < 3 or not _title_page(pages, first)]
     sizes = sorted({ln.size for p in body for ln in p if heading_like(ln) and ln.size > body_size * 1.15}, reverse=True)
     rank = {size: i for i, size in enumerate(sizes)}
     path: list[tuple[int, str]] = []
     for lines in body:
+        heading: Line | None = None  # the heading the line above is (or goes on)
         for i, ln in enumerate(lines):
+            above = lines[i - 1] if i else None
             if not heading_like(ln):
+                heading = None if ln.kind != "drop" else heading
                 continue
-            prev = lines[i - 1] if i else None
-            if prev is not None and prev.kind == "heading" and prev.size == ln.size and prev.y - ln.y <= 1.6 * ln.size:
-                joined = prev.section.split(" — ")[-1] + ("" if prev.hyphen else " ") + " ".join(ln.text.split())
-                path[-1] = (path[-1][0], joined)  # a heading wrapped over two lines
-                prev.section, ln.kind = " — ".join(t for _, t in path), "drop"
+            near = above is not None and above.y - ln.y <= 1.6 * ln.size
+            if heading is not None and above is not None and near and heading.size == ln.size:
+                joined = heading.section.split(" — ")[-1] + ("" if above.hyphen else " ") + " ".join(ln.text.split())
+                path[-1] = (path[-1][0], joined)  # a heading wrapped over two lines or more
+                heading.section, ln.kind = " — ".join(t for _, t in path), "drop"
                 continue
             if len(ln.text.split()) == 1 and i + 1 < len(lines) and heading_like(lines[i + 1]):
                 ln.kind = "drop"
@@ -537,6 +656,7 @@ def mark_size_headings(pages: list[list[Line]], body_size: float) -> None:
                 path.pop()
             path.append((level, " ".join(ln.text.split())))
             ln.kind, ln.section = "heading", " — ".join(t for _, t in path)
+            heading = ln
 
 
 # --- paragraphs ---------------------------------------------------------------------------------------------
@@ -661,12 +781,25 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         # A sentence broken at a hyphen inside inline code ("-dgs-never-embed-" / "fonts='#f'."): the rest
         # is typewriter too, but it is the sentence going on, not a code block.
         broken = prev is not None and current is not None and current.kind == "text" and prev.hyphen and ln.mono
+        # A browser wraps inline code to the next line at the prose's own margin ("… onto the hard disk: dpkg
+        # --" / "install foo.deb."): the sentence goes on in typewriter type, it is no code block.
+        wrapped = (
+            broken
+            or (
+                ln.mono
+                and full
+                and current is not None
+                and current.kind == "text"
+                and abs(ln.x0 - prev.x0) <= ln.size / 2
+            )
+            and not _SENTENCE_END.search(prev.text)
+        )
         if glued and current is not None and current.kind == "code" and not ln.mono:
             current.kind = "text"  # a URL line set in typewriter type that the prose goes on from
-        kind = current.kind if (glued or broken) and current is not None else "code" if ln.mono else "text"
+        kind = current.kind if (glued or wrapped) and current is not None else "code" if ln.mono else "text"
         if current is None or current.kind != kind or current.section != section or prev is None:
             new = True
-        elif glued or broken:
+        elif glued or wrapped:
             new = False
         elif kind == "code":
             new = prev.y - ln.y > leading * 1.6 and prev.page == ln.page
@@ -690,6 +823,9 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             text, page = current.parts.pop()
             joined = text + "-" + ln.text if prev.code_hyphen else join_hyphen(text, ln.text, words, hyphenated)
             current.parts.append((joined, page))
+        elif current.parts and wrapped and re.search(r"(?:^|\s)--?$", current.parts[-1][0]):
+            text, page = current.parts.pop()
+            current.parts.append((text + ln.text.strip(), page))  # "dpkg --" | "install": one option
         else:
             current.parts.append((ln.text, ln.page))
         prev = ln
@@ -777,6 +913,7 @@ def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: l
         mark_ornaments(lines)
     mark_glyphs(pages)
     mark_running(pages, labels)
+    mark_navigation(pages)
     for lines in pages:
         if is_listing_page(lines):
             for ln in lines:
@@ -787,6 +924,7 @@ def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: l
             for ln in lines:
                 ln.kind, ln.section = ("text", "") if ln.kind == "heading" else (ln.kind, ln.section)
         mark_size_headings(pages, size)
+    drop_contents(pages)
     mark_terms(pages, size)
     mark_footnotes(pages, size)
     return assemble(reflow(pages), len(pages), labels)
@@ -812,14 +950,33 @@ def read_pdf_layout(data: bytes) -> tuple[str, Layout]:
     import pypdfium2 as pdfium
 
     with _PDFIUM:
-        pages, labels, bookmarks = _extract(pdfium, data)
-    return layout_pages(pages, labels, bookmarks)
+        pages, labels, bookmarks, named = _extract(pdfium, data)
+    text, layout = layout_pages(pages, labels, bookmarks)
+    return text, dataclasses.replace(layout, title=document_title(named, pages))
+
+
+_UNTITLED = re.compile(r"untitled|title|document|\S+\.\w{2,4}", re.IGNORECASE)  # "report.docx", "main.dvi"
+
+
+def document_title(named: str, pages: list[list[Line]]) -> str:
+    """The title a citation shows: the PDF's own Title entry unless it is a placeholder or a file name
+    ("untitled", "Microsoft Word - report.docx"); else the running header the first page opens with, which
+    the text leaves out with the other pages' ("BASH(1) General Commands Manual BASH(1)"); else ""."""
+    named = " ".join(named.split())
+    if named and not _UNTITLED.fullmatch(named.rsplit(" - ", 1)[-1]):
+        return named
+    first = next((p for p in pages if p), [])
+    top = max(first, key=lambda ln: ln.y, default=None)
+    if top is not None and top.kind == "drop" and 3 <= len(top.text.strip()) <= 120 and _WORD.search(top.text):
+        return " ".join(top.text.split())
+    return ""
 
 
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: a build and the passage view may read at once
 
 
-def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | None], list[Bookmark]]:
+def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | None], list[Bookmark], str]:
+    """Each page's lines (columns in reading order), the page labels, the outline and the Title entry."""
     if b"%PDF-" not in data[:1024]:  # the header PDF readers look for; PDFium's own message says less
         raise ValueError("not a PDF (invalid header)")
     try:
@@ -834,10 +991,11 @@ def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | Non
             pages.append(column_order(lines, width))
         labels = [pdf.get_page_label(i) or None for i in range(len(pdf))]
         bookmarks = _outline(pdf)
+        named = str(pdf.get_metadata_dict(skip_empty=True).get("Title", ""))
     finally:
         pdf.close()
     weigh_bold(pages)
-    return pages, labels, bookmarks
+    return pages, labels, bookmarks, named
 
 
 BOLDER = 100  # a line this much heavier than the body text (in PDFium's weight) is bold
