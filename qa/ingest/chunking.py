@@ -50,10 +50,26 @@ class Block:
 _SECTION_NUMBER = r"\d+(?:\.\d+)+\.?\s+\S"  # "1.2. What", "7.12 How": a list's "21." is no section's
 _NUMBERED_TITLE = re.compile(rf"^{_SECTION_NUMBER}")
 _TOC_LINE = re.compile(rf"^\s*{_SECTION_NUMBER}")  # "    1.1. What is this FAQ?" in a contents list
+# Sphinx's text builder lists its contents as bullets, one a block: "* 2.", "  * 2.1. The Debian Free …"
+_TOC_ITEM = re.compile(r"^\s*[*•-]\s+\d+(?:\.\d+)*\.?\s+\S")
 TOC_MIN_LINES = 8
+# A title underlined (or over- and underlined) with one repeated mark, as reST, Markdown and Sphinx's text
+# builder write it: "Scope\n=====".
+_RULE = re.compile(r"^\s*([=\-*~^#+`'\".:_])\1{2,}\s*$")
+
+
+def _underlined(text: str) -> bool:
+    """One title line under an optional overline and over an underline of one repeated mark."""
+    lines = text.splitlines()
+    if not 2 <= len(lines) <= 3 or not _RULE.match(lines[-1]) or (len(lines) == 3 and not _RULE.match(lines[0])):
+        return False
+    title = lines[-2].strip()
+    return 0 < len(title) <= 150 and not _RULE.match(title) and len(lines[-1].strip()) >= 0.6 * len(title)
 
 
 def _is_heading(text: str) -> bool:
+    if _underlined(text):
+        return True
     if _NUMBERED_TITLE.match(text) and text.count("\n") <= 2 and len(text) <= 200 and not _NOT_HEADING.search(text):
         return True  # wrapped text breaks a long title too ("7.7. What is an Essential, … or Extra" | "package?")
     if "\n" in text or len(text) > 150 or _BULLET.match(text) or _FOOTNOTE.match(text) or _NOT_HEADING.search(text):
@@ -101,7 +117,25 @@ def document_blocks(doc: Document) -> list[Block]:
     """The reader's own blocks where it saw the structure, else blocks found in the text."""
     if doc.layout is not None and doc.layout.blocks:
         return [Block(a, b, kind, section) for a, b, kind, section in doc.layout.blocks]
-    return _join_interrupted(doc.text, list(iter_blocks(doc.text)))
+    return _contents_runs(doc.text, _join_interrupted(doc.text, list(iter_blocks(doc.text))))
+
+
+def _contents_runs(text: str, blocks: list[Block]) -> list[Block]:
+    """A run of TOC_MIN_LINES or more short blocks, each a numbered contents item ("* 2.1. The Debian Free
+    Software Guidelines", wrapped over three lines at most), is a table of contents written one entry a
+    paragraph."""
+    item = [b.kind == "text" and text.count("\n", b.start, b.end) <= 2 and bool(_TOC_ITEM.match(text[b.start : b.end]))
+            for b in blocks]  # fmt: skip
+    out = list(blocks)
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and item[j]:
+            j += 1
+        if j - i >= TOC_MIN_LINES:
+            out[i:j] = [Block(b.start, b.end, "contents") for b in blocks[i:j]]
+        i = j + 1 if j == i else j
+    return out
 
 
 def _join_interrupted(text: str, blocks: list[Block]) -> list[Block]:
@@ -124,6 +158,7 @@ def _join_interrupted(text: str, blocks: list[Block]) -> list[Block]:
 
 WRAP_COLUMNS = 100  # a file broken into lines no longer than this…
 WRAP_SHARE = 0.15  # …where this share of its lines go on from the line before, in lower case, is wrapped text
+WRAP_MIN_LINES = 3  # (and at least this many)
 
 
 def is_wrapped(text: str) -> bool:
@@ -133,8 +168,10 @@ def is_wrapped(text: str) -> bool:
     filled = [ln for ln in lines if ln.strip()]
     if len(filled) < 10 or sum(len(ln) > WRAP_COLUMNS for ln in filled) > 0.02 * len(filled):
         return False
-    goes_on = sum(1 for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()[:1].islower())
-    return goes_on >= WRAP_SHARE * len(filled)
+    # Counted among lines that follow a line: a contents list of one-line paragraphs has no say.
+    pairs = [(a, b) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
+    goes_on = sum(1 for _, b in pairs if b.strip()[:1].islower())
+    return goes_on >= WRAP_MIN_LINES and goes_on >= WRAP_SHARE * len(pairs)
 
 
 _TITLE_NUMBER = re.compile(r"^(?:(?:chapter|appendix|part)\s+)?(\d+(?:\.\d+)*)\.?\s", re.IGNORECASE)
@@ -159,6 +196,7 @@ class NumberedTitles:
 
 
 def heading_text(raw: str) -> str:
+    raw = "\n".join(line for line in raw.splitlines() if not _RULE.match(line))  # a title's under- and overline
     return re.sub(r"\s+", " ", raw.strip().lstrip("#").strip().strip("*_").strip())
 
 

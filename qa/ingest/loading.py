@@ -116,7 +116,9 @@ READER_VERSIONS = {
     "pdf": 10,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
-    "txt": 2,
+    # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a
+    # contents list written one bulleted entry a paragraph (Sphinx's text builder) is no passage.
+    "txt": 3,
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
     "md": 2,

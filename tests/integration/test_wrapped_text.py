@@ -40,3 +40,32 @@ def test_no_passage_is_the_table_of_contents(assistant: Assistant) -> None:
         answer.excerpts[0].passage.section
         == "Chapter 1. Definitions and overview — 1.4. Does Debian just do GNU/Linux?"
     )
+
+
+POLICY = Path(__file__).resolve().parent.parent / "data" / "debian-policy-4.6.2.0-start.txt"
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
+    """The Debian Policy Manual as Sphinx's text builder writes it (debian-policy 4.6.2.0, GPL-2+; its
+    first 825 lines unmodified): titles underlined with "****" and "====", and a contents list of 690
+    lines, one bulleted entry a paragraph. Before, "1.1. Scope ==========" was a section name (the rule in
+    it) and each contents entry a passage."""
+    return assistant_over({"policy.txt": POLICY}, tmp_path_factory, embedder, "policy")
+
+
+def test_underlined_titles_are_sections_without_their_rules_and_the_contents_list_is_no_passage(
+    policy: Assistant,
+) -> None:
+    passages = policy.retriever.index.passages
+    assert {p.section for p in passages} == {
+        "Debian Policy Manual",
+        "1. About this manual — 1.1. Scope",
+        "1. About this manual — 1.2. New versions of this document",
+    }
+    assert not any("* 2.1. The Debian Free Software Guidelines" in p.text for p in passages)
+    top = policy.ask("In which formats is the policy manual available?").excerpts[0]
+    assert top.passage.section == "1. About this manual — 1.2. New versions of this document"
+    shown = [" ".join(s.split()) for s in quoted(top)]
+    assert "policy.epub, policy.txt and policy.pdf." in shown
+    assert not any("=====" in s for s in shown)  # a title's rule is no part of any sentence
