@@ -439,7 +439,7 @@ def mark_terms(pages: list[list[Line]], body_size: float) -> None:
 
 # --- pages that list rather than say ----------------------------------------------------------------------
 
-_LEADER = re.compile(r"(?:\.\s?){4,}\s*[\divxlcdm]+$", re.I)
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*[\divxlcdm]*$", re.I)  # the number may sit apart, on a line of its own
 _ENDS_NUMBER = re.compile(r"(?:^|[\s,])(?:\d+|[ivxlc]+)(?:[-–]\d+)?$", re.I)
 
 
@@ -447,9 +447,9 @@ def is_listing_page(lines: list[Line]) -> bool:
     """A table of contents, list of figures or back-of-book index: most lines end in a page number (or
     lead to one with dots). Such a page points elsewhere and answers nothing itself."""
     body = [ln for ln in lines if ln.kind != "drop"]
-    if len(body) < 5:
-        return False
     leaders = sum(1 for ln in body if _LEADER.search(ln.text))
+    if len(body) < 5:  # a contents' last page holding a few entries: every line a dot leader
+        return len(body) >= 2 and leaders == len(body)
     numbered = sum(1 for ln in body if _ENDS_NUMBER.search(ln.text))
     return leaders >= 0.25 * len(body) or numbered >= 0.6 * len(body)
 

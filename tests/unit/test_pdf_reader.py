@@ -104,6 +104,11 @@ def test_a_table_of_contents_page_is_a_listing_but_a_page_of_prose_is_not() -> N
     prose = [Line(f"Sentence {i} of a paragraph that says something.", 0, 72, 520, 700 - 12 * i, 10) for i in range(8)]
     assert is_listing_page(toc)
     assert not is_listing_page(prose)
+    # The ReportLab user guide's last contents page: four entries, their page numbers set apart (not read
+    # on the same line), under the running header and over the footer that are left out already.
+    tail = [Line(f"A.{i} Demo {i} " + ". " * 20, 0, 98, 520, 749 - 18 * i, 10) for i in range(2, 6)]
+    assert is_listing_page(tail)
+    assert not is_listing_page(prose[:3] + tail[:1])
 
 
 def test_a_two_column_page_is_read_column_by_column() -> None:
