@@ -53,7 +53,7 @@ class Settings:
 
     # Loading
     max_file_mb: float = 50.0
-    extensions: tuple[str, ...] = (".txt", ".md", ".rst", ".html", ".htm", ".pdf", ".docx")
+    extensions: tuple[str, ...] = (".txt", ".md", ".rst", ".html", ".htm", ".pdf", ".docx", ".epub")
 
     # Retrieval
     dense_k: int = 50

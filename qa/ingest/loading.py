@@ -154,6 +154,16 @@ def read_rst(data: bytes) -> tuple[str, Layout]:
     return _html_layout(rst_page(_decode_text(data)))
 
 
+def read_epub(data: bytes) -> tuple[str, Layout]:
+    """An EPUB book's pages in reading order, each read as HTML (qa.ingest.epub), its title the book's."""
+    from qa.ingest.epub import EpubError, read_epub_layout
+
+    try:
+        return read_epub_layout(data)
+    except EpubError as exc:
+        raise UnreadableFile(str(exc)) from None
+
+
 def read_pdf(data: bytes) -> tuple[str, Layout]:
     """Paragraphs, sections and pages (qa.ingest.pdf); pypdf stays for what PDFium will not open."""
     from qa.ingest.pdf import read_pdf_layout
@@ -279,6 +289,7 @@ READERS: dict[str, tuple[str, Callable[[bytes], str | tuple[str, Layout]]]] = {
     ".htm": ("html", read_html),
     ".pdf": ("pdf", read_pdf),
     ".docx": ("docx", read_docx),
+    ".epub": ("epub", read_epub),
 }
 
 
