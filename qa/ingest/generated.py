@@ -23,6 +23,11 @@ SPHINX_PAGES = {
 }
 
 
+# Every static site generator (MkDocs, Hugo, Jekyll, Sphinx themes) writes one: its site's menus and "404 -
+# Not found", nothing a question is answered from.
+NOT_FOUND_PAGES = {"404.html", "404.htm"}
+
+
 class GeneratedFiles:
     """Says which files under ``root`` a generator added; remembers each folder's answer (one build, many files)."""
 
@@ -43,6 +48,8 @@ class GeneratedFiles:
 
     def reason(self, path: Path) -> str | None:
         """Why ``path`` is not part of the manual's text, or None when it is."""
+        if path.name.lower() in NOT_FOUND_PAGES:
+            return "a web site's page-not-found page"
         build = self.sphinx_root(path.parent)
         if build is None:
             return None

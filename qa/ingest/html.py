@@ -35,6 +35,8 @@ NAV_CLASS = re.compile(
 # BASICS" boxes) inside a chapter's sections is text, as an <aside> inside an article is.
 BOX_CLASS = re.compile(r"^sidebar$", re.I)
 # A site's footer as a class (Sphinx: div.footer, the copyright line): furniture outside the text only.
+FURNITURE_IDS = {"titlearea"}  # Doxygen's banner: the project's name and logo over every page
+PAGE_TITLE_CLASS = "headertitle"  # Doxygen's page title: a div, not a heading, above the page's own <h1>s
 FOOTER_CLASS = re.compile(r"^(?:footer|copyright)$", re.I)
 NAV_WORDS = re.compile(r"\b(?:prev(?:ious)?|next|up|home|top|index|contents|download|ebook|pdf|epub)\b", re.I)
 SECTIONING = {"section", "article"}
@@ -82,6 +84,19 @@ def _is_link_list(tag: Any) -> bool:
     return sum(len(a.get_text(" ", strip=True)) for a in links) >= 0.7 * text
 
 
+# "Skip to content": a link to the page's own text for keyboard and screen-reader users (MkDocs Material,
+# javadoc's "Skip navigation links"), never the text itself.
+SKIP_LINK = re.compile(r"skip (?:to|over|navigation)\b", re.IGNORECASE)
+
+
+def _is_skip_link(tag: Any) -> bool:
+    return (
+        tag.name == "a"
+        and str(tag.get("href") or "").startswith("#")
+        and bool(SKIP_LINK.match(tag.get_text(" ", strip=True)))
+    )
+
+
 def furniture(soup: Any) -> list[Any]:
     """The outermost furniture elements: navigation and per-page tables of contents anywhere, and site
     footers and sidebars outside the article."""
@@ -93,8 +108,16 @@ def furniture(soup: Any) -> list[Any]:
         role = str(tag.get("role") or "").lower()
         classes = _classes(tag)
         by_class = any(NAV_CLASS.match(c) and not BOX_CLASS.match(c) for c in classes)
+        # "contents" is a table of contents to texi2html but the page's text itself to Doxygen: prose is text.
+        if by_class and {c.lower() for c in classes if NAV_CLASS.match(c)} == {"contents"}:
+            by_class = link_share(tag) >= LINK_PAGE_SHARE
+        by_class = by_class or tag.get("id") in FURNITURE_IDS
         box = _is_box(tag)
         footer = any(FOOTER_CLASS.match(c) for c in classes)
+        if _is_skip_link(tag):
+            found.append(tag)
+            seen.add(id(tag))
+            continue
         if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box or footer):
             listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
             listing = listing or (tag.name == "table" and tag.find("a", class_="summary-letter") is not None)
@@ -150,6 +173,8 @@ def _level(tag: Any) -> tuple[int, int]:
     texi2any puts after the last index) is a chapter of its own, not a part of that index."""
     if "footnotes-heading" in _classes(tag):
         return (0, 2)
+    if PAGE_TITLE_CLASS in _classes(tag):
+        return (0, 0)  # over the page's <h1> sections
     return (_depth(tag), int(tag.name[1]))
 
 
@@ -283,7 +308,7 @@ class _Walker:
             flush()
             if name == "li":
                 self.marker = _list_marker(child)
-            if name in HEADINGS:
+            if name in HEADINGS or (name == "div" and PAGE_TITLE_CLASS in _classes(child)):
                 self.heading(child)
             elif name == "pre":
                 for br in child.find_all("br"):  # a line break inside code (mammoth's, from a Word code style)

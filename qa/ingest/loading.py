@@ -99,7 +99,9 @@ READER_VERSIONS = {
     # "Footnotes" a chapter of their own, not a part of the last index; an index's "Jump to: A B C" left out.
     # 9: a <br> inside <pre> is a line break of the code, as a browser shows it. 10: parsed with lxml, which
     # closes unclosed <dt>, <dd>, <p>, <li> as a browser does (man2html's option lists); a CGI header left out.
-    "html": 10,
+    # 11: Doxygen's div.contents is the text (texi2html's, all links, still a contents list), its div.headertitle
+    # the page's title, its #titlearea banner left out; "Skip to content" links left out.
+    "html": 11,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
