@@ -955,7 +955,10 @@ def read_pdf_layout(data: bytes) -> tuple[str, Layout]:
     return text, dataclasses.replace(layout, title=document_title(named, pages))
 
 
-_UNTITLED = re.compile(r"untitled|title|document|\S+\.\w{2,4}", re.IGNORECASE)  # "report.docx", "main.dvi"
+# Placeholders that office suites and TeX write when nobody named the document ("report.docx", "main.dvi").
+_UNTITLED = re.compile(
+    r"untitled|title|(?:document|presentation|slide|book)\s*\d*|powerpoint presentation|\S+\.\w{2,4}", re.I
+)
 
 
 def document_title(named: str, pages: list[list[Line]]) -> str:

@@ -324,3 +324,23 @@ def test_an_accent_on_nothing_is_left_out_and_a_characters_halves_are_one_again(
     assert composed("the stable’ distribution or bullseye ̀") == "the stable’ distribution or bullseye "
     assert composed("café, e\u0301") == "café, e\u0301"
     assert composed("from \ud835\udefc to \ud835\udf14") == "from 𝛼 to 𝜔"
+
+
+@pytest.mark.parametrize(
+    ("named", "title"),
+    [
+        ("The Debian GNU/Linux FAQ", "The Debian GNU/Linux FAQ"),
+        ("Chapter\xa08.\xa0The Debian package management tools", "Chapter 8. The Debian package management tools"),
+        ("Microsoft Word - survey-2024.docx", "Seabird Survey 2024"),  # placeholders give way to the header
+        ("untitled", "Seabird Survey 2024"),
+        ("PowerPoint Presentation", "Seabird Survey 2024"),
+        ("Document1", "Seabird Survey 2024"),
+        ("", "Seabird Survey 2024"),
+    ],
+)
+def test_a_pdfs_title_is_its_own_unless_a_placeholder_then_its_first_running_header(named: str, title: str) -> None:
+    from qa.ingest.pdf import document_title
+
+    header = Line("Seabird Survey 2024", 0, 72, 300, 800, 9, kind="drop")
+    assert document_title(named, [[header, Line("Swifts sleep on the wing.", 0, 72, 500, 700, 10)]]) == title
+    assert document_title("", [[Line("Swifts sleep on the wing.", 0, 72, 500, 700, 10)]]) == ""
