@@ -100,6 +100,17 @@ def word_gaps(boxes: list[tuple[float, float, float]], size: float) -> list[int]
     return gaps
 
 
+SPACE_PROBE = 400  # characters of a page measured for missing spaces before the whole page is
+
+
+def gapped(textpage: Any, text: str) -> bool:
+    """Whether the page's first SPACE_PROBE characters show a missing word space. A PDF that draws its
+    spaces by moving the pen (groff's: one every 150 characters) shows one at once; one that writes them
+    (TeX, browsers, office suites) is not measured character by character, a third of its reading time."""
+    head = text[: SPACE_PROBE * 2]
+    return _spaced(textpage, 0, head) != head
+
+
 def _spaced(textpage: Any, start: int, segment: str) -> str:
     """``segment`` (PDFium's text from character ``start``) with the spaces PDFium left out put back: each run
     of non-space characters is measured by advance boxes (``word_gaps``)."""
@@ -135,8 +146,9 @@ def composed(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
-    """The lines of one page in PDFium's reading order, and the page's width."""
+def _page_lines(pdf: object, number: int, spacing: list[bool] | None = None) -> tuple[list[Line], float]:
+    """The lines of one page in PDFium's reading order, and the page's width. ``spacing`` holds whether an
+    earlier page missed word spaces: then every page is measured for them (else only one that shows some)."""
     import pypdfium2.raw as raw
 
     page = pdf[number]  # type: ignore[index]
@@ -146,12 +158,14 @@ def _page_lines(pdf: object, number: int) -> tuple[list[Line], float]:
     text = textpage.get_text_range(0, count) if count else ""
     if len(text) != count:  # characters outside the BMP: read them one by one so indexes line up
         text = "".join(_unit(textpage.raw, i) for i in range(count))
+    spacing = [False] if spacing is None else spacing
+    spacing[0] = spacing[0] or gapped(textpage.raw, text)
     lines: list[Line] = []
     buf = ctypes.create_string_buffer(128)
     x, y = ctypes.c_double(), ctypes.c_double()
     for match in re.finditer(r"[^\r\n\ufffe]+\ufffe?", text):
         raw_line = match.group()
-        spaced = _spaced(textpage.raw, match.start(), raw_line)
+        spaced = _spaced(textpage.raw, match.start(), raw_line) if spacing[0] else raw_line
         # Control codes are glyphs no font maps to text (a music font's noteheads): nothing to read.
         body = composed(_CONTROL.sub("", spaced.rstrip(_SOFT_HYPHEN))).strip()
         if not body:
@@ -989,8 +1003,9 @@ def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | Non
         raise ValueError("PDF is password-protected" if "password" in message else f"corrupt PDF ({exc})") from None
     try:
         pages: list[list[Line]] = []
+        spacing = [False]  # set by the first page that misses word spaces
         for number in range(len(pdf)):
-            lines, width = _page_lines(pdf, number)
+            lines, width = _page_lines(pdf, number, spacing)
             pages.append(column_order(lines, width))
         labels = [pdf.get_page_label(i) or None for i in range(len(pdf))]
         bookmarks = _outline(pdf)
