@@ -97,6 +97,35 @@ def _is_skip_link(tag: Any) -> bool:
     )
 
 
+LINK_RUN = 5  # paragraphs in a row that are each one link: a contents list written as paragraphs
+_CONTENTS_TITLE = re.compile(r"(?:table of )?contents", re.IGNORECASE)
+
+
+def _one_link(tag: Any) -> bool:
+    links = tag.find_all("a") if tag.name in {"p", "div"} else []
+    text = tag.get_text(" ", strip=True)
+    return len(links) == 1 and bool(text) and links[0].get_text(" ", strip=True) == text
+
+
+def link_paragraph_runs(soup: Any) -> list[Any]:
+    """Runs of LINK_RUN or more sibling paragraphs that are each a single link, with the "Table of Contents"
+    paragraph over them: a contents list that a converter wrote as paragraphs (pandoc's Word output, read
+    back by mammoth or pandoc), which no list or class marks."""
+    found: list[Any] = []
+    for parent in soup.find_all(True):
+        run: list[Any] = []
+        for child in [*(c for c in parent.children if getattr(c, "name", None)), None]:
+            if child is not None and _one_link(child):
+                run.append(child)
+                continue
+            if len(run) >= LINK_RUN:
+                title = run[0].find_previous_sibling(True)
+                heading = title is not None and _CONTENTS_TITLE.fullmatch(title.get_text(" ", strip=True))
+                found += ([title] if heading else []) + run
+            run = []
+    return found
+
+
 def furniture(soup: Any) -> list[Any]:
     """The outermost furniture elements: navigation and per-page tables of contents anywhere, and site
     footers and sidebars outside the article."""
@@ -130,7 +159,7 @@ def furniture(soup: Any) -> list[Any]:
             continue
         found.append(tag)
         seen.add(id(tag))
-    return found
+    return found + [tag for tag in link_paragraph_runs(soup) if not any(id(a) in seen for a in tag.parents)]
 
 
 def _is_content(tag: Any) -> bool:

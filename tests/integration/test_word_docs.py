@@ -28,6 +28,14 @@ def test_headings_are_the_section_path_and_a_command_stays_a_code_block() -> Non
     assert any(s.kind == "code" and text[s.start : s.end] == "apt install foo" for s in layout.shaped)
 
 
+def test_the_chapters_contents_written_as_paragraphs_of_one_link_are_no_text() -> None:
+    """pandoc wrote the chapter's contents as 12 paragraphs, each one link, under "Table of Contents"."""
+    text, _ = read_docx(CHAPTER.read_bytes())
+    assert "Table of Contents" not in text
+    assert text.count("8.1.2. APT") == 1  # the heading, not its contents entry too
+    assert text.count("What programs does Debian provide for managing its packages?") == 1
+
+
 def test_a_table_stays_where_the_document_puts_it() -> None:
     import docx
 
