@@ -612,16 +612,25 @@ def _title_page(pages: list[list[Line]], first: int) -> bool:
 
 
 def mark_bold_terms(pages: list[list[Line]], body_size: float) -> None:
-    """A bold line in body type that opens with no capital (a man page's "--rcfile file", "history -c") over
-    a description indented well in under it is a definition list's term, not a heading: marked a term, it
-    opens its description's paragraph. Headings open with a capital or a number ("INVOCATION", "Arrays");
-    a paragraph's first-line indent is under two ems."""
+    """A bold line in body type over a description indented well in under it is a definition list's term,
+    not a heading, when it opens with no capital (a man page's "--rcfile file", "history -c") or stands two
+    ems or more right of where bold titles start (its "HISTSIZE" under "Shell Variables"): marked a term, it
+    opens its description's paragraph. Headings open with a capital or a number, at the titles' margin
+    ("INVOCATION", "Arrays"); a paragraph's first-line indent is under two ems."""
+
+    def plain(ln: Line) -> bool:
+        return ln.bold and not ln.mono and ln.size <= body_size * 1.15
+
+    def capital(ln: Line) -> bool:
+        return ln.text.lstrip()[:1].isupper() or ln.text.lstrip()[:1].isdigit()
+
+    titles = [ln.x0 for p in pages for ln in p if ln.kind == "text" and plain(ln) and capital(ln)]
+    margin = min(titles, default=0.0)
     for lines in pages:
         kept = [ln for ln in lines if ln.kind == "text"]
         for term, desc in zip(kept, kept[1:]):
-            opening = term.text.lstrip()[:1]
-            plain = term.bold and not term.mono and term.size <= body_size * 1.15
-            if plain and not (opening.isupper() or opening.isdigit()) and desc.x0 - term.x0 >= 2 * desc.size:
+            inset = not capital(term) or term.x0 >= margin + 2 * term.size
+            if plain(term) and inset and desc.x0 - term.x0 >= 2 * desc.size:
                 term.term = _describes(term, desc, body_size)
 
 

@@ -1,5 +1,5 @@
 """Documents made by tools nobody here had tried: a man page typeset by groff into PDF (bash 5.2's bash.pdf,
-pages 1-4, GPL-3+), a web page printed to PDF by Chromium (the Debian FAQ's chapter 8, GPL-2+, with the
+pages 1-4 and 11, GPL-3+), a web page printed to PDF by Chromium (the Debian FAQ's chapter 8, GPL-2+, with the
 browser's date header, file:// footer, Prev/Next rows and the page's own table of contents), and the same
 man page as man2html writes it (its CGI header first, <DT>/<DD> never closed). Read as a user sees them,
 then asked through the real model."""
@@ -19,7 +19,7 @@ from qa.types import Passage
 from tests.conftest import assistant_over
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-GROFF = DATA / "bash-5.2-man-pages1-4.pdf"
+GROFF = DATA / "bash-5.2-man-pages1-4-11.pdf"
 PRINTED = DATA / "debian-faq-11.1-ch08-chromium.pdf"
 MAN2HTML = DATA / "bash-5.2-man2html-start.html"
 
@@ -55,6 +55,10 @@ def test_a_man_pages_headings_are_its_sections_and_its_option_terms_open_their_d
     assert "--rcfile file Execute commands from file" in " ".join(rcfile.text.split())
     assert "~/.bashrc" in rcfile.text  # typed keys: groff's minus sign and spacing tilde read as "-" and "~"
     assert _holding(passages, "~/.bash_logout").section == "INVOCATION"
+    # page 11's variables: bold terms in capitals, set in from the titles' margin, under "Shell Variables"
+    bashopts = _holding(passages, "A colon-separated list of enabled shell options")
+    assert bashopts.section == "Shell Variables"
+    assert "BASHOPTS A colon-separated list" in " ".join(bashopts.text.split())
 
 
 def test_a_printed_web_page_loses_the_browsers_furniture_and_its_own_contents_list() -> None:
