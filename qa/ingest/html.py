@@ -207,14 +207,37 @@ def _level(tag: Any) -> tuple[int, int]:
     return (_depth(tag), int(tag.name[1]))
 
 
+FORMULA_CLASSES = {"formulaInl", "formulaDsp"}  # Doxygen's formulas, drawn as images: "generate [LaTeX] output"
+_TEX_WORD = re.compile(r"\\(?:mbox|text|mathrm|textrm)\{([^{}]*)\}")
+
+
+def formula_text(alt: str) -> str:
+    """A formula image's TeX source as words: "$\\mbox{\\LaTeX}$" reads "LaTeX"."""
+    text = _TEX_WORD.sub(r"\1", alt.strip().strip("$").strip())
+    text = re.sub(r"\\(La)?TeX\b", lambda m: (m.group(1) or "") + "TeX", text)
+    text = text.replace("\\_", "_").strip()
+    return text[1:-1] if text.startswith("{") and text.endswith("}") else text
+
+
+def _formula(tag: Any) -> str | None:
+    if tag.name == "img" and FORMULA_CLASSES & set(_classes(tag)):
+        return formula_text(str(tag.get("alt") or ""))
+    return None
+
+
 def _flat(node: Any) -> str:
     """The node's text as a browser runs it together: inline elements add no space of their own (a
-    ``<code>`` path, an ``<em>`` inside an address stay whole), a line break or a block inside one does."""
+    ``<code>`` path, an ``<em>`` inside an address stay whole), a line break or a block inside one does; a
+    formula drawn as an image reads as its TeX's words."""
+    if (formula := _formula(node)) is not None:
+        return formula
     parts: list[str] = []
     for d in node.descendants:
         if isinstance(d, NavigableString):
             if not isinstance(d, PreformattedString):  # comments, CDATA
                 parts.append(str(d))
+        elif (formula := _formula(d)) is not None:
+            parts.append(formula)
         elif d.name not in INLINE:
             parts.append(" ")
     return "".join(parts)

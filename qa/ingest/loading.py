@@ -103,7 +103,8 @@ READER_VERSIONS = {
     # the page's title, its #titlearea banner left out; "Skip to content" links left out.
     # 12: five or more paragraphs in a row that are each one link (a contents list written as paragraphs), with
     # their "Table of Contents" title, left out.
-    "html": 12,
+    # 13: Doxygen's formulas, drawn as images, read as their TeX's words ("generate LaTeX output").
+    "html": 13,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
@@ -125,7 +126,7 @@ READER_VERSIONS = {
     "txt": 3,
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
-    # md 3, rst 2: read by the HTML reader, they change with it (HTML 10-12).
+    # md 3, rst 2: read by the HTML reader, they change with it (HTML 10-13).
     "md": 3,
     "rst": 2,
     # docx 2: rendered (mammoth) and read as HTML: headings as the section path, list marks, code blocks, and

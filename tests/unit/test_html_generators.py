@@ -32,6 +32,15 @@ def test_a_doxygen_page_reads_its_text_under_its_title_without_banner_contents_o
     assert mail.section == "Automatic link generation — Links to web pages and mail addresses"
     intro = next(p for p in passages if "Most documentation systems have special" in p.text)
     assert intro.section == "Automatic link generation"
+    # "LaTeX" is a formula image there: it reads as its TeX's words, as the page shows it
+    assert "For LaTeX documentation a reference to the page number is written instead of a link." in intro.text
+
+
+def test_a_formula_images_tex_reads_as_words() -> None:
+    from qa.ingest.html import formula_text
+
+    assert formula_text("$\\mbox{\\LaTeX}$") == "LaTeX"
+    assert formula_text("$2^{(16+\\mbox{LOOKUP\\_CACHE\\_SIZE})}$") == "2^{(16+LOOKUP_CACHE_SIZE)}"
 
 
 def test_a_mkdocs_site_loses_its_skip_link_and_its_not_found_page(tmp_path: Path) -> None:
