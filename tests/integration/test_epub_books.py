@@ -87,3 +87,18 @@ def test_an_epub_that_is_not_a_zip_says_so(tmp_path: Path) -> None:
     settings = load_settings({"corpus_dir": tmp_path, "index_dir": tmp_path / "index"}, environ={})
     with pytest.raises(UnreadableFile, match="not an EPUB"):
         load_file(path, "notes.epub", settings, {})
+
+
+def test_an_uploaded_book_enters_the_corpus_and_a_locked_one_is_moved_aside_with_its_reason(tmp_path: Path) -> None:
+    from qa.web.workspace import UploadUnreadable, save_upload
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    settings = make_settings(corpus, tmp_path / "index")
+    assert save_upload(settings, BOOK, "faq.epub") == ("faq.epub", False)
+    locked = tmp_path / "locked.epub"
+    page = b"<html><body><p>Terns fly from pole to pole every year.</p></body></html>"
+    locked.write_bytes(_epub({"a.xhtml": page}, encrypted="a.xhtml"))
+    with pytest.raises(UploadUnreadable, match="DRM-protected"):
+        save_upload(settings, locked, "locked.epub")
+    assert sorted(p.name for p in corpus.iterdir() if not p.name.startswith(".")) == ["faq.epub"]
