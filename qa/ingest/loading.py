@@ -117,8 +117,9 @@ READER_VERSIONS = {
     # 9: characters beyond the BMP (math italic in papers) read whole, not as two UTF-16 halves; a header set
     # apart from the body where most pages set one (dblatex's "CHAPTER 1. … 1.3. …") left out; an accent on
     # nothing (dblatex's opening quote) left out. 10: word spaces the PDF draws by moving the pen, not with a
-    # space character (groff's PDFs: "anyremaining"), put back.
-    "pdf": 10,
+    # space character (groff's PDFs: "anyremaining"), put back. 11: slides (landscape pages): a slide shown in
+    # steps read once, from its last step; sections from the outline by page when no slide prints them.
+    "pdf": 11,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

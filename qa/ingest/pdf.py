@@ -928,13 +928,18 @@ def body_size(pages: list[list[Line]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: list[Bookmark]) -> tuple[str, Layout]:
+def layout_pages(
+    pages: list[list[Line]], labels: list[str | None], bookmarks: list[Bookmark], slides: bool = False
+) -> tuple[str, Layout]:
     """Everything after extraction, on plain lines: furniture and listing pages out, headings marked,
-    paragraphs reflowed, the text and its layout assembled."""
+    paragraphs reflowed, the text and its layout assembled. ``slides``: the pages are landscape (a slide
+    deck), whose steps shown one after another and whose outline in a navigation bar are read as slides."""
     for lines in pages:
         mark_repeats(lines)
         mark_ornaments(lines)
     mark_glyphs(pages)
+    if slides:  # before running lines are judged: a step's lines repeat at the same place on the next page
+        drop_overlay_steps(pages)
     mark_running(pages, labels)
     mark_navigation(pages)
     for lines in pages:
@@ -946,11 +951,46 @@ def layout_pages(pages: list[list[Line]], labels: list[str | None], bookmarks: l
         for lines in pages:
             for ln in lines:
                 ln.kind, ln.section = ("text", "") if ln.kind == "heading" else (ln.kind, ln.section)
-        mark_size_headings(pages, size)
+        if slides and bookmarks:
+            mark_outline_pages(pages, bookmarks)
+        else:
+            mark_size_headings(pages, size)
     drop_contents(pages)
     mark_terms(pages, size)
     mark_footnotes(pages, size)
     return assemble(reflow(pages), len(pages), labels)
+
+
+STEP_SHARE = 0.8
+
+
+def drop_overlay_steps(pages: list[list[Line]]) -> None:
+    """A slide shown in steps (Beamer's overlays, a build) prints each step as a page holding the lines of the
+    step before (STEP_SHARE of its text: a diagram's label may change between steps): the last step stands
+    for them all, and the text is read once."""
+    for step, after in zip(pages, pages[1:]):
+        mine = [_shape(ln.text) for ln in step if ln.kind == "text"]  # page numbers blanked: "2 / 31", "3 / 31"
+        theirs = "\n".join(_shape(ln.text) for ln in after if ln.kind == "text")
+        kept = sum(len(t) for t in mine if t in theirs)  # a line may gain a label the next step sets beside it
+        if mine and kept >= STEP_SHARE * sum(len(t) for t in mine):
+            step[:] = [ln for ln in step if ln.kind != "text"]  # gone, not dropped: no running line is judged by it
+
+
+def mark_outline_pages(pages: list[list[Line]], bookmarks: list[Bookmark]) -> None:
+    """Slides print their outline's sections in a navigation bar (left out as a running line), never as a
+    heading: each bookmark's section opens at the top of the page it points to."""
+    path: list[tuple[int, str]] = []
+    opening: dict[int, str] = {}
+    for mark in bookmarks:
+        path = [(lv, t) for lv, t in path if lv < mark.level] + [(mark.level, mark.title)]
+        if 0 <= mark.page < len(pages):
+            opening[mark.page] = " — ".join(t for _, t in path)
+    for first, section in opening.items():
+        # a section opening on a step of a slide (its lines gone) opens on the page its text is read from
+        number = next((n for n in range(first, len(pages)) if any(ln.kind == "text" for ln in pages[n])), first)
+        top = max((ln.y for ln in pages[number]), default=0.0) + 1.0
+        title = Line(section.split(" — ")[-1], number, 0.0, 0.0, top, 0.0, kind="heading", section=section)
+        pages[number].insert(0, title)
 
 
 def _outline(pdf: object) -> list[Bookmark]:
@@ -973,8 +1013,8 @@ def read_pdf_layout(data: bytes) -> tuple[str, Layout]:
     import pypdfium2 as pdfium
 
     with _PDFIUM:
-        pages, labels, bookmarks, named = _extract(pdfium, data)
-    text, layout = layout_pages(pages, labels, bookmarks)
+        pages, labels, bookmarks, named, slides = _extract(pdfium, data)
+    text, layout = layout_pages(pages, labels, bookmarks, slides)
     return text, dataclasses.replace(layout, title=document_title(named, pages))
 
 
@@ -1001,8 +1041,9 @@ def document_title(named: str, pages: list[list[Line]]) -> str:
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: a build and the passage view may read at once
 
 
-def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | None], list[Bookmark], str]:
-    """Each page's lines (columns in reading order), the page labels, the outline and the Title entry."""
+def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | None], list[Bookmark], str, bool]:
+    """Each page's lines (columns in reading order), the page labels, the outline, the Title entry, and
+    whether most pages are landscape (slides)."""
     if b"%PDF-" not in data[:1024]:  # the header PDF readers look for; PDFium's own message says less
         raise ValueError("not a PDF (invalid header)")
     try:
@@ -1019,10 +1060,11 @@ def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | Non
         labels = [pdf.get_page_label(i) or None for i in range(len(pdf))]
         bookmarks = _outline(pdf)
         named = str(pdf.get_metadata_dict(skip_empty=True).get("Title", ""))
+        wide = sum(1 for i in range(len(pdf)) if pdf[i].get_width() > pdf[i].get_height() * 1.1)
     finally:
         pdf.close()
     weigh_bold(pages)
-    return pages, labels, bookmarks, named
+    return pages, labels, bookmarks, named, 2 * wide > len(pages)
 
 
 BOLDER = 100  # a line this much heavier than the body text (in PDFium's weight) is bold
