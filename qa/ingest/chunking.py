@@ -117,7 +117,45 @@ def document_blocks(doc: Document) -> list[Block]:
     """The reader's own blocks where it saw the structure, else blocks found in the text."""
     if doc.layout is not None and doc.layout.blocks:
         return [Block(a, b, kind, section) for a, b, kind, section in doc.layout.blocks]
-    return _contents_runs(doc.text, _join_interrupted(doc.text, list(iter_blocks(doc.text))))
+    blocks = _contents_runs(doc.text, _join_interrupted(doc.text, list(iter_blocks(doc.text))))
+    return _page_furniture(doc.text, blocks)
+
+
+PAGE_REPEAT = 3  # a numbered line printed this often, alone, is a page's header or footer
+
+
+def _furniture_shape(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split()).casefold())
+
+
+_PAGE_NUMBER = re.compile(r"\bpage\s+\d+\b", re.IGNORECASE)
+
+
+def _at_page_break(text: str, block: Block) -> bool:
+    """Printed next to a form feed (the page break of a text file), or naming its page ("[Page 2]")."""
+    near = text[max(0, block.start - 3) : block.start] + text[block.end : block.end + 3]
+    return "\f" in near or bool(_PAGE_NUMBER.search(text, block.start, block.end))
+
+
+def _page_furniture(text: str, blocks: list[Block]) -> list[Block]:
+    """A paginated text file (an RFC: "Fielding, et al.   Standards Track   [Page 2]" over "RFC 2616
+    HTTP/1.1   June 1999") prints its footer and header as one-line blocks at every page break: each would be
+    a heading, the section name of what follows. A one-line block at a page break (``_at_page_break``) holding
+    a number, printed so at least PAGE_REPEAT times with only its numbers changing, is left out as contents
+    are. The sentence a page break cuts stays cut: the text keeps the file's offsets."""
+    shapes: dict[str, int] = {}
+    single = [b.kind != "contents" and "\n" not in text[b.start : b.end] and _at_page_break(text, b) for b in blocks]
+    for block, one in zip(blocks, single):
+        line = text[block.start : block.end]
+        if one and any(c.isdigit() for c in line):
+            shapes[_furniture_shape(line)] = shapes.get(_furniture_shape(line), 0) + 1
+    repeated = {shape for shape, n in shapes.items() if n >= PAGE_REPEAT}
+    if not repeated:
+        return blocks
+    return [
+        Block(b.start, b.end, "contents") if one and _furniture_shape(text[b.start : b.end]) in repeated else b
+        for b, one in zip(blocks, single)
+    ]
 
 
 def _contents_runs(text: str, blocks: list[Block]) -> list[Block]:

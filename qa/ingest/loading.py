@@ -124,7 +124,8 @@ READER_VERSIONS = {
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a
     # contents list written one bulleted entry a paragraph (Sphinx's text builder) is no passage.
-    "txt": 3,
+    # txt 4: a paginated file's page footers and headers (an RFC's "[Page 2]" lines) are no passage or heading.
+    "txt": 4,
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
     # md 3, rst 2: read by the HTML reader, they change with it (HTML 10-13).

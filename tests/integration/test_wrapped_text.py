@@ -69,3 +69,23 @@ def test_underlined_titles_are_sections_without_their_rules_and_the_contents_lis
     shown = [" ".join(s.split()) for s in quoted(top)]
     assert "policy.epub, policy.txt and policy.pdf." in shown
     assert not any("=====" in s for s in shown)  # a title's rule is no part of any sentence
+
+
+RFC = Path(__file__).resolve().parent.parent / "data" / "rfc6455-pages1-9.txt"
+
+
+def test_a_paginated_rfcs_page_footers_and_headers_are_no_passage_and_no_section_name() -> None:
+    """RFC 6455 as the RFC Editor publishes it (its first 480 lines unmodified; IETF Trust): a footer
+    "Fette & Melnikov   Standards Track   [Page 2]", a form feed and a header "RFC 6455   The WebSocket
+    Protocol   December 2011" at every page break. Before, each header was a heading: 174 of the whole
+    RFC's 314 passages carried "Fette & Melnikov … [Page 32] — RFC 6455 …" as their section."""
+    from qa.ingest.chunking import ChunkConfig, chunk_document
+    from qa.types import Document
+
+    text = RFC.read_text(encoding="utf-8")
+    doc = Document(doc_id="rfc6455.txt", title="RFC 6455", text=text, sha256="", fmt="txt")
+    passages = chunk_document(doc, ChunkConfig())
+    assert not any("Fette & Melnikov" in p.text or "[Page" in p.section for p in passages)
+    assert not any(p.section.startswith("RFC 6455") for p in passages)
+    overview = next(p for p in passages if "The protocol has two parts: a handshake and the data transfer." in p.text)
+    assert overview.section == "1.2. Protocol Overview"
