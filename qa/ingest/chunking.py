@@ -8,10 +8,11 @@ merged up to a target size and long ones are split at sentence boundaries.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from qa.ingest.sentences import split_sentences
+from qa.ingest.sentences import RULE, split_sentences
 from qa.types import Document, Passage
 
 TokenCounter = Callable[[str], int]
@@ -53,18 +54,16 @@ _TOC_LINE = re.compile(rf"^\s*{_SECTION_NUMBER}")  # "    1.1. What is this FAQ?
 # Sphinx's text builder lists its contents as bullets, one a block: "* 2.", "  * 2.1. The Debian Free …"
 _TOC_ITEM = re.compile(r"^\s*[*•-]\s+\d+(?:\.\d+)*\.?\s+\S")
 TOC_MIN_LINES = 8
-# A title underlined (or over- and underlined) with one repeated mark, as reST, Markdown and Sphinx's text
-# builder write it: "Scope\n=====".
-_RULE = re.compile(r"^\s*([=\-*~^#+`'\".:_])\1{2,}\s*$")
 
 
 def _underlined(text: str) -> bool:
-    """One title line under an optional overline and over an underline of one repeated mark."""
+    """One title line under an optional overline and over an underline of one repeated mark, as reST,
+    Markdown and Sphinx's text builder write it: "Scope" over "====="."""
     lines = text.splitlines()
-    if not 2 <= len(lines) <= 3 or not _RULE.match(lines[-1]) or (len(lines) == 3 and not _RULE.match(lines[0])):
+    if not 2 <= len(lines) <= 3 or not RULE.match(lines[-1]) or (len(lines) == 3 and not RULE.match(lines[0])):
         return False
     title = lines[-2].strip()
-    return 0 < len(title) <= 150 and not _RULE.match(title) and len(lines[-1].strip()) >= 0.6 * len(title)
+    return 0 < len(title) <= 150 and not RULE.match(title) and len(lines[-1].strip()) >= 0.6 * len(title)
 
 
 def _is_heading(text: str) -> bool:
@@ -143,12 +142,9 @@ def _page_furniture(text: str, blocks: list[Block]) -> list[Block]:
     a heading, the section name of what follows. A one-line block at a page break (``_at_page_break``) holding
     a number, printed so at least PAGE_REPEAT times with only its numbers changing, is left out as contents
     are. The sentence a page break cuts stays cut: the text keeps the file's offsets."""
-    shapes: dict[str, int] = {}
     single = [b.kind != "contents" and "\n" not in text[b.start : b.end] and _at_page_break(text, b) for b in blocks]
-    for block, one in zip(blocks, single):
-        line = text[block.start : block.end]
-        if one and any(c.isdigit() for c in line):
-            shapes[_furniture_shape(line)] = shapes.get(_furniture_shape(line), 0) + 1
+    lines = [text[b.start : b.end] for b, one in zip(blocks, single) if one]
+    shapes = Counter(_furniture_shape(line) for line in lines if any(c.isdigit() for c in line))
     repeated = {shape for shape, n in shapes.items() if n >= PAGE_REPEAT}
     if not repeated:
         return blocks
@@ -234,7 +230,7 @@ class NumberedTitles:
 
 
 def heading_text(raw: str) -> str:
-    raw = "\n".join(line for line in raw.splitlines() if not _RULE.match(line))  # a title's under- and overline
+    raw = "\n".join(line for line in raw.splitlines() if not RULE.match(line))  # a title's under- and overline
     return re.sub(r"\s+", " ", raw.strip().lstrip("#").strip().strip("*_").strip())
 
 

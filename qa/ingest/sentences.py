@@ -88,7 +88,8 @@ def split_sentences(text: str, offset: int = 0, min_chars: int = 3, wrapped: boo
     return spans
 
 
-_RULE = re.compile(r"\s*([=\-*~^#+`'\".:_])\1{2,}\s*$")
+# A line of one repeated mark: a title's underline or overline ("Scope" over "=====").
+RULE = re.compile(r"^\s*([=\-*~^#+`'\".:_])\1{2,}\s*$")
 _ITEM = re.compile(r"[ \t]*(?:[-*•‣◦▪+]|\(?(?:\d{1,3}|[a-z])[.)])[ \t]+")  # "  * ", "2. ", "(a) "
 
 
@@ -102,7 +103,7 @@ def line_goes_on(text: str, at: int) -> bool:
     after = text[at + 1 : end if end >= 0 else len(text)]
     if not after.strip() or not before.strip() or before.rstrip().endswith(":") or _ITEM.match(after):
         return False
-    if _RULE.match(after) or _RULE.match(before):  # a title's underline ("Scope" over "=====")
+    if RULE.match(after) or RULE.match(before):  # a title's underline
         return False
     item = _ITEM.match(before)
     column = item.end() if item else len(before) - len(before.lstrip())
