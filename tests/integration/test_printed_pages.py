@@ -13,7 +13,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.ingest.loading import load_file
-from qa.ingest.pdf import word_gaps
+from qa.ingest.pdf.lines import word_gaps
 from qa.settings import load_settings
 from qa.types import Passage
 from tests.conftest import assistant_over

@@ -10,7 +10,9 @@ import pytest
 from qa.answer.compose import citation_label
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.ingest.loading import load_file
-from qa.ingest.pdf import Line, address_continues, is_listing_page, join_hyphen, mark_running
+from qa.ingest.pdf.furniture import is_listing_page, mark_running
+from qa.ingest.pdf.lines import Line
+from qa.ingest.pdf.paragraphs import address_continues, join_hyphen
 from qa.settings import load_settings
 from qa.types import Passage
 from tests.manual_pdf import make_manual_pdf
@@ -112,7 +114,7 @@ def test_a_table_of_contents_page_is_a_listing_but_a_page_of_prose_is_not() -> N
 
 
 def test_a_two_column_page_is_read_column_by_column() -> None:
-    from qa.ingest.pdf import column_order
+    from qa.ingest.pdf.lines import column_order
 
     title = Line("A Study of Terns", 0, 150, 450, 780, 16)
     rows = range(10)
@@ -127,7 +129,7 @@ def test_a_two_column_page_is_read_column_by_column() -> None:
 
 
 def test_without_an_outline_headings_come_from_type_size_and_numbering() -> None:
-    from qa.ingest.pdf import mark_size_headings
+    from qa.ingest.pdf.headings import mark_size_headings
 
     def ln(text: str, page: int, y: float, size: float = 10, bold: bool = False) -> Line:
         return Line(text, page, 72, 500, y, size, bold=bold)
@@ -195,7 +197,8 @@ def test_a_footnote_does_not_cut_the_paragraph_that_goes_on_over_its_page() -> N
     """R's manuals (Texinfo): "… from ‘https://svn.r-project.org/R/branches/" ends page 5 over footnote 1, and
     "R-x-y-branch/’ (where …" opens page 6. The footnote used to sit inside the sentence; it now follows the
     paragraph, and a figure's small numbered labels at a page's foot are no footnote."""
-    from qa.ingest.pdf import mark_footnotes, reflow
+    from qa.ingest.pdf.furniture import mark_footnotes
+    from qa.ingest.pdf.paragraphs import reflow
 
     first = [
         Line(
@@ -263,7 +266,8 @@ def test_the_bold_end_of_a_sentence_above_a_heading_is_text_not_decoration() -> 
     """ACM's sample paper: "Your document will be returned to you for revision if mod-" | "ifications are
     discovered." (bold) ends a column just above "4 TYPEFACES"; the second line was dropped as a chapter
     title's decoration, and the sentence read "if mod"."""
-    from qa.ingest.pdf import Bookmark, layout_pages
+    from qa.ingest.pdf import layout_pages
+    from qa.ingest.pdf.headings import Bookmark
 
     body = [Line(f"Line {i} of the paragraph about modifying the template goes on here.", 0, 54, 294, 700 - 11 * i, 9)
             for i in range(8)]  # fmt: skip
@@ -319,7 +323,7 @@ def test_a_header_naming_the_chapter_and_section_is_furniture_though_it_never_re
 def test_an_accent_on_nothing_is_left_out_and_a_characters_halves_are_one_again() -> None:
     """The Debian FAQ's PDF (dblatex) prints its opening quotes as a grave accent PDFium places after the
     word: "the stable’ distribution or bullseye ̀" (31 times). An accent on a letter stays."""
-    from qa.ingest.pdf import composed
+    from qa.ingest.pdf.lines import composed
 
     assert composed("the stable’ distribution or bullseye ̀") == "the stable’ distribution or bullseye "
     assert composed("café, e\u0301") == "café, e\u0301"

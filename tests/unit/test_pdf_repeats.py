@@ -11,7 +11,8 @@ from bs4 import BeautifulSoup
 
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.ingest.loading import load_file
-from qa.ingest.pdf import Line, mark_repeats
+from qa.ingest.pdf.furniture import mark_repeats
+from qa.ingest.pdf.lines import Line
 from qa.settings import load_settings
 from qa.types import Answer, Document, Excerpt, Passage
 from qa.web.render import answer_html

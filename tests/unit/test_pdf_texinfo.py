@@ -11,7 +11,8 @@ import pytest
 from qa.answer.compose import citation_label
 from qa.ingest.chunking import ChunkConfig, chunk_document
 from qa.ingest.loading import load_file
-from qa.ingest.pdf import Bookmark, Line, mark_outline_headings, mark_terms
+from qa.ingest.pdf.headings import Bookmark, mark_outline_headings, mark_terms
+from qa.ingest.pdf.lines import Line
 from qa.settings import load_settings
 from qa.types import Passage
 
