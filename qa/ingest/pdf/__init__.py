@@ -138,13 +138,14 @@ def _extract(pdfium: Any, data: bytes) -> tuple[list[list[Line]], list[str | Non
     try:
         pages: list[list[Line]] = []
         spacing = [False]  # set by the first page that misses word spaces
+        wide = 0  # landscape pages
         for number in range(len(pdf)):
-            lines, width = page_lines(pdf, number, spacing)
+            lines, width, height = page_lines(pdf, number, spacing)
             pages.append(column_order(lines, width))
+            wide += width > height * 1.1
         labels = [pdf.get_page_label(i) or None for i in range(len(pdf))]
         bookmarks = _outline(pdf)
         named = str(pdf.get_metadata_dict(skip_empty=True).get("Title", ""))
-        wide = sum(1 for i in range(len(pdf)) if pdf[i].get_width() > pdf[i].get_height() * 1.1)
     finally:
         pdf.close()
     weigh_bold(pages)

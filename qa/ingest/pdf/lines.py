@@ -130,13 +130,14 @@ def composed(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-def page_lines(pdf: object, number: int, spacing: list[bool] | None = None) -> tuple[list[Line], float]:
-    """The lines of one page in PDFium's reading order, and the page's width. ``spacing`` holds whether an
-    earlier page missed word spaces: then every page is measured for them (else only one that shows some)."""
+def page_lines(pdf: object, number: int, spacing: list[bool] | None = None) -> tuple[list[Line], float, float]:
+    """The lines of one page in PDFium's reading order, and the page's width and height. ``spacing`` holds
+    whether an earlier page missed word spaces: then every page is measured for them (else only one that
+    shows some)."""
     import pypdfium2.raw as raw
 
     page = pdf[number]  # type: ignore[index]
-    width = page.get_width()
+    width, height = page.get_width(), page.get_height()
     textpage = page.get_textpage()
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
@@ -182,7 +183,7 @@ def page_lines(pdf: object, number: int, spacing: list[bool] | None = None) -> t
         lines.append(line)
     textpage.close()
     page.close()
-    return lines, width
+    return lines, width, height
 
 
 def _median_width(lines: list[Line]) -> float:
