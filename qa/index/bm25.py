@@ -25,6 +25,13 @@ import numpy as np
 from qa.types import Passage
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default pattern
+# A one-letter option ("set -e", "ls -l", "-D"): bm25s's pattern drops one-letter words, so "What does set -e
+# do?" would search for "set" alone. Kept as a term of its own, case and all ("-d" and "-D" differ).
+_OPTION = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
+_TERMS = re.compile(rf"{_TOKEN.pattern}|{_OPTION.pattern}")
+TOKENS_VERSION = 2  # 2: one-letter options are terms; an index counted before is recounted, not extended
+# Where the saved index says which tokens it counted: bm25s's own "version" entry (bm25s opens no other key).
+_SAVED_VERSION = f"qa tokens {TOKENS_VERSION}"
 
 
 @lru_cache(maxsize=1)
@@ -53,11 +60,19 @@ def _stopwords() -> frozenset[str]:
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """``bm25s.tokenize(texts, stemmer=english, return_ids=False)`` token for token: lower-case, the
-    scikit-learn word pattern, bm25s's English stop words dropped, Snowball-stemmed."""
+    """``bm25s.tokenize(texts, stemmer=english, return_ids=False)`` token for token (lower-case, the
+    scikit-learn word pattern, bm25s's English stop words dropped, Snowball-stemmed), with one addition:
+    a one-letter option ("-e") is a term where it stands, as written."""
     stop = _stopwords()
     stem = _stemmer().stemWords
-    return [stem([w for w in _TOKEN.findall(t.lower()) if w not in stop]) for t in texts]
+    out = []
+    for t in texts:
+        if "-" not in t:  # most passages: bm25s's tokens alone, at bm25s's speed
+            out.append(stem([w for w in _TOKEN.findall(t.lower()) if w not in stop]))
+            continue
+        words = [w if w[0] == "-" else w.lower() for w in _TERMS.findall(t)]
+        out.append(stem([w for w in words if w not in stop]))
+    return out
 
 
 # What frames a question rather than what it asks about: bm25s's 33 stop words keep "how", "what", "do",
@@ -80,7 +95,7 @@ def is_question(query: str) -> bool:
 
 def query_terms(query: str) -> list[str]:
     """The query's tokens without the words that frame it as a question; the index side is unchanged."""
-    words = " ".join(w for w in _TOKEN.findall(query.lower()) if w not in QUESTION_WORDS)
+    words = " ".join(w for w in _TERMS.findall(query) if w.lower() not in QUESTION_WORDS)
     return tokenize([words])[0]
 
 
@@ -183,13 +198,17 @@ def save_bm25(folder: Path, counts: TermCounts) -> None:
     (folder / "vocab.index.json").write_text(json.dumps(counts.vocab, ensure_ascii=False), encoding="utf-8")
     params = {
         "k1": K1, "b": B, "delta": 0.5, "method": "lucene", "idf_method": "lucene", "dtype": "float32",
-        "int_dtype": "int32", "num_docs": counts.passages, "version": "qa", "backend": "numpy",
+        "int_dtype": "int32", "num_docs": counts.passages, "version": _SAVED_VERSION, "backend": "numpy",
     }  # fmt: skip
     (folder / "params.index.json").write_text(json.dumps(params, indent=4), encoding="utf-8")
 
 
 def read_counts(folder: Path) -> TermCounts:
-    """The term counts a build saved beside its BM25 index (OSError/ValueError when absent or damaged)."""
+    """The term counts a build saved beside its BM25 index (OSError/ValueError when absent, damaged or counted
+    with other tokens: an update would mix two tokenizations)."""
+    params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+    if not isinstance(params, dict) or params.get("version") != _SAVED_VERSION:
+        raise ValueError("BM25 term counts were made with other tokens")
     vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
     ptr, terms, tf = (np.load(folder / name, allow_pickle=False) for name in _COUNTS)
     if not isinstance(vocab, dict) or ptr.ndim != 1 or len(terms) != len(tf) or int(ptr[-1]) != len(terms):

@@ -16,7 +16,7 @@ import numpy as np
 from qa.encode.cache import EmbeddingCache, cache_key, fill_from_cache, text_digest
 from qa.encode.embedder import Embedder
 from qa.index import store
-from qa.index.bm25 import passage_search_text, read_bm25, update_bm25, write_bm25
+from qa.index.bm25 import TOKENS_VERSION, passage_search_text, read_bm25, update_bm25, write_bm25
 from qa.index.dense import index_factory_string, read_dense_index, read_sentence_lists, write_dense_index
 from qa.index.salvage import Salvage, problem_of, salvage_build, spot_check
 from qa.ingest.chunking import CHUNKER_VERSION, ChunkConfig, chunk_document
@@ -145,6 +145,8 @@ def staleness(
         return "the model or the chunking settings changed"
     if store_wanted(settings) != store_built(manifest):
         return "the vector store settings changed"
+    if manifest.get("bm25_tokens", 1) != TOKENS_VERSION:
+        return "the keyword index reads words differently now"  # its terms are counted again; vectors are kept
     report = report or load_corpus(settings, manifest)
     now = {d.doc_id: (d.sha256, d.title, reader_version(d.fmt)) for d in report.documents}
     before = {k: (v["sha256"], v.get("title"), v.get("reader", 1)) for k, v in manifest.get("files", {}).items()}
@@ -497,6 +499,7 @@ def _manifest(
         "scanned_ns": scanned_ns,
         **signature,
         "index": {"dense": index_factory_string(len(built.vectors), settings), "bm25": "bm25s lucene k1=1.2 b=0.75"},
+        "bm25_tokens": TOKENS_VERSION,
         "counts": {
             "documents": documents,
             "passages": len(built.lines),

@@ -11,6 +11,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.encode.cache import cache_key
 from qa.index import store
+from qa.index.bm25 import TOKENS_VERSION
 from qa.index.build import build_index, earlier_vectors, open_index, staleness
 from qa.ingest.loading import reader_version
 from tests.conftest import make_settings
@@ -207,3 +208,35 @@ def test_a_first_build_reports_every_text_as_encoded(small_corpus: Path, tmp_pat
     assert report.reused_vectors == 0
     assert 0 < report.encoded <= report.passages + report.sentences
     assert "embedded" in report.lines()[0] and "kept their vectors" not in report.lines()[0]
+
+
+def test_an_index_counted_with_older_keyword_tokens_is_counted_again(
+    small_corpus: Path, tmp_path: Path, embedder
+) -> None:
+    """One-letter options ("-e") became keyword terms: an index from before holds none, so "What does set -e
+    do?" would search for "set" alone until the files changed. It is recounted at once, its vectors kept."""
+    (small_corpus / "shell.txt").write_text(
+        "Shell options\n\n-e Exit immediately if a command exits with a non-zero status.\n\n"
+        "-x Print commands and their arguments as they are executed.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(small_corpus, tmp_path / "index")
+    build_index(settings, embedder)
+    manifest = store.read_manifest(settings.index_dir)
+    bm25 = settings.index_dir / "builds" / manifest["build_id"] / "bm25"
+    params = json.loads((bm25 / "params.index.json").read_text())
+    assert params["version"] == f"qa tokens {TOKENS_VERSION}"
+    assert "-e" in json.loads((bm25 / "vocab.index.json").read_text())
+    del manifest["bm25_tokens"]  # as a build before options were terms recorded it
+    params["version"] = "qa"
+    (settings.index_dir / "manifest.json").write_text(json.dumps(manifest))
+    (bm25 / "params.index.json").write_text(json.dumps(params))
+
+    assert staleness(settings, embedder, store.read_manifest(settings.index_dir)) == (
+        "the keyword index reads words differently now"
+    )
+    update = build_index(settings, embedder)
+    assert update.embedded_documents == 0 and update.encoded == 0  # only the words are counted again
+    index = open_index(settings)
+    assert index.bm25.params["version"] == f"qa tokens {TOKENS_VERSION}" and "-e" in index.bm25.vocab
+    assert build_index(settings, embedder).up_to_date

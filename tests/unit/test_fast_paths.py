@@ -8,7 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.index.bm25 import LexicalIndex, _bm25s_tokenize, bm25_scores, read_bm25, term_coverage, tokenize, write_bm25
+from qa.index.bm25 import (
+    LexicalIndex,
+    _bm25s_tokenize,
+    bm25_scores,
+    query_terms,
+    read_bm25,
+    term_coverage,
+    tokenize,
+    write_bm25,
+)
 from qa.settings import PROJECT_ROOT
 
 
@@ -42,3 +51,13 @@ def test_query_encoder_setting_is_checked(value: str) -> None:
 
     with pytest.raises(SettingsError):
         load_settings({"query_encoder": value}, environ={})
+
+
+def test_one_letter_options_are_keyword_terms_and_hyphenated_words_are_not() -> None:
+    # bm25s's own tokens drop one-letter words: "set -e" would be "set" alone, "-D" and "-d" the same nothing
+    assert tokenize(["What does set -e do?", "git branch -D topic; ls -l (-x)"]) == [
+        ["what", "doe", "set", "-e", "do"],
+        ["git", "branch", "-D", "topic", "ls", "-l", "-x"],
+    ]
+    assert "-e" not in tokenize(["re-enter a pre-existing x-ray --e -e- e-mail"])[0]
+    assert query_terms("What does the -l option do?") == ["-l", "option"]
