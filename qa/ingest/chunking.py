@@ -18,7 +18,7 @@ from qa.types import Document, Passage
 TokenCounter = Callable[[str], int]
 
 # Bump when the chunker or sentence splitter changes its output: indexes built before then rebuild.
-CHUNKER_VERSION = 6
+CHUNKER_VERSION = 7  # 7: a one-letter option alone on its line ("-e" over its description) is a sentence
 
 _BLOCK_SEP = re.compile(r"\n[ \t\r\f\v]*\n")
 _FOOTNOTE = re.compile(r"^(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d+\]|\d+\s*\))\s")

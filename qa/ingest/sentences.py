@@ -64,7 +64,7 @@ def split_sentences(text: str, offset: int = 0, min_chars: int = 3, wrapped: boo
     plain-text file broken at 72 columns), where a line that goes on at its paragraph's indent goes on the
     sentence. Spans exclude surrounding whitespace. A fragment shorter than ``min_chars`` joins the sentence
     before it on its line (a command's last option, "-s", is not lost from its highlight), or is dropped when
-    alone.
+    alone, unless it is a one-letter option alone on its line (an option list's term).
     """
     spans: list[tuple[int, int]] = []
     start = 0
@@ -111,11 +111,16 @@ def line_goes_on(text: str, at: int) -> bool:
     return indent == column if item else indent <= column
 
 
+# A one-letter option on a line of its own: an option list's term ("-e" over "Exit immediately if …"), which a
+# passage must keep, or the passage that opens with the option's description would not say which option it is.
+_ALONE_OPTION = re.compile(r"[-+][A-Za-z]")
+
+
 def _add_span(text: str, start: int, end: int, offset: int, min_chars: int, out: list[tuple[int, int]]) -> None:
     piece = text[start:end]
     stripped = piece.strip()
     lead = len(piece) - len(piece.lstrip())
-    if len(stripped) < min_chars:
+    if len(stripped) < min_chars and not _ALONE_OPTION.fullmatch(stripped):
         if stripped and out and "\n" not in text[out[-1][1] - offset : start + lead]:
             out[-1] = (out[-1][0], offset + start + lead + len(stripped))
         return

@@ -192,3 +192,16 @@ def test_a_paragraph_with_an_indented_first_line_reads_as_one_sentence() -> None
         "and you may offer support or warranty protection for a fee."
     )
     assert shown[1] == "a deeper line is a command"
+
+
+def test_a_one_letter_option_alone_on_its_line_is_kept_as_the_name_of_what_follows() -> None:
+    # an option list as HTML writes it (<dt>-e</dt><dd>Exit …</dd>): dropped as a fragment, a passage that opened
+    # with "Exit immediately …" would not say it is -e's description
+    text = "enabled.\n\n-e\nExit immediately if a command fails.\n\n-x\nPrint commands.\n-\nab"
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "enabled.",
+        "-e",
+        "Exit immediately if a command fails.",
+        "-x",
+        "Print commands.",
+    ]  # a lone dash or two letters stay fragments, dropped
