@@ -318,6 +318,18 @@ class _Walker:
         self.walk(tag)
         self.path = saved
 
+    def term(self, definition: Any, title: str) -> None:
+        """A term whose definition holds a list of terms of its own (a man page's ``set`` over its options "-a",
+        "-b", "-e"…): the term is a heading while its definition lasts, so that each option's passage says whose
+        option it is ("SHELL BUILTIN COMMANDS — set [-abef…]"), as a reader knows from the indentation."""
+        saved = list(self.path)
+        self.path.append(((BOX_LEVEL, len(saved)), title))
+        self.blocks.append(("heading", title, self.section, []))
+        self.lead = False
+        self.walk(definition)
+        self.path = saved
+        self.lead = False
+
     def text(self, text: str) -> None:
         """A paragraph; a definition is in the block of its term ("> 1000" / "will always be installed"), so
         that no passage ends on the term and the next opens without it."""
@@ -343,6 +355,7 @@ class _Walker:
 
     def walk(self, node: Any) -> None:
         run: list[str] = []  # inline content (text, links, code, emphasis) read as one paragraph
+        terms: dict[int, str] = {}  # a <dd> holding a list of terms of its own -> its term, a heading over it
 
         def flush() -> None:
             text = " ".join("".join(run).replace("¶", "").split())
@@ -360,7 +373,11 @@ class _Walker:
             flush()
             if name == "li":
                 self.marker = _list_marker(child)
-            if name in HEADINGS or (name == "div" and PAGE_TITLE_CLASS in _classes(child)):
+            if name == "dt" and (definition := _lists_terms(child)) is not None and (title := _text(child)):
+                terms[id(definition)] = title
+            elif name == "dd" and id(child) in terms:
+                self.term(child, terms.pop(id(child)))
+            elif name in HEADINGS or (name == "div" and PAGE_TITLE_CLASS in _classes(child)):
                 self.heading(child)
             elif name == "pre":
                 for br in child.find_all("br"):  # a line break inside code (mammoth's, from a Word code style)
@@ -383,6 +400,25 @@ class _Walker:
                 self.walk(child)
             self.marker = ""  # an item that opens with code or a table: its paragraphs are not the item's first
         flush()
+
+
+TERM_LIST_MIN = 3  # a definition holding this many terms of its own makes its term a heading
+
+
+def _lists_terms(term: Any) -> Any | None:
+    """The <dd> after the <dt> ``term`` when it holds a list of at least ``TERM_LIST_MIN`` terms of its own, none
+    of them a link (a DocBook table of contents nests its sections' links so)."""
+    definition = term.find_next_sibling()
+    if getattr(definition, "name", None) != "dd" or _linked(term):
+        return None
+    inner = definition.find_all("dt")
+    return definition if len(inner) >= TERM_LIST_MIN and not any(_linked(t) for t in inner) else None
+
+
+def _linked(tag: Any) -> bool:
+    """Most of the tag's text is the text of links."""
+    text = tag.get_text(" ", strip=True)
+    return bool(text) and sum(len(a.get_text(" ", strip=True)) for a in tag.find_all("a")) >= 0.5 * len(text)
 
 
 def _list_marker(item: Any) -> str:

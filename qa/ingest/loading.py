@@ -104,7 +104,9 @@ READER_VERSIONS = {
     # 12: five or more paragraphs in a row that are each one link (a contents list written as paragraphs), with
     # their "Table of Contents" title, left out.
     # 13: Doxygen's formulas, drawn as images, read as their TeX's words ("generate LaTeX output").
-    "html": 13,
+    # 14: a <dt> whose <dd> holds a list of terms of its own (a man page's "set" over its options) is a heading
+    # over that <dd>.
+    "html": 14,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
@@ -119,7 +121,9 @@ READER_VERSIONS = {
     # nothing (dblatex's opening quote) left out. 10: word spaces the PDF draws by moving the pen, not with a
     # space character (groff's PDFs: "anyremaining"), put back. 11: slides (landscape pages): a slide shown in
     # steps read once, from its last step; sections from the outline by page when no slide prints them.
-    "pdf": 11,
+    # 12: a term over a description that lists hanging items of its own (a man page's "set" over its options)
+    # adds itself to the section path of that description.
+    "pdf": 12,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

@@ -117,3 +117,27 @@ def test_a_manuals_contents_page_is_skipped_with_its_reason() -> None:
     page = f"<html><body><div class='navheader'><a href='x'>Next</a></div><ul>{links}</ul></body></html>"
     with pytest.raises(UnreadableFile, match="contents or index page"):
         read_html(page.encode())
+
+
+def test_a_term_over_its_own_list_of_terms_heads_them_but_a_nested_contents_list_heads_nothing() -> None:
+    from bs4 import BeautifulSoup
+
+    from qa.ingest.html import _lists_terms
+
+    page = (
+        "<html><body><h1>Builtins</h1><dl>"
+        "<dt>read [-r] [-t timeout]</dt><dd>One line is read.<dl>"
+        "<dt>-r</dt><dd>Backslash does not act as an escape character.</dd>"
+        "<dt>-t timeout</dt><dd>Cause read to time out.</dd><dt>-u fd</dt><dd>Read from fd.</dd></dl></dd>"
+        "<dt>shift [n]</dt><dd>The positional parameters are renamed.</dd></dl></body></html>"
+    )
+    text, layout = read_html(page.encode())
+    section = {text[a:b].split("\n")[0]: s for a, b, kind, s in layout.blocks if kind == "text"}
+    assert section["-r"] == "Builtins — read [-r] [-t timeout]"  # whose option -r is
+    assert section["shift [n]"] == "Builtins"  # after the list, its term's heading is over
+    contents = BeautifulSoup(
+        '<dl><dt><a href="#a">1. Basics</a></dt><dd><dl><dt><a href="#b">1.1. One</a></dt>'
+        '<dt><a href="#c">1.2. Two</a></dt><dt><a href="#d">1.3. Three</a></dt></dl></dd></dl>',
+        "lxml",
+    )
+    assert _lists_terms(contents.find("dt")) is None  # a DocBook contents list nests its links so

@@ -37,6 +37,7 @@ from qa.ingest.pdf.headings import (
     mark_outline_headings,
     mark_outline_pages,
     mark_size_headings,
+    mark_term_scopes,
     mark_terms,
 )
 from qa.ingest.pdf.lines import WORD, Line, body_size, column_order, page_lines, weigh_bold
@@ -73,6 +74,7 @@ def layout_pages(
             mark_size_headings(pages, size)
     drop_contents(pages)
     mark_terms(pages, size)
+    mark_term_scopes(pages, size)
     mark_footnotes(pages, size)
     return assemble(reflow(pages), len(pages), labels)
 

@@ -56,6 +56,57 @@ def mark_terms(pages: list[list[Line]], body_size: float) -> None:
                     ln.mono, ln.term = False, True
 
 
+SCOPE_ITEMS = 3  # a description that lists this many hanging items of its own makes its term a scope
+
+
+def mark_term_scopes(pages: list[list[Line]], body_size: float) -> None:
+    """A term over a description that lists items of its own (a man page's "set [-abef…]" over "-a Each variable
+    …", "-b Report …", "-e Exit immediately …", each item's lines hanging under its first): every line of that
+    description, and the term itself, gets the term as its ``scope``, which the reflow adds to the section path,
+    so that each option's passage says whose option it is, as the indentation tells a reader. A term: a text line
+    in body type, not closing a sentence, whose next line is set in two ems or more; its description: the lines
+    set in deeper than the term, up to the next line that is not (or a heading); an item: a line at the
+    description's margin whose next line is set in deeper still, in prose type (an indented code block is no
+    list). A figure's labels or a caption are no term."""
+    lines = [ln for p in pages for ln in p if ln.kind in ("text", "heading")]
+    for i, term in enumerate(lines[:-1]):
+        em = term.size or 10.0
+        if term.kind != "text" or lines[i + 1].kind != "text" or lines[i + 1].x0 - term.x0 < 2 * em:
+            continue
+        if abs(term.size - body_size) > 0.6 or SENTENCE_END.search(term.text.rstrip()):
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].kind == "text" and lines[j].x0 >= term.x0 + em:
+            j += 1
+        region = lines[i + 1 : j]
+        margin = min(ln.x0 for ln in region)
+        items = sum(
+            1
+            for a, b in zip(region, region[1:])
+            if a.x0 - margin <= 0.3 * em and b.x0 >= a.x0 + em and not (a.mono or SENTENCE_END.search(a.text))
+        )
+        if items >= SCOPE_ITEMS:
+            title = _term_title(lines, i)
+            for ln in [term, *region]:  # inside an outer term's description: below its scope
+                ln.scope = f"{ln.scope} — {title}" if ln.scope else title
+
+
+def _term_title(lines: list[Line], i: int) -> str:
+    """The term at ``lines[i]`` as a section name: with the line(s) above it that it goes on (a synopsis wrapped
+    as "read [-ers] … [-u fd]" over "[name ...]"), without the description a short term shares its line with
+    ("[ expr ] Return a status of 0 …": up to the first word that opens a sentence)."""
+    words = lines[i].text.split()
+    k = i
+    while k > 0 and words and not words[0][:1].isalnum() and lines[k - 1].kind == "text":
+        above = lines[k - 1]
+        if abs(above.x0 - lines[k].x0) > 1 or SENTENCE_END.search(above.text):
+            break
+        words = above.text.split() + words
+        k -= 1
+    cut = next((n for n, w in enumerate(words) if n and re.match(r"[A-Z][a-z]", w)), len(words))
+    return " ".join(words[:cut])
+
+
 def drop_contents(pages: list[list[Line]]) -> None:
     """A section headed "Table of Contents" (a printed web page's own list of its sections, with no page
     numbers to tell it by) points elsewhere: it goes, up to the next heading."""

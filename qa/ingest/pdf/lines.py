@@ -34,6 +34,7 @@ class Line:
     code_hyphen: bool = False  # it ends in a hyphen after typewriter text: a real hyphen, kept when joining
     fonts: frozenset[str] = frozenset()  # the fonts it is printed in (all of them for a wordless line)
     wordless: bool = False  # no word of three letters in it ("h ª h h", "0 1 2 3", "}")
+    scope: str = ""  # the term whose description it is in, when that description lists items of its own ("set …")
 
 
 _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)

@@ -127,6 +127,7 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             prev = None
             continue
         current = blocks[-1] if blocks else None
+        here = f"{section} — {ln.scope}" if ln.scope and section else ln.scope or section
         full = prev is not None and prev.x1 >= right - 4 * prev.size
         glued = prev is not None and current is not None and address_continues(prev.text, ln.text, full)
         # A sentence broken at a hyphen inside inline code ("-dgs-never-embed-" / "fonts='#f'."): the rest
@@ -148,7 +149,7 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         if glued and current is not None and current.kind == "code" and not ln.mono:
             current.kind = "text"  # a URL line set in typewriter type that the prose goes on from
         kind = current.kind if (glued or wrapped) and current is not None else "code" if ln.mono else "text"
-        if current is None or current.kind != kind or current.section != section or prev is None:
+        if current is None or current.kind != kind or current.section != here or prev is None:
             new = True
         elif glued or wrapped:
             new = False
@@ -162,7 +163,7 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             if notes and kind == "text" and notes[-1].parts[-1][1] < ln.page:  # after the paragraph their page ended
                 blocks.extend(notes)
                 notes = []
-            current = _Block(kind, section)
+            current = _Block(kind, here)
             blocks.append(current)
         if current.parts and glued:
             text, page = current.parts.pop()
