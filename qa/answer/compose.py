@@ -192,13 +192,35 @@ def with_command_after(
     return sorted(set(out))
 
 
+TERM_WORDS = 4  # a definition list's term line ("CDPATH", "-t timeout", "globstar") is at most this long
+
+
+def with_definitions(passage: Passage, highlights: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A highlighted term of a definition list, on a line of its own over its definition ("CDPATH" over "The
+    search path for the cd command."), comes with the definition's first sentence: the term alone names what was
+    asked and answers nothing, as a heading does."""
+    text, base = passage.text, passage.start
+    spans = [tuple(s) for s in passage.sentences]
+    out = list(highlights)
+    for a, b in highlights:
+        at = spans.index((a, b)) if (a, b) in spans else -1
+        if at < 0 or at + 1 >= len(spans):
+            continue
+        term, (s0, s1) = text[a - base : b - base].strip(), spans[at + 1]
+        alone = a == base or text[a - base - 1] == "\n"
+        short = 0 < len(term.split()) <= TERM_WORDS and term[-1] not in ".!?:;," and term[:2] not in ("$ ", "# ")
+        if alone and short and text[b - base : s0 - base] == "\n" and text[s0 - base : s1 - base][:1].isupper():
+            out.append((s0, s1))
+    return sorted(set(out))
+
+
 def follow_lead_ins(
     passage: Passage, highlights: list[tuple[int, int]], question: str, max_highlights: int
 ) -> list[tuple[int, int]]:
     """The highlights with what their lead-ins announce: the sentence after a lone one ending in ":" or "?",
-    the block after "… the following:", the command lines after a how-to's sentence."""
+    the block after "… the following:", the command lines after a how-to's sentence, a term's definition."""
     out = with_introduced_block(passage, with_what_follows(passage, highlights, max_highlights))
-    return with_command_after(passage, out, question)
+    return with_definitions(passage, with_command_after(passage, out, question))
 
 
 def mix_scores(context: dict[int, np.ndarray], own: dict[int, np.ndarray], own_weight: float) -> dict[int, np.ndarray]:

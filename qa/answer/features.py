@@ -4,6 +4,7 @@ BM25 index's document frequencies, the passage's sentence spans), so the models 
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -13,7 +14,7 @@ import numpy as np
 from qa.answer.code import asked_code_tokens, bare_heading, block_roles, code_sentence, heading_like
 from qa.answer.confidence import COUNT_QUESTION, QUANTITY_QUESTION, answer_type_mismatch, missing_names
 from qa.index.bm25 import query_terms, tokenize
-from qa.search.forms import answer_form, asks_for_command
+from qa.search.forms import answer_form, asks_for_command, asks_for_default, default_statements
 from qa.types import Passage
 
 # Question kinds: the answer's form follows from them (a date for "when", a figure for "how many").
@@ -133,6 +134,26 @@ def _lexical(question: str, texts: list[str], idf: dict[str, float]) -> tuple[np
             phrase[i] = len(pairs.intersection(zip(tokens, tokens[1:]))) / len(pairs)
         novel[i] = len(have - asked) / len(have) if have else 0.0
     return lex, phrase, novel
+
+
+def stated_defaults(question: str, p: Passage, idf: dict[str, float]) -> np.ndarray | None:
+    """Per sentence of ``p``: it states a default, under the subject the question names; None when the question
+    asks for no default or ``p`` states none. A manual's list of variables or options states a default under each
+    ("The default is ‘‘> ’’." under PS2, "The default is ‘‘+ ’’." under PS4): the one that counts is in the
+    paragraph that, with the one before it (where a term's name often stands alone), shares most of the question's
+    words; where that paragraph states none, none is lifted."""
+    found = default_statements(p.text) if asks_for_default(question) else []
+    if not found:
+        return None
+    bounds = [0] + [m.end() for m in re.finditer(r"\n\s*\n", p.text)] + [len(p.text) + 1]
+    windows = [p.text[bounds[max(i - 1, 0)] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+    share, _, _ = _lexical(question, windows, idf)
+    best = share.max()
+    starts = [a for a, _ in found if best > 0 and share[bisect.bisect_right(bounds, a) - 1] == best]
+    if not starts:
+        return None
+    spans = [(a - p.start, b - p.start) for a, b in p.sentences]
+    return np.array([any(a <= s < b for s in starts) for a, b in spans], dtype=bool)
 
 
 def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]) -> np.ndarray:
@@ -259,7 +280,9 @@ def confidence_features(
         "coverage": float(max(c.coverage for c in top[:3])),
         "coverage_top": float(first.coverage),
         "phrases": float(first.phrases),
-        "answer_form": float(first.answer_form),
+        # An option's definition is a form too, but one that the confidence was not fitted on: it says what an
+        # option does, not that the passage is about the command asked (qa.search.forms.option_definitions).
+        "answer_form": float(first.answer_form and not getattr(first, "option_form", False)),
         "selector_best": float(best_probability),
         "selector_logit": float(math.log(p / (1 - p))),
         "selector_lex": float(row.get("lex", 0.0)),

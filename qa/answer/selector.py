@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, confidence_features, sentence_features
+from qa.answer.features import (
+    CONFIDENCE_FEATURES,
+    SENTENCE_FEATURES,
+    confidence_features,
+    sentence_features,
+    stated_defaults,
+)
 from qa.types import Candidate, Excerpt, Passage
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
@@ -194,7 +200,7 @@ class AnswerModel:
             p = passages[c.index]
             cos = sentence_scores.get(c.index, np.zeros(0))
             probs, rows = self.sentence_probabilities(question, p, cos, idf, (barred or {}).get(c.index))
-            picked = self.pick(probs, max_highlights, next_ratio)
+            picked = self.pick(_lift_defaults(probs, stated_defaults(question, p, idf)), max_highlights, next_ratio)
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])
                 best_p, best_row = float(probs[top]), rows[top]
@@ -235,6 +241,15 @@ class AnswerModel:
             if isinstance(exc, AnswerModelError):
                 raise
             raise AnswerModelError(f"not an answer model ({type(exc).__name__}: {exc})") from None
+
+
+def _lift_defaults(probs: np.ndarray, stated: np.ndarray | None) -> np.ndarray:
+    """The sentences that state the asked-for default (``stated``) first, the others as the selector ranked them.
+    A rule over the learned ranking, not a feature of it: SQuAD asks for no defaults, and the confidence keeps
+    reading the selector's own probabilities (a lifted 1.0 would read as a certain answer)."""
+    if stated is None or stated.shape != probs.shape or not (stated & (probs > 0)).any():
+        return probs
+    return np.where(stated & (probs > 0), 1.0, probs)
 
 
 def _stage_calibration(data: Any, source: str) -> StageCalibration | None:

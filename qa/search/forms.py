@@ -21,6 +21,11 @@ __all__ = [
     "asks_for_speaker",
     "bylines",
     "command_spans",
+    "asks_for_default",
+    "asked_option",
+    "option_command",
+    "option_definitions",
+    "default_statements",
     "speaker_lines",
 ]
 
@@ -183,6 +188,53 @@ def command_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _COMMAND_FORMS.finditer(text)]
 
 
+# "What does set -e do?", "What does the -l option do?", "What is --rcfile for?", "What does -z mean?"
+_OPTION_QUESTION = re.compile(
+    r"^\s*what\s+(?:does|do|is|are)\b.*?(?<![\w-])(?P<option>--?[A-Za-z][\w-]*)(?![\w-])"
+    r"(?:.*\b(?:do|does|mean|means|for|option|flag|switch)\b)?\s*\??\s*$",
+    re.IGNORECASE,
+)
+TERM_WORDS = 4  # a term line of at most this many words ("-t timeout") is the name; its definition follows
+
+
+def asked_option(question: str) -> str | None:
+    """The option a question asks the meaning of ("-e" in "What does set -e do?"); None otherwise."""
+    m = _OPTION_QUESTION.search(question)
+    return m.group("option") if m else None
+
+
+_NOT_COMMANDS = frozenset("what does do is are the an a this that option flag switch".split())
+
+
+def option_command(question: str) -> str | None:
+    """The command a question names right before the option it asks about ("set" in "What does set -e do?",
+    "commit" in "What does git commit -a do?"); None when it names none ("What does the -l option do?")."""
+    m = _OPTION_QUESTION.search(question)
+    if not m:
+        return None
+    before = re.findall(r"[\w.-]+", question[: m.start("option")])
+    return before[-1] if before and before[-1].lower() not in _NOT_COMMANDS else None
+
+
+def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
+    """Where ``text`` defines ``option``: a line that opens with it (after other spellings of the same option:
+    "-a, --all", "kill -l|-L"), as a manual's list of options sets each one. The span is the definition: the
+    line itself, or the line after a term line that only names the option ("-t timeout" over "Cause read to
+    time out …"). Why: every passage about ``set`` mentions "-e" somewhere, and the one that says what it does
+    opens a line with it, which the words of "What does set -e do?" cannot single out."""
+    o = re.escape(option)
+    line = re.compile(rf"^[ \t]*(?:[-+][\w-]+(?:[ \t]*[,|][ \t]*|[ \t]+))*?{o}(?![\w-])[^\n]*", re.MULTILINE)
+    spans = []
+    for m in line.finditer(text):
+        a, b = m.span()
+        if len(text[a:b].split()) <= TERM_WORDS and b < len(text) and text[b] == "\n":
+            nxt = text.find("\n", b + 1)
+            a, b = b + 1, len(text) if nxt < 0 else nxt
+        if text[a:b].strip():
+            spans.append((a, b))
+    return spans
+
+
 def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
     """What finds, in a text, the answer in the form the question asks for, where that form is one of
     those known (an acronym spelt out, a by-line, an address, a speaker's name line); None for most questions."""
@@ -195,4 +247,30 @@ def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
         return addresses
     if asks_for_speaker(question):
         return speaker_lines
+    option = asked_option(question)
+    if option is not None:
+        return lambda text: option_definitions(option, text)
     return None
+
+
+# "What is the default size …?", "Which port does it use by default?"
+_DEFAULT_QUESTION = re.compile(r"\bdefaults?\b", re.IGNORECASE)
+# A sentence that states a default: "The default is 79 by 24.", "The default value of “hei” is 0.3633", "Default: 101",
+# "(default 5)", "defaults to …", "… by default". Not a heading that merely names defaults ("Default settings").
+_DEFAULT_STATED = re.compile(
+    r"\bby\s+default\b|\bdefaults?\s+to\b|\(\s*default\b|\bdefaults?\s*[:=]"
+    r"|\bdefaults?\b(?:\s+[^\s.;:]+){0,8}?\s+(?:is|are|was|will\s+be|becomes)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_default(question: str) -> bool:
+    return bool(_DEFAULT_QUESTION.search(question))
+
+
+def default_statements(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` states a default value or behaviour. Why: a manual answers "what is the default X?" in the
+    sentence after the one naming X ("LILYPOND_GC_YIELD A variable … that tunes memory management." then "The
+    default value is 70."), and the naming sentence shares more of the question's words. The selector reads it
+    as the asked-for form; retrieval does not lift passages by it, since many passages state some default."""
+    return [m.span() for m in _DEFAULT_STATED.finditer(text)]

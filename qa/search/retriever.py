@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from qa.index.dense import SENTENCE_INDEX, dense_search, dense_search_within, re
 from qa.index.store import StoredIndex
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
-from qa.search.forms import answer_form
+from qa.search.forms import answer_form, asked_option, option_command
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.search.paraphrase import AUTO, ParaphraseScorer, model_installed, stage_model
 from qa.settings import Settings
@@ -131,9 +132,12 @@ class Retriever:
         phrase_weight = s.phrase_weight if staged is None else s.paraphrase_phrase_weight
         candidates = candidates if staged is None else staged
         if use_sentences and phrase_weight > 0 and is_question(asked):
-            best = candidates[:PHRASE_DEPTH]
+            best, later = candidates[:PHRASE_DEPTH], candidates[PHRASE_DEPTH:]
+            if asked_option(asked) is not None:  # a definition further down joins the few (as "-x" in set's list)
+                deeper = self._defining(asked, later[: max(s.rerank_depth - PHRASE_DEPTH, 0)])
+                best, later = best + deeper, [c for c in later if c not in deeper]
             self._phrases(asked, best, s, sentence_scores)
-            candidates = rerank_with_phrases(best, phrase_weight) + candidates[PHRASE_DEPTH:]
+            candidates = rerank_with_phrases(best, phrase_weight) + later
         t3 = time.perf_counter()
         return Retrieval(
             query=query,
@@ -272,14 +276,29 @@ class Retriever:
         passages = self.index.passages
         texts = [passage_search_text(passages[c.index], s.prepend_section) for c in candidates]
         find = answer_form(asked)
+        # An option's definition ("-e Exit immediately …") says what the option does, not whose option it is: it
+        # counts where the command the question puts before it ("set" in "set -e") owns it (``_owned``).
+        option = asked_option(asked) is not None
+        command = option_command(asked)
         best = max((float(v.max()) for v in sentence_scores.values() if v.size), default=0.0)
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
             c.phrases = float(share)
             p = passages[c.index]
             spans = find(p.text) if find else []
+            spans = [span for span in spans if _owned(command, p, span[0])]
             if spans:
-                c.answer_form = True
+                c.answer_form, c.option_form = True, option
                 _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index), best)
+
+    def _defining(self, asked: str, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates whose passage defines the option the question asks about (``qa.search.forms``)."""
+        find, command = answer_form(asked), option_command(asked)
+        if find is None:
+            return []
+        passages = self.index.passages
+        return [
+            c for c in candidates if any(_owned(command, passages[c.index], a) for a, _ in find(passages[c.index].text))
+        ]
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int, only: DocumentFilter | None = None) -> np.ndarray:
         """Passages owning the k sentences closest to the query: an answer stated in one sentence of
@@ -331,6 +350,21 @@ def own_words(query: str, asked: str) -> bool:
     """Whether the search is on the user's own words alone, not a follow-up's query that borrows the
     conversation's: WordNet expansion and the paraphrase stage are for the former only."""
     return query.strip() == asked.strip()
+
+
+def _owned(command: str | None, p: Passage, at: int) -> bool:
+    """Whether the option defined at ``at`` in ``p`` is ``command``'s: the command is named in the passage's
+    section ("… — set [-abef…]") or the document's title ("BASH"), or opens a line before the definition (its
+    synopsis); merely mentioned is not enough ("-P If set, the shell does not resolve symbolic links when executing
+    commands such as cd" is set's -P, not cd's). Any option is when the question names no command."""
+    if command is None:
+        return True
+    name = re.escape(command)  # as typed: "Read key bindings" names no `read`
+    if re.search(rf"(?<![\w-]){name}(?![\w-])", p.section):
+        return True
+    if re.search(rf"(?<!\w){name}(?![\w-])", p.title, re.IGNORECASE):  # the manual's own: "BASH", "git-commit(1)"
+        return True
+    return re.search(rf"^[ \t]*(?:[$#][ \t]+)?{name}(?![\w-])", p.text[:at], re.MULTILINE) is not None
 
 
 def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None, best: float) -> None:

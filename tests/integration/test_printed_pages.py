@@ -16,12 +16,15 @@ from qa.ingest.loading import load_file
 from qa.ingest.pdf.lines import word_gaps
 from qa.settings import load_settings
 from qa.types import Passage
-from tests.conftest import assistant_over
+from tests.conftest import assistant_over, quoted
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 GROFF = DATA / "bash-5.2-man-pages1-4-11.pdf"
+VARIABLES = DATA / "bash-5.2-man-pages18-19.pdf"  # its shell variables, each stating its default
+GROFF_BUILTINS = DATA / "bash-5.2-man-pages72-75.pdf"  # `read` and `set`, each over its options
 PRINTED = DATA / "debian-faq-11.1-ch08-chromium.pdf"
 MAN2HTML = DATA / "bash-5.2-man2html-start.html"
+BUILTINS = DATA / "bash-5.2-man2html-builtins.html"  # `read` and `set`, each over a list of its options
 
 
 def _read(path: Path) -> tuple[str, list[Passage]]:
@@ -88,6 +91,31 @@ def test_man2html_options_are_items_each_with_its_description_and_its_cgi_header
     assert "error messages. -i If the" not in " ".join(login.text.split())  # each item apart
 
 
+def test_a_builtin_over_its_own_list_of_options_is_the_section_of_each_option() -> None:
+    _, passages = _read(BUILTINS)
+    exits = _holding(passages, "Exit immediately if a pipeline")
+    assert (
+        exits.section
+        == "BASH — SHELL BUILTIN COMMANDS — set [+abefhkmnptuvxBCEHPT] [+o option-name] [--] [-] [arg ...]"
+    )
+    assert exits.text.startswith("-e\nExit immediately")  # the option's name stays with its description
+    nounset = _holding(passages, "Same as -u.")
+    assert nounset.section.endswith("[arg ...] — -o option-name")  # a list inside a list: both names
+    assert _holding(passages, "Cause read to time out").section.startswith(
+        "BASH — SHELL BUILTIN COMMANDS — read [-ers]"
+    )
+
+
+def test_a_groff_builtin_over_its_hanging_options_is_the_section_of_each_option() -> None:
+    _, passages = _read(GROFF_BUILTINS)
+    exits = _holding(passages, "Exit immediately if a pipeline")
+    assert exits.section == "set [+abefhkmnptuvxBCEHPT] [+o option-name] [--] [-] [arg ...]"
+    assert " ".join(exits.text.split()).startswith("-e Exit immediately")
+    assert _holding(passages, "Same as -H.").section.endswith("[arg ...] — -o option-name")  # a list in a list
+    assert _holding(passages, "Cause read to time out").section.startswith("read [-ers]")
+    assert _holding(passages, "Causes a function to stop executing").section == ""  # return lists no options
+
+
 def test_word_gaps_are_wider_than_kerning_on_the_same_baseline() -> None:
     # advance boxes (left, right, baseline) of "ay" + a 3 pt gap + "re", then a subscript-like drop
     boxes = [(0, 4.0, 100), (4.0, 8.6, 100), (11.6, 14.9, 100), (14.8, 18.8, 100), (19.0, 22.0, 96)]
@@ -96,7 +124,8 @@ def test_word_gaps_are_wider_than_kerning_on_the_same_baseline() -> None:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # noqa: ANN001
-    files = {GROFF.name: GROFF, PRINTED.name: PRINTED}
+    files = {GROFF.name: GROFF, PRINTED.name: PRINTED, VARIABLES.name: VARIABLES, BUILTINS.name: BUILTINS}
+    files |= {MAN2HTML.name: MAN2HTML, GROFF_BUILTINS.name: GROFF_BUILTINS}
     return assistant_over(files, tmp_path_factory, embedder, "printed")
 
 
@@ -114,3 +143,61 @@ def test_asked_on_the_printed_page_the_answer_quotes_the_command(assistant: Assi
     quoted = " ".join(top.passage.text[a - top.passage.start : b - top.passage.start] for a, b in top.highlights)
     assert top.passage.doc_id == PRINTED.name and "dpkg --purge foo" in quoted
     assert "Prev" not in top.passage.text and "AM" not in top.passage.text.split()
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("What does the -l option do?", "act as if it had been invoked as a login shell"),
+        ("What does bash -r do?", "the shell becomes restricted"),
+    ],
+)
+def test_a_one_letter_option_asked_about_is_found(assistant: Assistant, question: str, said: str) -> None:
+    # "-l" is no word to bm25s's tokens: the question searched for "option" alone, and quoted the man page's
+    # DESCRIPTION ("Bash is an sh-compatible command language interpreter …")
+    answer = assistant.chat().ask(question, documents=[GROFF.name])
+    assert said in " ".join(" ".join(quoted(answer.excerpts[0])).split())
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("What does set -e do?", "Exit immediately if a pipeline"),
+        ("What does set -x do?", "display the expanded value of PS4"),
+        ("What does read -t do?", "Cause read to time out"),
+    ],
+)
+@pytest.mark.parametrize("document", [BUILTINS.name, GROFF_BUILTINS.name])
+def test_an_option_of_a_builtin_is_answered_from_its_own_definition(
+    assistant: Assistant, question: str, said: str, document: str
+) -> None:
+    # set's passages mention -e, -x and -t everywhere ("If a compound command … executes in a context where -e is
+    # being ignored …"); the answer is the definition that opens a line under the builtin's own heading (HTML) or
+    # its own synopsis, the options hanging under it (groff's PDF)
+    answer = assistant.chat().ask(question, documents=[document])
+    assert said in " ".join(" ".join(quoted(answer.excerpts[0])).split())
+
+
+@pytest.mark.parametrize(
+    ("question", "said", "not_said"),
+    [
+        ("What is the default value of PS4?", "The default is ‘‘+ ’’.", "‘‘> ’’"),
+        ("What is the default value of PS2?", "The default is ‘‘> ’’.", "‘‘+ ’’"),
+        ("How often does bash check for mail by default?", "The default is 60 seconds.", "PS1"),
+    ],
+)
+def test_a_default_asked_for_is_quoted_from_its_own_variables_description(
+    assistant: Assistant, question: str, said: str, not_said: str
+) -> None:
+    # a variable's default follows the sentence that names it, which shares more of the question's words
+    answer = assistant.chat().ask(question, documents=[VARIABLES.name])
+    said_now = " ".join(quoted(answer.excerpts[0]))
+    assert said in said_now and not_said not in said_now
+
+
+def test_a_term_alone_on_its_line_is_quoted_with_its_definition(assistant: Assistant) -> None:
+    # set's "-o option-name" list: "pipefail" on its line, "If set, the return value of a pipeline is …" under it;
+    # the term matched the question best and was quoted alone, which answers nothing
+    answer = assistant.chat().ask("What is pipefail?", documents=[BUILTINS.name])
+    said = quoted(answer.excerpts[0])
+    assert any("the return value of a pipeline is the value of the last" in s for s in said), said

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.answer.compose import favouring_commands, make_excerpts
+from qa.answer.compose import favouring_commands, make_excerpts, with_definitions
+from qa.answer.features import stated_defaults
 from qa.ingest.sentences import split_sentences
+from qa.search.forms import asked_option, default_statements, option_command, option_definitions
 from qa.types import Candidate, Passage
 
 TEXT = (
@@ -90,3 +92,64 @@ def test_a_speakers_name_under_a_talks_heading_answers_who_presented() -> None:
     assert answer_form("Who gave the closing remarks?") is speaker_lines
     assert answer_form("Who presented on diaspora engagement?") is speaker_lines
     assert answer_form("Who funds the programme?") is None
+
+
+VARIABLES = (
+    "PS2 The value of this parameter is used as the secondary prompt string. The default is '> '.\n\n"
+    "PS3 The value of this parameter is used as the prompt for the select command.\n\n"
+    "PS4\nThe value of this parameter is printed before each command during an execution trace. "
+    "The default is '+ '.\n\nSHELL This variable expands to the full pathname to the shell."
+)
+
+
+def _stated(question: str) -> list[str]:
+    p = Passage("bash.pdf", "BASH", "Shell Variables", 0, len(VARIABLES), VARIABLES, tuple(split_sentences(VARIABLES)))
+    marks = stated_defaults(question, p, {})
+    return [] if marks is None else [VARIABLES[a:b] for (a, b), m in zip(p.sentences, marks) if m]
+
+
+def test_the_default_stated_under_the_variable_asked_about_is_the_one_marked() -> None:
+    assert _stated("What is the default value of PS4?") == ["The default is '+ '."]
+    assert _stated("What is PS2 by default?") == ["The default is '> '."]
+    assert _stated("What does PS4 print?") == []  # no default asked for
+    assert _stated("What is the default value of SHELL?") == []  # its paragraph states none: none is marked
+
+
+def test_sentences_that_state_a_default_and_ones_that_only_name_one() -> None:
+    stated = [
+        "The default is 79 by 24.",
+        "Set init file to file (default: init.ly).",
+        "which defaults to ~/.x",
+        "By default the key is placed in the upper right.",
+        "The default size of the axes will be 70% of this",
+    ]
+    named = ["Default settings", "a default text editor", "restored to their default state by reset bind"]
+    assert all(default_statements(t) for t in stated)
+    assert not any(default_statements(t) for t in named)
+
+
+def test_an_option_asked_about_and_the_lines_that_define_it() -> None:
+    assert (asked_option("What does set -e do?"), option_command("What does set -e do?")) == ("-e", "set")
+    assert (asked_option("What does the -l option do?"), option_command("What does the -l option do?")) == ("-l", None)
+    assert asked_option("After converting with -e, under what name is the earlier version kept?") is None
+    text = "-d file True if file is a directory.\n-t timeout\nCause read to time out.\n-a, --all\nStage all.\nUse -e."
+    defined = {o: [text[a:b] for a, b in option_definitions(o, text)] for o in ("-d", "-t", "--all", "-e")}
+    # a term line that only names the option points at the line after it, the definition
+    assert defined == {
+        "-d": ["-d file True if file is a directory."],
+        "-t": ["Cause read to time out."],
+        "--all": ["Stage all."],
+        "-e": [],  # mentioned, not defined
+    }
+
+
+def test_a_highlighted_term_comes_with_its_definition_and_a_command_line_does_not() -> None:
+    text = (
+        "CDPATH\nThe search path for the cd command. Directories are separated by colons.\n\n"
+        "$ git add file.txt\nThe file is staged.\n\nSee also the manual."
+    )
+    p = Passage("bash.html", "BASH", "Shell Variables", 0, len(text), text, tuple(split_sentences(text)))
+    term, definition, _, command, staged, _ = p.sentences
+    assert with_definitions(p, [term]) == [term, definition]  # "CDPATH" alone answers nothing
+    assert with_definitions(p, [command]) == [command]  # a command's next line is no definition of it
+    assert with_definitions(p, [staged]) == [staged]
