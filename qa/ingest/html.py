@@ -409,10 +409,12 @@ def _lists_terms(term: Any) -> Any | None:
     """The <dd> after the <dt> ``term`` when it holds a list of at least ``TERM_LIST_MIN`` terms of its own, none
     of them a link (a DocBook table of contents nests its sections' links so)."""
     definition = term.find_next_sibling()
-    if getattr(definition, "name", None) != "dd" or _linked(term):
+    if getattr(definition, "name", None) != "dd" or definition.find("dl") is None:
         return None
-    inner = definition.find_all("dt")
-    return definition if len(inner) >= TERM_LIST_MIN and not any(_linked(t) for t in inner) else None
+    inner = definition.find_all("dt", limit=2 * TERM_LIST_MIN)  # the first few tell a contents list
+    if len(inner) < TERM_LIST_MIN or _linked(term) or any(_linked(t) for t in inner):
+        return None
+    return definition
 
 
 def _linked(tag: Any) -> bool:
