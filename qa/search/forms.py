@@ -220,8 +220,9 @@ def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
     """Where ``text`` defines ``option``: a line that opens with it (after other spellings of the same option:
     "-a, --all", "kill -l|-L"), as a manual's list of options sets each one. The span is the definition: the
     line itself, or the line after a term line that only names the option ("-t timeout" over "Cause read to
-    time out …"). Why: every passage about ``set`` mentions "-e" somewhere, and the one that says what it does
-    opens a line with it, which the words of "What does set -e do?" cannot single out."""
+    time out …"); or a sentence that says what it does in prose ("The -P option causes cd to …", "If -n is
+    specified, …"). Why: every passage about ``set`` mentions "-e" somewhere, and the one that says what it
+    does opens a line with it, which the words of "What does set -e do?" cannot single out."""
     o = re.escape(option)
     line = re.compile(rf"^[ \t]*(?:[-+][\w-]+(?:[ \t]*[,|][ \t]*|[ \t]+))*?{o}(?![\w-])[^\n]*", re.MULTILINE)
     spans = []
@@ -232,7 +233,13 @@ def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
             a, b = b + 1, len(text) if nxt < 0 else nxt
         if text[a:b].strip():
             spans.append((a, b))
-    return spans
+    # In prose: "The -P option causes cd to …", "If -n is specified, the trailing newline is suppressed."
+    prose = re.compile(
+        rf"\b(?:[Tt]he|[Ww]ith the)\s+{o}\s+option\b|\b[Ii]f\s+(?:the\s+)?{o}\s+(?:option\s+)?(?:is|was)\s+"
+        r"(?:given|specified|supplied|present|used)\b"
+    )
+    spans += [m.span() for m in prose.finditer(text)]
+    return sorted(spans)
 
 
 def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:

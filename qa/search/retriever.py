@@ -354,17 +354,28 @@ def own_words(query: str, asked: str) -> bool:
 
 def _owned(command: str | None, p: Passage, at: int) -> bool:
     """Whether the option defined at ``at`` in ``p`` is ``command``'s: the command is named in the passage's
-    section ("… — set [-abef…]") or the document's title ("BASH"), or opens a line before the definition (its
-    synopsis); merely mentioned is not enough ("-P If set, the shell does not resolve symbolic links when executing
-    commands such as cd" is set's -P, not cd's). Any option is when the question names no command."""
+    section ("… — set [-abef…]"), or the document's title ("BASH", for a line of its option list), or opens a line
+    before the definition (its synopsis). Merely mentioned is not enough: "-P If set, the shell does not resolve
+    symbolic links when executing commands such as cd" is set's -P, not cd's. Any option is when the question
+    names no command."""
     if command is None:
         return True
     name = re.escape(command)  # as typed: "Read key bindings" names no `read`
     if re.search(rf"(?<![\w-]){name}(?![\w-])", p.section):
         return True
-    if re.search(rf"(?<!\w){name}(?![\w-])", p.title, re.IGNORECASE):  # the manual's own: "BASH", "git-commit(1)"
+    if _option_line(p.text, at) and re.search(rf"(?<!\w){name}(?![\w-])", p.title, re.IGNORECASE):  # "BASH"
         return True
     return re.search(rf"^[ \t]*(?:[$#][ \t]+)?{name}(?![\w-])", p.text[:at], re.MULTILINE) is not None
+
+
+def _option_line(text: str, at: int) -> bool:
+    """Whether ``at`` opens a line of an option list: the line opens with an option ("-l Make bash act as …"), or
+    it is the description under a line that does ("-t timeout" over "Cause read to time out …"); not prose."""
+    start = text.rfind("\n", 0, at) + 1
+    if text[start:at].strip():
+        return False
+    before = text.rfind("\n", 0, max(start - 1, 0)) + 1
+    return text[at : at + 1] in ("-", "+") or (start > 0 and text[before : before + 1] in ("-", "+"))
 
 
 def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None, best: float) -> None:

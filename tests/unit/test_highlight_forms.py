@@ -141,6 +141,10 @@ def test_an_option_asked_about_and_the_lines_that_define_it() -> None:
         "--all": ["Stage all."],
         "-e": [],  # mentioned, not defined
     }
+    prose = "If -n is specified, the newline is suppressed. The -P option causes cd to resolve links. even if -e is set"
+    assert [prose[a : a + 10] for a, _ in option_definitions("-n", prose)] == ["If -n is s"]
+    assert [prose[a : a + 10] for a, _ in option_definitions("-P", prose)] == ["The -P opt"]
+    assert option_definitions("-e", prose) == []  # "if -e is set" says nothing of what -e does
 
 
 def test_a_highlighted_term_comes_with_its_definition_and_a_command_line_does_not() -> None:
