@@ -126,6 +126,29 @@ def link_paragraph_runs(soup: Any) -> list[Any]:
     return found
 
 
+def anchor_link_runs(soup: Any) -> list[Any]:
+    """Runs of LINK_RUN or more links to places on the same page ("#NAME", "#SYNOPSIS") standing one per line,
+    with nothing but line breaks between them: the page's own contents as groff -Thtml writes it at the top of a
+    man page, which no list or class marks."""
+    found: list[Any] = []
+    for parent in soup.find_all(True):
+        run: list[Any] = []
+        for child in [*parent.children, None]:
+            name = getattr(child, "name", None)
+            if child is not None and name is None and not str(child).strip():
+                continue  # whitespace between the links
+            if name == "br" and run:
+                run.append(child)
+                continue
+            if name == "a" and str(child.get("href") or "").startswith("#") and child.get_text(strip=True):
+                run.append(child)
+                continue
+            if sum(1 for t in run if t.name == "a") >= LINK_RUN:
+                found += run
+            run = []
+    return found
+
+
 def furniture(soup: Any) -> list[Any]:
     """The outermost furniture elements: navigation and per-page tables of contents anywhere, and site
     footers and sidebars outside the article."""
@@ -159,7 +182,8 @@ def furniture(soup: Any) -> list[Any]:
             continue
         found.append(tag)
         seen.add(id(tag))
-    return found + [tag for tag in link_paragraph_runs(soup) if not any(id(a) in seen for a in tag.parents)]
+    runs = link_paragraph_runs(soup) + anchor_link_runs(soup)
+    return found + [tag for tag in runs if not any(id(a) in seen for a in tag.parents)]
 
 
 def _is_content(tag: Any) -> bool:
@@ -285,6 +309,7 @@ class _Walker:
         self.path: list[tuple[tuple[int, int], str]] = []
         self.blocks: list[tuple[str, str, str, list[Shaped]]] = []
         self.lead = False  # the last block is a <dt> term: the next block joins it
+        self.term_indent: tuple[float, str] | None = None  # the last block, short and indented so, may be a term
         self.marker = ""  # a list item's "- " or "2. ", put before the item's first paragraph
 
     @property
@@ -373,7 +398,11 @@ class _Walker:
             flush()
             if name == "li":
                 self.marker = _list_marker(child)
-            if name == "dt" and (definition := _lists_terms(child)) is not None and (title := _text(child)):
+            if name == "tr" and (pair := _term_row(child)) is not None:
+                self.text(pair[0])
+                self.lead = True  # groff -Thtml sets a short option and its description as a table's row
+                self.text(pair[1])
+            elif name == "dt" and (definition := _lists_terms(child)) is not None and (title := _text(child)):
                 terms[id(definition)] = title
             elif name == "dd" and id(child) in terms:
                 self.term(child, terms.pop(id(child)))
@@ -392,8 +421,12 @@ class _Walker:
             elif name in BLOCKS and not child.find(LAYOUT_INSIDE):
                 text = _text(child)
                 if text:
+                    indent = _indent(child)
+                    self.lead = self.lead or _describes(self.term_indent, indent)
                     self.text(text)
                     self.lead = name == "dt"  # a term leads its definition
+                    term = len(text.split()) <= TERM_LINE_WORDS and not text.rstrip().endswith((".", ":", ";"))
+                    self.term_indent = indent if term else None
             elif _is_box(child) and (title := _box_title(child)) is not None:
                 self.box(child, title)
             else:
@@ -403,6 +436,35 @@ class _Walker:
 
 
 TERM_LIST_MIN = 3  # a definition holding this many terms of its own makes its term a heading
+TERM_LINE_WORDS = 8  # a paragraph this short, over one set in deeper, is that one's term
+_MARGIN = re.compile(r"margin-left:\s*([\d.]+)\s*(%|em|px|pt)", re.IGNORECASE)
+
+
+def _indent(tag: Any) -> tuple[float, str] | None:
+    """A paragraph's left margin from its style attribute ("margin-left:22%"), as groff -Thtml indents a man
+    page's option descriptions under their options; None when the style says none."""
+    m = _MARGIN.search(str(tag.get("style") or ""))
+    return (float(m.group(1)), m.group(2).lower()) if m else None
+
+
+def _term_row(row: Any) -> tuple[str, str] | None:
+    """(term, description) of a layout table's row that holds just the two, the first short ("--tcl" | "Tcl mode:
+    generate a tcl/msgcat .msg file"); None for any other row, and for rows of a table with header cells (data)."""
+    table = row.find_parent("table")
+    if table is None or table.find("th") is not None or row.find("table") is not None:
+        return None
+    texts = [t for t in (_text(td) for td in row.find_all("td", recursive=False)) if t]
+    if len(texts) != 2 or len(texts[0].split()) > TERM_LINE_WORDS or texts[0].rstrip().endswith((".", ":", ";")):
+        return None
+    if len(texts[1].split()) < 3:  # two captions side by side ("alabaster" | "classic") describe nothing
+        return None
+    return texts[0], texts[1]
+
+
+def _describes(term: tuple[float, str] | None, indent: tuple[float, str] | None) -> bool:
+    """A paragraph set in deeper than the short one before it describes it ("-o, --output-file=FILE" at 11%,
+    "write output to specified file" at 22%): they are one block, as a <dt> and its <dd> are."""
+    return term is not None and indent is not None and term[1] == indent[1] and indent[0] > term[0]
 
 
 def _lists_terms(term: Any) -> Any | None:

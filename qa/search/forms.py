@@ -224,11 +224,15 @@ def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
     specified, …"). Why: every passage about ``set`` mentions "-e" somewhere, and the one that says what it
     does opens a line with it, which the words of "What does set -e do?" cannot single out."""
     o = re.escape(option)
-    line = re.compile(rf"^[ \t]*(?:[-+][\w-]+(?:[ \t]*[,|][ \t]*|[ \t]+))*?{o}(?![\w-])[^\n]*", re.MULTILINE)
+    # After a group's label, when the manual sets it on the option's line ("Operation mode: -j, --join-existing").
+    label = r"(?:[A-Z][\w ]{0,40}:[ \t]+)?"
+    line = re.compile(
+        rf"^[ \t]*{label}(?P<term>(?:[-+][\w-]+(?:[ \t]*[,|][ \t]*|[ \t]+))*?{o}(?![\w-])[^\n]*)", re.MULTILINE
+    )
     spans = []
     for m in line.finditer(text):
         a, b = m.span()
-        if len(text[a:b].split()) <= TERM_WORDS and b < len(text) and text[b] == "\n":
+        if len(m.group("term").split()) <= TERM_WORDS and b < len(text) and text[b] == "\n":
             nxt = text.find("\n", b + 1)
             a, b = b + 1, len(text) if nxt < 0 else nxt
         if text[a:b].strip():

@@ -368,6 +368,9 @@ def _owned(command: str | None, p: Passage, at: int) -> bool:
     return re.search(rf"^[ \t]*(?:[$#][ \t]+)?{name}(?![\w-])", p.text[:at], re.MULTILINE) is not None
 
 
+_OPTION_LINE = re.compile(r"(?:[A-Z][\w ]{0,40}:[ \t]+)?[-+]")  # after a group's label: "Operation mode: -j"
+
+
 def _option_line(text: str, at: int) -> bool:
     """Whether ``at`` opens a line of an option list: the line opens with an option ("-l Make bash act as …"), or
     it is the description under a line that does ("-t timeout" over "Cause read to time out …"); not prose."""
@@ -375,7 +378,7 @@ def _option_line(text: str, at: int) -> bool:
     if text[start:at].strip():
         return False
     before = text.rfind("\n", 0, max(start - 1, 0)) + 1
-    return text[at : at + 1] in ("-", "+") or (start > 0 and text[before : before + 1] in ("-", "+"))
+    return _OPTION_LINE.match(text, at) is not None or (start > 0 and _OPTION_LINE.match(text, before) is not None)
 
 
 def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None, best: float) -> None:

@@ -25,6 +25,7 @@ GROFF_BUILTINS = DATA / "bash-5.2-man-pages72-75.pdf"  # `read` and `set`, each 
 PRINTED = DATA / "debian-faq-11.1-ch08-chromium.pdf"
 MAN2HTML = DATA / "bash-5.2-man2html-start.html"
 BUILTINS = DATA / "bash-5.2-man2html-builtins.html"  # `read` and `set`, each over a list of its options
+GROFF_HTML = DATA / "gettext-0.21-msgfmt.1.html"  # groff -Thtml: options in indented paragraphs and layout tables
 
 
 def _read(path: Path) -> tuple[str, list[Passage]]:
@@ -116,6 +117,14 @@ def test_a_groff_builtin_over_its_hanging_options_is_the_section_of_each_option(
     assert _holding(passages, "Causes a function to stop executing").section == ""  # return lists no options
 
 
+def test_groffs_html_man_page_keeps_each_option_with_its_description_and_drops_its_contents_links() -> None:
+    _, passages = _read(GROFF_HTML)
+    assert not any(p.text.startswith("MSGFMT\n\nNAME\n\nSYNOPSIS") for p in passages)  # the "#NAME" link list
+    every = "\n".join(p.text for p in passages)
+    assert "-D, --directory=DIRECTORY\nadd DIRECTORY to list for input files search" in every  # indented <p>
+    assert "--tcl\nTcl mode: generate a tcl/msgcat .msg file" in every  # a layout table's row
+
+
 def test_word_gaps_are_wider_than_kerning_on_the_same_baseline() -> None:
     # advance boxes (left, right, baseline) of "ay" + a 3 pt gap + "re", then a subscript-like drop
     boxes = [(0, 4.0, 100), (4.0, 8.6, 100), (11.6, 14.9, 100), (14.8, 18.8, 100), (19.0, 22.0, 96)]
@@ -125,7 +134,7 @@ def test_word_gaps_are_wider_than_kerning_on_the_same_baseline() -> None:
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # noqa: ANN001
     files = {GROFF.name: GROFF, PRINTED.name: PRINTED, VARIABLES.name: VARIABLES, BUILTINS.name: BUILTINS}
-    files |= {MAN2HTML.name: MAN2HTML, GROFF_BUILTINS.name: GROFF_BUILTINS}
+    files |= {MAN2HTML.name: MAN2HTML, GROFF_BUILTINS.name: GROFF_BUILTINS, GROFF_HTML.name: GROFF_HTML}
     return assistant_over(files, tmp_path_factory, embedder, "printed")
 
 
@@ -201,3 +210,18 @@ def test_a_term_alone_on_its_line_is_quoted_with_its_definition(assistant: Assis
     answer = assistant.chat().ask("What is pipefail?", documents=[BUILTINS.name])
     said = quoted(answer.excerpts[0])
     assert any("the return value of a pipeline is the value of the last" in s for s in said), said
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("What does msgfmt -o do?", "write output to specified file"),
+        ("What does msgfmt -c do?", "perform all the checks implied by"),  # after its group's label
+    ],
+)
+def test_an_option_of_a_groff_html_man_page_is_answered_from_its_description(
+    assistant: Assistant, question: str, said: str
+) -> None:
+    # the page's contents links ("NAME SYNOPSIS DESCRIPTION …") were the answer, "NAME | DESCRIPTION" highlighted
+    answer = assistant.chat().ask(question, documents=[GROFF_HTML.name])
+    assert said in " ".join(quoted(answer.excerpts[0]))

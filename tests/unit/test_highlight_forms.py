@@ -145,6 +145,8 @@ def test_an_option_asked_about_and_the_lines_that_define_it() -> None:
     assert [prose[a : a + 10] for a, _ in option_definitions("-n", prose)] == ["If -n is s"]
     assert [prose[a : a + 10] for a, _ in option_definitions("-P", prose)] == ["The -P opt"]
     assert option_definitions("-e", prose) == []  # "if -e is set" says nothing of what -e does
+    grouped = "Operation mode: -j, --join-existing\njoin messages with existing file"  # groff: a group's label first
+    assert [grouped[a:b] for a, b in option_definitions("-j", grouped)] == ["join messages with existing file"]
 
 
 def test_a_highlighted_term_comes_with_its_definition_and_a_command_line_does_not() -> None:
