@@ -214,13 +214,34 @@ def with_definitions(passage: Passage, highlights: list[tuple[int, int]]) -> lis
     return sorted(set(out))
 
 
+def with_sentence_going_on(passage: Passage, highlights: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A highlighted command line inside a sentence ("As a special shortcut," / "$ git commit -a" / "will update
+    the index with any files that you've modified …") comes with the rest of that sentence, after the command:
+    the command alone does not say what it does."""
+    text, base = passage.text, passage.start
+    spans = [tuple(s) for s in passage.sentences]
+    out = list(highlights)
+    for a, b in highlights:
+        at = spans.index((a, b)) if (a, b) in spans else -1
+        if at < 0 or at + 1 >= len(spans):
+            continue
+        line = text[a - base : b - base].strip()
+        s0, s1 = spans[at + 1]
+        rest = text[s0 - base : s1 - base].strip()
+        command = line[:2] in ("$ ", "# ") or code_line(text, a - base, b - base)
+        if command and rest[:1].islower() and rest[-1:] in (".", "!", "?") and len(rest.split()) >= 4:
+            out.append((s0, s1))
+    return sorted(set(out))
+
+
 def follow_lead_ins(
     passage: Passage, highlights: list[tuple[int, int]], question: str, max_highlights: int
 ) -> list[tuple[int, int]]:
     """The highlights with what their lead-ins announce: the sentence after a lone one ending in ":" or "?",
-    the block after "… the following:", the command lines after a how-to's sentence, a term's definition."""
+    the block after "… the following:", the command lines after a how-to's sentence, a term's definition, the
+    rest of a sentence a command line breaks."""
     out = with_introduced_block(passage, with_what_follows(passage, highlights, max_highlights))
-    return with_definitions(passage, with_command_after(passage, out, question))
+    return with_sentence_going_on(passage, with_definitions(passage, with_command_after(passage, out, question)))
 
 
 def mix_scores(context: dict[int, np.ndarray], own: dict[int, np.ndarray], own_weight: float) -> dict[int, np.ndarray]:

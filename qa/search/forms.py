@@ -221,8 +221,9 @@ def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
     "-a, --all", "kill -l|-L"), as a manual's list of options sets each one. The span is the definition: the
     line itself, or the line after a term line that only names the option ("-t timeout" over "Cause read to
     time out …"); or a sentence that says what it does in prose ("The -P option causes cd to …", "If -n is
-    specified, …"). Why: every passage about ``set`` mentions "-e" somewhere, and the one that says what it
-    does opens a line with it, which the words of "What does set -e do?" cannot single out."""
+    specified, …"); or the line under a term line that names the command with it ("git branch -d <branch>").
+    Why: every passage about ``set`` mentions "-e" somewhere, and the one that says what it does opens a line
+    with it, which the words of "What does set -e do?" cannot single out."""
     o = re.escape(option)
     # After a group's label, when the manual sets it on the option's line ("Operation mode: -j, --join-existing").
     label = r"(?:[A-Z][\w ]{0,40}:[ \t]+)?"
@@ -243,7 +244,14 @@ def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
         r"(?:given|specified|supplied|present|used)\b"
     )
     spans += [m.span() for m in prose.finditer(text)]
-    return sorted(spans)
+    # A term line that names the command too, over its description: "git branch -d <branch>" over "delete the
+    # branch …" (not a prompt's line: "$ git branch -d old" over the next step of an example).
+    named = re.compile(rf"^[ \t]*(?:[\w.-]+[ \t]+){{1,2}}{o}(?![\w-])[^\n]*(?=\n[ \t]*\S)", re.MULTILINE)
+    for m in named.finditer(text):
+        if len(m.group().split()) <= TERM_WORDS + 2:
+            nxt = text.find("\n", m.end() + 1)
+            spans.append((m.end() + 1, len(text) if nxt < 0 else nxt))
+    return sorted(set(spans))
 
 
 def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:

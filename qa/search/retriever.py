@@ -365,7 +365,10 @@ def _owned(command: str | None, p: Passage, at: int) -> bool:
         return True
     if _option_line(p.text, at) and re.search(rf"(?<!\w){name}(?![\w-])", p.title, re.IGNORECASE):  # "BASH"
         return True
-    return re.search(rf"^[ \t]*(?:[$#][ \t]+)?{name}(?![\w-])", p.text[:at], re.MULTILINE) is not None
+    if re.search(rf"^[ \t]*(?:[$#][ \t]+)?{name}(?![\w-])", p.text[:at], re.MULTILINE):
+        return True
+    above = p.text[p.text.rfind("\n", 0, max(at - 1, 0)) + 1 : at]  # the term line over the definition
+    return re.match(rf"[ \t]*(?:[\w.-]+[ \t]+)?{name}[ \t]+[-+]", above) is not None  # "git branch -d <branch>"
 
 
 _OPTION_LINE = re.compile(r"(?:[A-Z][\w ]{0,40}:[ \t]+)?[-+]")  # after a group's label: "Operation mode: -j"

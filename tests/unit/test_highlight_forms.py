@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.answer.compose import favouring_commands, make_excerpts, with_definitions
+from qa.answer.compose import favouring_commands, make_excerpts, with_definitions, with_sentence_going_on
 from qa.answer.features import stated_defaults
 from qa.ingest.sentences import split_sentences
 from qa.search.forms import asked_option, default_statements, option_command, option_definitions
@@ -159,3 +159,26 @@ def test_a_highlighted_term_comes_with_its_definition_and_a_command_line_does_no
     assert with_definitions(p, [term]) == [term, definition]  # "CDPATH" alone answers nothing
     assert with_definitions(p, [command]) == [command]  # a command's next line is no definition of it
     assert with_definitions(p, [staged]) == [staged]
+
+
+def test_a_command_line_inside_a_sentence_comes_with_the_rest_of_the_sentence() -> None:
+    # Git's user manual: "As a special shortcut," / "$ git commit -a" / "will update the index …"
+    text = (
+        "As a special shortcut,\n$ git commit -a\n\nwill update the index with any files that you've modified or "
+        "removed and create a commit, all in one step.\n\nA number of commands are useful:\n$ git status"
+    )
+    p = Passage("user-manual.html", "Git", "How to make a commit", 0, len(text), text, tuple(split_sentences(text)))
+    spans = [tuple(s) for s in p.sentences]
+    command = next(s for s in spans if text[s[0] : s[1]] == "$ git commit -a")
+    said = [text[a:b] for a, b in with_sentence_going_on(p, [command])]
+    assert said[-1].startswith("will update the index")
+    status = next(s for s in spans if text[s[0] : s[1]] == "$ git status")
+    assert with_sentence_going_on(p, [status]) == [status]  # nothing goes on after it
+
+
+def test_a_term_line_naming_the_command_and_option_is_over_the_definition() -> None:
+    text = (
+        "git branch <branch>\ncreate a new branch\ngit branch -d <branch>\ndelete the branch <branch>\n\n"
+        "$ git branch -d old\nThen push."
+    )
+    assert [text[a:b] for a, b in option_definitions("-d", text)] == ["delete the branch <branch>"]  # not the prompt's
