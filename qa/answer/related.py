@@ -19,6 +19,7 @@ _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*|[ivxlc]+|[a-z])[.)]\s+", re.IGNORECA
 _TRAILING_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
 _COMMENTS = re.compile(r"^\d+\s+(?:thoughts?|comments?|responses?|replies|reactions?)\b", re.IGNORECASE)
 _JUNK = re.compile(r"[*_#`“”\"«»]+")
+_SYNOPSIS = re.compile(r"\s*\[[^\[\]]*\]")  # a command's optional arguments: "set [-abef…] [-o option-name]"
 
 
 def _smart_title(text: str) -> str:
@@ -38,6 +39,8 @@ def _tidy(part: str, title: str) -> str:
     topic = _BOX.sub("", topic.strip())
     topic = _NUMBERING.sub("", topic)
     topic = _TRAILING_ASIDE.sub("", topic)
+    while (bare := _SYNOPSIS.sub("", topic)) != topic and bare.strip():
+        topic = bare  # "What do the documents say about set?", not about its synopsis
     topic = " ".join(topic.split()).strip(" :;,.-–—")
     if sum(ch.isalpha() for ch in topic) < 3 or len(topic) > 90 or _COMMENTS.match(topic):
         return ""
