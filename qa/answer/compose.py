@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -195,10 +195,10 @@ def with_command_after(
 TERM_WORDS = 4  # a definition list's term line ("CDPATH", "-t timeout", "globstar") is at most this long
 
 
-def with_definitions(passage: Passage, highlights: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """A highlighted term of a definition list, on a line of its own over its definition ("CDPATH" over "The
-    search path for the cd command."), comes with the definition's first sentence: the term alone names what was
-    asked and answers nothing, as a heading does."""
+def _with_next(
+    passage: Passage, highlights: list[tuple[int, int]], takes: Callable[[str, str, str], bool]
+) -> list[tuple[int, int]]:
+    """The highlights, each followed by the sentence after it where ``takes(sentence, gap, next_sentence)``."""
     text, base = passage.text, passage.start
     spans = [tuple(s) for s in passage.sentences]
     out = list(highlights)
@@ -206,32 +206,36 @@ def with_definitions(passage: Passage, highlights: list[tuple[int, int]]) -> lis
         at = spans.index((a, b)) if (a, b) in spans else -1
         if at < 0 or at + 1 >= len(spans):
             continue
-        term, (s0, s1) = text[a - base : b - base].strip(), spans[at + 1]
+        s0, s1 = spans[at + 1]
         alone = a == base or text[a - base - 1] == "\n"
-        short = 0 < len(term.split()) <= TERM_WORDS and term[-1] not in ".!?:;," and term[:2] not in ("$ ", "# ")
-        if alone and short and text[b - base : s0 - base] == "\n" and text[s0 - base : s1 - base][:1].isupper():
+        if alone and takes(text[a - base : b - base].strip(), text[b - base : s0 - base], text[s0 - base : s1 - base]):
             out.append((s0, s1))
     return sorted(set(out))
+
+
+def _term_over_definition(term: str, gap: str, following: str) -> bool:
+    short = 0 < len(term.split()) <= TERM_WORDS and term[-1] not in ".!?:;," and term[:2] not in ("$ ", "# ")
+    return short and gap == "\n" and following[:1].isupper()
+
+
+def with_definitions(passage: Passage, highlights: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A highlighted term of a definition list, on a line of its own over its definition ("CDPATH" over "The
+    search path for the cd command."), comes with the definition's first sentence: the term alone names what was
+    asked and answers nothing, as a heading does."""
+    return _with_next(passage, highlights, _term_over_definition)
+
+
+def _command_in_sentence(line: str, gap: str, following: str) -> bool:
+    rest = following.strip()
+    command = line[:2] in ("$ ", "# ") or (line[:1].islower() and line[-1:] not in ".,;:!?" and len(line.split()) <= 12)
+    return command and rest[:1].islower() and rest[-1:] in (".", "!", "?") and len(rest.split()) >= 4
 
 
 def with_sentence_going_on(passage: Passage, highlights: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A highlighted command line inside a sentence ("As a special shortcut," / "$ git commit -a" / "will update
     the index with any files that you've modified …") comes with the rest of that sentence, after the command:
     the command alone does not say what it does."""
-    text, base = passage.text, passage.start
-    spans = [tuple(s) for s in passage.sentences]
-    out = list(highlights)
-    for a, b in highlights:
-        at = spans.index((a, b)) if (a, b) in spans else -1
-        if at < 0 or at + 1 >= len(spans):
-            continue
-        line = text[a - base : b - base].strip()
-        s0, s1 = spans[at + 1]
-        rest = text[s0 - base : s1 - base].strip()
-        command = line[:2] in ("$ ", "# ") or code_line(text, a - base, b - base)
-        if command and rest[:1].islower() and rest[-1:] in (".", "!", "?") and len(rest.split()) >= 4:
-            out.append((s0, s1))
-    return sorted(set(out))
+    return _with_next(passage, highlights, _command_in_sentence)
 
 
 def follow_lead_ins(
