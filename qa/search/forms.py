@@ -188,10 +188,10 @@ def command_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _COMMAND_FORMS.finditer(text)]
 
 
-# "What does set -e do?", "What does the -l option do?", "What is --rcfile for?", "What does -z mean?"
+# "What does set -e do?", "What does the -l option do?", "What is --rcfile for?", "What does test -d check?"
 _OPTION_QUESTION = re.compile(
     r"^\s*what\s+(?:does|do|is|are)\b.*?(?<![\w-])(?P<option>--?[A-Za-z][\w-]*)(?![\w-])"
-    r"(?:.*\b(?:do|does|mean|means|for|option|flag|switch)\b)?\s*\??\s*$",
+    r"(?:\s+(?:option|flag|switch)\b)?(?:\s+[\w-]+){0,5}\s*\??\s*$",  # "… do?", "… check?", "… option do?"
     re.IGNORECASE,
 )
 TERM_WORDS = 4  # a term line of at most this many words ("-t timeout") is the name; its definition follows

@@ -132,6 +132,7 @@ def test_an_option_asked_about_and_the_lines_that_define_it() -> None:
     assert (asked_option("What does set -e do?"), option_command("What does set -e do?")) == ("-e", "set")
     assert (asked_option("What does the -l option do?"), option_command("What does the -l option do?")) == ("-l", None)
     assert asked_option("After converting with -e, under what name is the earlier version kept?") is None
+    assert (asked_option("What does test -d check?"), option_command("What does test -d check?")) == ("-d", "test")
     text = "-d file True if file is a directory.\n-t timeout\nCause read to time out.\n-a, --all\nStage all.\nUse -e."
     defined = {o: [text[a:b] for a, b in option_definitions(o, text)] for o in ("-d", "-t", "--all", "-e")}
     # a term line that only names the option points at the line after it, the definition
