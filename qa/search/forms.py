@@ -24,6 +24,7 @@ __all__ = [
     "asks_for_default",
     "asked_option",
     "option_command",
+    "owns_option",
     "option_definitions",
     "default_statements",
     "speaker_lines",
@@ -216,6 +217,40 @@ def option_command(question: str) -> str | None:
     return before[-1] if before and before[-1].lower() not in _NOT_COMMANDS else None
 
 
+# A group's label, where a manual sets it on the option's line ("Operation mode: -j, --join-existing").
+_LABEL = r"(?:[A-Z][\w ]{0,40}:[ \t]+)?"
+_OPTION_LINE = re.compile(rf"{_LABEL}[-+]")
+
+
+def owns_option(command: str | None, section: str, title: str, text: str, at: int) -> bool:
+    """Whether the option defined at ``at`` of a passage's ``text`` is ``command``'s: the command is named in the
+    passage's section ("… — set [-abef…]"), or the document's title ("BASH", for a line of its option list), or
+    opens a line before the definition (its synopsis), or the term line over it ("git branch -d <branch>").
+    Merely mentioned is not enough: "-P If set, the shell does not resolve symbolic links when executing commands
+    such as cd" is set's -P, not cd's. Any option is when the question names no command."""
+    if command is None:
+        return True
+    name = re.escape(command)  # as typed: "Read key bindings" names no `read`
+    if re.search(rf"(?<![\w-]){name}(?![\w-])", section):
+        return True
+    if _option_line(text, at) and re.search(rf"(?<!\w){name}(?![\w-])", title, re.IGNORECASE):  # "BASH"
+        return True
+    if re.search(rf"^[ \t]*(?:[$#][ \t]+)?{name}(?![\w-])", text[:at], re.MULTILINE):
+        return True
+    above = text[text.rfind("\n", 0, max(at - 1, 0)) + 1 : at]  # the term line over the definition
+    return re.match(rf"[ \t]*(?:[\w.-]+[ \t]+)?{name}[ \t]+[-+]", above) is not None
+
+
+def _option_line(text: str, at: int) -> bool:
+    """Whether ``at`` opens a line of an option list: the line opens with an option ("-l Make bash act as …"), or
+    it is the description under a line that does ("-t timeout" over "Cause read to time out …"); not prose."""
+    start = text.rfind("\n", 0, at) + 1
+    if text[start:at].strip():
+        return False
+    before = text.rfind("\n", 0, max(start - 1, 0)) + 1
+    return _OPTION_LINE.match(text, at) is not None or (start > 0 and _OPTION_LINE.match(text, before) is not None)
+
+
 def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
     """Where ``text`` defines ``option``: a line that opens with it (after other spellings of the same option:
     "-a, --all", "kill -l|-L"), as a manual's list of options sets each one. The span is the definition: the
@@ -225,10 +260,8 @@ def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
     Why: every passage about ``set`` mentions "-e" somewhere, and the one that says what it does opens a line
     with it, which the words of "What does set -e do?" cannot single out."""
     o = re.escape(option)
-    # After a group's label, when the manual sets it on the option's line ("Operation mode: -j, --join-existing").
-    label = r"(?:[A-Z][\w ]{0,40}:[ \t]+)?"
     line = re.compile(
-        rf"^[ \t]*{label}(?P<term>(?:[-+][\w-]+(?:[ \t]*[,|][ \t]*|[ \t]+))*?{o}(?![\w-])[^\n]*)", re.MULTILINE
+        rf"^[ \t]*{_LABEL}(?P<term>(?:[-+][\w-]+(?:[ \t]*[,|][ \t]*|[ \t]+))*?{o}(?![\w-])[^\n]*)", re.MULTILINE
     )
     spans = []
     for m in line.finditer(text):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +26,7 @@ from qa.index.dense import SENTENCE_INDEX, dense_search, dense_search_within, re
 from qa.index.store import StoredIndex
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
-from qa.search.forms import answer_form, asked_option, option_command
+from qa.search.forms import answer_form, asked_option, option_command, owns_option
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.search.paraphrase import AUTO, ParaphraseScorer, model_installed, stage_model
 from qa.settings import Settings
@@ -277,7 +277,7 @@ class Retriever:
         texts = [passage_search_text(passages[c.index], s.prepend_section) for c in candidates]
         find = answer_form(asked)
         # An option's definition ("-e Exit immediately …") says what the option does, not whose option it is: it
-        # counts where the command the question puts before it ("set" in "set -e") owns it (``_owned``).
+        # counts where the command the question puts before it ("set" in "set -e") owns it (``owns_option``).
         option = asked_option(asked) is not None
         command = option_command(asked)
         best = max((float(v.max()) for v in sentence_scores.values() if v.size), default=0.0)
@@ -285,7 +285,7 @@ class Retriever:
             c.phrases = float(share)
             p = passages[c.index]
             spans = find(p.text) if find else []
-            spans = [span for span in spans if _owned(command, p, span[0])]
+            spans = [span for span in spans if owns_option(command, p.section, p.title, p.text, span[0])]
             if spans:
                 c.answer_form, c.option_form = True, option
                 _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index), best)
@@ -296,9 +296,7 @@ class Retriever:
         if find is None:
             return []
         passages = self.index.passages
-        return [
-            c for c in candidates if any(_owned(command, passages[c.index], a) for a, _ in find(passages[c.index].text))
-        ]
+        return [c for c in candidates if _defines(find, command, passages[c.index])]
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int, only: DocumentFilter | None = None) -> np.ndarray:
         """Passages owning the k sentences closest to the query: an answer stated in one sentence of
@@ -352,36 +350,9 @@ def own_words(query: str, asked: str) -> bool:
     return query.strip() == asked.strip()
 
 
-def _owned(command: str | None, p: Passage, at: int) -> bool:
-    """Whether the option defined at ``at`` in ``p`` is ``command``'s: the command is named in the passage's
-    section ("… — set [-abef…]"), or the document's title ("BASH", for a line of its option list), or opens a line
-    before the definition (its synopsis). Merely mentioned is not enough: "-P If set, the shell does not resolve
-    symbolic links when executing commands such as cd" is set's -P, not cd's. Any option is when the question
-    names no command."""
-    if command is None:
-        return True
-    name = re.escape(command)  # as typed: "Read key bindings" names no `read`
-    if re.search(rf"(?<![\w-]){name}(?![\w-])", p.section):
-        return True
-    if _option_line(p.text, at) and re.search(rf"(?<!\w){name}(?![\w-])", p.title, re.IGNORECASE):  # "BASH"
-        return True
-    if re.search(rf"^[ \t]*(?:[$#][ \t]+)?{name}(?![\w-])", p.text[:at], re.MULTILINE):
-        return True
-    above = p.text[p.text.rfind("\n", 0, max(at - 1, 0)) + 1 : at]  # the term line over the definition
-    return re.match(rf"[ \t]*(?:[\w.-]+[ \t]+)?{name}[ \t]+[-+]", above) is not None  # "git branch -d <branch>"
-
-
-_OPTION_LINE = re.compile(r"(?:[A-Z][\w ]{0,40}:[ \t]+)?[-+]")  # after a group's label: "Operation mode: -j"
-
-
-def _option_line(text: str, at: int) -> bool:
-    """Whether ``at`` opens a line of an option list: the line opens with an option ("-l Make bash act as …"), or
-    it is the description under a line that does ("-t timeout" over "Cause read to time out …"); not prose."""
-    start = text.rfind("\n", 0, at) + 1
-    if text[start:at].strip():
-        return False
-    before = text.rfind("\n", 0, max(start - 1, 0)) + 1
-    return _OPTION_LINE.match(text, at) is not None or (start > 0 and _OPTION_LINE.match(text, before) is not None)
+def _defines(find: Callable[[str], list[tuple[int, int]]], command: str | None, p: Passage) -> bool:
+    """Whether ``p`` holds the asked option's definition, owned by the asked command."""
+    return any(owns_option(command, p.section, p.title, p.text, a) for a, _ in find(p.text))
 
 
 def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None, best: float) -> None:
