@@ -327,7 +327,7 @@ class _Walker:
             return  # the same title again (a page title above its chapter heading): each heading once
         self.path.append((level, title))
         self.blocks.append(("heading", title, self.section, []))
-        self.lead = False
+        self.lead, self.term_indent = False, None
 
     def box(self, tag: Any, title: Any) -> None:
         """A titled box in the text (DocBook's sidebar: "TIP Bypassing DNS"): its title is a heading below the
@@ -376,7 +376,7 @@ class _Walker:
             at, shaped = 0, []
             self.blocks.append(("text", text, self.section, shaped))
         shaped.append(Shaped(0, len(text), kind, rows, head).moved(at))
-        self.lead = False
+        self.lead, self.term_indent = False, None
 
     def walk(self, node: Any) -> None:
         run: list[str] = []  # inline content (text, links, code, emphasis) read as one paragraph
