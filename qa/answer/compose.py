@@ -196,9 +196,10 @@ TERM_WORDS = 4  # a definition list's term line ("CDPATH", "-t timeout", "globst
 
 
 def _with_next(
-    passage: Passage, highlights: list[tuple[int, int]], takes: Callable[[str, str, str], bool]
+    passage: Passage, highlights: list[tuple[int, int]], takes: Callable[[str, int, int, int, int], bool]
 ) -> list[tuple[int, int]]:
-    """The highlights, each followed by the sentence after it where ``takes(sentence, gap, next_sentence)``."""
+    """The highlights, each followed by the sentence after it where ``takes(text, a, b, s0, s1)`` (the passage's
+    text, the highlighted sentence's span in it, the next sentence's span) says so."""
     text, base = passage.text, passage.start
     spans = [tuple(s) for s in passage.sentences]
     out = list(highlights)
@@ -208,14 +209,15 @@ def _with_next(
             continue
         s0, s1 = spans[at + 1]
         alone = a == base or text[a - base - 1] == "\n"
-        if alone and takes(text[a - base : b - base].strip(), text[b - base : s0 - base], text[s0 - base : s1 - base]):
+        if alone and takes(text, a - base, b - base, s0 - base, s1 - base):
             out.append((s0, s1))
     return sorted(set(out))
 
 
-def _term_over_definition(term: str, gap: str, following: str) -> bool:
+def _term_over_definition(text: str, a: int, b: int, s0: int, s1: int) -> bool:
+    term = text[a:b].strip()
     short = 0 < len(term.split()) <= TERM_WORDS and term[-1] not in ".!?:;," and term[:2] not in ("$ ", "# ")
-    return short and gap == "\n" and following[:1].isupper()
+    return short and text[b:s0] == "\n" and text[s0:s1][:1].isupper()
 
 
 def with_definitions(passage: Passage, highlights: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -225,9 +227,9 @@ def with_definitions(passage: Passage, highlights: list[tuple[int, int]]) -> lis
     return _with_next(passage, highlights, _term_over_definition)
 
 
-def _command_in_sentence(line: str, gap: str, following: str) -> bool:
-    rest = following.strip()
-    command = line[:2] in ("$ ", "# ") or (line[:1].islower() and line[-1:] not in ".,;:!?" and len(line.split()) <= 12)
+def _command_in_sentence(text: str, a: int, b: int, s0: int, s1: int) -> bool:
+    rest = text[s0:s1].strip()
+    command = text[a:b].strip()[:2] in ("$ ", "# ") or code_line(text, a, b)
     return command and rest[:1].islower() and rest[-1:] in (".", "!", "?") and len(rest.split()) >= 4
 
 

@@ -247,9 +247,10 @@ def _lift_defaults(probs: np.ndarray, stated: np.ndarray | None) -> np.ndarray:
     """The sentences that state the asked-for default (``stated``) first, the others as the selector ranked them.
     A rule over the learned ranking, not a feature of it: SQuAD asks for no defaults, and the confidence keeps
     reading the selector's own probabilities (a lifted 1.0 would read as a certain answer)."""
-    if stated is None or stated.shape != probs.shape or not (stated & (probs > 0)).any():
+    if stated is None or stated.shape != probs.shape:
         return probs
-    return np.where(stated & (probs > 0), 1.0, probs)
+    lifted = stated & (probs > 0)  # a heading zeroed as a topic stays zero
+    return np.where(lifted, 1.0, probs) if lifted.any() else probs
 
 
 def _stage_calibration(data: Any, source: str) -> StageCalibration | None:

@@ -425,8 +425,7 @@ class _Walker:
                     self.lead = self.lead or _describes(self.term_indent, indent)
                     self.text(text)
                     self.lead = name == "dt"  # a term leads its definition
-                    term = len(text.split()) <= TERM_LINE_WORDS and not text.rstrip().endswith((".", ":", ";"))
-                    self.term_indent = indent if term else None
+                    self.term_indent = indent if _short_term(text) else None
             elif _is_box(child) and (title := _box_title(child)) is not None:
                 self.box(child, title)
             else:
@@ -447,6 +446,11 @@ def _indent(tag: Any) -> tuple[float, str] | None:
     return (float(m.group(1)), m.group(2).lower()) if m else None
 
 
+def _short_term(text: str) -> bool:
+    """Short enough to be a term, and no sentence or lead-in ("-o, --output-file=FILE", "--tcl")."""
+    return len(text.split()) <= TERM_LINE_WORDS and not text.rstrip().endswith((".", ":", ";"))
+
+
 def _term_row(row: Any) -> tuple[str, str] | None:
     """(term, description) of a layout table's row that holds just the two, the first short ("--tcl" | "Tcl mode:
     generate a tcl/msgcat .msg file"); None for any other row, and for rows of a table with header cells (data)."""
@@ -454,7 +458,7 @@ def _term_row(row: Any) -> tuple[str, str] | None:
     if table is None or table.find("th") is not None or row.find("table") is not None:
         return None
     texts = [t for t in (_text(td) for td in row.find_all("td", recursive=False)) if t]
-    if len(texts) != 2 or len(texts[0].split()) > TERM_LINE_WORDS or texts[0].rstrip().endswith((".", ":", ";")):
+    if len(texts) != 2 or not _short_term(texts[0]):
         return None
     if len(texts[1].split()) < 3:  # two captions side by side ("alabaster" | "classic") describe nothing
         return None
@@ -474,15 +478,9 @@ def _lists_terms(term: Any) -> Any | None:
     if getattr(definition, "name", None) != "dd" or definition.find("dl") is None:
         return None
     inner = definition.find_all("dt", limit=2 * TERM_LIST_MIN)  # the first few tell a contents list
-    if len(inner) < TERM_LIST_MIN or _linked(term) or any(_linked(t) for t in inner):
+    if len(inner) < TERM_LIST_MIN or any(link_share(t) >= 0.5 for t in (term, *inner)):
         return None
     return definition
-
-
-def _linked(tag: Any) -> bool:
-    """Most of the tag's text is the text of links."""
-    text = tag.get_text(" ", strip=True)
-    return bool(text) and sum(len(a.get_text(" ", strip=True)) for a in tag.find_all("a")) >= 0.5 * len(text)
 
 
 def _list_marker(item: Any) -> str:

@@ -284,8 +284,7 @@ class Retriever:
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
             c.phrases = float(share)
             p = passages[c.index]
-            spans = find(p.text) if find else []
-            spans = [span for span in spans if owns_option(command, p.section, p.title, p.text, span[0])]
+            spans = _owned_spans(find, command, p) if find else []
             if spans:
                 c.answer_form, c.option_form = True, option
                 _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index), best)
@@ -296,7 +295,7 @@ class Retriever:
         if find is None:
             return []
         passages = self.index.passages
-        return [c for c in candidates if _defines(find, command, passages[c.index])]
+        return [c for c in candidates if _owned_spans(find, command, passages[c.index])]
 
     def _sentence_candidates(self, qvec: np.ndarray, k: int, only: DocumentFilter | None = None) -> np.ndarray:
         """Passages owning the k sentences closest to the query: an answer stated in one sentence of
@@ -350,9 +349,11 @@ def own_words(query: str, asked: str) -> bool:
     return query.strip() == asked.strip()
 
 
-def _defines(find: Callable[[str], list[tuple[int, int]]], command: str | None, p: Passage) -> bool:
-    """Whether ``p`` holds the asked option's definition, owned by the asked command."""
-    return any(owns_option(command, p.section, p.title, p.text, a) for a, _ in find(p.text))
+def _owned_spans(
+    find: Callable[[str], list[tuple[int, int]]], command: str | None, p: Passage
+) -> list[tuple[int, int]]:
+    """Where ``p`` holds the asked-for form; for an option's definition, only where the asked command owns it."""
+    return [span for span in find(p.text) if owns_option(command, p.section, p.title, p.text, span[0])]
 
 
 def _promote_sentence(c: Candidate, p: Passage, at: int, scores: np.ndarray | None, best: float) -> None:
