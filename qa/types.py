@@ -206,7 +206,7 @@ class Candidate:
     coverage: float = 0.0  # share of the query's BM25 weight (IDF) whose words the passage contains
     phrases: float = 0.0  # share of the query's adjacent word pairs the passage holds adjacent
     answer_form: bool = False  # holds the answer in the form the question asks for (an acronym spelt out, …)
-    option_form: bool = False  # that form is the asked option's definition: it says what, not whose
+    unfitted_form: bool = False  # that form is one the confidence was not fitted on (an option's or term's definition)
     paraphrase: float = 0.0  # what the optional paraphrase second stage added to score
 
 

@@ -240,14 +240,37 @@ def with_sentence_going_on(passage: Passage, highlights: list[tuple[int, int]]) 
     return _with_next(passage, highlights, _command_in_sentence)
 
 
+def with_sentence_begun(passage: Passage, highlights: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A highlighted sentence's tail after a command line ("If f is such a factor object, you can use" /
+    "as.numeric(as.character(f))" / "to get the numbers back.") comes with the command line and the words before
+    it: the tail alone says what it does, not how."""
+    text, base = passage.text, passage.start
+    spans = [tuple(s) for s in passage.sentences]
+    out = list(highlights)
+    for a, b in highlights:
+        at = spans.index((a, b)) if (a, b) in spans else -1
+        if at < 1 or not text[a - base : b - base][:1].islower() or text[a - base - 1 : a - base] != "\n":
+            continue
+        c0, c1 = spans[at - 1]
+        if not code_line(text, c0 - base, c1 - base):
+            continue
+        out.append((c0, c1))
+        if at >= 2:
+            s0, s1 = spans[at - 2]
+            if text[s0 - base : s1 - base].rstrip()[-1:] not in ".!?:;" and text[s1 - base : c0 - base] == "\n":
+                out.append((s0, s1))
+    return sorted(set(out))
+
+
 def follow_lead_ins(
     passage: Passage, highlights: list[tuple[int, int]], question: str, max_highlights: int
 ) -> list[tuple[int, int]]:
     """The highlights with what their lead-ins announce: the sentence after a lone one ending in ":" or "?",
     the block after "… the following:", the command lines after a how-to's sentence, a term's definition, the
-    rest of a sentence a command line breaks."""
+    rest of a sentence a command line breaks, and its start where its tail is highlighted."""
     out = with_introduced_block(passage, with_what_follows(passage, highlights, max_highlights))
-    return with_sentence_going_on(passage, with_definitions(passage, with_command_after(passage, out, question)))
+    out = with_sentence_going_on(passage, with_definitions(passage, with_command_after(passage, out, question)))
+    return with_sentence_begun(passage, out)
 
 
 def mix_scores(context: dict[int, np.ndarray], own: dict[int, np.ndarray], own_weight: float) -> dict[int, np.ndarray]:

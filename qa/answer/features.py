@@ -14,6 +14,7 @@ import numpy as np
 from qa.answer.code import asked_code_tokens, bare_heading, block_roles, code_sentence, heading_like
 from qa.answer.confidence import COUNT_QUESTION, QUANTITY_QUESTION, answer_type_mismatch, missing_names
 from qa.index.bm25 import query_terms, tokenize
+from qa.search.definitions import asked_terms, term_definitions
 from qa.search.forms import answer_form, asks_for_command, asks_for_default, default_statements
 from qa.types import Passage
 
@@ -156,6 +157,18 @@ def stated_defaults(question: str, p: Passage, idf: dict[str, float]) -> np.ndar
     return np.array([any(a <= s < b for s in starts) for a, b in spans], dtype=bool)
 
 
+def stated_definitions(question: str, p: Passage) -> np.ndarray | None:
+    """Per sentence of ``p``: it defines the term a definition question asks about ("What is S?" / "S is a very
+    high level language …"); None for other questions or where ``p`` defines nothing asked."""
+    terms = asked_terms(question)
+    found = term_definitions(terms, p.text) if terms else []
+    if not found:
+        return None
+    spans = [(a - p.start, b - p.start) for a, b in p.sentences]
+    starts = [a + len(p.text[a:b]) - len(p.text[a:b].lstrip()) for a, b in found]
+    return np.array([any(a <= s < b for s in starts) for a, b in spans], dtype=bool)
+
+
 def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]) -> np.ndarray:
     """One row of ``SENTENCE_FEATURES`` per sentence of ``p``; ``cosines``: each sentence's cosine with
     the question (as the pipeline scored it)."""
@@ -282,7 +295,7 @@ def confidence_features(
         "phrases": float(first.phrases),
         # An option's definition is a form too, but one that the confidence was not fitted on: it says what an
         # option does, not that the passage is about the command asked (qa.search.forms.option_definitions).
-        "answer_form": float(first.answer_form and not getattr(first, "option_form", False)),
+        "answer_form": float(first.answer_form and not getattr(first, "unfitted_form", False)),
         "selector_best": float(best_probability),
         "selector_logit": float(math.log(p / (1 - p))),
         "selector_lex": float(row.get("lex", 0.0)),

@@ -23,6 +23,7 @@ from qa.answer.features import (
     confidence_features,
     sentence_features,
     stated_defaults,
+    stated_definitions,
 )
 from qa.types import Candidate, Excerpt, Passage
 
@@ -200,7 +201,8 @@ class AnswerModel:
             p = passages[c.index]
             cos = sentence_scores.get(c.index, np.zeros(0))
             probs, rows = self.sentence_probabilities(question, p, cos, idf, (barred or {}).get(c.index))
-            picked = self.pick(_lift_defaults(probs, stated_defaults(question, p, idf)), max_highlights, next_ratio)
+            stated = _either(stated_defaults(question, p, idf), stated_definitions(question, p))
+            picked = self.pick(_lift_stated(probs, stated), max_highlights, next_ratio)
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])
                 best_p, best_row = float(probs[top]), rows[top]
@@ -243,10 +245,15 @@ class AnswerModel:
             raise AnswerModelError(f"not an answer model ({type(exc).__name__}: {exc})") from None
 
 
-def _lift_defaults(probs: np.ndarray, stated: np.ndarray | None) -> np.ndarray:
-    """The sentences that state the asked-for default (``stated``) first, the others as the selector ranked them.
-    A rule over the learned ranking, not a feature of it: SQuAD asks for no defaults, and the confidence keeps
-    reading the selector's own probabilities (a lifted 1.0 would read as a certain answer)."""
+def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    return b if a is None else a if b is None or b.shape != a.shape else a | b
+
+
+def _lift_stated(probs: np.ndarray, stated: np.ndarray | None) -> np.ndarray:
+    """The sentences that state the asked-for default or define the asked-for term (``stated``) first, the others
+    as the selector ranked them. A rule over the learned ranking, not a feature of it: SQuAD asks for no defaults
+    and few definitions, and the confidence keeps reading the selector's own probabilities (a lifted 1.0 would
+    read as a certain answer)."""
     if stated is None or stated.shape != probs.shape:
         return probs
     lifted = stated & (probs > 0)  # a heading zeroed as a topic stays zero

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from qa.search.definitions import asked_terms, term_definitions
+
 __all__ = [
     "acronym_definitions",
     "addresses",
@@ -302,6 +304,9 @@ def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
     option = asked_option(question)
     if option is not None:
         return lambda text: option_definitions(option, text)
+    terms = asked_terms(question)
+    if terms:
+        return lambda text: term_definitions(terms, text)
     return None
 
 

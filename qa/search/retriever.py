@@ -24,6 +24,7 @@ from qa.index.bm25 import (
 from qa.index.build import Progress
 from qa.index.dense import SENTENCE_INDEX, dense_search, dense_search_within, read_dense_index
 from qa.index.store import StoredIndex
+from qa.search.definitions import asked_terms
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form, asked_option, option_command, owns_option
@@ -133,7 +134,7 @@ class Retriever:
         candidates = candidates if staged is None else staged
         if use_sentences and phrase_weight > 0 and is_question(asked):
             best, later = candidates[:PHRASE_DEPTH], candidates[PHRASE_DEPTH:]
-            if asked_option(asked) is not None:  # a definition further down joins the few (as "-x" in set's list)
+            if asked_option(asked) is not None or asked_terms(asked):  # a definition further down joins the few
                 deeper = self._defining(asked, later[: max(s.rerank_depth - PHRASE_DEPTH, 0)])
                 best, later = best + deeper, [c for c in later if c not in deeper]
             self._phrases(asked, best, s, sentence_scores)
@@ -278,7 +279,7 @@ class Retriever:
         find = answer_form(asked)
         # An option's definition ("-e Exit immediately …") says what the option does, not whose option it is: it
         # counts where the command the question puts before it ("set" in "set -e") owns it (``owns_option``).
-        option = asked_option(asked) is not None
+        unfitted = asked_option(asked) is not None or bool(asked_terms(asked))
         command = option_command(asked)
         best = max((float(v.max()) for v in sentence_scores.values() if v.size), default=0.0)
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
@@ -286,11 +287,11 @@ class Retriever:
             p = passages[c.index]
             spans = _owned_spans(find, command, p) if find else []
             if spans:
-                c.answer_form, c.option_form = True, option
+                c.answer_form, c.unfitted_form = True, unfitted
                 _promote_sentence(c, p, p.start + spans[0][0], sentence_scores.get(c.index), best)
 
     def _defining(self, asked: str, candidates: list[Candidate]) -> list[Candidate]:
-        """The candidates whose passage defines the option the question asks about (``qa.search.forms``)."""
+        """The candidates whose passage defines the option or term the question asks about (``qa.search.forms``)."""
         find, command = answer_form(asked), option_command(asked)
         if find is None:
             return []

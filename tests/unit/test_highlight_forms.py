@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.answer.compose import favouring_commands, make_excerpts, with_definitions, with_sentence_going_on
-from qa.answer.features import stated_defaults
+from qa.answer.compose import (
+    favouring_commands,
+    make_excerpts,
+    with_definitions,
+    with_sentence_begun,
+    with_sentence_going_on,
+)
+from qa.answer.features import stated_defaults, stated_definitions
 from qa.ingest.sentences import split_sentences
 from qa.search.forms import asked_option, default_statements, option_command, option_definitions
 from qa.types import Candidate, Passage
@@ -183,3 +189,40 @@ def test_a_term_line_naming_the_command_and_option_is_over_the_definition() -> N
         "$ git branch -d old\nThen push."
     )
     assert [text[a:b] for a, b in option_definitions("-d", text)] == ["delete the branch <branch>"]  # not the prompt's
+
+
+def test_the_tail_of_a_sentence_a_command_line_breaks_comes_with_its_start_and_the_command() -> None:
+    # The R FAQ, 7.10: the answer is the command between the sentence's two halves.
+    text = (
+        "They come in as factors. If f is such a factor object, you can use\nas.numeric(as.character(f))\n\n"
+        "to get the numbers back. More efficient is\nas.numeric(levels(f))[as.integer(f)]\n\nThat is all."
+    )
+    p = Passage(
+        "R-FAQ.pdf", "R FAQ", "7.10 How do I convert factors?", 0, len(text), text, tuple(split_sentences(text))
+    )
+    spans = [tuple(s) for s in p.sentences]
+    tail = next(s for s in spans if text[s[0] : s[1]] == "to get the numbers back.")
+    said = [text[a:b] for a, b in with_sentence_begun(p, [tail])]
+    assert said == [
+        "If f is such a factor object, you can use",
+        "as.numeric(as.character(f))",
+        "to get the numbers back.",
+    ]
+    last = next(s for s in spans if text[s[0] : s[1]] == "That is all.")
+    assert with_sentence_begun(p, [last]) == [last]  # a sentence of its own after a command takes nothing
+
+
+def test_a_definition_question_highlights_the_sentence_defining_its_term() -> None:
+    text = (
+        "3.1 What is S?\n\nThe name is partly a play on the name of the Bell Labs language ‘S’. "
+        "S is a very high level language and an environment for data analysis and graphics. "
+        "This technique is called reverse proxying because the server fetches the documents."
+    )
+    p = Passage("R-FAQ.pdf", "R FAQ", "3 R and S", 0, len(text), text, tuple(split_sentences(text)))
+    texts = p.sentence_texts()
+    shown = stated_definitions("R is said to be based on S. What is S?", p)
+    assert [t for t, on in zip(texts, shown) if on] == [texts[2]]
+    shown = stated_definitions("What is reverse proxying?", p)
+    assert [t for t, on in zip(texts, shown) if on] == [texts[3]]
+    assert stated_definitions("Who designed S?", p) is None  # not a definition question
+    assert stated_definitions("What is Python?", p) is None  # nothing here defines it
