@@ -36,6 +36,8 @@ NAV_CLASS = re.compile(
 BOX_CLASS = re.compile(r"^sidebar$", re.I)
 # A site's footer as a class (Sphinx: div.footer, the copyright line): furniture outside the text only.
 FURNITURE_IDS = {"titlearea"}  # Doxygen's banner: the project's name and logo over every page
+# A page banner by its id ("page-header": Apache's product name and menu over every page), when it holds no heading.
+BANNER_ID = re.compile(r"^(?:page-?header|masthead|banner)$", re.I)
 PAGE_TITLE_CLASS = "headertitle"  # Doxygen's page title: a div, not a heading, above the page's own <h1>s
 FOOTER_CLASS = re.compile(r"^(?:footer|copyright)$", re.I)
 NAV_WORDS = re.compile(r"\b(?:prev(?:ious)?|next|up|home|top|index|contents|download|ebook|pdf|epub)\b", re.I)
@@ -73,6 +75,31 @@ def _is_nav_list(tag: Any) -> bool:
     images = [img.get("alt", "") for a in links for img in a.find_all("img")]
     words = NAV_WORDS.findall(text + " " + " ".join(images))
     return bool(words) and (link_text >= 0.5 * len(text) or len(words) >= 2)
+
+
+# Between a trail's links: "Apache > HTTP Server > Documentation", "Home » Guides".
+_TRAIL_SEPARATOR = re.compile(r"\s*[>»›]\s*")
+
+
+def _is_trail(tag: Any) -> bool:
+    """A breadcrumb trail (three or more links joined by ">" or "»", the current page's name perhaps after them)
+    or the page's list of its other languages (two or more links marked ``hreflang``): where the reader is,
+    never the text."""
+    links = tag.find_all("a")
+    if len(links) < 2 or tag.name not in {"p", "div", "ul", "ol", "span"}:
+        return False
+    rest = tag.get_text(" ", strip=True)
+    for a in links:
+        rest = rest.replace(a.get_text(" ", strip=True), " ", 1)
+    if sum(1 for a in links if a.get("hreflang")) >= 2:
+        return len(rest.replace("|", " ").split()) <= 4
+    pieces = _TRAIL_SEPARATOR.split(rest)
+    return (
+        len(links) >= 3
+        and len(pieces) >= 3
+        and not any(x.strip() for x in pieces[:-1])
+        and len(pieces[-1].split()) <= 6
+    )
 
 
 def _is_link_list(tag: Any) -> bool:
@@ -163,9 +190,10 @@ def furniture(soup: Any) -> list[Any]:
         # "contents" is a table of contents to texi2html but the page's text itself to Doxygen: prose is text.
         if by_class and {c.lower() for c in classes if NAV_CLASS.match(c)} == {"contents"}:
             by_class = link_share(tag) >= LINK_PAGE_SHARE
-        by_class = by_class or tag.get("id") in FURNITURE_IDS
+        ident = str(tag.get("id") or "")
+        by_class = by_class or ident in FURNITURE_IDS or (bool(BANNER_ID.match(ident)) and not tag.find(HEADINGS))
         box = _is_box(tag)
-        footer = any(FOOTER_CLASS.match(c) for c in classes)
+        footer = any(FOOTER_CLASS.match(c) for c in classes) or bool(FOOTER_CLASS.match(ident))
         if _is_skip_link(tag):
             found.append(tag)
             seen.add(id(tag))
@@ -173,6 +201,7 @@ def furniture(soup: Any) -> list[Any]:
         if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box or footer):
             listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
             listing = listing or (tag.name == "table" and tag.find("a", class_="summary-letter") is not None)
+            listing = listing or _is_trail(tag)
             if listing or (tag.name in {"p", "div", "ul", "table", "td"} and _is_nav_list(tag)):
                 found.append(tag)
                 seen.add(id(tag))

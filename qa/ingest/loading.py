@@ -107,8 +107,9 @@ READER_VERSIONS = {
     # 14: a <dt> whose <dd> holds a list of terms of its own (a man page's "set" over its options) is a heading
     # over that <dd>. 15: groff -Thtml's man pages: the page's own contents (a run of "#anchor" links, one per
     # line) left out; a short paragraph over one indented deeper, or a layout table's row of a short term and its
-    # description, one block (an option and what it does).
-    "html": 15,
+    # description, one block (an option and what it does). 16: breadcrumb trails ("Apache > HTTP Server > …"),
+    # the page's list of its other languages (links marked hreflang), a page banner or footer known by its id.
+    "html": 16,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
