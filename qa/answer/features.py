@@ -15,7 +15,7 @@ from qa.answer.code import asked_code_tokens, bare_heading, block_roles, code_se
 from qa.answer.confidence import COUNT_QUESTION, QUANTITY_QUESTION, answer_type_mismatch, missing_names
 from qa.index.bm25 import query_terms, tokenize
 from qa.search.definitions import asked_terms, term_definitions
-from qa.search.forms import answer_form, asks_for_command, asks_for_default, default_statements
+from qa.search.forms import answer_form, asks_for_command, asks_for_default, default_missing, default_statements
 from qa.types import Passage
 
 # Question kinds: the answer's form follows from them (a date for "when", a figure for "how many").
@@ -293,13 +293,14 @@ def confidence_features(
         "coverage": float(max(c.coverage for c in top[:3])),
         "coverage_top": float(first.coverage),
         "phrases": float(first.phrases),
-        # An option's definition is a form too, but one that the confidence was not fitted on: it says what an
-        # option does, not that the passage is about the command asked (qa.search.forms.option_definitions).
+        # An option's or a term's definition is a form too, but one that the confidence was not fitted on: it says
+        # what an option does, not that the passage is about the command asked (qa.search.forms.option_definitions).
         "answer_form": float(first.answer_form and not getattr(first, "unfitted_form", False)),
         "selector_best": float(best_probability),
         "selector_logit": float(math.log(p / (1 - p))),
         "selector_lex": float(row.get("lex", 0.0)),
-        "type_mismatch": float(answer_type_mismatch(question, quoted)),
+        # Asked for a default value, the quoted answer states none: the answer's type is missing, as a number is.
+        "type_mismatch": float(answer_type_mismatch(question, quoted) or default_missing(question, quoted)),
         "missing_names": float(missing_names(question, top_texts)),
         "asks_when_no_date": float(row.get("when_no_date", 0.0)),
     }

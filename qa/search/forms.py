@@ -28,6 +28,7 @@ __all__ = [
     "option_command",
     "owns_option",
     "option_definitions",
+    "default_missing",
     "default_statements",
     "speaker_lines",
 ]
@@ -316,13 +317,27 @@ _DEFAULT_QUESTION = re.compile(r"\bdefaults?\b", re.IGNORECASE)
 # "(default 5)", "defaults to …", "… by default". Not a heading that merely names defaults ("Default settings").
 _DEFAULT_STATED = re.compile(
     r"\bby\s+default\b|\bdefaults?\s+to\b|\(\s*default\b|\bdefaults?\s*[:=]"
-    r"|\bdefaults?\b(?:\s+[^\s.;:]+){0,8}?\s+(?:is|are|was|will\s+be|becomes)\b",
+    r"|\bdefaults?\b(?:\s+[^\s.;:]+){0,8}?\s+(?:is|are|was|will\s+be|becomes)\b"
+    r"|\bdefault\s+(?:settings?|values?)\s*[:=]|\bthe\s+default\s+(?:of\s+)?(?=[\d\"'‘“])|\b(?:is|are|was)\s+the\s+default\b",
     re.IGNORECASE,
+)
+
+
+# "Which port does it run on by default?", "What is the default size of …?", "… which one is the default?": the
+# default itself is asked; not "Which file sets the default locale?", where it only names the thing asked about.
+_DEFAULT_VALUE_QUESTION = re.compile(
+    r"\bby\s+default\b|\bwhat(?:'s|\s+is|\s+are|\s+was)\s+the\s+default\b|\bis\s+the\s+default\s*\?", re.IGNORECASE
 )
 
 
 def asks_for_default(question: str) -> bool:
     return bool(_DEFAULT_QUESTION.search(question))
+
+
+def default_missing(question: str, answer: str) -> bool:
+    """The question asks what a default is, and the answer states no default: a near miss that names the setting
+    ("GracefulShutdownTimeout …") without its default, which the manual does not give."""
+    return bool(_DEFAULT_VALUE_QUESTION.search(question)) and not default_statements(answer)
 
 
 def default_statements(text: str) -> list[tuple[int, int]]:

@@ -54,3 +54,11 @@ def test_the_command_inside_a_highlighted_sentence_is_highlighted_with_it(assist
     shown = quoted(answer.excerpts[0])
     assert "as.numeric(as.character(f))" in shown and "to get the numbers back." in shown, shown
     assert answer.excerpts[0].passage.page_start == 5  # the extract's fifth page: the FAQ's page 34
+
+
+def test_a_default_the_manual_states_is_answered_and_one_it_does_not_is_not(assistant: Assistant) -> None:
+    stated = assistant.chat().ask("What is the default value of AuthBasicProvider?")
+    assert not stated.abstained
+    assert any("file is the default value" in s for s in quoted(stated.excerpts[0]))
+    # The page names AuthUserFile and what it sets, never a default path: a near miss, not an answer.
+    assert assistant.chat().ask("What is the default path of the AuthUserFile?").abstained

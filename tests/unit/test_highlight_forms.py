@@ -14,7 +14,7 @@ from qa.answer.compose import (
 )
 from qa.answer.features import stated_defaults, stated_definitions
 from qa.ingest.sentences import split_sentences
-from qa.search.forms import asked_option, default_statements, option_command, option_definitions
+from qa.search.forms import asked_option, default_missing, default_statements, option_command, option_definitions
 from qa.types import Candidate, Passage
 
 TEXT = (
@@ -226,3 +226,13 @@ def test_a_definition_question_highlights_the_sentence_defining_its_term() -> No
     assert [t for t, on in zip(texts, shown) if on] == [texts[3]]
     assert stated_definitions("Who designed S?", p) is None  # not a definition question
     assert stated_definitions("What is Python?", p) is None  # nothing here defines it
+
+
+def test_a_default_asked_for_and_not_stated_is_a_missing_answer() -> None:
+    # Apache's stopping.html names GracefulShutdownTimeout but never says its default.
+    near_miss = "The GracefulShutdownTimeout directive specifies how long the server waits for children to exit."
+    assert default_missing("What is the default value of GracefulShutdownTimeout?", near_miss)
+    assert default_missing("How many old log files does rotatelogs keep by default?", near_miss)
+    assert not default_missing("What is the default history size?", "Default settings: set history size 500.")
+    assert not default_missing("How long by default?", "Reduce the OCSP responder timeout from the default 10s:")
+    assert not default_missing("Which file sets the default locale?", near_miss)  # "default" names the thing asked
