@@ -141,3 +141,17 @@ def test_a_term_over_its_own_list_of_terms_heads_them_but_a_nested_contents_list
         "lxml",
     )
     assert _lists_terms(contents.find("dt")) is None  # a DocBook contents list nests its links so
+
+
+def test_a_trail_and_a_language_list_are_left_out_but_arrows_in_the_text_stay() -> None:
+    page = (
+        b"<html><body><div class='crumbs'><a href='/'>Home</a> &raquo; <a href='/g/'>Guides</a> &raquo; "
+        b"<a href='/g/i/'>Install</a> &raquo; Proxies</div>"
+        b"<p><span>Languages:</span> <a href='de.html' hreflang='de'>de</a> | "
+        b"<a href='fr.html' hreflang='fr'>fr</a></p>"
+        b"<h1>Proxies</h1><p>Compare <a href='a'>a</a> &gt; <a href='b'>b</a> &gt; <a href='c'>c</a> by their "
+        b"latency before you choose one.</p><div id='footer'>Last updated 2024-05-31</div></body></html>"
+    )
+    text, _ = read_html(page)
+    assert "Home" not in text and "Languages" not in text and "Last updated" not in text
+    assert "Compare a > b > c by their latency before you choose one." in text
