@@ -102,6 +102,19 @@ def _is_trail(tag: Any) -> bool:
     )
 
 
+def _is_link_box(tag: Any) -> bool:
+    """A box of five or more links, headed perhaps ("See also"), holding no text of its own beyond them: Apache's
+    quick view (the page's contents and its "See also" links) beside the text. Its heading would otherwise head
+    the page's sections after it."""
+    links = tag.find_all("a")
+    if len(links) < 5 or tag.find(["p", "pre", "table"]) is not None:
+        return False
+    rest = tag.get_text(" ", strip=True)
+    for part in [*links, *tag.find_all(HEADINGS)]:
+        rest = rest.replace(part.get_text(" ", strip=True), " ", 1)
+    return len(rest.split()) <= 3
+
+
 def _is_link_list(tag: Any) -> bool:
     """A list or table of five or more links and little else: a table of contents without its class."""
     links = tag.find_all("a")
@@ -201,7 +214,7 @@ def furniture(soup: Any) -> list[Any]:
         if not (tag.name in FURNITURE_TAGS or role in FURNITURE_ROLES or by_class or box or footer):
             listing = tag.name in {"ul", "ol", "dl", "table"} and _is_link_list(tag)
             listing = listing or (tag.name == "table" and tag.find("a", class_="summary-letter") is not None)
-            listing = listing or _is_trail(tag)
+            listing = listing or _is_trail(tag) or (tag.name == "div" and _is_link_box(tag))
             if listing or (tag.name in {"p", "div", "ul", "table", "td"} and _is_nav_list(tag)):
                 found.append(tag)
                 seen.add(id(tag))

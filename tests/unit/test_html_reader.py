@@ -155,3 +155,18 @@ def test_a_trail_and_a_language_list_are_left_out_but_arrows_in_the_text_stay() 
     text, _ = read_html(page)
     assert "Home" not in text and "Languages" not in text and "Last updated" not in text
     assert "Compare a > b > c by their latency before you choose one." in text
+
+
+def test_a_box_of_links_with_its_heading_heads_no_section_after_it() -> None:
+    # Apache's quick view: the page's contents and an h3 "See also" over more links, before the sections' h2s.
+    links = "".join(f"<li><a href='#s{i}'>Part {i}</a></li>" for i in range(4))
+    page = (
+        f"<html><body><h1>Stopping</h1><p>How to stop the server.</p><div id='quickview'><ul>{links}</ul>"
+        "<h3>See also</h3><ul><li><a href='httpd.html'>httpd</a></li><li><a href='ctl.html'>ctl</a></li></ul></div>"
+        "<div class='section'><h2>Graceful Restart</h2><p>Send the USR1 signal to restart gracefully.</p></div>"
+        "</body></html>"
+    ).encode()
+    text, layout = read_html(page)
+    assert "See also" not in text and "Part 1" not in text
+    sections = {section for _, _, kind, section in layout.blocks if kind == "text"}
+    assert "Stopping — Graceful Restart" in sections
