@@ -127,6 +127,29 @@ def favouring_commands(passage: Passage, scores: np.ndarray, question: str) -> n
     return out
 
 
+HOW_TO = re.compile(r"\bhow\s+(?:do|can|should|would|could|must)\s+(?:i|you|we|one)\b|\bhow\s+to\b", re.I)
+
+
+def with_lead_in_after(passage: Passage, highlights: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
+    """For a how-to question, a lead-in closing its paragraph right after a highlighted sentence ("… to run very
+    slowly." / "Here are ways to avoid it:") comes with it, and so with the steps it introduces: the highlight
+    states the problem the question restates, the steps after the lead-in answer it."""
+    if not highlights or not (asks_for_command(question) or HOW_TO.search(question)):
+        return highlights
+    text, base = passage.text, passage.start
+    spans = [tuple(s) for s in passage.sentences]
+    out = list(highlights)
+    for a, b in highlights:
+        at = spans.index((a, b)) if (a, b) in spans else -1
+        if at < 0 or at + 1 >= len(spans):
+            continue
+        s0, s1 = spans[at + 1]
+        lead = text[s0 - base : s1 - base].rstrip()
+        if lead.endswith(":") and text[s1 - base : s1 - base + 1] == "\n" and text[b - base : s0 - base].strip() == "":
+            out.append((s0, s1))
+    return sorted(set(out))
+
+
 def with_introduced_block(
     passage: Passage, highlights: list[tuple[int, int]], max_lines: int = BLOCK_LINES
 ) -> list[tuple[int, int]]:
@@ -268,7 +291,8 @@ def follow_lead_ins(
     """The highlights with what their lead-ins announce: the sentence after a lone one ending in ":" or "?",
     the block after "… the following:", the command lines after a how-to's sentence, a term's definition, the
     rest of a sentence a command line breaks, and its start where its tail is highlighted."""
-    out = with_introduced_block(passage, with_what_follows(passage, highlights, max_highlights))
+    out = with_lead_in_after(passage, with_what_follows(passage, highlights, max_highlights), question)
+    out = with_introduced_block(passage, out)
     out = with_sentence_going_on(passage, with_definitions(passage, with_command_after(passage, out, question)))
     return with_sentence_begun(passage, out)
 

@@ -1,7 +1,8 @@
 """Two more real manuals nobody here wrote: a page of the Apache HTTP Server 2.4 manual (howto/auth.html from
 Debian's apache2-doc 2.4.71, Apache License 2.0: a banner, a breadcrumb trail, its list of other languages
 over and under the text, a footer known only by its id) and six pages of the R FAQ (R-FAQ.pdf from r-doc-pdf
-4.2.2, GPL-2+: "What is S?", and a sentence a command line breaks in two). Read as a user sees them, then asked
+4.2.2, GPL-2+: "What is S?", and a sentence a command line breaks in two), and three of R-admin.pdf (the same
+package: a problem stated, then "Here are ways to avoid it:" over the steps). Read as a user sees them, then asked
 through the real model."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tests.conftest import assistant_over, quoted
 DATA = Path(__file__).resolve().parent.parent / "data"
 APACHE = DATA / "apache-2.4-howto-auth.html"
 R_FAQ = DATA / "r-faq-4.2.2-pages15-17-33-35.pdf"
+R_ADMIN = DATA / "r-admin-4.2.2-pages25-27.pdf"  # R-admin.pdf's 4.1 Running R under macOS: App Nap
 
 
 def test_a_manual_pages_trail_languages_banner_and_footer_are_no_text() -> None:
@@ -32,7 +34,8 @@ def test_a_manual_pages_trail_languages_banner_and_footer_are_no_text() -> None:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # noqa: ANN001
-    return assistant_over({APACHE.name: APACHE, R_FAQ.name: R_FAQ}, tmp_path_factory, embedder, "definitions")
+    files = {APACHE.name: APACHE, R_FAQ.name: R_FAQ, R_ADMIN.name: R_ADMIN}
+    return assistant_over(files, tmp_path_factory, embedder, "definitions")
 
 
 @pytest.mark.parametrize(
@@ -62,3 +65,10 @@ def test_a_default_the_manual_states_is_answered_and_one_it_does_not_is_not(assi
     assert any("file is the default value" in s for s in quoted(stated.excerpts[0]))
     # The page names AuthUserFile and what it sets, never a default path: a near miss, not an answer.
     assert assistant.chat().ask("What is the default path of the AuthUserFile?").abstained
+
+
+def test_a_how_to_answer_comes_with_the_steps_its_paragraph_announces(assistant: Assistant) -> None:
+    answer = assistant.chat().ask("R.app crawls in the background on my Mac. How do I turn off App Nap for it?")
+    shown = quoted(answer.excerpts[0])
+    assert "Here are ways to avoid it:" in shown, shown
+    assert any("defaults write org.R-project.R NSAppSleepDisabled -bool YES" in s for s in shown), shown

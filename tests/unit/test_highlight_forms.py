@@ -9,6 +9,7 @@ from qa.answer.compose import (
     favouring_commands,
     make_excerpts,
     with_definitions,
+    with_lead_in_after,
     with_sentence_begun,
     with_sentence_going_on,
 )
@@ -236,3 +237,15 @@ def test_a_default_asked_for_and_not_stated_is_a_missing_answer() -> None:
     assert not default_missing("What is the default history size?", "Default settings: set history size 500.")
     assert not default_missing("How long by default?", "Reduce the OCSP responder timeout from the default 10s:")
     assert not default_missing("Which file sets the default locale?", near_miss)  # "default" names the thing asked
+
+
+def test_a_lead_in_after_the_highlight_joins_it_for_a_how_to_question_only() -> None:
+    text = (
+        "Users need to be aware of App Nap, which can make R run slowly. Here are ways to avoid it:\n\n"
+        "- Keep the console visible.\n- In a Terminal, run\ndefaults write org.R-project.R NSAppSleepDisabled -bool YES"
+    )
+    p = Passage("R-admin.pdf", "R", "4.1 Running R under macOS", 0, len(text), text, tuple(split_sentences(text)))
+    problem = tuple(p.sentences[0])
+    lead = [text[a:b] for a, b in with_lead_in_after(p, [problem], "How do I turn off App Nap?")]
+    assert lead[-1] == "Here are ways to avoid it:"
+    assert with_lead_in_after(p, [problem], "What is App Nap?") == [problem]  # not asked how: the problem answers
