@@ -132,8 +132,9 @@ HOW_TO = re.compile(r"\bhow\s+(?:do|can|should|would|could|must)\s+(?:i|you|we|o
 
 def with_lead_in_after(passage: Passage, highlights: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
     """For a how-to question, a lead-in closing its paragraph right after a highlighted sentence ("… to run very
-    slowly." / "Here are ways to avoid it:") comes with it, and so with the steps it introduces: the highlight
-    states the problem the question restates, the steps after the lead-in answer it."""
+    slowly. Here are ways to avoid it:", or the paragraph after a command: "Which will add the following to a file
+    named .gitconfig …:") comes with it, and so with the block it introduces: the highlight states the problem
+    the question restates, or the step before; what the lead-in announces answers. Not a list's next item."""
     if not highlights or not (asks_for_command(question) or HOW_TO.search(question)):
         return highlights
     text, base = passage.text, passage.start
@@ -145,7 +146,9 @@ def with_lead_in_after(passage: Passage, highlights: list[tuple[int, int]], ques
             continue
         s0, s1 = spans[at + 1]
         lead = text[s0 - base : s1 - base].rstrip()
-        if lead.endswith(":") and text[s1 - base : s1 - base + 1] == "\n" and text[b - base : s0 - base].strip() == "":
+        between = text[b - base : s0 - base]
+        sibling = "\n" in between and LIST_LINE.match(lead)  # the list's next item ("- To remove foo, run:")
+        if not between.strip() and not sibling and lead.endswith(":") and text[s1 - base : s1 - base + 1] == "\n":
             out.append((s0, s1))
     return sorted(set(out))
 
