@@ -130,6 +130,12 @@ def favouring_commands(passage: Passage, scores: np.ndarray, question: str) -> n
 HOW_TO = re.compile(r"\bhow\s+(?:do|can|should|would|could|must)\s+(?:i|you|we|one)\b|\bhow\s+to\b", re.I)
 
 
+def _lead_in_after(text: str, a: int, b: int, s0: int, s1: int) -> bool:
+    lead, between = text[s0:s1].rstrip(), text[b:s0]
+    sibling = "\n" in between and LIST_LINE.match(lead)  # the list's next item ("- To remove foo, run:")
+    return not between.strip() and not sibling and lead.endswith(":") and text[s1 : s1 + 1] == "\n"
+
+
 def with_lead_in_after(passage: Passage, highlights: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
     """For a how-to question, a lead-in closing its paragraph right after a highlighted sentence ("… to run very
     slowly. Here are ways to avoid it:", or the paragraph after a command: "Which will add the following to a file
@@ -137,20 +143,7 @@ def with_lead_in_after(passage: Passage, highlights: list[tuple[int, int]], ques
     the question restates, or the step before; what the lead-in announces answers. Not a list's next item."""
     if not highlights or not (asks_for_command(question) or HOW_TO.search(question)):
         return highlights
-    text, base = passage.text, passage.start
-    spans = [tuple(s) for s in passage.sentences]
-    out = list(highlights)
-    for a, b in highlights:
-        at = spans.index((a, b)) if (a, b) in spans else -1
-        if at < 0 or at + 1 >= len(spans):
-            continue
-        s0, s1 = spans[at + 1]
-        lead = text[s0 - base : s1 - base].rstrip()
-        between = text[b - base : s0 - base]
-        sibling = "\n" in between and LIST_LINE.match(lead)  # the list's next item ("- To remove foo, run:")
-        if not between.strip() and not sibling and lead.endswith(":") and text[s1 - base : s1 - base + 1] == "\n":
-            out.append((s0, s1))
-    return sorted(set(out))
+    return _with_next(passage, highlights, _lead_in_after, alone=False)
 
 
 def with_introduced_block(
@@ -222,10 +215,14 @@ TERM_WORDS = 4  # a definition list's term line ("CDPATH", "-t timeout", "globst
 
 
 def _with_next(
-    passage: Passage, highlights: list[tuple[int, int]], takes: Callable[[str, int, int, int, int], bool]
+    passage: Passage,
+    highlights: list[tuple[int, int]],
+    takes: Callable[[str, int, int, int, int], bool],
+    alone: bool = True,
 ) -> list[tuple[int, int]]:
     """The highlights, each followed by the sentence after it where ``takes(text, a, b, s0, s1)`` (the passage's
-    text, the highlighted sentence's span in it, the next sentence's span) says so."""
+    text, the highlighted sentence's span in it, the next sentence's span) says so; with ``alone``, only a
+    highlight that opens its line."""
     text, base = passage.text, passage.start
     spans = [tuple(s) for s in passage.sentences]
     out = list(highlights)
@@ -234,8 +231,8 @@ def _with_next(
         if at < 0 or at + 1 >= len(spans):
             continue
         s0, s1 = spans[at + 1]
-        alone = a == base or text[a - base - 1] == "\n"
-        if alone and takes(text, a - base, b - base, s0 - base, s1 - base):
+        opens_line = a == base or text[a - base - 1] == "\n"
+        if (opens_line or not alone) and takes(text, a - base, b - base, s0 - base, s1 - base):
             out.append((s0, s1))
     return sorted(set(out))
 
