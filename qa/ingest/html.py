@@ -77,6 +77,8 @@ def _is_nav_list(tag: Any) -> bool:
     return bool(words) and (link_text >= 0.5 * len(text) or len(words) >= 2)
 
 
+TRAIL_CHARS = 400  # a breadcrumb trail or a list of languages is short
+LINK_BOX_CHARS = 3000  # a box of links beside the text (a page's contents and "See also"), not a chapter
 # Between a trail's links: "Apache > HTTP Server > Documentation", "Home » Guides".
 _TRAIL_SEPARATOR = re.compile(r"\s*[>»›]\s*")
 
@@ -85,10 +87,16 @@ def _is_trail(tag: Any) -> bool:
     """A breadcrumb trail (three or more links joined by ">" or "»", the current page's name perhaps after them)
     or the page's list of its other languages (two or more links marked ``hreflang``): where the reader is,
     never the text."""
-    links = tag.find_all("a")
-    if len(links) < 2 or tag.name not in {"p", "div", "ul", "ol", "span"}:
+    if tag.name not in {"p", "div", "ul", "ol", "span"}:
+        return False
+    kids = list(tag.children)  # the separators and the language links stand right in the trail, so look there first
+    joined = any(getattr(c, "name", None) is None and _TRAIL_SEPARATOR.search(str(c)) for c in kids)
+    if not joined and not any(getattr(c, "name", None) == "a" and c.get("hreflang") for c in kids):
         return False
     rest = tag.get_text(" ", strip=True)
+    links = tag.find_all("a") if len(rest) <= TRAIL_CHARS else []
+    if len(links) < 2:
+        return False
     for a in links:
         rest = rest.replace(a.get_text(" ", strip=True), " ", 1)
     if sum(1 for a in links if a.get("hreflang")) >= 2:
@@ -106,10 +114,12 @@ def _is_link_box(tag: Any) -> bool:
     """A box of five or more links, headed perhaps ("See also"), holding no text of its own beyond them: Apache's
     quick view (the page's contents and its "See also" links) beside the text. Its heading would otherwise head
     the page's sections after it."""
-    links = tag.find_all("a")
-    if len(links) < 5 or tag.find(["p", "pre", "table"]) is not None:
+    if tag.find(["p", "pre", "table"]) is not None:
         return False
     rest = tag.get_text(" ", strip=True)
+    links = tag.find_all("a") if len(rest) <= LINK_BOX_CHARS else []
+    if len(links) < 5:
+        return False
     for part in [*links, *tag.find_all(HEADINGS)]:
         rest = rest.replace(part.get_text(" ", strip=True), " ", 1)
     return len(rest.split()) <= 3
