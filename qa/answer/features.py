@@ -151,10 +151,7 @@ def stated_defaults(question: str, p: Passage, idf: dict[str, float]) -> np.ndar
     share, _, _ = _lexical(question, windows, idf)
     best = share.max()
     starts = [a for a, _ in found if best > 0 and share[bisect.bisect_right(bounds, a) - 1] == best]
-    if not starts:
-        return None
-    spans = [(a - p.start, b - p.start) for a, b in p.sentences]
-    return np.array([any(a <= s < b for s in starts) for a, b in spans], dtype=bool)
+    return _sentences_holding(p, starts) if starts else None
 
 
 def stated_definitions(question: str, p: Passage) -> np.ndarray | None:
@@ -164,8 +161,12 @@ def stated_definitions(question: str, p: Passage) -> np.ndarray | None:
     found = term_definitions(terms, p.text) if terms else []
     if not found:
         return None
+    return _sentences_holding(p, [a + len(p.text[a:b]) - len(p.text[a:b].lstrip()) for a, b in found])
+
+
+def _sentences_holding(p: Passage, starts: list[int]) -> np.ndarray:
+    """Per sentence of ``p``: it holds one of ``starts`` (offsets in ``p.text``)."""
     spans = [(a - p.start, b - p.start) for a, b in p.sentences]
-    starts = [a + len(p.text[a:b]) - len(p.text[a:b].lstrip()) for a, b in found]
     return np.array([any(a <= s < b for s in starts) for a, b in spans], dtype=bool)
 
 

@@ -83,6 +83,13 @@ LINK_BOX_CHARS = 3000  # a box of links beside the text (a page's contents and "
 _TRAIL_SEPARATOR = re.compile(r"\s*[>»›]\s*")
 
 
+def _words_besides(text: str, parts: list[Any]) -> str:
+    """``text`` (a tag's) without the text of ``parts`` (its links, its headings): the words it holds of its own."""
+    for part in parts:
+        text = text.replace(part.get_text(" ", strip=True), " ", 1)
+    return text
+
+
 def _is_trail(tag: Any) -> bool:
     """A breadcrumb trail (three or more links joined by ">" or "»", the current page's name perhaps after them)
     or the page's list of its other languages (two or more links marked ``hreflang``): where the reader is,
@@ -97,8 +104,7 @@ def _is_trail(tag: Any) -> bool:
     links = tag.find_all("a") if len(rest) <= TRAIL_CHARS else []
     if len(links) < 2:
         return False
-    for a in links:
-        rest = rest.replace(a.get_text(" ", strip=True), " ", 1)
+    rest = _words_besides(rest, links)
     if sum(1 for a in links if a.get("hreflang")) >= 2:
         return len(rest.replace("|", " ").split()) <= 4
     pieces = _TRAIL_SEPARATOR.split(rest)
@@ -120,9 +126,7 @@ def _is_link_box(tag: Any) -> bool:
     links = tag.find_all("a") if len(rest) <= LINK_BOX_CHARS else []
     if len(links) < 5:
         return False
-    for part in [*links, *tag.find_all(HEADINGS)]:
-        rest = rest.replace(part.get_text(" ", strip=True), " ", 1)
-    return len(rest.split()) <= 3
+    return len(_words_besides(rest, [*links, *tag.find_all(HEADINGS)]).split()) <= 3
 
 
 def _is_link_list(tag: Any) -> bool:

@@ -24,6 +24,7 @@ __all__ = [
     "bylines",
     "command_spans",
     "asks_for_default",
+    "asks_for_definition",
     "asked_option",
     "option_command",
     "owns_option",
@@ -288,6 +289,12 @@ def option_definitions(option: str, text: str) -> list[tuple[int, int]]:
             nxt = text.find("\n", m.end() + 1)
             spans.append((m.end() + 1, len(text) if nxt < 0 else nxt))
     return sorted(set(spans))
+
+
+def asks_for_definition(question: str) -> bool:
+    """The question asks what an option or a term is ("What does set -e do?", "What is S?"): forms looked for
+    deeper in the ranking, and not read by the confidence, which was not fitted on them."""
+    return asked_option(question) is not None or bool(asked_terms(question))
 
 
 def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:

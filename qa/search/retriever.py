@@ -24,10 +24,9 @@ from qa.index.bm25 import (
 from qa.index.build import Progress
 from qa.index.dense import SENTENCE_INDEX, dense_search, dense_search_within, read_dense_index
 from qa.index.store import StoredIndex
-from qa.search.definitions import asked_terms
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
-from qa.search.forms import answer_form, asked_option, option_command, owns_option
+from qa.search.forms import answer_form, asks_for_definition, option_command, owns_option
 from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
 from qa.search.paraphrase import AUTO, ParaphraseScorer, model_installed, stage_model
 from qa.settings import Settings
@@ -134,7 +133,7 @@ class Retriever:
         candidates = candidates if staged is None else staged
         if use_sentences and phrase_weight > 0 and is_question(asked):
             best, later = candidates[:PHRASE_DEPTH], candidates[PHRASE_DEPTH:]
-            if asked_option(asked) is not None or asked_terms(asked):  # a definition further down joins the few
+            if asks_for_definition(asked):  # a definition further down joins the few (as "-x" in set's list)
                 deeper = self._defining(asked, later[: max(s.rerank_depth - PHRASE_DEPTH, 0)])
                 best, later = best + deeper, [c for c in later if c not in deeper]
             self._phrases(asked, best, s, sentence_scores)
@@ -279,7 +278,7 @@ class Retriever:
         find = answer_form(asked)
         # An option's definition ("-e Exit immediately …") says what the option does, not whose option it is: it
         # counts where the command the question puts before it ("set" in "set -e") owns it (``owns_option``).
-        unfitted = asked_option(asked) is not None or bool(asked_terms(asked))
+        unfitted = asks_for_definition(asked)
         command = option_command(asked)
         best = max((float(v.max()) for v in sentence_scores.values() if v.size), default=0.0)
         for c, share in zip(candidates, phrase_coverage(asked, texts)):
