@@ -50,6 +50,8 @@ INLINE = {
     "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
 }  # fmt: skip
 BOX_LEVEL = 99  # a box's title sits below every heading of the page
+QUESTION_RANK = 7  # a FAQ's bold question, or SQLite's hidden <h>, sits below the page's h1-h6
+QUESTION_CHARS = 300  # a bold paragraph longer than this is a sentence stressed, not a question heading
 LAYOUT_INSIDE = ["p", "pre", "ul", "ol", "dl", "div", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]
 LINK_PAGE_SHARE = 0.6  # a page whose text is mostly link text is an index or a table of contents
 KEEP_MENU_CHARS = 500  # a page left with less than this (and under a fifth) without its menus keeps them
@@ -284,7 +286,32 @@ def _level(tag: Any) -> tuple[int, int]:
         return (0, 2)
     if PAGE_TITLE_CLASS in _classes(tag):
         return (0, 0)  # over the page's <h1> sections
-    return (_depth(tag), int(tag.name[1]))
+    return (_depth(tag), int(tag.name[1]) if tag.name in HEADINGS else QUESTION_RANK)
+
+
+def bold_question(tag: Any) -> bool:
+    """A paragraph that is one bold question ("(12) I deleted a lot of data but the database file did not get any
+    smaller. Is this a bug?"): a FAQ's question, set as a heading over its answer. As a heading it names the
+    answer's section and is never highlighted as the answer; as a paragraph it restated the user's question."""
+    if tag.name != "p":
+        return False
+    parts = [c for c in tag.children if not (getattr(c, "name", None) is None and not str(c).strip())]
+    text = tag.get_text(" ", strip=True)
+    bold = all(getattr(c, "name", None) in {"b", "strong"} for c in parts)
+    return bool(parts) and bold and text.endswith("?") and len(text) <= QUESTION_CHARS
+
+
+def hidden_headings(soup: Any) -> None:
+    """SQLite's pages title each entry of a long page (every PRAGMA) with a hidden ``<h _id=…>`` for their search
+    engine, left inside the open paragraph before it. Each becomes a heading of its own, after that paragraph, so
+    the entry's passages carry its name ("List Of PRAGMAs — PRAGMA query_only") and no paragraph ends with it."""
+    for tag in soup.find_all("h"):
+        if not tag.get_text(strip=True) or len(tag.get_text(strip=True)) > QUESTION_CHARS:
+            continue
+        outer = next((a for a in tag.parents if a.name in BLOCKS), None)
+        if outer is not None:
+            outer.insert_after(tag.extract())
+        tag.name = "h7"
 
 
 FORMULA_CLASSES = {"formulaInl", "formulaDsp"}  # Doxygen's formulas, drawn as images: "generate [LaTeX] output"
@@ -462,7 +489,7 @@ class _Walker:
                 terms[id(definition)] = title
             elif name == "dd" and id(child) in terms:
                 self.term(child, terms.pop(id(child)))
-            elif name in HEADINGS or (name == "div" and PAGE_TITLE_CLASS in _classes(child)):
+            elif name in HEADINGS or name == "h7" or (name == "div" and PAGE_TITLE_CLASS in _classes(child)):
                 self.heading(child)
             elif name == "pre":
                 for br in child.find_all("br"):  # a line break inside code (mammoth's, from a Word code style)
@@ -474,6 +501,8 @@ class _Walker:
                 table, rows, head = _table_text(child)
                 if table:
                     self.attached(table, "table", rows, head)
+            elif bold_question(child):
+                self.heading(child)
             elif name in BLOCKS and not child.find(LAYOUT_INSIDE):
                 text = _text(child)
                 if text:
@@ -604,6 +633,7 @@ def read_html_layout(markup: str) -> tuple[str, Layout]:
             tag.decompose()
         if found and link_share(soup) >= LINK_PAGE_SHARE:
             raise NavigationOnly("only navigation links (a contents or index page)")
+    hidden_headings(soup)
     walker = _Walker()
     walker.walk(soup)
     out: list[str] = []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.chunking import ChunkConfig, chunk_document
+from qa.ingest.html import read_html_layout
 from qa.ingest.loading import UnreadableFile, load_file, read_html
 from qa.settings import load_settings
 from qa.types import Passage
@@ -170,3 +171,15 @@ def test_a_box_of_links_with_its_heading_heads_no_section_after_it() -> None:
     assert "See also" not in text and "Part 1" not in text
     sections = {section for _, _, kind, section in layout.blocks if kind == "text"}
     assert "Stopping — Graceful Restart" in sections
+
+
+def test_a_bold_question_heads_its_answer_and_a_bold_sentence_stays_text() -> None:
+    markup = (
+        "<h1>FAQ</h1><p><b>(3) Can I share a database between machines?</b></p><p>Yes, with care.</p>"
+        "<p><b>Back up the file before you start.</b></p><p>It takes a minute.</p>"
+    )
+    text, layout = read_html_layout(markup)
+    kinds = {text[a:b]: (kind, section) for a, b, kind, section in layout.blocks}
+    assert kinds["(3) Can I share a database between machines?"][0] == "heading"
+    assert kinds["Yes, with care."][1] == "FAQ — (3) Can I share a database between machines?"
+    assert kinds["Back up the file before you start."] == ("text", "FAQ — (3) Can I share a database between machines?")
