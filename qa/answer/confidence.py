@@ -26,11 +26,12 @@ from qa.types import Candidate
 _CLAUSE_START = r"(?:^|[,;:]\s*|\b(?:and|so|roughly|approximately|about|then|but)\s+)"
 _WHAT = (
     r"what (?:is |was |are |were )?(?:the )?(?:[\w'’-]+['’]s )?"
-    r"(?:(?:annual|average|total|minimum|statutory|typical|median|current|yearly) )*"
+    r"(?:(?:annual|average|total|minimum|statutory|typical|median|current|yearly|maximum|max|largest|smallest|"
+    r"highest|lowest|biggest|longest|shortest|greatest) )*"
 )
 _MEASURE = (
     r"(?:percentages?|per ?cent|proportion|share|number|amount|fees?|rates?|population|budget|wages?|costs?|"
-    r"prices?|size|salary|income)\b"
+    r"prices?|size|salary|income|length|width|limit)\b"
 )
 QUANTITY_QUESTION = re.compile(
     _CLAUSE_START + r"(?:how (?:many|much|long|old|often|far)|" + _WHAT + r"(?:year\b|" + _MEASURE + "))",

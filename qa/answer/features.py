@@ -32,6 +32,9 @@ _NUMBER = re.compile(
     r"thousand|million|billion|half|dozen|several)\b",
     re.I,
 )
+# A release or a calendar date names no count: "Beginning with version 3.37.0 (2021-11-27), the CLI can hold …"
+# does not answer "how many connections can the CLI hold?"; "There can be at most 10 …" does.
+_RELEASE = re.compile(r"\bversions?\s+\d+(?:\.\d+)*\b|\b\d+(?:\.\d+){2,}\b|\b\d{4}-\d\d-\d\d\b", re.I)
 _NAME_INSIDE = re.compile(r"(?<=[\w,;:)] )[A-Z][a-z]+")  # a capitalised word that does not open the sentence
 _REASON = re.compile(r"\b(?:because|due to|since|as a result|so that|in order to|owing to|led to|caused)\b", re.I)
 # A bibliography entry: "Title (2004), Author, Publisher, www.example.org, 107 pp." Its title shares the
@@ -100,6 +103,18 @@ def idf_weights(bm25: object, terms: Sequence[str], n_docs: int) -> dict[str, fl
 def _headings(p: Passage) -> set[str]:
     """The passage's headings as the splitter may leave them (without "5.5.1.", case or spacing)."""
     return {bare_heading(part) for part in p.section.split(" — ")} - {""} if p.section else set()
+
+
+def _in_heading(p: Passage, i: int, sentence: str, heads: set[str]) -> bool:
+    """The sentence is a heading of the passage's path, or a part of one the splitter cut ("(12) I deleted a lot
+    of data but the database file did not get any smaller." | "Is this a bug?"): its line is that heading."""
+    if not any(c.isalpha() for c in sentence) or bare_heading(sentence) in heads:
+        return True
+    if not heads:
+        return False
+    a, b = p.sentences[i][0] - p.start, p.sentences[i][1] - p.start
+    line = p.text[p.text.rfind("\n", 0, a) + 1 : len(p.text) if (end := p.text.find("\n", b)) < 0 else end]
+    return line.strip() != sentence and bare_heading(line) in heads
 
 
 def reference_entry(text: str) -> bool:
@@ -196,7 +211,7 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
         words = len(stripped.split())
         prev_text = texts[i - 1].rstrip() if i else ""
         has_date = bool(_YEAR.search(text) or _DATE.search(text))
-        numbers = _NUMBER.search(_YEAR.sub(" ", text)) is not None
+        numbers = _NUMBER.search(_YEAR.sub(" ", _RELEASE.sub(" ", text))) is not None
         has_name = _NAME_INSIDE.search(text) is not None
         f = {
             "cos": cos[i],
@@ -212,7 +227,7 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
             "position": i / (n - 1) if n > 1 else 0.0,
             "first": float(i == 0),
             "log_sentences": math.log(n),
-            "heading": float(bare_heading(stripped) in heads or not any(c.isalpha() for c in stripped)),
+            "heading": float(_in_heading(p, i, stripped, heads)),
             "short": float(words < 5),
             "log_chars": math.log1p(len(stripped)),
             "lead_in": float(stripped.endswith((":", "?"))),

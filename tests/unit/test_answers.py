@@ -16,6 +16,16 @@ def test_quantity_questions_need_a_number_and_a_count_needs_more_than_a_year() -
     assert not answer_type_mismatch("What is China's 'floating' population?", "Rural migrants in cities.")
 
 
+def test_a_limit_asked_for_needs_a_number() -> None:
+    # A manual names the job table without its size: a near miss, not an answer.
+    question = "What is the maximum number of jobs the job table can hold?"
+    assert answer_type_mismatch(question, "It keeps a table of currently executing jobs.")
+    assert not answer_type_mismatch(question, "The table holds at most 256 jobs.")
+    assert answer_type_mismatch("What is the longest user name allowed?", "Names are checked.") is False  # no measure
+    assert answer_type_mismatch("What is the maximum length of a user name?", "User names are checked by adduser.")
+    assert not answer_type_mismatch("What is the largest value of PS4?", "It is '+ '.")  # a value is no quantity
+
+
 def test_a_sum_of_money_needs_a_currency_or_an_amount() -> None:
     question = "How much money did Ghanaian migrants send home in 2005?"
     assert answer_type_mismatch(question, "60 percent of Ghanaian doctors leave the country.")

@@ -154,3 +154,17 @@ def test_a_list_items_lead_in_brings_its_command_not_the_items_after_it() -> Non
     intro = p.sentences[_at(p, "Some common ways")]  # a lead-in that is no item brings its whole list
     shown = [text[a:b] for a, b in follow_lead_ins(p, [intro], "How can apt-get be used?", max_highlights=2)]
     assert shown[-1] == "apt upgrade"
+
+
+def test_a_release_or_a_date_is_no_count_and_a_split_heading_is_still_a_heading() -> None:
+    heading = "(12) I deleted a lot of data but the file did not get any smaller. Is this a bug?"
+    text = (
+        f"{heading}\n\nBeginning with version 3.37.0 (2021-11-27), the CLI can hold multiple connections at once. "
+        "There can be at most 10 open connections."
+    )
+    p = Passage("faq.html", "FAQ", f"FAQ — {heading}", 0, len(text), text, tuple(split_sentences(text)))
+    rows = sentence_features("How many connections can the CLI keep open?", p, np.zeros(len(p.sentences)), {})
+    assert _column(rows, "heading")[_at(p, "(12) I deleted")] == 1.0
+    assert _column(rows, "heading")[_at(p, "Is this a bug?")] == 1.0  # the splitter's second half of the heading
+    assert _column(rows, "count_number")[_at(p, "Beginning with version")] == 0.0
+    assert _column(rows, "count_number")[_at(p, "at most 10")] == 1.0

@@ -249,3 +249,18 @@ def test_a_lead_in_after_the_highlight_joins_it_for_a_how_to_question_only() -> 
     lead = [text[a:b] for a, b in with_lead_in_after(p, [problem], "How do I turn off App Nap?")]
     assert lead[-1] == "Here are ways to avoid it:"
     assert with_lead_in_after(p, [problem], "What is App Nap?") == [problem]  # not asked how: the problem answers
+
+
+def test_a_default_asked_in_other_words_and_one_stated_in_brackets_or_as_assumed() -> None:
+    text = "TERM Names the terminal. If no option is given, then -f is assumed.\n\nWIDTH The screen width."
+    p = Passage("b.pdf", "Bash", "ulimit", 0, len(text), text, tuple(split_sentences(text)))
+    lifted = stated_defaults("Which limit does ulimit set if I don't give it an option?", p, {"option": 1.0})
+    assert lifted is not None and [p.text[a:b] for (a, b), on in zip(p.sentences, lifted) if on] == [
+        "If no option is given, then -f is assumed."
+    ]
+    assert stated_defaults("Which limit does ulimit set for a file?", p, {"option": 1.0}) is None  # none asked
+    for stated in ("If set to ‘audible’ (the default), Readline rings the bell.", "or vi if neither is set."):
+        assert default_statements(stated), stated
+    assert not default_statements("The option is given on the command line.")
+    # The answer check stays with questions that say "default": other words only choose the highlight.
+    assert not default_missing("What output format does the shell use if I never change it?", "It prints lists.")
