@@ -31,7 +31,16 @@ _NOT_TERM = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
-_VERB = r"(?:is|are|was|were|refers?\s+to|means?|denotes?|stands?\s+for|is\s+defined\s+as)"
+# "A checkpoint is only able to run …" uses the term; "A checkpoint is a …" defines it: after a singular "is", a
+# determiner (or "simply", "used to" …) opens the definition.
+_IS_WHAT = (
+    r"(?:an?|the|any|one|some|each|every|another|what|how|where|when|simply|basically|essentially|just|used|made"
+    r"|short)\b"
+)
+_VERB = (
+    rf"(?:(?:is|was)(?=\s+{_IS_WHAT})|are\b|were\b|refers?\s+to\b|means?\b|denotes?\b|stands?\s+for\b"
+    rf"|is\s+defined\s+as\b)"
+)
 _NAMING = r"(?:called|known\s+as|termed|referred\s+to\s+as|defined\s+as)"
 
 
@@ -53,14 +62,14 @@ def asked_terms(question: str) -> list[str]:
 def term_definitions(terms: list[str], text: str) -> list[tuple[int, int]]:
     """Where ``text`` defines one of ``terms``: the term opening a sentence or line as the subject of "is",
     "refers to", "means" … (after "The term", an article, a bracketed aside or a comma-set aside), the term after
-    "called"/"known as", or a glossary line "term: …"."""
+    "called"/"known as" (and an article: 'is called a "checkpoint"'), or a glossary line "term: …"."""
     out: list[tuple[int, int]] = []
     for term in terms:
         t = re.escape(term).replace(r"\ ", r"\s+") + r"s?"
         subject = re.compile(
             rf"(?:^|(?<=[.!?:]\s)|(?<=\n))[ \t]*(?:the\s+term\s+|the\s+|an?\s+)?{_Q}{t}{_Q}"
-            rf"(?:\s*\([^)]{{1,80}}\))?(?:\s*,[^,\n]{{1,100}},)?\s+{_VERB}\b"
-            rf"|\b{_NAMING}\s+{_Q}{t}{_Q}(?!\w)"
+            rf"(?:\s*\([^)]{{1,80}}\))?(?:\s*,[^,\n]{{1,100}},)?\s+{_VERB}"
+            rf"|\b{_NAMING}\s+(?:an?\s+|the\s+)?{_Q}{t}{_Q}(?!\w)"
             rf"|(?:^|(?<=\n))[ \t]*{_Q}{t}{_Q}[ \t]*[:—–][ \t]+(?=\w)",
             re.IGNORECASE,
         )

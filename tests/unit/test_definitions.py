@@ -40,6 +40,15 @@ def test_a_definition_is_the_term_as_subject_or_named() -> None:
     assert [text[a:b] for a, b in term_definitions(["authorization"], text)] == ["Authorization: "]
 
 
+def test_a_term_named_after_called_and_an_article_is_defined_there() -> None:
+    text = 'Moving the WAL file transactions back into the database is called a "checkpoint". A checkpoint can run.'
+    assert [text[a:b] for a, b in term_definitions(["checkpoint"], text)] == ['called a "checkpoint"']
+    assert term_definitions(["checkpoint"], "This is called a checkpointing run.") == []
+    # A singular "is" defines where a determiner follows it; otherwise the sentence only uses the term.
+    assert term_definitions(["checkpoint"], "A checkpoint is only able to run to completion if no reader waits.") == []
+    assert term_definitions(["checkpoint"], "A checkpoint is a copy of the log into the database.") != []
+
+
 def test_the_definition_form_leaves_acronyms_and_options_to_their_own_forms() -> None:
     text = "The Local and Regional Authorities (LRAs) meet. LRA is short."
     find = answer_form("What is LRA?")
