@@ -34,6 +34,8 @@ NAV_CLASS = re.compile(
 # A class-named box: a site's sidebar outside the text, but DocBook's <sidebar> (Publican's TIP, NOTE, "BACK TO
 # BASICS" boxes) inside a chapter's sections is text, as an <aside> inside an article is.
 BOX_CLASS = re.compile(r"^sidebar$", re.I)
+# DocBook's admonitions (div.note > h3.title "Note"): in the text, titled boxes as sidebars are.
+ADMONITION_CLASS = re.compile(r"^(?:note|tip|warning|caution|important)$", re.I)
 # A site's footer as a class (Sphinx: div.footer, the copyright line): furniture outside the text only.
 FURNITURE_IDS = {"titlearea"}  # Doxygen's banner: the project's name and logo over every page
 # A page banner by its id ("page-header": Apache's product name and menu over every page), when it holds no heading.
@@ -42,7 +44,9 @@ PAGE_TITLE_CLASS = "headertitle"  # Doxygen's page title: a div, not a heading, 
 FOOTER_CLASS = re.compile(r"^(?:footer|copyright)$", re.I)
 NAV_WORDS = re.compile(r"\b(?:prev(?:ious)?|next|up|home|top|index|contents|download|ebook|pdf|epub)\b", re.I)
 SECTIONING = {"section", "article"}
-SECTION_CLASS = re.compile(r"^(?:chapter|section|sect\d|appendix|preface|part|refentry|simplesect|article)$", re.I)
+SECTION_CLASS = re.compile(
+    r"^(?:chapter|section|sect\d|appendix|preface|part|refentry|refsect\d|refsynopsisdiv|simplesect|article)$", re.I
+)
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BLOCKS = {"p", "li", "dt", "dd", "blockquote", "figcaption", "caption", "address", "summary"}
 INLINE = {
@@ -251,6 +255,10 @@ def _is_content(tag: Any) -> bool:
 
 def _is_box(tag: Any) -> bool:
     return tag.name == "aside" or any(BOX_CLASS.match(c) for c in _classes(tag))
+
+
+def _is_admonition(tag: Any) -> bool:
+    return tag.name == "div" and any(ADMONITION_CLASS.match(c) for c in _classes(tag))
 
 
 def _box_title(box: Any) -> Any:
@@ -511,7 +519,7 @@ class _Walker:
                     self.text(text)
                     self.lead = name == "dt"  # a term leads its definition
                     self.term_indent = indent if _short_term(text) else None
-            elif _is_box(child) and (title := _box_title(child)) is not None:
+            elif (_is_box(child) or _is_admonition(child)) and (title := _box_title(child)) is not None:
                 self.box(child, title)
             else:
                 self.walk(child)

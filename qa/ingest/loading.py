@@ -112,7 +112,9 @@ READER_VERSIONS = {
     # 17: a box of five or more links and nothing else (Apache's quick view: contents and "See also") left out
     # with its heading, which had headed every section after it. 18: a paragraph that is one bold question (a
     # FAQ's) a heading over its answer; SQLite's hidden <h> (each PRAGMA's name) a heading after its paragraph.
-    "html": 18,
+    # 19: DocBook's reference pages (PostgreSQL's: div.refsect1 "Description", "Options" under the page's h2
+    # "pg_dump") nest as sections; an admonition (div.note > h3.title "Note") titles only itself, as a sidebar does.
+    "html": 19,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
