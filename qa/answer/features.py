@@ -265,6 +265,8 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
     return out
 
 
+SELECTOR_LOGIT_CAP = 4.6  # the logit of 0.99; on the four tuning splits 3.0 / 4.6 / 6.0 / none moved no abstention
+
 CONFIDENCE_FEATURES = (
     "score",
     "margin",
@@ -313,7 +315,9 @@ def confidence_features(
         # what an option does, not that the passage is about the command asked (qa.search.forms.option_definitions).
         "answer_form": float(first.answer_form and not getattr(first, "unfitted_form", False)),
         "selector_best": float(best_probability),
-        "selector_logit": float(math.log(p / (1 - p))),
+        # Beyond 0.99 the logit is out of what the confidence was fitted on, and its weight, beside selector_best's,
+        # is negative: "A partial index is an index that …" (selector 0.9999, logit 9.2) read as a doubtful answer.
+        "selector_logit": float(min(math.log(p / (1 - p)), SELECTOR_LOGIT_CAP)),
         "selector_lex": float(row.get("lex", 0.0)),
         # Asked for a default value, the quoted answer states none: the answer's type is missing, as a number is.
         "type_mismatch": float(answer_type_mismatch(question, quoted) or default_missing(question, quoted)),

@@ -320,10 +320,12 @@ def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
 
 # "What is the default size …?", "Which port does it use by default?"
 # A default asked in other words: "… if I never change it?", "Unless configured otherwise, …", "… out of the box?",
+# "What is INDEX_CLEANUP set to when I run VACUUM without specifying it?",
 # "Which editor does fc open if neither FCEDIT nor EDITOR is set?".
 _DEFAULT_QUESTION = re.compile(
     r"\bdefaults?\b|\b(?:if|when|unless)\s+(?:i|you|we|one)\s+(?:never|don['’]?t|do\s+not)\s+"
-    r"(?:change|set|specify|configure|give|pass|touch)\b|\bunless\s+(?:configured|told|set|changed)\s+otherwise\b"
+    r"(?:change|set|specify|configure|give|pass|touch|choose|pick)\b|\bunless\s+(?:configured|told|set|changed)\s+otherwise\b"
+    r"|\bwithout\s+(?:setting|specifying|changing|choosing|giving|passing|naming)\s+(?:it|one|them|any(?:thing)?)\b"
     r"|\bout\s+of\s+the\s+box\b|\bif\s+(?:neither|no|none)\b[^?]{0,60}?\b(?:is|are)\s+(?:set|given|specified|supplied)\b",
     re.IGNORECASE,
 )

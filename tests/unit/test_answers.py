@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from qa.answer.confidence import answer_type_mismatch, missing_names, question_names
+from qa.answer.features import SELECTOR_LOGIT_CAP, confidence_features
+from qa.types import Candidate
 
 
 def test_quantity_questions_need_a_number_and_a_count_needs_more_than_a_year() -> None:
@@ -92,3 +94,11 @@ def test_bullets_and_lines_of_titles_are_lists_too() -> None:
     assert is_list_entry("Globalisation", "Globalisation")
     assert not is_list_entry("- Lack of clarity in objectives.", "Lack of clarity in objectives")
     assert not is_list_entry("- **What outcomes?**", "What obstacles?")
+
+
+def test_a_selector_surer_than_the_fit_ever_saw_reads_as_the_surest_it_saw() -> None:
+    top = [Candidate(0, score=2.0, coverage=1.0), Candidate(1, score=1.0)]
+    sure = confidence_features("What is a partial index?", top, ["a", "b"], "A partial index is …", 0.99999, None)
+    assert sure["selector_logit"] == SELECTOR_LOGIT_CAP
+    unsure = confidence_features("What is a partial index?", top, ["a", "b"], "A partial index is …", 0.5, None)
+    assert unsure["selector_logit"] == 0.0

@@ -15,7 +15,14 @@ from qa.answer.compose import (
 )
 from qa.answer.features import stated_defaults, stated_definitions
 from qa.ingest.sentences import split_sentences
-from qa.search.forms import asked_option, default_missing, default_statements, option_command, option_definitions
+from qa.search.forms import (
+    asked_option,
+    asks_for_default,
+    default_missing,
+    default_statements,
+    option_command,
+    option_definitions,
+)
 from qa.types import Candidate, Passage
 
 TEXT = (
@@ -262,5 +269,8 @@ def test_a_default_asked_in_other_words_and_one_stated_in_brackets_or_as_assumed
     for stated in ("If set to ‘audible’ (the default), Readline rings the bell.", "or vi if neither is set."):
         assert default_statements(stated), stated
     assert not default_statements("The option is given on the command line.")
+    assert stated_defaults("What is INDEX_CLEANUP set to when I run VACUUM without specifying it?", p, {}) is None
+    assert asks_for_default("What is INDEX_CLEANUP set to when I run VACUUM without specifying it?")
+    assert not asks_for_default("How do I run VACUUM without changing the configuration?")
     # The answer check stays with questions that say "default": other words only choose the highlight.
     assert not default_missing("What output format does the shell use if I never change it?", "It prints lists.")
