@@ -23,7 +23,9 @@ from qa.types import Candidate
 # A question asking for a quantity: the cue opens the question or a clause of it ("In Honduras, how many",
 # "Roughly how many"), so "measure how much migration has increased" or "a population's health" inside a
 # why/who question does not count.
-_CLAUSE_START = r"(?:^|[,;:]\s*|\b(?:and|so|roughly|approximately|about|then|but)\s+)"
+_CLAUSE_START = (
+    r"(?:^|[,;:]\s*|\b(?:and|so|roughly|approximately|about|then|but|after|before|within|for|in|by|up\s+to)\s+)"
+)
 _WHAT = (
     r"what (?:is |was |are |were )?(?:the )?(?:[\w'’-]+['’]s )?"
     r"(?:(?:annual|average|total|minimum|statutory|typical|median|current|yearly|maximum|max|largest|smallest|"

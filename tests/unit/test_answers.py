@@ -26,6 +26,7 @@ def test_a_limit_asked_for_needs_a_number() -> None:
     assert answer_type_mismatch("What is the longest user name allowed?", "Names are checked.") is False  # no measure
     assert answer_type_mismatch("What is the maximum length of a user name?", "User names are checked by adduser.")
     assert not answer_type_mismatch("What is the largest value of PS4?", "It is '+ '.")  # a value is no quantity
+    assert answer_type_mismatch("After how many days are old files removed?", "Files must not be deleted at boot.")
 
 
 def test_a_sum_of_money_needs_a_currency_or_an_amount() -> None:

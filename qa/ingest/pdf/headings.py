@@ -281,10 +281,10 @@ def mark_size_headings(pages: list[list[Line]], body_size: float) -> None:
         heading: Line | None = None  # the heading the line above is (or goes on)
         for i, ln in enumerate(lines):
             above = lines[i - 1] if i else None
-            if not heading_like(ln):
+            near = above is not None and above.y - ln.y <= 1.6 * ln.size
+            if not heading_like(ln) and not (near and _heading_ends(heading, ln)):
                 heading = None if ln.kind != "drop" else heading
                 continue
-            near = above is not None and above.y - ln.y <= 1.6 * ln.size
             if heading is not None and above is not None and near and heading.size == ln.size:
                 joined = heading.section.split(" — ")[-1] + ("" if above.hyphen else " ") + " ".join(ln.text.split())
                 path[-1] = (path[-1][0], joined)  # a heading wrapped over two lines or more
@@ -300,6 +300,15 @@ def mark_size_headings(pages: list[list[Line]], body_size: float) -> None:
             path.append((level, " ".join(ln.text.split())))
             ln.kind, ln.section = "heading", " — ".join(t for _, t in path)
             heading = ln
+
+
+def _heading_ends(heading: Line | None, ln: Line) -> bool:
+    """A wrapped heading's last line, which may end with a stop: "4.5. /usr/include : Directory for standard" over
+    "include files." (FHS 3.0, Apache FOP), in the heading's type, short, and going on in lower case."""
+    if heading is None or ln.kind != "text" or ln.mono or ln.term:
+        return False
+    same = heading.size == ln.size and heading.bold == ln.bold
+    return same and len(ln.text.split()) <= 8 and ln.text.lstrip()[:1].islower()
 
 
 def mark_outline_pages(pages: list[list[Line]], bookmarks: list[Bookmark]) -> None:
