@@ -314,7 +314,7 @@ def hidden_headings(soup: Any) -> None:
     engine, left inside the open paragraph before it. Each becomes a heading of its own, after that paragraph, so
     the entry's passages carry its name ("List Of PRAGMAs — PRAGMA query_only") and no paragraph ends with it."""
     for tag in soup.find_all("h"):
-        if not tag.get_text(strip=True) or len(tag.get_text(strip=True)) > QUESTION_CHARS:
+        if not 0 < len(tag.get_text(strip=True)) <= QUESTION_CHARS:
             continue
         outer = next((a for a in tag.parents if a.name in BLOCKS), None)
         if outer is not None:

@@ -318,6 +318,8 @@ def answer_form(question: str) -> Callable[[str], list[tuple[int, int]]] | None:
     return None
 
 
+# "If no option is given, then -f is assumed", "vi if neither is set": what holds when nothing is given.
+_NONE_GIVEN = r"\bif\s+(?:neither|no|none)\b[^.;?]{0,60}?\b(?:is|are)\s+(?:set|given|specified|supplied)\b"
 # "What is the default size …?", "Which port does it use by default?"
 # A default asked in other words: "… if I never change it?", "Unless configured otherwise, …", "… out of the box?",
 # "What is INDEX_CLEANUP set to when I run VACUUM without specifying it?",
@@ -326,14 +328,13 @@ _DEFAULT_QUESTION = re.compile(
     r"\bdefaults?\b|\b(?:if|when|unless)\s+(?:i|you|we|one)\s+(?:never|don['’]?t|do\s+not)\s+"
     r"(?:change|set|specify|configure|give|pass|touch|choose|pick)\b|\bunless\s+(?:configured|told|set|changed)\s+otherwise\b"
     r"|\bwithout\s+(?:setting|specifying|changing|choosing|giving|passing|naming)\s+(?:it|one|them|any(?:thing)?)\b"
-    r"|\bout\s+of\s+the\s+box\b|\bif\s+(?:neither|no|none)\b[^?]{0,60}?\b(?:is|are)\s+(?:set|given|specified|supplied)\b",
+    rf"|\bout\s+of\s+the\s+box\b|{_NONE_GIVEN}",
     re.IGNORECASE,
 )
 # A sentence that states a default: "The default is 79 by 24.", "The default value of “hei” is 0.3633", "Default: 101",
 # "(default 5)", "defaults to …", "… by default". Not a heading that merely names defaults ("Default settings").
 _DEFAULT_STATED = re.compile(
-    r"\bby\s+default\b|\bdefaults?\s+to\b|\(\s*(?:the\s+)?default\b|\bdefaults?\s*[:=]|\bis\s+assumed\b"
-    r"|\bif\s+(?:neither|no|none)\b[^.;]{0,60}?\b(?:is|are)\s+(?:set|given|specified|supplied)\b"
+    rf"\bby\s+default\b|\bdefaults?\s+to\b|\(\s*(?:the\s+)?default\b|\bdefaults?\s*[:=]|\bis\s+assumed\b|{_NONE_GIVEN}"
     r"|\bdefaults?\b(?:\s+[^\s.;:]+){0,8}?\s+(?:is|are|was|will\s+be|becomes)\b"
     r"|\bdefault\s+(?:settings?|values?)\s*[:=]|\bthe\s+default\s+(?:of\s+)?(?=[\d\"'‘“])|\b(?:is|are|was)\s+the\s+default\b",
     re.IGNORECASE,
