@@ -304,9 +304,10 @@ def bold_question(tag: Any) -> bool:
     if tag.name != "p":
         return False
     parts = [c for c in tag.children if not (getattr(c, "name", None) is None and not str(c).strip())]
+    if not parts or not all(getattr(c, "name", None) in {"b", "strong"} for c in parts):
+        return False  # most paragraphs: no need to read their text
     text = tag.get_text(" ", strip=True)
-    bold = all(getattr(c, "name", None) in {"b", "strong"} for c in parts)
-    return bool(parts) and bold and text.endswith("?") and len(text) <= QUESTION_CHARS
+    return text.endswith("?") and len(text) <= QUESTION_CHARS
 
 
 def hidden_headings(soup: Any) -> None:
