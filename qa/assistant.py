@@ -179,7 +179,7 @@ class Assistant:
         retriever.progress = progress  # the paraphrase stage encodes the corpus next, in use_stage_threshold
         assistant = cls(settings, embedder, retriever, confidence, build_report=report)
         assistant.confidence_source = source
-        assistant.answer_model = load_answer_model()
+        assistant.answer_model = load_answer_model(cross=settings.cross_encoder)
         assistant.use_stage_threshold()
         retriever.progress = None
         assistant.use_recalibration(load_recalibration(settings.index_dir, assistant.confidence_kind))

@@ -184,6 +184,9 @@ class Settings:
     # Off, or with the file missing, the hand-set highlight rules and confidence weights above are used.
     learned_highlights: bool = True
     learned_confidence: bool = True
+    # Both can read a cross-encoder's score of the question with each sentence, where qa/answer/cross-encoder/ holds
+    # one (scripts/train_cross_encoder.py; none ships: it did not win on the tuning splits). Off: not opened.
+    cross_encoder: bool = True
     calibrated_abstain_threshold: float = 0.27
     max_question_chars: int = 2000
     # Users' marks on answers ("This answered it" / "Not this") a corpus needs before `qa feedback refit` (or the

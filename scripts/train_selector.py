@@ -24,7 +24,7 @@ import os
 import pickle
 import sys
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from qa.answer.cross import load_cross_encoder  # noqa: E402
 from qa.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, idf_weights, sentence_features  # noqa: E402
 from qa.answer.selector import MODEL_FILE, AnswerModel, LinearModel  # noqa: E402
 from qa.evaluation.metrics import expected_calibration_error  # noqa: E402
@@ -103,9 +104,10 @@ def ask_all(assistant, questions, paragraph_rows) -> list[Asked]:
     return out
 
 
-def sentence_rows(items: list[Asked], passages: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sentence_rows(items: list[Asked], passages: list[Passage], cross=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(features, labels, group) of the sentences of each answerable question's own paragraph, from
-    passages holding a gold answer inside one sentence; group numbers the passage (for top-1 accuracy)."""
+    passages holding a gold answer inside one sentence; group numbers the passage (for top-1 accuracy).
+    ``cross``: the cross-encoder whose scores are features (None: those columns are NaN)."""
     from qa.evaluation.metrics import answer_in_text
 
     xs, ys, gs = [], [], []
@@ -116,7 +118,8 @@ def sentence_rows(items: list[Asked], passages: list[Passage]) -> tuple[np.ndarr
             labels = [answer_in_text(it.answers, p.text[a - p.start : b - p.start]) for a, b in p.sentences]
             if not any(labels):
                 continue
-            xs.append(sentence_features(it.question, p, cos, it.idf))
+            ce = cross.for_article(it.article).scores(it.question, p.sentence_texts()) if cross is not None else None
+            xs.append(sentence_features(it.question, p, cos, it.idf, ce))
             ys.append(np.array(labels, dtype=float))
             gs.append(np.full(len(labels), group))
             group += 1
@@ -127,6 +130,7 @@ def fit_linear(x: np.ndarray, y: np.ndarray, names, c: float = 1.0, weights: np.
     """Standardised L2 logistic regression (scikit-learn, deterministic lbfgs)."""
     from sklearn.linear_model import LogisticRegression
 
+    x = np.nan_to_num(x, nan=0.0)  # a feature not computed (no cross-encoder) is constant: it gets no weight
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -148,7 +152,8 @@ def apply(model: AnswerModel, items: list[Asked], passages: list[Passage], max_h
     from qa.answer.compose import quoted_text
 
     for it in items:
-        ex, feats = model.excerpts(it.question, it.chosen, passages, it.scores, max_highlights, it.idf, it.evidence)
+        m = replace(model, cross=model.cross.for_article(it.article)) if model.cross is not None else model
+        ex, feats = m.excerpts(it.question, it.chosen, passages, it.scores, max_highlights, it.idf, it.evidence)
         it.extra = {
             "quoted": quoted_text(ex[0]) if ex else "",
             "highlights": len(ex[0].highlights) if ex else 0,
@@ -242,7 +247,7 @@ def choose_ratio(model: AnswerModel, items: list[Asked], passages, max_highlight
     budget = highlight_figures(items, learned=False)["mean_highlighted_sentences"]
     best = (-1.0, RATIOS[-1])
     for ratio in RATIOS:
-        m = AnswerModel(model.selector, model.confidence, ratio)
+        m = AnswerModel(model.selector, model.confidence, ratio, cross=model.cross)
         apply(m, items, passages, max_highlights)
         fig = highlight_figures(items, learned=True)
         print(f"  ratio {ratio}: {fig}", file=sys.stderr)
@@ -251,20 +256,16 @@ def choose_ratio(model: AnswerModel, items: list[Asked], passages, max_highlight
     return best[1]
 
 
-def fit_and_report(
-    items: list[Asked], tuning: frozenset[str], passages, max_highlights: int, threshold: float, extra=None
-):
-    """(the fitted model, its tuned abstention threshold, the report's figures). ``extra``: more sentence
-    rows (features, labels, weight each) for the selector, from the gold sets' tuning splits."""
-    tune = [it for it in items if it.article in tuning]
-    held = [it for it in items if it.article not in tuning]
-    x, y, g = sentence_rows(tune, passages)
+def fit_selector(tune: list[Asked], held: list[Asked], passages, extra, cross) -> tuple[LinearModel, dict]:
+    """The selector fitted on the tuning articles' own paragraphs (and ``extra``, the gold tuning sentences),
+    and its top-1 sentence accuracy there and on the held-out articles."""
+    x, y, g = sentence_rows(tune, passages, cross)
     if extra is not None and len(extra[1]):
         w = np.concatenate([np.ones(len(y)), np.full(len(extra[1]), extra[2])])
         selector = fit_linear(np.vstack([x, extra[0]]), np.concatenate([y, extra[1]]), SENTENCE_FEATURES, weights=w)
     else:
         selector = fit_linear(x, y, SENTENCE_FEATURES)
-    hx, hy, hg = sentence_rows(held, passages)
+    hx, hy, hg = sentence_rows(held, passages, cross)
     heading = SENTENCE_FEATURES.index("heading")
     own_paragraph = {
         "training (tuning articles)": {
@@ -279,16 +280,35 @@ def fit_and_report(
         },
     }
     print(f"top-1 sentence in the question's own paragraph: {own_paragraph}", file=sys.stderr)
+    return selector, own_paragraph
+
+
+def fit_and_report(
+    items: list[Asked],
+    tuning: frozenset[str],
+    passages,
+    max_highlights: int,
+    threshold: float,
+    extra=None,
+    cross=None,
+    cross_in_selector: bool = True,
+):
+    """(the fitted model, its tuned abstention threshold, the report's figures). ``extra``: more sentence
+    rows (features, labels, weight each) for the selector, from the gold sets' tuning splits. ``cross``: the
+    cross-encoder (read by the selector too unless ``cross_in_selector`` is off)."""
+    tune = [it for it in items if it.article in tuning]
+    held = [it for it in items if it.article not in tuning]
+    selector, own_paragraph = fit_selector(tune, held, passages, extra, cross if cross_in_selector else None)
     n = len(CONFIDENCE_FEATURES)
     blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
-    ratio = choose_ratio(AnswerModel(selector, blank), tune, passages, max_highlights)
-    model = AnswerModel(selector, blank, ratio)
+    ratio = choose_ratio(AnswerModel(selector, blank, cross=cross), tune, passages, max_highlights)
+    model = AnswerModel(selector, blank, ratio, cross=cross)
     apply(model, items, passages, max_highlights)
     fx = np.array(
         [[it.extra["features"][n] if it.extra["features"] else 0.0 for n in CONFIDENCE_FEATURES] for it in tune]
     )
     confidence = fit_linear(fx, right_labels(tune), CONFIDENCE_FEATURES)
-    model = AnswerModel(selector, confidence, ratio)
+    model = AnswerModel(selector, confidence, ratio, cross=cross)
 
     def probs(group: list[Asked]) -> np.ndarray:
         return np.array([model.calibrated(it.extra["features"]) if it.extra["features"] else 0.0 for it in group])
@@ -331,6 +351,39 @@ def fit_and_report(
         "selector_weights": dict(zip(SENTENCE_FEATURES, np.round(selector.coef, 3).tolist())),
     }
     return model, tuned, figures, (fx, right_labels(tune))
+
+
+@dataclass
+class Remembered:
+    """A cross-encoder that scores each (question, sentences) once: the fits ask the same passages many times."""
+
+    inner: object
+    seen: dict = field(default_factory=dict)
+    # Out-of-fold models by SQuAD article (--cross-folds): the fits read, for a tuning article, the scores of a
+    # cross-encoder not trained on it, as a user's question gets them; else the fits learn to trust it too much.
+    folds: dict = field(default_factory=dict)
+
+    @staticmethod
+    def wrap(inner):
+        return None if inner is None else Remembered(inner)
+
+    def for_article(self, article: str):
+        return self.folds.get(article, self)
+
+    def scores(self, question: str, sentences) -> np.ndarray:
+        key = (question, tuple(sentences))
+        if key not in self.seen:
+            self.seen[key] = self.inner.scores(question, sentences)
+        return self.seen[key]
+
+
+def fold_models(spec: str, tuning: frozenset[str]) -> dict[str, Remembered]:
+    """Article -> the fold model that never saw it: fold K was trained without the sorted tuning articles
+    whose position is K modulo the number of folds."""
+    from qa.answer.cross import CrossEncoder
+
+    models = [Remembered(CrossEncoder.load(Path(d))) for d in spec.split(",")]
+    return {a: models[i % len(models)] for i, a in enumerate(sorted(tuning))}
 
 
 SEEN: dict[str, dict[str, float] | None] = {}
@@ -495,19 +548,39 @@ def _parser() -> argparse.ArgumentParser:
         "10 held out worse on SQuAD's held-out articles, top-1 sentence 0.852 and 0.848 against 0.862)",
     )
     ap.add_argument("--no-write", action="store_true", help="print the figures; keep the stored model")
+    ap.add_argument("--write-to", type=Path, help="write the model and its report into this folder instead")
+    ap.add_argument(
+        "--cross-in",
+        choices=("both", "confidence"),
+        default="both",
+        help="which model reads the cross-encoder's scores (confidence: the selector gives them no weight)",
+    )
+    ap.add_argument(
+        "--cross-folds",
+        metavar="DIR,DIR",
+        help="the cross-encoder's fold models (train_cross_encoder.py --fold K/N): the K-th scores the tuning "
+        "articles it was not trained on",
+    )
+    ap.add_argument(
+        "--no-cross", action="store_true", help="fit without the cross-encoder's scores (they get no weight)"
+    )
     return ap
 
 
-def write_models(model: dict, corpus_threshold: float, info: dict, figures: dict) -> None:
-    """Write the answer model and its report. The paraphrase stage's calibration entry is kept, with a note: it
-    was fitted over the previous model's scores and must be refitted (eval/fit_threshold.py --paraphrase)."""
+def write_models(model: dict, corpus_threshold: float, info: dict, figures: dict, folder: Path | None = None) -> None:
+    """Write the answer model and its report (into ``folder`` instead, to compare fits). The paraphrase stage's
+    calibration entry is kept, with a note: it was fitted over the previous model's scores and must be refitted
+    (eval/fit_threshold.py --paraphrase)."""
     from qa.index.store import atomic_write_json
 
+    model_file, report_file = (
+        (folder / MODEL_FILE.name, folder / REPORT_FILE.name) if folder else (MODEL_FILE, REPORT_FILE)
+    )
     stored = json.loads(MODEL_FILE.read_text(encoding="utf-8")) if MODEL_FILE.is_file() else {}
     stage = {"paraphrase": stored["paraphrase"]} if "paraphrase" in stored else {}
-    atomic_write_json(MODEL_FILE, {**model, "abstain_threshold": corpus_threshold, "trained": info, **stage})
-    atomic_write_json(REPORT_FILE, {**info, **figures})
-    print(f"wrote {MODEL_FILE.relative_to(ROOT)} and {REPORT_FILE.relative_to(ROOT)}", file=sys.stderr)
+    atomic_write_json(model_file, {**model, "abstain_threshold": corpus_threshold, "trained": info, **stage})
+    atomic_write_json(report_file, {**info, **figures})
+    print(f"wrote {model_file} and {report_file}", file=sys.stderr)
     if stage:
         print(
             "note: refit the paraphrase stage's calibration, fitted over the previous model's scores: "
@@ -544,15 +617,26 @@ def main(argv: list[str] | None = None) -> int:
         items = ask_all(assistant, questions, rows)
         if args.items:
             args.items.write_bytes(pickle.dumps(items))
+    cross = None if args.no_cross else Remembered.wrap(load_cross_encoder())
+    if cross is not None and args.cross_folds:
+        cross.folds = fold_models(args.cross_folds, tuning)
+    print(f"cross-encoder: {'none' if cross is None else 'qa/answer/cross-encoder'}", file=sys.stderr)
     gold_asked = ask_gold_tune(args.gold_tune) if args.gold_tune else []
     extra = None
     if gold_asked:
         from qa.evaluation.gold_tune import sentence_rows as gold_sentence_rows
 
-        gx, gy, _ = gold_sentence_rows(gold_asked)
+        gx, gy, _ = gold_sentence_rows(gold_asked, cross if args.cross_in != "confidence" else None)
         extra = (gx, gy, args.gold_selector_weight)
     model, threshold, figures, squad_rows = fit_and_report(
-        items, tuning, passages, settings.max_highlights, settings.abstain_threshold, extra
+        items,
+        tuning,
+        passages,
+        settings.max_highlights,
+        settings.abstain_threshold,
+        extra,
+        cross,
+        args.cross_in != "confidence",
     )
     held_items = [it for it in items if it.article in heldout]
     if gold_asked:
@@ -580,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps({**info, **figures}, indent=1))
     if not args.no_write:
-        write_models(shipped.to_json(), corpus_threshold, info, figures)
+        write_models(shipped.to_json(), corpus_threshold, info, figures, args.write_to)
     return 0
 
 

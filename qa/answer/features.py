@@ -86,7 +86,11 @@ SENTENCE_FEATURES = (
     "number_in_block",
     "heading_like",
     "reference",
+    "cross",
+    "cross_gap",
 )
+
+CROSS_CLIP = 8.0  # the cross-encoder's logits beyond this are as sure as it gets (its training saw few)
 
 
 def idf_weights(bm25: object, terms: Sequence[str], n_docs: int) -> dict[str, float]:
@@ -185,9 +189,12 @@ def _sentences_holding(p: Passage, starts: list[int]) -> np.ndarray:
     return np.array([any(a <= s < b for s in starts) for a, b in spans], dtype=bool)
 
 
-def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float]) -> np.ndarray:
+def sentence_features(
+    question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float], cross: np.ndarray | None = None
+) -> np.ndarray:
     """One row of ``SENTENCE_FEATURES`` per sentence of ``p``; ``cosines``: each sentence's cosine with
-    the question (as the pipeline scored it)."""
+    the question (as the pipeline scored it); ``cross``: each sentence's cross-encoder logit (``qa.answer.cross``),
+    None where there is no cross-encoder: those columns are then NaN, which the models read as their mean."""
     texts = p.sentence_texts()
     n = len(texts)
     if n == 0:
@@ -259,7 +266,15 @@ def sentence_features(question: str, p: Passage, cosines: np.ndarray, idf: dict[
         f["form"] = max(f["when_date"], f["count_number"], f["who_name"], f["where_name"], f["why_reason"])
         forms_seen.append(f["form"])
         rows.append([f.get(name, 0.0) for name in SENTENCE_FEATURES])
-    out = np.asarray(rows, dtype=np.float64)
+    return _passage_columns(np.asarray(rows, dtype=np.float64), forms_seen, cross)
+
+
+def _passage_columns(out: np.ndarray, forms_seen: list[float], cross: np.ndarray | None) -> np.ndarray:
+    """The columns that read the passage's other sentences too; ``out`` is filled in place."""
+    n = out.shape[0]
+    ce = np.full(n, np.nan) if cross is None or len(cross) != n else np.clip(cross, -CROSS_CLIP, CROSS_CLIP)
+    out[:, SENTENCE_FEATURES.index("cross")] = ce
+    out[:, SENTENCE_FEATURES.index("cross_gap")] = ce - ce.max()
     # Against the passage's other sentences: a date singles a sentence out only where few others hold one.
     out[:, SENTENCE_FEATURES.index("form_rel")] = np.asarray(forms_seen) - np.mean(forms_seen)
     return out
@@ -282,6 +297,7 @@ CONFIDENCE_FEATURES = (
     "type_mismatch",
     "missing_names",
     "asks_when_no_date",
+    "cross_best",
 )
 
 
@@ -323,4 +339,6 @@ def confidence_features(
         "type_mismatch": float(answer_type_mismatch(question, quoted) or default_missing(question, quoted)),
         "missing_names": float(missing_names(question, top_texts)),
         "asks_when_no_date": float(row.get("when_no_date", 0.0)),
+        # Does the quoted sentence answer the question, read together with it (NaN without a cross-encoder)?
+        "cross_best": float(row.get("cross", math.nan)),
     }

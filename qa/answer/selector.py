@@ -11,12 +11,13 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from qa.answer.cross import CrossEncoder, load_cross_encoder
 from qa.answer.features import (
     CONFIDENCE_FEATURES,
     SENTENCE_FEATURES,
@@ -46,6 +47,7 @@ class LinearModel:
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        x = np.where(np.isnan(x), self.mean, x)  # a feature that could not be computed counts as its mean: no weight
         return self.bias + ((x - self.mean) / self.scale) @ self.coef
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
@@ -115,6 +117,7 @@ class AnswerModel:
     platt_b: float = 0.0
     source: str = ""
     paraphrase: StageCalibration | None = None  # with the paraphrase second stage on; None: none fitted
+    cross: CrossEncoder | None = field(default=None, compare=False, repr=False)  # None: its features read as mean
 
     def with_paraphrase(self) -> AnswerModel:
         """This model showing its paraphrase-stage Platt scaling (itself where it has none)."""
@@ -123,14 +126,23 @@ class AnswerModel:
         return replace(self, platt_a=self.paraphrase.platt_a, platt_b=self.paraphrase.platt_b)
 
     def sentence_probabilities(
-        self, question: str, p: Passage, cosines: np.ndarray, idf: dict[str, float], barred: np.ndarray | None = None
+        self,
+        question: str,
+        p: Passage,
+        cosines: np.ndarray,
+        idf: dict[str, float],
+        barred: np.ndarray | None = None,
+        cross: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(probability that each sentence holds the answer, its feature rows). A heading names the topic
         and answers nothing, and a bibliography entry answers only who wrote or published a work or where
         it is, so each gets 0 (unless the question asks that, or the passage is nothing else). A heading in the
         form the question asks for (a speaker's name under a talk's title, for "who presented …?") keeps its own.
-        ``barred``: sentences the conversation has already shown (the lines of a list asked about), 0 as well."""
-        rows = sentence_features(question, p, cosines, idf)
+        ``barred``: sentences the conversation has already shown (the lines of a list asked about), 0 as well.
+        ``cross``: the cross-encoder's scores of the sentences when the caller has them (else they are computed)."""
+        if cross is None:
+            cross = self.cross_scores(question, [p])[0]
+        rows = sentence_features(question, p, cosines, idf, cross)
         if rows.shape[0] == 0:
             return np.zeros(0), rows
         probs = self.selector.probabilities(rows)
@@ -141,6 +153,19 @@ class AnswerModel:
         if not topic.all():
             probs = np.where(topic, 0.0, probs)
         return probs, rows
+
+    def cross_scores(self, question: str, passages: Sequence[Passage]) -> list[np.ndarray | None]:
+        """Each passage's sentences scored by the cross-encoder in one run (one per passage costs thrice the
+        time); Nones without one."""
+        if self.cross is None:
+            return [None] * len(passages)
+        texts = [p.sentence_texts() for p in passages]
+        flat = self.cross.scores(question, [t for each in texts for t in each])
+        out, at = [], 0
+        for each in texts:
+            out.append(flat[at : at + len(each)])
+            at += len(each)
+        return out
 
     def pick(self, probs: np.ndarray, max_highlights: int, next_ratio: float = 0.0) -> list[int]:
         """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it. Where that
@@ -197,10 +222,11 @@ class AnswerModel:
         """(the excerpts with the selector's highlights, the confidence's features; None without any)."""
         excerpts = []
         best_p, best_row = 0.0, None
-        for rank, c in enumerate(chosen, start=1):
+        crossed = self.cross_scores(question, [passages[c.index] for c in chosen])
+        for rank, (c, cross) in enumerate(zip(chosen, crossed), start=1):
             p = passages[c.index]
             cos = sentence_scores.get(c.index, np.zeros(0))
-            probs, rows = self.sentence_probabilities(question, p, cos, idf, (barred or {}).get(c.index))
+            probs, rows = self.sentence_probabilities(question, p, cos, idf, (barred or {}).get(c.index), cross)
             stated = _either(stated_defaults(question, p, idf), stated_definitions(question, p))
             picked = self.pick(_lift_stated(probs, stated), max_highlights, next_ratio)
             if rank == 1 and picked:
@@ -272,13 +298,15 @@ def _stage_calibration(data: Any, source: str) -> StageCalibration | None:
         return None
 
 
-def load_answer_model(path: Path = MODEL_FILE) -> AnswerModel | None:
+def load_answer_model(path: Path = MODEL_FILE, cross: bool = True) -> AnswerModel | None:
     """The stored model, or None (with a note on stderr when the file exists but cannot be used): the
-    assistant then falls back to the hand-set highlight rules and confidence weights."""
+    assistant then falls back to the hand-set highlight rules and confidence weights. ``cross``: open the
+    cross-encoder whose scores it reads (off, or where it cannot be opened, they count as their mean)."""
     if not path.is_file():
         return None
     try:
-        return AnswerModel.from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+        model = AnswerModel.from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
     except (OSError, ValueError) as exc:
         print(f"note: ignoring {path} ({exc}); using the rule-based highlights and confidence", file=sys.stderr)
         return None
+    return replace(model, cross=load_cross_encoder()) if cross else model

@@ -82,7 +82,7 @@ def ask_tuning(
     return out
 
 
-def sentence_rows(asked: list[GoldAsked]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sentence_rows(asked: list[GoldAsked], cross: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(features, labels, group) of the sentences of every shown passage (of the first ``top_k``) that holds
     an answerable question's evidence; label: the sentence quotes the evidence (as ``answer_quoted`` judges)."""
     xs, ys, gs = [], [], []
@@ -95,7 +95,8 @@ def sentence_rows(asked: list[GoldAsked]) -> tuple[np.ndarray, np.ndarray, np.nd
             labels = [metrics.quoted_hits(p.doc_id, [tuple(span)], a.item.spans) for span in p.sentences]
             if not any(labels):
                 continue
-            xs.append(sentence_features(question, p, scores.get(c.index, np.zeros(0)), idf))
+            ce = cross.scores(question, p.sentence_texts()) if cross is not None else None
+            xs.append(sentence_features(question, p, scores.get(c.index, np.zeros(0)), idf, ce))
             ys.append(np.array(labels, dtype=float))
             gs.append(np.full(len(labels), len(gs)))
     if not xs:

@@ -86,7 +86,7 @@ def test_no_or_a_damaged_stage_calibration_falls_back(
         data["paraphrase"] = stored
     path = tmp_path / "answer_model.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    monkeypatch.setattr("qa.assistant.load_answer_model", lambda: selector.load_answer_model(path))
+    monkeypatch.setattr("qa.assistant.load_answer_model", lambda **kw: selector.load_answer_model(path, **kw))
 
     settings = make_settings(small_corpus, tmp_path / "index", paraphrase_model=str(STAND_IN))
     assistant = Assistant.load(settings, embedder=embedder)

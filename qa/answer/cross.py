@@ -1,0 +1,72 @@
+"""A cross-encoder that reads the question together with one sentence and scores whether the sentence answers it.
+
+Why: the selector's other signals compare the question and a sentence apart (cosines of two vectors, shared
+words), so a sentence that names the asked subject but not the asked fact scores as well as the answer. Read
+together, the two texts' tokens attend to each other. The model is the bundled all-MiniLM-L6-v2 fine-tuned here
+on SQuAD 2.0's tuning articles by ``scripts/train_cross_encoder.py`` (an unanswerable question's sentences are
+its negatives), exported to ONNX with int8 weights (23 MB, committed beside this file), and read with ONNX Runtime
+and the ``tokenizers`` library: no torch at run time.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODEL_DIR = Path(__file__).with_name("cross-encoder")
+MAX_TOKENS = 128  # as trained; longer sentences are cut, the question kept whole
+BATCH = 32
+
+
+@dataclass
+class CrossEncoder:
+    """An open ONNX Runtime session and its tokenizer; ``scores`` gives one logit per sentence."""
+
+    session: object
+    tokenizer: object
+    inputs: tuple[str, ...]
+
+    @staticmethod
+    def load(folder: Path = MODEL_DIR, threads: int = 0) -> CrossEncoder:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tok.enable_truncation(MAX_TOKENS, strategy="only_second")
+        tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        return CrossEncoder(session, tok, tuple(i.name for i in session.get_inputs()))
+
+    def scores(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """The logit that each sentence answers ``question`` (higher: more likely)."""
+        out = []
+        for at in range(0, len(sentences), BATCH):
+            part = self.tokenizer.encode_batch([(question, s) for s in sentences[at : at + BATCH]])
+            feed = {
+                "input_ids": np.asarray([e.ids for e in part], dtype=np.int64),
+                "attention_mask": np.asarray([e.attention_mask for e in part], dtype=np.int64),
+                "token_type_ids": np.asarray([e.type_ids for e in part], dtype=np.int64),
+            }
+            logits = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
+            out.append(np.asarray(logits, dtype=np.float64).reshape(-1))
+        return np.concatenate(out) if out else np.zeros(0)
+
+
+def load_cross_encoder(folder: Path = MODEL_DIR) -> CrossEncoder | None:
+    """The shipped cross-encoder, or None (with a note on stderr when it is there but cannot be opened): the
+    selector then runs without its score."""
+    if not (folder / "model.onnx").is_file():
+        return None
+    try:
+        return CrossEncoder.load(folder)
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own error types
+        print(f"note: ignoring the cross-encoder in {folder} ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return None
