@@ -12,12 +12,23 @@ import pytest
 from qa.assistant import Assistant
 from qa.encode.embedder import Embedder
 from qa.settings import PROJECT_ROOT, Settings, load_settings
+from qa.types import Passage
 
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
 # The paraphrase stage's vectors, kept by each text's digest across the tests' many indexes of the same documents.
 PARAPHRASE_VECTORS = Path(tempfile.gettempdir()) / "qa-tests-paraphrase-vectors"
 # The same for the tests that drive `qa` through its command line, which reads the environment.
 os.environ.setdefault("QA_PARAPHRASE_CACHE_DIR", str(PARAPHRASE_VECTORS))
+
+
+def passage_of(parts: list[str], doc_id: str, title: str = "", section: str = "", sep: str = " ") -> Passage:
+    """A passage that is a whole document: ``parts`` joined by ``sep``, each part one sentence."""
+    text = sep.join(parts)
+    spans, at = [], 0
+    for part in parts:
+        spans.append((at, at + len(part)))
+        at += len(part) + len(sep)
+    return Passage(doc_id, title, section, 0, len(text), text, tuple(spans))
 
 
 def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:

@@ -15,7 +15,7 @@ from qa.assistant import PARAPHRASE_KIND, Assistant
 from qa.encode.embedder import Embedder
 from qa.settings import Settings
 from qa.types import Passage
-from tests.conftest import DEFAULT_CORPUS, make_settings
+from tests.conftest import DEFAULT_CORPUS, make_settings, passage_of
 
 HEADING = "History of the Guild"
 TEXT = (
@@ -27,11 +27,7 @@ TEXT = (
 
 
 def passage() -> Passage:
-    spans, at = [], 0
-    for line in TEXT.split("\n"):
-        spans.append((at, at + len(line)))
-        at += len(line) + 1
-    return Passage("guild.txt", "Guild", HEADING, 0, len(TEXT), TEXT, tuple(spans))
+    return passage_of(TEXT.split("\n"), "guild.txt", "Guild", HEADING, sep="\n")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from qa.answer.cross import MODEL_DIR, load_cross_encoder
 from qa.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES
 from qa.answer.selector import load_answer_model
-from qa.types import Passage
+from tests.conftest import passage_of
 
 trained = pytest.mark.skipif(
     not (MODEL_DIR / "model.onnx").is_file(), reason="no cross-encoder trained (scripts/train_cross_encoder.py)"
@@ -45,18 +45,9 @@ def test_a_sentence_on_the_subject_without_the_fact_scores_below_one_with_it() -
     assert near_miss < answered
 
 
-def _passage(sentences: list[str]) -> Passage:
-    text = " ".join(sentences)
-    spans, at = [], 0
-    for s in sentences:
-        spans.append((at, at + len(s)))
-        at += len(s) + 1
-    return Passage("tay.txt", "Tay Road Bridge", "", 0, len(text), text, tuple(spans))
-
-
 def test_without_the_cross_encoder_its_features_are_nan_and_read_as_their_mean() -> None:
     model = replace(load_answer_model(), cross=None)
-    p = _passage(SENTENCES)
+    p = passage_of(SENTENCES, "tay.txt", "Tay Road Bridge")
     cos = np.array([0.3, 0.2, 0.45])
     probs, rows = model.sentence_probabilities(QUESTION, p, cos, {})
     assert np.isnan(rows[:, SENTENCE_FEATURES.index("cross")]).all()

@@ -19,6 +19,7 @@ from qa.search.followups import (
     without_repeats,
 )
 from qa.types import Candidate, Passage
+from tests.conftest import passage_of
 
 LIST_SENTENCE = (
     "Richard then went on to highlight three key issues that come up again and again in discussions around "
@@ -131,12 +132,7 @@ def test_reason_sentences_are_marked() -> None:
 
 def passage() -> Passage:
     parts = ["Brain drain is critical.", "The solution, therefore, is training.", LIST_SENTENCE, "Other news."]
-    text = " ".join(parts)
-    spans, at = [], 0
-    for s in parts:
-        spans.append((at, at + len(s)))
-        at += len(s) + 1
-    return Passage("001.txt", "T", "S", 0, len(text), text, tuple(spans))
+    return passage_of(parts, "001.txt", "T", "S")
 
 
 def test_the_quoted_sentence_and_the_list_sentence_are_lowered() -> None:
