@@ -4,8 +4,10 @@ Why: the selector's other signals compare the question and a sentence apart (cos
 words), so a sentence that names the asked subject but not the asked fact scores as well as the answer. Read
 together, the two texts' tokens attend to each other. The model is the bundled all-MiniLM-L6-v2 fine-tuned here
 on SQuAD 2.0's tuning articles by ``scripts/train_cross_encoder.py`` (an unanswerable question's sentences are
-its negatives), exported to ONNX with int8 weights (23 MB, committed beside this file), and read with ONNX Runtime
-and the ``tokenizers`` library: no torch at run time.
+its negatives), exported to ONNX with int8 weights (23 MB, written beside this file), and read with ONNX Runtime
+and the ``tokenizers`` library: no torch at run time. None ships: refitted with it, the answer models abstained
+worse on the gold tuning splits (docs/notes/2026-12-07-session25.md), so the shipped ones give its features no
+weight; this module is how a trained one is read when the fits are run again with it.
 """
 
 from __future__ import annotations
@@ -61,8 +63,8 @@ class CrossEncoder:
 
 
 def load_cross_encoder(folder: Path = MODEL_DIR) -> CrossEncoder | None:
-    """The shipped cross-encoder, or None (with a note on stderr when it is there but cannot be opened): the
-    selector then runs without its score."""
+    """The cross-encoder in ``folder``, or None (with a note on stderr when it is there but cannot be opened): the
+    selector and the confidence then read its features as their means."""
     if not (folder / "model.onnx").is_file():
         return None
     try:
