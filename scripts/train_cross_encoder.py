@@ -122,11 +122,26 @@ def train(rows: list[dict], epochs: int, batch: int, lr: float, log_every: int =
 
 
 def export(model, tok, out: Path) -> None:
-    """ONNX graph with int8 weights, and the tokenizer, in ``out``."""
+    """ONNX graph with int8 weights, and the tokenizer, in ``out``: written into a sibling folder first, which
+    then takes ``out``'s place, so a run stopped midway leaves the previous model (or none) and never half of one."""
+    import shutil
+
+    parts = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(parts, ignore_errors=True)
+    _export_into(model, tok, parts)
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    parts.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _export_into(model, tok, out: Path) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True)
     enc = tok(["a question?"], ["a sentence."], return_tensors="pt")
     full = out / "model-fp32.onnx"
     torch.onnx.export(

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from qa.answer.cross import load_cross_encoder  # noqa: E402
+from qa.answer.cross import load_cross_encoder, passage_scores  # noqa: E402
 from qa.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, idf_weights, sentence_features  # noqa: E402
 from qa.answer.selector import MODEL_FILE, AnswerModel, LinearModel  # noqa: E402
 from qa.evaluation.metrics import expected_calibration_error  # noqa: E402
@@ -118,7 +118,7 @@ def sentence_rows(items: list[Asked], passages: list[Passage], cross=None) -> tu
             labels = [answer_in_text(it.answers, p.text[a - p.start : b - p.start]) for a, b in p.sentences]
             if not any(labels):
                 continue
-            ce = cross.for_article(it.article).scores(it.question, p.sentence_texts()) if cross is not None else None
+            ce = passage_scores(cross and cross.for_article(it.article), it.question, [p])[0]
             xs.append(sentence_features(it.question, p, cos, it.idf, ce))
             ys.append(np.array(labels, dtype=float))
             gs.append(np.full(len(labels), group))

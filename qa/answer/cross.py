@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.types import Passage
+
 MODEL_DIR = Path(__file__).with_name("cross-encoder")
 MAX_TOKENS = 128  # as trained; longer sentences are cut, the question kept whole
 BATCH = 32
@@ -60,6 +62,20 @@ class CrossEncoder:
             logits = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
             out.append(np.asarray(logits, dtype=np.float64).reshape(-1))
         return np.concatenate(out) if out else np.zeros(0)
+
+
+def passage_scores(cross: CrossEncoder | None, question: str, passages: Sequence[Passage]) -> list[np.ndarray | None]:
+    """Each passage's sentences scored by ``cross`` in one run (a run per passage costs thrice the time); a None
+    per passage without one. ``cross`` may be anything with ``scores`` (the fits pass a remembering wrapper)."""
+    if cross is None:
+        return [None] * len(passages)
+    texts = [p.sentence_texts() for p in passages]
+    flat = cross.scores(question, [t for each in texts for t in each])
+    out, at = [], 0
+    for each in texts:
+        out.append(flat[at : at + len(each)])
+        at += len(each)
+    return out
 
 
 def load_cross_encoder(folder: Path = MODEL_DIR) -> CrossEncoder | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer.cross import CrossEncoder, load_cross_encoder
+from qa.answer.cross import CrossEncoder, load_cross_encoder, passage_scores
 from qa.answer.features import (
     CONFIDENCE_FEATURES,
     SENTENCE_FEATURES,
@@ -155,17 +155,8 @@ class AnswerModel:
         return probs, rows
 
     def cross_scores(self, question: str, passages: Sequence[Passage]) -> list[np.ndarray | None]:
-        """Each passage's sentences scored by the cross-encoder in one run (one per passage costs thrice the
-        time); Nones without one."""
-        if self.cross is None:
-            return [None] * len(passages)
-        texts = [p.sentence_texts() for p in passages]
-        flat = self.cross.scores(question, [t for each in texts for t in each])
-        out, at = [], 0
-        for each in texts:
-            out.append(flat[at : at + len(each)])
-            at += len(each)
-        return out
+        """Each passage's sentences scored by the cross-encoder (``qa.answer.cross.passage_scores``)."""
+        return passage_scores(self.cross, question, passages)
 
     def pick(self, probs: np.ndarray, max_highlights: int, next_ratio: float = 0.0) -> list[int]:
         """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it. Where that

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.answer.cross import passage_scores
 from qa.answer.features import sentence_features
 from qa.answer.selector import AnswerModel
 from qa.evaluation import metrics
@@ -95,7 +96,7 @@ def sentence_rows(asked: list[GoldAsked], cross: Any = None) -> tuple[np.ndarray
             labels = [metrics.quoted_hits(p.doc_id, [tuple(span)], a.item.spans) for span in p.sentences]
             if not any(labels):
                 continue
-            ce = cross.scores(question, p.sentence_texts()) if cross is not None else None
+            ce = passage_scores(cross, question, [p])[0]
             xs.append(sentence_features(question, p, scores.get(c.index, np.zeros(0)), idf, ce))
             ys.append(np.array(labels, dtype=float))
             gs.append(np.full(len(labels), len(gs)))
