@@ -39,6 +39,13 @@ QUANTITY_QUESTION = re.compile(
     _CLAUSE_START + r"(?:how (?:many|much|long|old|often|far)|" + _WHAT + r"(?:year\b|" + _MEASURE + "))",
     re.IGNORECASE,
 )
+# A figure asked for in other words: "Which TCP port does it listen on?", "the timeout, in seconds".
+_FIGURE_QUESTION = re.compile(
+    r"\b(?:what|which)\s+(?:(?:tcp|udp|default|network)\s+)?ports?(?:\s+numbers?)?\s+(?:does|do|is|are|should|will|must)\b"
+    r"|\bin\s+(?:seconds|minutes|hours|days|weeks|degrees|bytes|kilobytes|megabytes|gigabytes|[kmg]i?b|pixels"
+    r"|millimet(?:er|re)s|centimet(?:er|re)s|inches|percent)\b",
+    re.IGNORECASE,
+)
 # Asking how many or how much: a year alone ("Founded in 1987") does not answer it.
 COUNT_QUESTION = re.compile(_CLAUSE_START + r"(?:how (?:many|much)|" + _WHAT + _MEASURE + ")", re.IGNORECASE)
 _NUMBER = re.compile(
@@ -63,11 +70,16 @@ _NOT_NAMES = frozenset(
 _WORDS = re.compile(r"\w+")
 
 
+def asks_quantity(question: str) -> bool:
+    """The question asks for a figure: an amount, a year, a limit, a port, a time in seconds."""
+    return bool(QUANTITY_QUESTION.search(question) or _FIGURE_QUESTION.search(question))
+
+
 def answer_type_mismatch(question: str, text: str) -> bool:
     """A question asking for a quantity, answered by text with no number in it (for "how many" and
     "how much", a year does not count as one; for a sum of money, a number needs a currency or an
     amount such as "million" beside it somewhere in the text)."""
-    if not QUANTITY_QUESTION.search(question):
+    if not asks_quantity(question):
         return False
     if COUNT_QUESTION.search(question):
         text = _YEAR.sub(" ", text)

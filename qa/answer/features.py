@@ -12,10 +12,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from qa.answer.code import asked_code_tokens, bare_heading, block_roles, code_sentence, heading_like
-from qa.answer.confidence import COUNT_QUESTION, QUANTITY_QUESTION, answer_type_mismatch, missing_names
+from qa.answer.confidence import COUNT_QUESTION, answer_type_mismatch, asks_quantity, missing_names
 from qa.index.bm25 import query_terms, tokenize
 from qa.search.definitions import asked_terms, term_definitions
-from qa.search.forms import answer_form, asks_for_command, asks_for_default, default_missing, default_statements
+from qa.search.forms import (
+    answer_form,
+    asks_for_command,
+    asks_for_default,
+    asks_for_version,
+    default_missing,
+    default_statements,
+    version_missing,
+    version_statements,
+)
 from qa.types import Passage
 
 # Question kinds: the answer's form follows from them (a date for "when", a figure for "how many").
@@ -131,7 +140,7 @@ def _kind_flags(question: str) -> dict[str, bool]:
     return {
         "when": bool(_WHEN.search(question)),
         "count": bool(COUNT_QUESTION.search(question)),
-        "quantity": bool(QUANTITY_QUESTION.search(question)),
+        "quantity": asks_quantity(question),
         "who": bool(_WHO.search(question)),
         "where": bool(_WHERE.search(question)),
         "why": bool(_WHY.search(question)),
@@ -162,7 +171,20 @@ def stated_defaults(question: str, p: Passage, idf: dict[str, float]) -> np.ndar
     ("The default is ‘‘> ’’." under PS2, "The default is ‘‘+ ’’." under PS4): the one that counts is in the
     paragraph that, with the one before it (where a term's name often stands alone), shares most of the question's
     words; where that paragraph states none, none is lifted."""
-    found = default_statements(p.text) if asks_for_default(question) else []
+    return _stated_in_best_paragraph(question, p, idf, default_statements(p.text) if asks_for_default(question) else [])
+
+
+def stated_versions(question: str, p: Passage, idf: dict[str, float]) -> np.ndarray | None:
+    """Per sentence of ``p``: it names a version, in the paragraph closest to the question (as for defaults); None
+    when the question asks for no version ("Which Ghostscript version does GLE need?") or ``p`` names none."""
+    return _stated_in_best_paragraph(question, p, idf, version_statements(p.text) if asks_for_version(question) else [])
+
+
+def _stated_in_best_paragraph(
+    question: str, p: Passage, idf: dict[str, float], found: list[tuple[int, int]]
+) -> np.ndarray | None:
+    """The sentences holding one of ``found`` (spans in ``p.text``) inside the paragraph that, with the one before
+    it, shares most of the question's words; None where that paragraph holds none."""
     if not found:
         return None
     bounds = [0] + [m.end() for m in re.finditer(r"\n\s*\n", p.text)] + [len(p.text) + 1]
@@ -335,8 +357,13 @@ def confidence_features(
         # is negative: "A partial index is an index that …" (selector 0.9999, logit 9.2) read as a doubtful answer.
         "selector_logit": float(min(math.log(p / (1 - p)), SELECTOR_LOGIT_CAP)),
         "selector_lex": float(row.get("lex", 0.0)),
-        # Asked for a default value, the quoted answer states none: the answer's type is missing, as a number is.
-        "type_mismatch": float(answer_type_mismatch(question, quoted) or default_missing(question, quoted)),
+        # Asked for a default value or a version, the quoted answer states none: the answer's type is missing, as a
+        # number is.
+        "type_mismatch": float(
+            answer_type_mismatch(question, quoted)
+            or default_missing(question, quoted)
+            or version_missing(question, quoted)
+        ),
         "missing_names": float(missing_names(question, top_texts)),
         "asks_when_no_date": float(row.get("when_no_date", 0.0)),
         # Does the quoted sentence answer the question, read together with it (NaN without a cross-encoder)?

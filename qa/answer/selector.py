@@ -25,6 +25,7 @@ from qa.answer.features import (
     sentence_features,
     stated_defaults,
     stated_definitions,
+    stated_versions,
 )
 from qa.types import Candidate, Excerpt, Passage
 
@@ -218,7 +219,10 @@ class AnswerModel:
             p = passages[c.index]
             cos = sentence_scores.get(c.index, np.zeros(0))
             probs, rows = self.sentence_probabilities(question, p, cos, idf, (barred or {}).get(c.index), cross)
-            stated = _either(stated_defaults(question, p, idf), stated_definitions(question, p))
+            stated = _either(
+                _either(stated_defaults(question, p, idf), stated_versions(question, p, idf)),
+                stated_definitions(question, p),
+            )
             picked = self.pick(_lift_stated(probs, stated), max_highlights, next_ratio)
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])

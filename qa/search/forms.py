@@ -31,6 +31,9 @@ __all__ = [
     "option_definitions",
     "default_missing",
     "default_statements",
+    "asks_for_version",
+    "version_missing",
+    "version_statements",
     "speaker_lines",
 ]
 
@@ -364,3 +367,40 @@ def default_statements(text: str) -> list[tuple[int, int]]:
     default value is 70."), and the naming sentence shares more of the question's words. The selector reads it
     as the asked-for form; retrieval does not lift passages by it, since many passages state some default."""
     return [m.span() for m in _DEFAULT_STATED.finditer(text)]
+
+
+# "Which Ghostscript version does GLE need?", "What is the minimum version of GNU make required …?", "In which gnuplot
+# version was stats introduced?", "How recent does my Ghostscript have to be?". Not a question about versions in
+# general ("Which version parts is |version| meant to consist of?", "the version field", "version control").
+_VERSION_QUESTION = re.compile(
+    r"\b(?:what|which)\s+(?:is\s+the\s+|was\s+the\s+|are\s+the\s+)?"
+    r"(?:(?!(?:do|does|did|is|are|was|were|can|could|should|will|would|has|have|had)\b)[\w.+-]+\s+){0,3}?"
+    r"versions?\b(?!\s+(?:parts?|control|fields?|strings?|tags?|numbers?\s+fields?|scheme|history|store|tool)\b)"
+    r"|\bhow\s+(?:recent|new)\s+(?:a\s+|an\s+)?(?:version\s+of\s+)?(?:[\w.+-]+\s+){0,3}?"
+    r"(?:do|does|must|should|has|have|is|needs?)\b",
+    re.IGNORECASE,
+)
+# A version stated: "version 9.56", "9.56 or later", "1.7.7", "Python 3.8", "v2.5" (a bare decimal, "0.5 cm", is not).
+_VERSION_STATED = re.compile(
+    r"\b(?i:version|release)s?\s+\d+(?:\.\d+)*\b|(?<![\w.])v\d+(?:\.\d+)+\b"
+    r"|(?<![\w.])\d+(?:\.\d+)+\+?\s+(?i:or\s+(?:later|newer|higher|above|greater|up))\b"
+    r"|(?<![\w.])\d+\.\d+\.\d+\b|\b[A-Z][\w+-]*\s+\d+(?:\.\d+)+\b"
+)
+# What a version answer cannot do without: a number that is not part of a word ("pip3", "PyQt5" are names).
+_FIGURE = re.compile(r"(?<![A-Za-z])\d")
+
+
+def asks_for_version(question: str) -> bool:
+    return bool(_VERSION_QUESTION.search(question))
+
+
+def version_statements(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a version. Why: "how recent does my Ghostscript have to be?" is answered by "You will
+    also need GPL Ghostscript version 9.56 or later", beside a sentence about Windows that shares more words."""
+    return [m.span() for m in _VERSION_STATED.finditer(text)]
+
+
+def version_missing(question: str, answer: str) -> bool:
+    """The question asks which version, and the answer holds no number: a near miss that names the program
+    ("Be sure to use GNU make") without the version the manual never gives."""
+    return asks_for_version(question) and not _FIGURE.search(answer)

@@ -274,3 +274,26 @@ def test_a_default_asked_in_other_words_and_one_stated_in_brackets_or_as_assumed
     assert not asks_for_default("How do I run VACUUM without changing the configuration?")
     # The answer check stays with questions that say "default": other words only choose the highlight.
     assert not default_missing("What output format does the shell use if I never change it?", "It prints lists.")
+
+
+def test_a_version_asked_for_and_the_sentences_that_name_one() -> None:
+    from qa.search.forms import asks_for_version, version_missing, version_statements
+
+    assert asks_for_version("On a Windows PC, how recent does my Ghostscript have to be?")
+    assert asks_for_version("In which gnuplot version was the stats command first introduced?")
+    assert not asks_for_version("Which version parts is |version| meant to consist of?")
+    assert not asks_for_version("Does the version store keep track of renames?")
+    text = "Install it from x.xx-setup.exe. You will also need Ghostscript version 9.56 or later. Set width 0.5 cm."
+    assert [text[a:b] for a, b in version_statements(text)] == ["version 9.56"]
+    assert version_missing("What is the minimum version of GNU make required?", "Be sure to use GNU make.")
+    assert not version_missing("Which Python versions does Sphinx support?", "Sphinx supports Python 3.9 and later.")
+    assert version_missing("Which Python version is needed?", "pip3 install PyQt5")  # digits inside names
+
+
+def test_a_port_or_a_time_in_seconds_asks_for_a_figure() -> None:
+    from qa.answer.confidence import answer_type_mismatch
+
+    assert answer_type_mismatch("Which TCP port does the language server listen on?", "It speaks LSP over stdio.")
+    assert not answer_type_mismatch("Which port does approx run on by default?", "approx listens on port 9999.")
+    assert answer_type_mismatch("What is the DHCP timeout, in seconds?", "The installer waits for an answer.")
+    assert not answer_type_mismatch("How do I make sshd listen on port 2222?", "Edit sshd_config.")

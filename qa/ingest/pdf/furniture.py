@@ -97,7 +97,8 @@ def mark_running(pages: list[list[Line]], labels: list[str | None]) -> None:
 
 
 FOOTNOTE_SIZE = 0.92  # a footnote is set smaller than the body text (LaTeX: 8 on 10 pt, Texinfo: 9 on 11)
-FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])(?:\s|$)")
+# "1 e.g. GNU tar …", "†", or a mark set against the note's first word ("1You do need …", dblatex).
+FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])(?:\s|$|(?=[A-Z][a-z]))")
 # Sphinx's LaTeX writer prints these under a code block cut by a page break: not the document's text.
 _CONTINUED = re.compile(r"^\((?:continues on next page|continued from previous page)\)$", re.IGNORECASE)
 

@@ -188,8 +188,11 @@ def add_footnote_line(notes: list[_Block], ln: Line, section: str) -> None:
     """A footnote line: a mark opens a footnote, other lines go on in the last one (a URL broken over
     two lines joined again)."""
     text = ln.text.strip()
-    if FOOTNOTE_MARK.match(text) or not notes:
+    mark = FOOTNOTE_MARK.match(text)
+    if mark or not notes:
         notes.append(_Block("text", section))
+    if mark and mark.end() < len(text) and not text[mark.end() - 1].isspace():
+        text = f"{text[: mark.end()]} {text[mark.end() :]}"  # "1You do need" reads "1 You do need"
     parts = notes[-1].parts
     if parts and address_continues(parts[-1][0], text):
         parts[-1] = (parts[-1][0] + text, parts[-1][1])
