@@ -390,8 +390,12 @@ _VERSION_STATED = re.compile(
 _FIGURE = re.compile(r"(?<![A-Za-z])\d")
 
 
+# "What is the statically linked version of sync called?" asks for a name: the version is a variant there.
+_NAME_ASKED = re.compile(r"\b(?:called|named|known\s+as)\b", re.IGNORECASE)
+
+
 def asks_for_version(question: str) -> bool:
-    return bool(_VERSION_QUESTION.search(question))
+    return bool(_VERSION_QUESTION.search(question)) and not _NAME_ASKED.search(question)
 
 
 def version_statements(text: str) -> list[tuple[int, int]]:

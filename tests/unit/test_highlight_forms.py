@@ -283,6 +283,7 @@ def test_a_version_asked_for_and_the_sentences_that_name_one() -> None:
     assert asks_for_version("In which gnuplot version was the stats command first introduced?")
     assert not asks_for_version("Which version parts is |version| meant to consist of?")
     assert not asks_for_version("Does the version store keep track of renames?")
+    assert not asks_for_version("What is the statically linked version of sync called on Linux systems?")
     text = "Install it from x.xx-setup.exe. You will also need Ghostscript version 9.56 or later. Set width 0.5 cm."
     assert [text[a:b] for a, b in version_statements(text)] == ["version 9.56"]
     assert version_missing("What is the minimum version of GNU make required?", "Be sure to use GNU make.")
