@@ -382,7 +382,12 @@ class Assistant:
         index = self.retriever.index
         idf = idf_weights(index.bm25, query_terms(question), len(index.passages))
         args = (question, chosen, index.passages, scores, settings.max_highlights, idf, evidence)
-        excerpts, p = model.answer(*args, next_ratio=settings.highlight_next_ratio, barred=barred)
+        excerpts, p = model.answer(
+            *args,
+            next_ratio=settings.highlight_next_ratio,
+            barred=barred,
+            command_ratio=settings.highlight_command_ratio,
+        )
         # SQuAD has no lead-ins ending in ":", so the rules that bring what a lead-in announces stay.
         most = settings.max_highlights
         excerpts = [replace(e, highlights=follow_lead_ins(e.passage, e.highlights, question, most)) for e in excerpts]

@@ -158,6 +158,9 @@ class Settings:
     # 26 of the top excerpts against 81 / 69 / 40 / 25 (hard tune, default dev, DR tune, GLE tune; simulated),
     # at 1.7 highlighted sentences an answer instead of 1.3.
     highlight_next_ratio: float = 0.1
+    # Asked for a command, path or option ("what do I type …?", "which file …?"), with none among the highlights, the
+    # likeliest sentence naming one joins them when it scores at least this share of the best (0: never).
+    highlight_command_ratio: float = 0.3
     # A follow-up's highlights: the sentence cosine with the question as typed counts this much, that with
     # the question and its context words the rest. On gold dev the top excerpt's highlights hold the
     # evidence for 65 / 67 / 66 of 95 answerable questions at 0.25 / 0.5 / 0.75 (63 at 0).
@@ -274,6 +277,8 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("the 'followup_*' settings must not be negative")
     if not 0.0 <= s.highlight_next_ratio <= 1.0:
         raise SettingsError("setting 'highlight_next_ratio' is a share of the best sentence's score: between 0 and 1")
+    if not 0.0 <= s.highlight_command_ratio <= 1.0:
+        raise SettingsError("setting 'highlight_command_ratio' is a share of the best sentence's score: 0 to 1")
     if not 0.0 <= s.own_words_highlight_weight <= 1.0:
         raise SettingsError("setting 'own_words_highlight_weight' must lie between 0 and 1")
     if not 0.0 <= s.abstain_threshold <= 1.0 or not 0.0 <= s.calibrated_abstain_threshold <= 1.0:

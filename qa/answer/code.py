@@ -25,7 +25,7 @@ LIST_LINE = re.compile(r"^\s*(?:[-*•·–]{1,2}|\(?(?:\d{1,2}|[a-h])[.)])\s+\S
 # ".ext", an option's "-", a prompt's "$" or "#", a named command): most prose sentences lack all of them,
 # and this check costs a tenth of the full search, which is what the answer step spends most on here.
 _MAYBE_COMMAND = re.compile(
-    r"[/$#-]|\.[a-z]|\b(?:sudo|apt|dpkg|systemctl|dch|debuild|dput|dcut|reportbug|bts|lintian|git|make)\b"
+    r"[/$#-]|\.[a-z]|\b(?:sudo|apt|dpkg|systemctl|dch|debuild|dput|dcut|reportbug|bts|lintian|git|make|command)\b"
 )
 
 

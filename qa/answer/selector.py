@@ -159,19 +159,34 @@ class AnswerModel:
         """Each passage's sentences scored by the cross-encoder (``qa.answer.cross.passage_scores``)."""
         return passage_scores(self.cross, question, passages)
 
-    def pick(self, probs: np.ndarray, max_highlights: int, next_ratio: float = 0.0) -> list[int]:
+    def pick(
+        self,
+        probs: np.ndarray,
+        max_highlights: int,
+        next_ratio: float = 0.0,
+        commands: np.ndarray | None = None,
+        command_ratio: float = 0.0,
+    ) -> list[int]:
         """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it. Where that
         leaves room, the sentence right after the best one joins it when its probability reaches ``next_ratio``
-        of the best (0: never): the best match often restates the question, and the answer follows it."""
+        of the best (0: never): the best match often restates the question, and the answer follows it.
+        ``commands``: the sentences naming a command, path or option when the question asks for one; where none
+        is picked, the likeliest of them joins first when it reaches ``command_ratio`` of the best (0: never),
+        since "To shut down a running system, you must not …" restates "what do I type to turn it off?" and
+        "To power off the machine, use poweroff" answers it."""
         if probs.size == 0 or max_highlights <= 0:
             return []
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
         best = float(probs[order[0]])
         picked = [order[0]] + [i for i in order[1:max_highlights] if probs[i] >= self.second_ratio * best]
+        if 0 < command_ratio and commands is not None and commands.shape == probs.shape and not commands[picked].any():
+            named = [i for i in order if commands[i] and probs[i] >= command_ratio * best]
+            if named:
+                picked = (picked[: max_highlights - 1] if len(picked) >= max_highlights else picked) + named[:1]
         after = order[0] + 1
         if 0 < next_ratio and len(picked) < max_highlights and after < probs.size and probs[after] >= next_ratio * best:
             picked.append(after)
-        return sorted(picked)
+        return sorted(set(picked))
 
     def logit(self, features: dict[str, float]) -> float:
         """The confidence's logit as fitted on SQuAD, before the corpus's Platt scaling."""
@@ -192,11 +207,12 @@ class AnswerModel:
         evidence: tuple[list[Candidate], list[str]],
         next_ratio: float = 0.0,
         barred: Mapping[int, np.ndarray] | None = None,
+        command_ratio: float = 0.0,
     ) -> tuple[list[Excerpt], float]:
         """(the excerpts with the selector's highlights, the calibrated probability that the top one
         answers). ``evidence``: the top candidates and their texts, as the confidence reads them."""
         args = (question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
-        excerpts, feats = self.excerpts(*args, next_ratio=next_ratio, barred=barred)
+        excerpts, feats = self.excerpts(*args, next_ratio=next_ratio, barred=barred, command_ratio=command_ratio)
         return excerpts, self.calibrated(feats) if feats is not None else 0.0
 
     def excerpts(
@@ -210,6 +226,7 @@ class AnswerModel:
         evidence: tuple[list[Candidate], list[str]],
         next_ratio: float = 0.0,
         barred: Mapping[int, np.ndarray] | None = None,
+        command_ratio: float = 0.0,
     ) -> tuple[list[Excerpt], dict[str, float] | None]:
         """(the excerpts with the selector's highlights, the confidence's features; None without any)."""
         excerpts = []
@@ -223,7 +240,8 @@ class AnswerModel:
                 _either(stated_defaults(question, p, idf), stated_versions(question, p, idf)),
                 stated_definitions(question, p),
             )
-            picked = self.pick(_lift_stated(probs, stated), max_highlights, next_ratio)
+            commands = rows[:, SENTENCE_FEATURES.index("how_code")] > 0 if rows.size else None
+            picked = self.pick(_lift_stated(probs, stated), max_highlights, next_ratio, commands, command_ratio)
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])
                 best_p, best_row = float(probs[top]), rows[top]

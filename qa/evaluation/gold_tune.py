@@ -50,11 +50,21 @@ class _Recorder(AnswerModel):
     """The model, keeping the arguments of its last ``excerpts`` call (one per question asked)."""
 
     def excerpts(
-        self, question, chosen, passages, sentence_scores, max_highlights, idf, evidence, next_ratio=0.0, barred=None
+        self,
+        question,
+        chosen,
+        passages,
+        sentence_scores,
+        max_highlights,
+        idf,
+        evidence,
+        next_ratio=0.0,
+        barred=None,
+        command_ratio=0.0,
     ):
         _LAST[:] = [(question, list(chosen), dict(sentence_scores), max_highlights, dict(idf), evidence, next_ratio)]
         args = (question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
-        return super().excerpts(*args, next_ratio=next_ratio, barred=barred)
+        return super().excerpts(*args, next_ratio=next_ratio, barred=barred, command_ratio=command_ratio)
 
 
 _LAST: list[tuple] = []

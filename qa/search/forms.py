@@ -168,19 +168,29 @@ def addresses(text: str) -> list[tuple[int, int]]:
 _COMMAND_QUESTION = re.compile(
     r"^\s*how\s+(?:do|can|should|would|could|must)\s+(?:i|you|we|one)\b|^\s*how\s+to\b"
     r"|\b(?:which|what)\s+(?:\w+\s+)?(?:files?|commands?|programs?|tools?|utility|utilities|options?|flags?"
-    r"|director(?:y|ies)|folders?|paths?|settings?|packages?|variables?)\b",
+    r"|director(?:y|ies)|folders?|paths?|settings?|packages?|variables?)\b"
+    # "What do I type to turn it off?", "What should I run …?"
+    r"|\bwhat\s+(?:do|should|can|must|would)\s+(?:i|you|we|one)\s+(?:type|run|enter|execute|invoke)\b",
     re.IGNORECASE,
 )
 _EXTENSIONS = (
     "conf|cfg|ini|list|sh|py|pl|txt|xml|json|ya?ml|toml|rc|service|socket|timer|network|netdev|desktop|deb|dsc|changes"
     "|buildinfo|csv|log|gz|xz|tar|patch|diff|el|vim|rules|install|docs|lintian-overrides"
 )
+_NOT_COMMANDS = (
+    "following|same|above|below|first|last|next|previous|whole|entire|main|new|old|basic|simple|right|proper|correct"
+    "|actual|external|internal|builtin|shell|single|one|this|that|each|every|other|said|given|original|real|full|line"
+)
 _COMMAND_FORMS = re.compile(
     r"(?<![\w/.-])(?:~|\.{1,2})?/[\w.@+-]+(?:/[\w.@+*-]*)+"  # a path: /etc/network/interfaces, ~/.bashrc
     rf"|(?<![\w/-])[\w+-]+(?:\.[\w+-]+)*\.(?:{_EXTENSIONS})\b"  # a file name: sources.list, dhcp.network
     r"|(?<![\w-])--[a-z][\w-]+|(?<=\s)-[a-zA-Z]{1,2}(?=\s|$)"  # an option: --season, -i
     r"|^[ \t]*[$#][ \t]+\S.*$"  # a shell prompt line: $ sudo dpkg-reconfigure tzdata
-    r"|\b(?:sudo|apt|apt-get|dpkg(?:-\w+)?|systemctl|dch|debuild|dput|dcut|reportbug|bts|lintian|git|make)[ \t]+[\w-]",
+    r"|\b(?:sudo|apt|apt-get|dpkg(?:-\w+)?|systemctl|dch|debuild|dput|dcut|reportbug|bts|lintian|git|make)[ \t]+[\w-]"
+    # A command named as one: "the command grub-install", "the debdiff command" (not "the following command").
+    r"|\bthe\s+command\s+(?!(?:lines?|prompts?|names?|is|was|are|will|can|and|or|to|in|of|for|with|that|which)\b)"
+    r"[‘'“\"]?[a-z][\w.+-]*[a-z0-9]"
+    rf"|\bthe\s+(?!(?:{_NOT_COMMANDS})\b)[a-z][\w.+-]*[a-z0-9]\s+command\b",
     re.MULTILINE,
 )
 
