@@ -133,7 +133,8 @@ READER_VERSIONS = {
     # adds itself to the section path of that description. 13: without an outline, a heading's last wrapped line
     # may end with a stop ("4.5. /usr/include : Directory for standard" | "include files.", Apache FOP's FHS).
     # 14: a footnote whose mark is set against its first word (dblatex's "1You do need …") is a footnote too.
-    "pdf": 14,
+    # 15: a path dblatex breaks after a slash with a hyphen ("debian/-" | "source/options") joined again.
+    "pdf": 15,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

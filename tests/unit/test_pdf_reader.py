@@ -179,6 +179,9 @@ def test_without_an_outline_headings_come_from_type_size_and_numbering() -> None
         ("read it in/out.", "Then run it", False),
         ("please see https:", "//www.acm.org/publications/taps/describing-figures/.", True),  # ACM's sample paper
         ("the ratio is 2:", "// a comment", False),  # only a scheme ("https:") goes on with "//"
+        ("a line ”include-binaries” to debian/-", "source/options since PNG", True),  # dblatex: a path's "/-"
+        ("at https://wiki.debian.org/-", "SourceOnlyUpload as:", True),
+        ("the error is %tD +/-", "days relative to time 0", False),
     ],
 )
 def test_an_address_broken_after_a_dot_is_joined_again(before: str, after: str, joined: bool) -> None:

@@ -77,6 +77,8 @@ _TLDS = frozenset("org net com edu gov int io info de uk fr eu jp ch nl".split()
 _HOST_PART = re.compile(r"[a-z0-9-]{2,}(?:\.[a-z0-9-]{2,})+\.")  # "master.debian.", not "e.g."
 _HOST_HEAD = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*", re.IGNORECASE)  # "CRAN.R-project.org": hosts have no case
 _PATH_TAIL = re.compile(r"[(‘'\"]?(?:~?/|\./|[a-z][a-z0-9+.-]*:/)\S*/", re.IGNORECASE)  # "/usr/", "https://"
+# dblatex breaks a path after a slash with a hyphen: "… to debian/-" | "source/options since …".
+_BROKEN_PATH = re.compile(r"\S*\w/-")  # not "+/-"
 _PATH_HEAD = re.compile(r"\S*(?:[/#=?&]|\w\.\w{2})")  # "share/doc/…", "howto-R-4.2.html)", "package=MASS)"
 _SCHEME = re.compile(r"[(‘'\"]?(?:https?|ftp|file):", re.IGNORECASE)
 _PAGE_ENDS = frozenset("php html htm cgi pdf txt xml".split())  # "https://www.actualtech.com/product_access." | "php)"
@@ -88,6 +90,8 @@ def address_continues(before: str, after: str, full: bool = True) -> bool:
     with a space (or a paragraph) splits them, so the path a reader copies is wrong. ``full``: the line reaches
     the right margin, as one broken inside a path does; a title page's URL line over a date does not."""
     tail = before.rsplit(None, 1)[-1] if before.strip() else ""
+    if _BROKEN_PATH.fullmatch(tail) and after[:1].isalnum():
+        return True  # a hyphen after a slash ends no word
     if _SCHEME.fullmatch(tail) and after.startswith("//"):
         return True  # "https:" | "//www.acm.org/…"
     if _PATH_TAIL.fullmatch(tail) and after[:1].isalnum():
@@ -167,6 +171,7 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             blocks.append(current)
         if current.parts and glued:
             text, page = current.parts.pop()
+            text = text[:-1] if _BROKEN_PATH.search(text.rsplit(None, 1)[-1]) else text  # "debian/-": no hyphen
             current.parts.append((text + ln.text.strip(), page))
         elif kind == "code":
             indent = " " * max(0, round((ln.x0 - _code_margin(pages, ln)) / max(ln.size * 0.6, 1)))
