@@ -133,15 +133,16 @@ def with_introduced_next(excerpts: list[Excerpt], passages: Sequence[Passage], k
     block start the next; shown alone, the answer only points at what it should show. The block's first lines
     are highlighted with the lead-in, as within a passage; an excerpt the join now holds is not shown again."""
     out = list(excerpts)
-    for at in range(min(k, len(out))):
+    at = 0
+    while at < min(k, len(out)):  # a join can take in the excerpts after it: the list shrinks as it goes
         e = out[at]
         row = introduced_row(e, passages)
-        if row is None:
-            continue
-        whole = join_passages(e.passage, passages[row])
-        block = introduced_block(whole, e.passage.end)
-        out[at] = replace(e, passage=whole, highlights=sorted(set(e.highlights) | set(block)))
-        out = [x for i, x in enumerate(out) if i == at or not _inside(x.passage, whole)]
+        if row is not None:
+            whole = join_passages(e.passage, passages[row])
+            block = introduced_block(whole, e.passage.end)
+            out[at] = replace(e, passage=whole, highlights=sorted(set(e.highlights) | set(block)))
+            out = [x for i, x in enumerate(out) if i == at or not _inside(x.passage, whole)]
+        at += 1
     return [replace(x, rank=i + 1) for i, x in enumerate(out)]
 
 

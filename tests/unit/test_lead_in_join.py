@@ -57,6 +57,13 @@ def test_a_highlighted_lead_in_at_a_passage_end_shows_the_list_it_announces() ->
     assert [(e.rank, e.passage) for e in shown] == [(1, top.passage), (2, LATER)]
 
 
+def test_a_join_that_takes_in_the_excerpts_after_it_leaves_fewer_to_show_and_does_not_fail() -> None:
+    """Asked for three with only two left once the list's passage joins the first: an answer crashed here
+    (IndexError) on a PostgreSQL manual question before."""
+    shown = with_introduced_next([excerpt(1, HEAD, LEAD), excerpt(2, LIST)], ROWS, k=3)
+    assert [e.rank for e in shown] == [1] and shown[0].passage.text == DOC[HEAD.start : LIST.end]
+
+
 def test_nothing_is_joined_when_the_lead_in_is_not_highlighted_or_is_not_last() -> None:
     plain = [excerpt(1, HEAD, "The session met twice."), excerpt(2, LATER)]
     assert with_introduced_next(plain, ROWS, k=2) == plain
