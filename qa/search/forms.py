@@ -168,9 +168,13 @@ def addresses(text: str) -> list[tuple[int, int]]:
 _COMMAND_QUESTION = re.compile(
     r"^\s*how\s+(?:do|can|should|would|could|must)\s+(?:i|you|we|one)\b|^\s*how\s+to\b"
     r"|\b(?:which|what)\s+(?:\w+\s+)?(?:files?|commands?|programs?|tools?|utility|utilities|options?|flags?"
-    r"|director(?:y|ies)|folders?|paths?|settings?|packages?|variables?)\b"
+    r"|director(?:y|ies)|folders?|paths?|settings?|packages?|variables?|parameters?|attributes?|functions?"
+    r"|routines?|switch(?:es)?)\b"
     # "What do I type to turn it off?", "What should I run …?"
-    r"|\bwhat\s+(?:do|should|can|must|would)\s+(?:i|you|we|one)\s+(?:type|run|enter|execute|invoke)\b",
+    r"|\bwhat\s+(?:do|should|can|must|would)\s+(?:i|you|we|one)\s+(?:type|run|enter|execute|invoke)\b"
+    # "Is there a single setting for that?", "Is there a dry-run mode that …?"
+    r"|\bis\s+there\s+(?:a|an|any)\s+(?:[\w-]+\s+){0,3}?(?:commands?|settings?|options?|tools?|programs?|utility"
+    r"|switch|parameters?|knobs?|flags?|variables?|functions?|routines?|modes?)\b",
     re.IGNORECASE,
 )
 _EXTENSIONS = (
@@ -349,7 +353,8 @@ _DEFAULT_QUESTION = re.compile(
 _DEFAULT_STATED = re.compile(
     rf"\bby\s+default\b|\bdefaults?\s+to\b|\(\s*(?:the\s+)?default\b|\bdefaults?\s*[:=]|\bis\s+assumed\b|{_NONE_GIVEN}"
     r"|\bdefaults?\b(?:\s+[^\s.;:]+){0,8}?\s+(?:is|are|was|will\s+be|becomes)\b"
-    r"|\bdefault\s+(?:settings?|values?)\s*[:=]|\bthe\s+default\s+(?:of\s+)?(?=[\d\"'‘“])|\b(?:is|are|was)\s+the\s+default\b",
+    r"|\bdefault\s+(?:settings?|values?)\s*[:=]|\bthe\s+default\s+(?:of\s+)?(?=[\d\"'‘“])|\b(?:is|are|was)\s+the\s+default\b"
+    r"|\bthe\s+default\s*\(\s*[\d.\"'‘“][^()\s]{0,19}\s*\)",  # "The default (.1) is …", not "the default (first)"
     re.IGNORECASE,
 )
 

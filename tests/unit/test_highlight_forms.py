@@ -298,3 +298,16 @@ def test_a_port_or_a_time_in_seconds_asks_for_a_figure() -> None:
     assert not answer_type_mismatch("Which port does approx run on by default?", "approx listens on port 9999.")
     assert answer_type_mismatch("What is the DHCP timeout, in seconds?", "The installer waits for an answer.")
     assert not answer_type_mismatch("How do I make sshd listen on port 2222?", "Edit sshd_config.")
+
+
+def test_a_default_given_in_brackets_is_stated_and_an_aside_in_brackets_is_not() -> None:
+    assert default_statements("The default (.1) is low enough that the layout is usually close to a minimum.")
+    assert not default_statements("This places a key in the default (first) coordinate system:")
+
+
+def test_is_there_a_setting_or_which_parameter_asks_for_a_command() -> None:
+    from qa.search.forms import asks_for_command
+
+    assert asks_for_command("Is there a single setting for that?")
+    assert asks_for_command("Which parameter limits the mailbox size?")
+    assert not asks_for_command("Is there a reason for this?")
