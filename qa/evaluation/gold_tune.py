@@ -32,7 +32,8 @@ class GoldAsked:
     item: GoldItem
     record: dict[str, Any]  # score_answer's record: rank (1 = the top excerpt holds the evidence) etc.
     passages: Sequence[Passage]
-    call: tuple  # (question, chosen, sentence_scores, max_highlights, idf, evidence, next_ratio) as the model got them
+    # (question, chosen, sentence_scores, max_highlights, idf, evidence, next_ratio, command_ratio): the model's inputs
+    call: tuple
     extra: dict = field(default_factory=dict)
 
     @property
@@ -43,6 +44,11 @@ class GoldAsked:
     def next_ratio(self) -> float:
         """The ``highlight_next_ratio`` the question was asked with (0 in runs recorded before it existed)."""
         return float(self.call[6]) if len(self.call) > 6 else 0.0
+
+    @property
+    def command_ratio(self) -> float:
+        """The ``highlight_command_ratio`` the question was asked with (0 in runs recorded before it existed)."""
+        return float(self.call[7]) if len(self.call) > 7 else 0.0
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,8 @@ class _Recorder(AnswerModel):
         barred=None,
         command_ratio=0.0,
     ):
-        _LAST[:] = [(question, list(chosen), dict(sentence_scores), max_highlights, dict(idf), evidence, next_ratio)]
+        kept = (question, list(chosen), dict(sentence_scores), max_highlights, dict(idf), evidence)
+        _LAST[:] = [(*kept, next_ratio, command_ratio)]
         args = (question, chosen, passages, sentence_scores, max_highlights, idf, evidence)
         return super().excerpts(*args, next_ratio=next_ratio, barred=barred, command_ratio=command_ratio)
 
@@ -121,7 +128,15 @@ def confidence_rows(model: AnswerModel, asked: list[GoldAsked], names: Sequence[
     for a in asked:
         question, chosen, scores, max_highlights, idf, evidence = a.call[:6]
         _, feats = model.excerpts(
-            question, chosen, a.passages, scores, max_highlights, idf, evidence, next_ratio=a.next_ratio
+            question,
+            chosen,
+            a.passages,
+            scores,
+            max_highlights,
+            idf,
+            evidence,
+            next_ratio=a.next_ratio,
+            command_ratio=a.command_ratio,
         )
         a.extra["features"] = feats
         if feats is None:
@@ -142,7 +157,15 @@ def selector_quoted(model: AnswerModel, asked: list[GoldAsked]) -> float:
             continue
         question, chosen, scores, max_highlights, idf, evidence = a.call[:6]
         ex, _ = model.excerpts(
-            question, chosen[:1], a.passages, scores, max_highlights, idf, evidence, next_ratio=a.next_ratio
+            question,
+            chosen[:1],
+            a.passages,
+            scores,
+            max_highlights,
+            idf,
+            evidence,
+            next_ratio=a.next_ratio,
+            command_ratio=a.command_ratio,
         )
         if not ex:
             hits.append(False)
