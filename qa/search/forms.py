@@ -354,7 +354,8 @@ _DEFAULT_STATED = re.compile(
     rf"\bby\s+default\b|\bdefaults?\s+to\b|\(\s*(?:the\s+)?default\b|\bdefaults?\s*[:=]|\bis\s+assumed\b|{_NONE_GIVEN}"
     r"|\bdefaults?\b(?:\s+[^\s.;:]+){0,8}?\s+(?:is|are|was|will\s+be|becomes)\b"
     r"|\bdefault\s+(?:settings?|values?)\s*[:=]|\bthe\s+default\s+(?:of\s+)?(?=[\d\"'‘“])|\b(?:is|are|was)\s+the\s+default\b"
-    r"|\bthe\s+default\s*\(\s*[\d.\"'‘“][^()\s]{0,19}\s*\)",  # "The default (.1) is …", not "the default (first)"
+    r"|\bthe\s+default\s*\(\s*[\d.\"'‘“][^()\s]{0,19}\s*\)"  # "The default (.1) is …", not "the default (first)"
+    r"|\bdefault\s+of\s+(?=[\d\"'‘“])",  # "… not the OpenSSL default of 300s, but …", "a default of 10"
     re.IGNORECASE,
 )
 

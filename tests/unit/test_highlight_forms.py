@@ -303,6 +303,8 @@ def test_a_port_or_a_time_in_seconds_asks_for_a_figure() -> None:
 def test_a_default_given_in_brackets_is_stated_and_an_aside_in_brackets_is_not() -> None:
     assert default_statements("The default (.1) is low enough that the layout is usually close to a minimum.")
     assert not default_statements("This places a key in the default (first) coordinate system:")
+    assert default_statements("Postfix/TLS does not use the OpenSSL default of 300s, but a longer time of 3600sec.")
+    assert not default_statements("It uses the default of the system.")
 
 
 def test_is_there_a_setting_or_which_parameter_asks_for_a_command() -> None:
