@@ -50,6 +50,21 @@ class GoldAsked:
         """The ``highlight_command_ratio`` the question was asked with (0 in runs recorded before it existed)."""
         return float(self.call[7]) if len(self.call) > 7 else 0.0
 
+    def replay(self, model: AnswerModel, top_only: bool = False) -> tuple[list, dict[str, float] | None]:
+        """``model.excerpts`` on the recorded inputs (only the top candidate with ``top_only``)."""
+        question, chosen, scores, max_highlights, idf, evidence = self.call[:6]
+        return model.excerpts(
+            question,
+            chosen[:1] if top_only else chosen,
+            self.passages,
+            scores,
+            max_highlights,
+            idf,
+            evidence,
+            next_ratio=self.next_ratio,
+            command_ratio=self.command_ratio,
+        )
+
 
 @dataclass(frozen=True)
 class _Recorder(AnswerModel):
@@ -126,18 +141,7 @@ def confidence_rows(model: AnswerModel, asked: list[GoldAsked], names: Sequence[
     """(the confidence's features under ``model``, right: the top excerpt holds the evidence) per question."""
     xs, ys = [], []
     for a in asked:
-        question, chosen, scores, max_highlights, idf, evidence = a.call[:6]
-        _, feats = model.excerpts(
-            question,
-            chosen,
-            a.passages,
-            scores,
-            max_highlights,
-            idf,
-            evidence,
-            next_ratio=a.next_ratio,
-            command_ratio=a.command_ratio,
-        )
+        _, feats = a.replay(model)
         a.extra["features"] = feats
         if feats is None:
             continue
@@ -155,18 +159,8 @@ def selector_quoted(model: AnswerModel, asked: list[GoldAsked]) -> float:
     for a in asked:
         if not a.item.answerable:
             continue
-        question, chosen, scores, max_highlights, idf, evidence = a.call[:6]
-        ex, _ = model.excerpts(
-            question,
-            chosen[:1],
-            a.passages,
-            scores,
-            max_highlights,
-            idf,
-            evidence,
-            next_ratio=a.next_ratio,
-            command_ratio=a.command_ratio,
-        )
+        question, max_highlights = a.call[0], a.call[3]
+        ex, _ = a.replay(model, top_only=True)
         if not ex:
             hits.append(False)
             continue
