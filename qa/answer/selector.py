@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,9 @@ from qa.answer.features import (
 from qa.types import Candidate, Excerpt, Passage
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
+# A sentence that goes on from the one before it: "This enables …", "It defaults to …" (not "This is a …", which
+# opens a statement of its own).
+_GOES_ON = re.compile(r"(?:This|These|That|Those|It|Such|They)\b(?!\s+(?:is|are)\s+(?:a|an|the)\b)")
 
 
 class AnswerModelError(ValueError):
@@ -166,6 +170,7 @@ class AnswerModel:
         next_ratio: float = 0.0,
         commands: np.ndarray | None = None,
         command_ratio: float = 0.0,
+        follows: np.ndarray | None = None,
     ) -> list[int]:
         """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it. Where that
         leaves room, the sentence right after the best one joins it when its probability reaches ``next_ratio``
@@ -173,7 +178,10 @@ class AnswerModel:
         ``commands``: the sentences naming a command, path or option when the question asks for one; where none
         is picked, the likeliest of them joins first when it reaches ``command_ratio`` of the best (0: never),
         since "To shut down a running system, you must not …" restates "what do I type to turn it off?" and
-        "To power off the machine, use poweroff" answers it."""
+        "To power off the machine, use poweroff" answers it. ``follows``: the sentences that go on from the one
+        before ("This enables …"); such a sentence after the best joins it however low it scores, where the rule
+        for the next sentence has room ("If the option -nosafe is given, Asymptote runs in unsafe mode." | "This
+        enables the int system(…) calls …")."""
         if probs.size == 0 or max_highlights <= 0:
             return []
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
@@ -184,7 +192,9 @@ class AnswerModel:
             if named:
                 picked = (picked[: max_highlights - 1] if len(picked) >= max_highlights else picked) + named[:1]
         after = order[0] + 1
-        if 0 < next_ratio and len(picked) < max_highlights and after < probs.size and probs[after] >= next_ratio * best:
+        goes_on = follows is not None and after < follows.size and bool(follows[after]) and probs[after] > 0
+        room = 0 < next_ratio and len(picked) < max_highlights and after < probs.size
+        if room and (probs[after] >= next_ratio * best or goes_on):
             picked.append(after)
         return sorted(set(picked))
 
@@ -241,7 +251,9 @@ class AnswerModel:
                 stated_definitions(question, p),
             )
             commands = rows[:, SENTENCE_FEATURES.index("how_code")] > 0 if rows.size else None
-            picked = self.pick(_lift_stated(probs, stated), max_highlights, next_ratio, commands, command_ratio)
+            follows = np.array([_GOES_ON.match(t.lstrip()) is not None for t in p.sentence_texts()], dtype=bool)
+            lifted = _lift_stated(probs, stated)
+            picked = self.pick(lifted, max_highlights, next_ratio, commands, command_ratio, follows)
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])
                 best_p, best_row = float(probs[top]), rows[top]

@@ -32,3 +32,23 @@ def test_the_default_is_on_and_the_setting_is_checked() -> None:
     assert Settings().highlight_next_ratio > 0
     with pytest.raises(SettingsError, match="highlight_next_ratio"):
         load_settings(environ={"QA_HIGHLIGHT_NEXT_RATIO": "1.5"})
+
+
+def test_a_sentence_going_on_from_the_best_joins_it_however_low_it_scores() -> None:
+    """ "If the option -nosafe is given, Asymptote runs in unsafe mode." | "This enables the int system(…) calls …"."""
+    model = load_answer_model()
+    assert model is not None
+    probs = np.array([0.05, 0.8, 0.02, 0.3])
+    follows = np.array([False, False, True, False])
+    assert model.pick(probs, 2, next_ratio=0.1, follows=follows) == [1, 2]
+    assert model.pick(probs, 2, next_ratio=0.1) == [1]  # without it, too weak to join
+    assert model.pick(probs, 2, next_ratio=0.0, follows=follows) == [1]  # the next-sentence rule off: off too
+
+
+def test_a_command_sentence_joins_a_command_question_whose_highlights_name_none() -> None:
+    model = load_answer_model()
+    assert model is not None
+    probs = np.array([0.5, 0.04, 0.08, 0.16])
+    commands = np.array([False, False, False, True])  # "To power off the machine, use poweroff …"
+    assert model.pick(probs, 2, next_ratio=0.1, commands=commands, command_ratio=0.3) == [0, 3]
+    assert model.pick(probs, 2, next_ratio=0.1, commands=commands, command_ratio=0.0) == [0]
