@@ -11,8 +11,9 @@ import json
 import math
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,7 @@ class AnswerModel:
         next_ratio: float = 0.0,
         commands: np.ndarray | None = None,
         command_ratio: float = 0.0,
-        follows: np.ndarray | None = None,
+        follows: Callable[[int], bool] | None = None,
     ) -> list[int]:
         """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it. Where that
         leaves room, the sentence right after the best one joins it when its probability reaches ``next_ratio``
@@ -178,7 +179,7 @@ class AnswerModel:
         ``commands``: the sentences naming a command, path or option when the question asks for one; where none
         is picked, the likeliest of them joins first when it reaches ``command_ratio`` of the best (0: never),
         since "To shut down a running system, you must not …" restates "what do I type to turn it off?" and
-        "To power off the machine, use poweroff" answers it. ``follows``: the sentences that go on from the one
+        "To power off the machine, use poweroff" answers it. ``follows``: whether a sentence goes on from the one
         before ("This enables …"); such a sentence after the best joins it however low it scores, where the rule
         for the next sentence has room ("If the option -nosafe is given, Asymptote runs in unsafe mode." | "This
         enables the int system(…) calls …")."""
@@ -192,9 +193,10 @@ class AnswerModel:
             if named:
                 picked = (picked[: max_highlights - 1] if len(picked) >= max_highlights else picked) + named[:1]
         after = order[0] + 1
-        goes_on = follows is not None and after < follows.size and bool(follows[after]) and probs[after] > 0
-        room = 0 < next_ratio and len(picked) < max_highlights and after < probs.size
-        if room and (probs[after] >= next_ratio * best or goes_on):
+        joins = 0 < next_ratio and len(picked) < max_highlights and after < probs.size
+        if joins and probs[after] < next_ratio * best:  # too weak alone: joins only if it goes on from the best
+            joins = follows is not None and probs[after] > 0 and follows(after)
+        if joins:
             picked.append(after)
         return sorted(set(picked))
 
@@ -251,9 +253,8 @@ class AnswerModel:
                 stated_definitions(question, p),
             )
             commands = rows[:, SENTENCE_FEATURES.index("how_code")] > 0 if rows.size else None
-            follows = np.array([_GOES_ON.match(t.lstrip()) is not None for t in p.sentence_texts()], dtype=bool)
             lifted = _lift_stated(probs, stated)
-            picked = self.pick(lifted, max_highlights, next_ratio, commands, command_ratio, follows)
+            picked = self.pick(lifted, max_highlights, next_ratio, commands, command_ratio, partial(_goes_on, p))
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])
                 best_p, best_row = float(probs[top]), rows[top]
@@ -294,6 +295,12 @@ class AnswerModel:
             if isinstance(exc, AnswerModelError):
                 raise
             raise AnswerModelError(f"not an answer model ({type(exc).__name__}: {exc})") from None
+
+
+def _goes_on(p: Passage, i: int) -> bool:
+    """Sentence ``i`` of ``p`` goes on from the one before it (``_GOES_ON``); asked of one sentence per excerpt."""
+    a, b = p.sentences[i]
+    return _GOES_ON.match(p.text[a - p.start : b - p.start].lstrip()) is not None
 
 
 def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

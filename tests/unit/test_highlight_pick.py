@@ -39,7 +39,7 @@ def test_a_sentence_going_on_from_the_best_joins_it_however_low_it_scores() -> N
     model = load_answer_model()
     assert model is not None
     probs = np.array([0.05, 0.8, 0.02, 0.3])
-    follows = np.array([False, False, True, False])
+    follows = [False, False, True, False].__getitem__  # "This enables …" is sentence 2
     assert model.pick(probs, 2, next_ratio=0.1, follows=follows) == [1, 2]
     assert model.pick(probs, 2, next_ratio=0.1) == [1]  # without it, too weak to join
     assert model.pick(probs, 2, next_ratio=0.0, follows=follows) == [1]  # the next-sentence rule off: off too
