@@ -19,6 +19,9 @@ class Shaped:
     kind: str  # "code" or "table"
     rows: tuple[tuple[tuple[int, int], ...], ...] = ()  # tables: per row, each cell's (start, end)
     head: bool = False  # tables: the first row is a header row
+    # tables with a header row: its cells' texts, kept by every part of the table ("Name", "Default", "Values"),
+    # so a passage holding rows without the header still knows which column states a default
+    columns: tuple[str, ...] = ()
 
     def clip(self, start: int, end: int) -> Shaped | None:
         """The part inside [start, end): a table keeps the rows with a cell there, cut to the range."""
@@ -32,23 +35,26 @@ class Shaped:
                 kept.append((i, cells))
         rows = [cells for _, cells in kept]
         head = self.head and bool(kept) and kept[0][0] == 0
-        return Shaped(a, b, self.kind, tuple(rows), head)
+        return Shaped(a, b, self.kind, tuple(rows), head, self.columns)
 
     def moved(self, by: int) -> Shaped:
         rows = tuple(tuple((a + by, b + by) for a, b in row) for row in self.rows)
-        return Shaped(self.start + by, self.end + by, self.kind, rows, self.head)
+        return Shaped(self.start + by, self.end + by, self.kind, rows, self.head, self.columns)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "start": self.start, "end": self.end}
         if self.kind == "table":
             out["rows"] = [[list(cell) for cell in row] for row in self.rows]
             out["head"] = self.head
+            if self.columns:
+                out["columns"] = list(self.columns)
         return out
 
     @staticmethod
     def from_json(row: dict[str, Any]) -> Shaped:
         rows = tuple(tuple((int(a), int(b)) for a, b in r) for r in row.get("rows", ()))
-        return Shaped(int(row["start"]), int(row["end"]), str(row["kind"]), rows, bool(row.get("head", False)))
+        columns = tuple(str(c) for c in row.get("columns", ()))
+        return Shaped(int(row["start"]), int(row["end"]), str(row["kind"]), rows, bool(row.get("head", False)), columns)
 
 
 @dataclass(frozen=True)

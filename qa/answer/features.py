@@ -170,8 +170,45 @@ def stated_defaults(question: str, p: Passage, idf: dict[str, float]) -> np.ndar
     asks for no default or ``p`` states none. A manual's list of variables or options states a default under each
     ("The default is ‘‘> ’’." under PS2, "The default is ‘‘+ ’’." under PS4): the one that counts is in the
     paragraph that, with the one before it (where a term's name often stands alone), shares most of the question's
-    words; where that paragraph states none, none is lifted."""
-    return _stated_in_best_paragraph(question, p, idf, default_statements(p.text) if asks_for_default(question) else [])
+    words; where that paragraph states none, none is lifted. A table's row with a value under its "Default"
+    column states one too; of those, the row sharing most of the question's words."""
+    if not asks_for_default(question):
+        return None
+    prose = _stated_in_best_paragraph(question, p, idf, default_statements(p.text))
+    rows = table_default_rows(p)
+    if not rows:
+        return prose
+    share, _, _ = _lexical(question, [p.text[a:b] for a, b in rows], idf)
+    if share.max() <= 0:
+        return prose
+    tabled = _sentences_holding(p, [a for (a, _), s in zip(rows, share) if s == share.max()])
+    return tabled if prose is None else prose | tabled
+
+
+# A table's column of defaults: "Default", "Default value", "Defaults".
+_DEFAULT_COLUMN = re.compile(r"defaults?(?:\s+values?)?", re.IGNORECASE)
+
+
+def table_default_rows(p: Passage) -> list[tuple[int, int]]:
+    """Spans (in ``p.text``) of the rows of ``p``'s tables that hold a value under a "Default" column: a table of
+    attributes ("len | 1.0 | preferred length of edge" under "Name | Default | Values") states each row's default
+    without the word, and the header may be in an earlier passage (a table's parts all keep its header)."""
+    out = []
+    for block in p.blocks:
+        column = next((k for k, c in enumerate(block.columns) if _DEFAULT_COLUMN.fullmatch(c.strip())), None)
+        if block.kind != "table" or column is None:
+            continue
+        for n, row in enumerate(block.rows):
+            header = block.head and n == 0
+            if not header and column < len(row) and row[column][1] > row[column][0] and row[0][0] >= p.start:
+                out.append((row[0][0] - p.start, row[-1][1] - p.start))
+    return out
+
+
+def quotes_table_default(p: Passage, highlights: Sequence[tuple[int, int]]) -> bool:
+    """A highlight lies in a table row that states a default (``table_default_rows``)."""
+    rows = table_default_rows(p)
+    return any(a <= h - p.start < b for h, _ in highlights for a, b in rows)
 
 
 def stated_versions(question: str, p: Passage, idf: dict[str, float]) -> np.ndarray | None:
@@ -330,11 +367,13 @@ def confidence_features(
     quoted: str,
     best_probability: float,
     best_row: np.ndarray | None,
+    states_default: bool = False,
 ) -> dict[str, float]:
     """What the calibrated confidence reads. ``top``: the best candidates (``qa.types.Candidate``), best
     first; ``top_texts``: their sections and texts; ``quoted``: the top excerpt's highlighted sentences;
     ``best_probability``: the selector's probability for its best sentence, whose features are
-    ``best_row`` (in ``SENTENCE_FEATURES`` order)."""
+    ``best_row`` (in ``SENTENCE_FEATURES`` order); ``states_default``: a quoted sentence is a table's row under a
+    "Default" column, which states a default without the word."""
     first = top[0]
     second = top[1].score if len(top) > 1 else 0.0
     p = min(max(best_probability, 1e-4), 1 - 1e-4)
@@ -361,7 +400,7 @@ def confidence_features(
         # number is.
         "type_mismatch": float(
             answer_type_mismatch(question, quoted)
-            or default_missing(question, quoted)
+            or (default_missing(question, quoted) and not states_default)
             or version_missing(question, quoted)
         ),
         "missing_names": float(missing_names(question, top_texts)),

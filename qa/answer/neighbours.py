@@ -60,7 +60,7 @@ def joined_blocks(first: tuple[Shaped, ...], second: tuple[Shaped, ...]) -> tupl
         last = out[-1] if out else None
         if last is not None and last.kind == block.kind and block.start <= last.end + MAX_GAP:
             rows = _joined_rows(last.rows + block.rows) if block.kind == "table" else ()
-            out[-1] = Shaped(last.start, max(last.end, block.end), block.kind, rows, last.head)
+            out[-1] = Shaped(last.start, max(last.end, block.end), block.kind, rows, last.head, last.columns)
         else:
             out.append(block)
     return tuple(out)

@@ -24,6 +24,7 @@ from qa.answer.features import (
     CONFIDENCE_FEATURES,
     SENTENCE_FEATURES,
     confidence_features,
+    quotes_table_default,
     sentence_features,
     stated_defaults,
     stated_definitions,
@@ -265,7 +266,8 @@ class AnswerModel:
             return excerpts, None
         lead = excerpts[0].passage
         quoted = " ".join(lead.text[a - lead.start : b - lead.start] for a, b in excerpts[0].highlights)
-        return excerpts, confidence_features(question, top, texts, quoted or lead.text, best_p, best_row)
+        tabled = quotes_table_default(lead, excerpts[0].highlights)
+        return excerpts, confidence_features(question, top, texts, quoted or lead.text, best_p, best_row, tabled)
 
     def to_json(self) -> dict[str, Any]:
         return {

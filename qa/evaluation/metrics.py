@@ -43,8 +43,8 @@ _WORD_BREAK = r"(?:[\u00ad\x02]|-?[ \t]*\r?\n[ \t]*)?"
 
 def _evidence_pattern(evidence: str) -> re.Pattern[str]:
     """A pattern for the evidence as a reader shows it: any whitespace run matches any whitespace run (a
-    newline included), a word may be broken as _WORD_BREAK allows, and whitespace may appear next to a
-    punctuation mark where the evidence has none. Built per evidence string."""
+    newline included) or a table's cell separator, a word may be broken as _WORD_BREAK allows, and
+    whitespace may appear next to a punctuation mark where the evidence has none. Built per evidence string."""
     tokens = []
     for token in evidence.split():
         out = []
@@ -55,7 +55,11 @@ def _evidence_pattern(evidence: str) -> re.Pattern[str]:
                 out.append(r"\s*")  # a reader may space out punctuation: pypdf's "arg$ (i)", "f (x, y)"
             out.append(re.escape(ch))
         tokens.append("".join(out))
-    return re.compile(r"\s+".join(tokens))
+    return re.compile(_CELL_OR_SPACE.join(tokens))
+
+
+# Between two words of the evidence, a space, or the " | " a reader puts between a table's cells (the page shows a gap).
+_CELL_OR_SPACE = r"\s+(?:\|\s+)?"
 
 
 def locate(text: str, evidence: str) -> tuple[int, int] | None:

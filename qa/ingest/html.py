@@ -366,20 +366,20 @@ def _text(tag: Any) -> str:
 Cells = tuple[tuple[tuple[int, int], ...], ...]
 
 
-def _table_text(table: Any) -> tuple[str, Cells, bool]:
+def _table_text(table: Any) -> tuple[str, Cells, tuple[str, ...]]:
     """The table as lines of " | "-joined cells (what is indexed), each cell's span in that text, and
-    whether its first row is a header row (all <th>)."""
+    the cells of its header row (a first row all <th>), () when it has none."""
     lines: list[str] = []
     rows: list[tuple[tuple[int, int], ...]] = []
-    head = False
+    head: tuple[str, ...] = ()
     at = 0
     for tr in table.find_all("tr"):
         tags = [c for c in tr.find_all(["td", "th"]) if not c.find("table")]
         cells = [_text(c) for c in tags]
         if not any(cells):
             continue
-        if not lines:
-            head = all(c.name == "th" for c in tags)
+        if not lines and all(c.name == "th" for c in tags):
+            head = tuple(cells)
         if lines:
             at += 1  # the line break
         spans = []
@@ -458,7 +458,7 @@ class _Walker:
             self.blocks.append(("text", text, self.section, []))
         self.lead = False
 
-    def attached(self, text: str, kind: str, rows: Cells = (), head: bool = False) -> None:
+    def attached(self, text: str, kind: str, rows: Cells = (), head: tuple[str, ...] = ()) -> None:
         """Code or a table: in the block of the sentence that introduces it, when one comes just before."""
         if self.blocks and self.blocks[-1][0] == "text" and self.blocks[-1][2] == self.section:
             _, before, section, shaped = self.blocks[-1]
@@ -467,7 +467,7 @@ class _Walker:
         else:
             at, shaped = 0, []
             self.blocks.append(("text", text, self.section, shaped))
-        shaped.append(Shaped(0, len(text), kind, rows, head).moved(at))
+        shaped.append(Shaped(0, len(text), kind, rows, bool(head), head).moved(at))
         self.lead, self.term_indent = False, None
 
     def walk(self, node: Any) -> None:

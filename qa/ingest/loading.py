@@ -114,7 +114,8 @@ READER_VERSIONS = {
     # FAQ's) a heading over its answer; SQLite's hidden <h> (each PRAGMA's name) a heading after its paragraph.
     # 19: DocBook's reference pages (PostgreSQL's: div.refsect1 "Description", "Options" under the page's h2
     # "pg_dump") nest as sections; an admonition (div.note > h3.title "Note") titles only itself, as a sidebar does.
-    "html": 19,
+    # 20: a table's header cells recorded with each of its parts (which column states a default).
+    "html": 20,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the
@@ -134,7 +135,10 @@ READER_VERSIONS = {
     # may end with a stop ("4.5. /usr/include : Directory for standard" | "include files.", Apache FOP's FHS).
     # 14: a footnote whose mark is set against its first word (dblatex's "1You do need …") is a footnote too.
     # 15: a path dblatex breaks after a slash with a hyphen ("debian/-" | "source/options") joined again.
-    "pdf": 15,
+    # 16: tables: lines whose wide gaps line up over three or more lines are a table's rows ("len | 1.0 |
+    # preferred length of edge"), each row a line, shown as a table; its caption with it; a table set inside a
+    # paragraph (a float) after that paragraph; its header cells recorded with each of its parts.
+    "pdf": 16,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

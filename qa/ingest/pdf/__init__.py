@@ -11,7 +11,8 @@ gives the section paths, the page labels the printed page numbers, and tables of
 The work is split so that the layout logic runs on plain ``Line`` records (tested without a PDF); only
 ``lines.page_lines`` and this module's ``_extract`` talk to PDFium. One module a stage:
 ``lines`` (characters to printed lines), ``furniture`` (what is not the text), ``headings`` (sections and
-definition terms), ``paragraphs`` (lines to blocks, then the text and its layout); here, the order they run in.
+definition terms), ``tables`` (lines whose gaps line up), ``paragraphs`` (lines to blocks, then the text and
+its layout); here, the order they run in.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from qa.ingest.pdf.headings import (
 )
 from qa.ingest.pdf.lines import WORD, Line, body_size, column_order, page_lines, weigh_bold
 from qa.ingest.pdf.paragraphs import assemble, reflow
+from qa.ingest.pdf.tables import mark_tables
 from qa.types import Layout
 
 
@@ -73,6 +75,7 @@ def layout_pages(
         else:
             mark_size_headings(pages, size)
     drop_contents(pages)
+    mark_tables(pages)
     mark_terms(pages, size)
     mark_term_scopes(pages, size)
     mark_footnotes(pages, size)

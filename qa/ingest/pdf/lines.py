@@ -35,6 +35,13 @@ class Line:
     fonts: frozenset[str] = frozenset()  # the fonts it is printed in (all of them for a wordless line)
     wordless: bool = False  # no word of three letters in it ("h ª h h", "0 1 2 3", "}")
     scope: str = ""  # the term whose description it is in, when that description lists items of its own ("set …")
+    # Pieces set apart by a wide gap (a table's cells), each with its left edge; () when the line has none.
+    cells: tuple[tuple[float, str], ...] = ()
+    # A table's first line carries the whole table (kind "table"): each row's cell texts, and whether the first
+    # row is a header row. Its other lines are dropped.
+    rows: tuple[tuple[str, ...], ...] = ()
+    head_row: bool = False
+    caption: str = ""  # the table's caption ("Table 1: Drawing attributes"), set above or below it
 
 
 _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)
@@ -178,6 +185,7 @@ def page_lines(pdf: object, number: int, spacing: list[bool] | None = None) -> t
         # TeX never hyphenates typewriter type: a hyphen ending code ("-dgs-never-embed-") is the text's own.
         line.code_hyphen = hyphen and _font(textpage.raw, last - 1 if text[last] == "-" else last, buf)[0]
         line.fonts = frozenset(f[3] for f in fonts)
+        line.cells = _cells(textpage, text, first, last, size)
         if not WORD.search(body):  # no word in it: which fonts draw it, every character (see mark_glyphs)
             line.fonts = frozenset(_font(textpage.raw, i, buf)[3] for i in range(first, last + 1) if text[i] > " ")
             line.wordless = True
@@ -185,6 +193,39 @@ def page_lines(pdf: object, number: int, spacing: list[bool] | None = None) -> t
     textpage.close()
     page.close()
     return lines, width, height
+
+
+# A gap this wide (in ems) inside a line may part two cells of a table: word spaces are 0.25–0.6 em even in
+# justified text. Whether it does is judged later, by the gaps lining up over several lines (``tables``).
+CELL_GAP = 0.75
+
+
+def _cells(textpage: Any, text: str, first: int, last: int, size: float) -> tuple[tuple[float, str], ...]:
+    """The line's pieces between gaps of CELL_GAP ems or more, each with its left edge. PDFium's rectangles
+    (a few a line) find the lines with such a gap; only those are measured space by space."""
+    import pypdfium2.raw as raw
+
+    count = raw.FPDFText_CountRects(textpage.raw, first, last - first + 1)
+    if count < 2:
+        return ()
+    edges = [textpage.get_rect(i) for i in range(count)]  # (left, bottom, right, top)
+    if not any(b[0] - a[2] >= CELL_GAP * size for a, b in zip(edges, edges[1:])):
+        return ()
+    cells, start = [], first
+    for space in re.finditer(r"\s+", text[first : last + 1]):
+        before, after = first + space.start() - 1, first + space.end()
+        if textpage.get_charbox(after)[0] - textpage.get_charbox(before)[2] >= CELL_GAP * size:
+            cells.append((start, before + 1))
+            start = after
+    cells.append((start, last + 1))
+    if len(cells) < 2:
+        return ()
+    out = []
+    for a, b in cells:
+        piece = composed(_CONTROL.sub("", text[a:b].replace(_SOFT_HYPHEN, ""))).strip()
+        if piece:
+            out.append((textpage.get_charbox(a)[0], piece))
+    return tuple(out) if len(out) > 1 else ()
 
 
 def _median_width(lines: list[Line]) -> float:

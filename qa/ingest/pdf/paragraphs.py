@@ -52,9 +52,11 @@ def join_hyphen(before: str, after: str, words: set[str], hyphenated: set[str]) 
 
 @dataclass
 class _Block:
-    kind: str  # "heading", "text", "code"
+    kind: str  # "heading", "text", "code", "table"
     section: str
     parts: list[tuple[str, int]] = field(default_factory=list)  # (text, page) as printed, to join
+    rows: tuple[tuple[str, ...], ...] = ()  # a table's cells, row by row (its parts are the rows' text)
+    head: bool = False  # a table's first row is a header row
 
     def last(self) -> str:
         return self.parts[-1][0] if self.parts else ""
@@ -107,49 +109,83 @@ def address_continues(before: str, after: str, full: bool = True) -> bool:
     return addressy and ("." in word.strip(".") or word in _TLDS)
 
 
+@dataclass
+class _Floats:
+    """Tables set inside a sentence that goes on after them (a LaTeX float at the top of the next page): held
+    until that sentence ends, then shown. The lines read meanwhile count as the table's page, so the page map
+    (offsets rising with pages) still cites the table on its own page."""
+
+    held: list[_Block] = field(default_factory=list)
+    block: _Block | None = None  # the paragraph the tables broke into
+    since: int = 0  # how many of its parts it had then
+
+    def hold(self, tables: list[_Block], block: _Block) -> None:
+        if not self.held:
+            self.block, self.since = block, len(block.parts)
+        self.held.extend(tables)
+
+    def release(self, blocks: list[_Block]) -> None:
+        if not self.held:
+            return
+        page = min(b.parts[0][1] for b in self.held)
+        if self.block is not None:
+            parts = self.block.parts
+            parts[self.since :] = [(text, min(at, page)) for text, at in parts[self.since :]]
+        blocks.extend(self.held)
+        self.held, self.block = [], None
+
+
+def _goes_on(prev: Line | None, ln: Line, current: _Block | None, right: float) -> tuple[bool, bool]:
+    """(glued, wrapped): the line goes on the word or the sentence of the line before it, as a broken address or
+    inline code wrapped to the next line does, rather than opening a paragraph or a code block."""
+    if prev is None or current is None:
+        return False, False
+    full = prev.x1 >= right - 4 * prev.size
+    glued = address_continues(prev.text, ln.text, full)
+    # A sentence broken at a hyphen inside inline code ("-dgs-never-embed-" / "fonts='#f'."): the rest
+    # is typewriter too, but it is the sentence going on, not a code block.
+    broken = current.kind == "text" and prev.hyphen and ln.mono
+    # A browser wraps inline code to the next line at the prose's own margin ("… onto the hard disk: dpkg
+    # --" / "install foo.deb."): the sentence goes on in typewriter type, it is no code block.
+    beside = ln.mono and full and current.kind == "text" and abs(ln.x0 - prev.x0) <= ln.size / 2
+    wrapped = broken or (beside and not SENTENCE_END.search(prev.text))
+    return glued, wrapped
+
+
 def reflow(pages: list[list[Line]]) -> list[_Block]:
     """Lines into blocks: prose lines joined into paragraphs (across pages too), monospace lines kept as
-    a code block with their indentation, headings apart."""
+    a code block with their indentation, tables one row a part, headings apart."""
     body = [ln for p in pages for ln in p if ln.kind == "text" and not ln.mono]
     leading = statistics.median([a.y - b.y for a, b in zip(body, body[1:]) if 0 < a.y - b.y < 3 * a.size] or [12.0])
     right = max((ln.x1 for ln in body), default=0.0)
     words, hyphenated = vocabulary(pages)
     blocks: list[_Block] = []
     notes: list[_Block] = []  # footnotes, shown after the paragraph that goes on over their page
+    floats = _Floats()
     section = ""
     prev: Line | None = None
     for ln in (ln for p in pages for ln in p if ln.kind != "drop"):
         if ln.kind == "footnote":
             add_footnote_line(notes, ln, section)
             continue
-        if notes and ln.kind == "heading":
+        here = f"{section} — {ln.scope}" if ln.scope and section else ln.scope or section
+        if ln.kind == "table":
+            tables = _table_blocks(ln, here)
+            if blocks and blocks[-1].kind == "text" and prev is not None and not SENTENCE_END.search(prev.text):
+                floats.hold(tables, blocks[-1])
+            else:
+                blocks.extend(tables)
+            continue
+        if ln.kind == "heading":
+            floats.release(blocks)
             blocks.extend(notes)
             notes = []
-        if ln.kind == "heading":
             section = ln.section
             blocks.append(_Block("heading", section, [(ln.section.split(" — ")[-1], ln.page)]))
             prev = None
             continue
         current = blocks[-1] if blocks else None
-        here = f"{section} — {ln.scope}" if ln.scope and section else ln.scope or section
-        full = prev is not None and prev.x1 >= right - 4 * prev.size
-        glued = prev is not None and current is not None and address_continues(prev.text, ln.text, full)
-        # A sentence broken at a hyphen inside inline code ("-dgs-never-embed-" / "fonts='#f'."): the rest
-        # is typewriter too, but it is the sentence going on, not a code block.
-        broken = prev is not None and current is not None and current.kind == "text" and prev.hyphen and ln.mono
-        # A browser wraps inline code to the next line at the prose's own margin ("… onto the hard disk: dpkg
-        # --" / "install foo.deb."): the sentence goes on in typewriter type, it is no code block.
-        wrapped = (
-            broken
-            or (
-                ln.mono
-                and full
-                and current is not None
-                and current.kind == "text"
-                and abs(ln.x0 - prev.x0) <= ln.size / 2
-            )
-            and not SENTENCE_END.search(prev.text)
-        )
+        glued, wrapped = _goes_on(prev, ln, current, right)
         if glued and current is not None and current.kind == "code" and not ln.mono:
             current.kind = "text"  # a URL line set in typewriter type that the prose goes on from
         kind = current.kind if (glued or wrapped) and current is not None else "code" if ln.mono else "text"
@@ -164,29 +200,54 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         else:
             new = _starts_paragraph(prev, ln, leading, right)
         if new:
+            floats.release(blocks)
             if notes and kind == "text" and notes[-1].parts[-1][1] < ln.page:  # after the paragraph their page ended
                 blocks.extend(notes)
                 notes = []
             current = _Block(kind, here)
             blocks.append(current)
-        if current.parts and glued:
-            text, page = current.parts.pop()
-            text = text[:-1] if _BROKEN_PATH.search(text.rsplit(None, 1)[-1]) else text  # "debian/-": no hyphen
-            current.parts.append((text + ln.text.strip(), page))
-        elif kind == "code":
-            indent = " " * max(0, round((ln.x0 - _code_margin(pages, ln)) / max(ln.size * 0.6, 1)))
-            current.parts.append((indent + ln.text, ln.page))
-        elif current.parts and prev is not None and prev.hyphen:
-            text, page = current.parts.pop()
-            joined = text + "-" + ln.text if prev.code_hyphen else join_hyphen(text, ln.text, words, hyphenated)
-            current.parts.append((joined, page))
-        elif current.parts and wrapped and re.search(r"(?:^|\s)--?$", current.parts[-1][0]):
-            text, page = current.parts.pop()
-            current.parts.append((text + ln.text.strip(), page))  # "dpkg --" | "install": one option
-        else:
-            current.parts.append((ln.text, ln.page))
+        _add_line(current, ln, prev, glued, wrapped, pages, (words, hyphenated))
         prev = ln
+        if kind == "text" and SENTENCE_END.search(ln.text) and not ln.hyphen:
+            floats.release(blocks)  # the sentence the tables broke into is over; the paragraph goes on after them
+    floats.release(blocks)
     return blocks + notes
+
+
+def _add_line(
+    current: _Block,
+    ln: Line,
+    prev: Line | None,
+    glued: bool,
+    wrapped: bool,
+    pages: list[list[Line]],
+    vocab: tuple[set[str], set[str]],
+) -> None:
+    """The line into its block: joined to the line before where it goes on its word, else a part of its own."""
+    if current.parts and glued:
+        text, page = current.parts.pop()
+        text = text[:-1] if _BROKEN_PATH.search(text.rsplit(None, 1)[-1]) else text  # "debian/-": no hyphen
+        current.parts.append((text + ln.text.strip(), page))
+    elif current.kind == "code":
+        indent = " " * max(0, round((ln.x0 - _code_margin(pages, ln)) / max(ln.size * 0.6, 1)))
+        current.parts.append((indent + ln.text, ln.page))
+    elif current.parts and prev is not None and prev.hyphen:
+        text, page = current.parts.pop()
+        joined = text + "-" + ln.text if prev.code_hyphen else join_hyphen(text, ln.text, *vocab)
+        current.parts.append((joined, page))
+    elif current.parts and wrapped and re.search(r"(?:^|\s)--?$", current.parts[-1][0]):
+        text, page = current.parts.pop()
+        current.parts.append((text + ln.text.strip(), page))  # "dpkg --" | "install": one option
+    else:
+        current.parts.append((ln.text, ln.page))
+
+
+def _table_blocks(ln: Line, section: str) -> list[_Block]:
+    """A table read by ``tables.mark_tables``, after its caption if it has one: one part per row, its cells
+    joined by " | " (as the HTML reader writes a table), each row a sentence of its own."""
+    parts = [(" | ".join(row), ln.page) for row in ln.rows]
+    caption = [_Block("text", section, [(ln.caption, ln.page)])] if ln.caption else []
+    return [*caption, _Block("table", section, parts, ln.rows, ln.head_row)]
 
 
 def add_footnote_line(notes: list[_Block], ln: Line, section: str) -> None:
@@ -209,6 +270,20 @@ def _code_margin(pages: list[list[Line]], line: Line) -> float:
     return min((ln.x0 for ln in pages[line.page] if ln.mono and ln.kind == "text"), default=line.x0)
 
 
+def _cell_spans(rows: tuple[tuple[str, ...], ...], start: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Each cell's (start, end) in the table's text written from ``start``: rows one a line, " | " between."""
+    out, at = [], start
+    for row in rows:
+        cells = []
+        for k, cell in enumerate(row):
+            at += 3 if k else 0
+            cells.append((at, at + len(cell)))
+            at += len(cell)
+        out.append(tuple(cells))
+        at += 1
+    return tuple(out)
+
+
 # --- the whole document -------------------------------------------------------------------------------------
 
 
@@ -221,12 +296,12 @@ def assemble(blocks: list[_Block], page_count: int, labels: list[str | None]) ->
     spans: list[tuple[int, int, str, str]] = []
     shaped: list[Shaped] = []
     for block in blocks:
-        glue = "\n" if block.kind == "code" and spans and spans[-1][2] == "text" else "\n\n"
+        glue = "\n" if block.kind in ("code", "table") and spans and spans[-1][2] == "text" else "\n\n"
         if out:
             out.append(glue)
             at += len(glue)
         start = at
-        sep = "\n" if block.kind == "code" else " "
+        sep = "\n" if block.kind in ("code", "table") else " "
         if block.kind == "code":  # the block's own indentation, without the page's margin
             margin = min(len(text) - len(text.lstrip(" ")) for text, _ in block.parts)
             block.parts = [(text[margin:], page) for text, page in block.parts]
@@ -240,6 +315,9 @@ def assemble(blocks: list[_Block], page_count: int, labels: list[str | None]) ->
             at += len(text)
         if block.kind == "code":
             shaped.append(Shaped(start, at, "code"))
+        elif block.kind == "table":
+            columns = block.rows[0] if block.head else ()
+            shaped.append(Shaped(start, at, "table", _cell_spans(block.rows, start), block.head, columns))
         if glue == "\n":
             spans[-1] = (spans[-1][0], at, "text", spans[-1][3])
         else:
