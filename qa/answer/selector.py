@@ -35,7 +35,22 @@ from qa.types import Candidate, Excerpt, Passage
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 # A sentence that goes on from the one before it: "This enables …", "It defaults to …" (not "This is a …", which
 # opens a statement of its own).
-_GOES_ON = re.compile(r"(?:This|These|That|Those|It|Such|They)\b(?!\s+(?:is|are)\s+(?:a|an|the)\b)")
+# A sentence that goes on from the one before it: refers back to it ("This enables …", not "This is a …"), or
+# resolves what it raises ("Sometimes it is desirable to forward mail …" | "For this purpose you can specify …";
+# "In cmd1 && cmd2 &, only cmd2 is run in the background." | "Use { cmd1 && cmd2 } & as a workaround.").
+_GOES_ON = re.compile(
+    r"(?:This|These|That|Those|It|Such|They)\b(?!\s+(?:is|are)\s+(?:a|an|the)\b)"
+    r"|For\s+(?:this|that|these)\s+(?:purpose|reason)s?\b|To\s+do\s+(?:so|this|that)\b|In\s+(?:that|this|such\s+a|such)\s+cases?\b"
+    r"|If\s+so\b|Instead\b|To\s+(?:fix|avoid|prevent|solve|work\s+around)\s+(?:this|that|it)\b"
+    r"|The\s+(?:fix|solution|workaround|remedy)\b|(?:Use|Pass|Run|Set|Add|Type|Enter|Call|Specify|Configure|Put|Install|Edit)\s"
+)
+# A sentence naming what the one before it gave: "Users who should not have a home directory should have their home
+# directory set to this value." after "The canonical non-existent home directory is /nonexistent."
+_REFERS_BACK = re.compile(
+    r"\b(?:this|that|these|those|such)\s+(?:values?|director(?:y|ies)|files?|options?|settings?|variables?|commands?"
+    r"|purposes?|names?|programs?|paths?|keys?|tools?|fields?|parameters?|macros?)\b",
+    re.IGNORECASE,
+)
 
 
 class AnswerModelError(ValueError):
@@ -173,6 +188,7 @@ class AnswerModel:
         commands: np.ndarray | None = None,
         command_ratio: float = 0.0,
         follows: Callable[[int], bool] | None = None,
+        refers_back: Callable[[int], bool] | None = None,
     ) -> list[int]:
         """The best sentence, and the next best ones whose probability reaches ``second_ratio`` of it. Where that
         leaves room, the sentence right after the best one joins it when its probability reaches ``next_ratio``
@@ -183,7 +199,9 @@ class AnswerModel:
         "To power off the machine, use poweroff" answers it. ``follows``: whether a sentence goes on from the one
         before ("This enables …"); such a sentence after the best joins it however low it scores, where the rule
         for the next sentence has room ("If the option -nosafe is given, Asymptote runs in unsafe mode." | "This
-        enables the int system(…) calls …")."""
+        enables the int system(…) calls …"); it joins even where the best two are picked already, the two read as one
+        statement. ``refers_back``: whether a sentence names a thing the one before it gave ("… set to this value");
+        the best one that does is joined by the sentence before it."""
         if probs.size == 0 or max_highlights <= 0:
             return []
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
@@ -193,12 +211,21 @@ class AnswerModel:
             named = [i for i in order if commands[i] and probs[i] >= command_ratio * best]
             if named:
                 picked = (picked[: max_highlights - 1] if len(picked) >= max_highlights else picked) + named[:1]
-        after = order[0] + 1
-        joins = 0 < next_ratio and len(picked) < max_highlights and after < probs.size
-        if joins and probs[after] < next_ratio * best:  # too weak alone: joins only if it goes on from the best
-            joins = follows is not None and probs[after] > 0 and follows(after)
-        if joins:
-            picked.append(after)
+        if next_ratio <= 0:
+            return sorted(set(picked))
+        after, before = order[0] + 1, order[0] - 1
+        if after < probs.size and after not in picked:
+            goes_on = follows is not None and probs[after] > 0 and follows(after)
+            if goes_on or (len(picked) < max_highlights and probs[after] >= next_ratio * best):
+                picked.append(after)
+        if (
+            before >= 0
+            and before not in picked
+            and probs[before] > 0
+            and refers_back is not None
+            and refers_back(order[0])
+        ):
+            picked.append(before)
         return sorted(set(picked))
 
     def logit(self, features: dict[str, float]) -> float:
@@ -255,7 +282,8 @@ class AnswerModel:
             )
             commands = rows[:, SENTENCE_FEATURES.index("how_code")] > 0 if rows.size else None
             lifted = _lift_stated(probs, stated)
-            picked = self.pick(lifted, max_highlights, next_ratio, commands, command_ratio, partial(_goes_on, p))
+            links = partial(_goes_on, p), partial(_refers_back, p)
+            picked = self.pick(lifted, max_highlights, next_ratio, commands, command_ratio, *links)
             if rank == 1 and picked:
                 top = max(picked, key=lambda i: probs[i])
                 best_p, best_row = float(probs[top]), rows[top]
@@ -303,6 +331,12 @@ def _goes_on(p: Passage, i: int) -> bool:
     """Sentence ``i`` of ``p`` goes on from the one before it (``_GOES_ON``); asked of one sentence per excerpt."""
     a, b = p.sentences[i]
     return _GOES_ON.match(p.text[a - p.start : b - p.start].lstrip()) is not None
+
+
+def _refers_back(p: Passage, i: int) -> bool:
+    """Sentence ``i`` of ``p`` names a thing the one before gave (``_REFERS_BACK``)."""
+    a, b = p.sentences[i]
+    return _REFERS_BACK.search(p.text[a - p.start : b - p.start]) is not None
 
 
 def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

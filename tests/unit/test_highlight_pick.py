@@ -52,3 +52,58 @@ def test_a_command_sentence_joins_a_command_question_whose_highlights_name_none(
     commands = np.array([False, False, False, True])  # "To power off the machine, use poweroff …"
     assert model.pick(probs, 2, next_ratio=0.1, commands=commands, command_ratio=0.3) == [0, 3]
     assert model.pick(probs, 2, next_ratio=0.1, commands=commands, command_ratio=0.0) == [0]
+
+
+def test_a_sentence_going_on_from_the_best_joins_it_even_where_two_are_picked() -> None:
+    """Postfix: "When the local(8) delivery agent finds that a message recipient does not exist, …" and "Sometimes it
+    is desirable to forward mail for non-existing recipients to another machine." both echo the question; "For this
+    purpose you can specify an alternative destination with the luser_relay configuration parameter." answers it."""
+    model = load_answer_model()
+    assert model is not None
+    probs = np.array([0.6, 0.8, 0.05, 0.1])
+    follows = [False, False, True, False].__getitem__
+    assert model.pick(probs, 2, next_ratio=0.1, follows=follows) == [0, 1, 2]
+    assert model.pick(probs, 2, next_ratio=0.1) == [0, 1]  # a sentence that does not go on waits for room
+
+
+def test_the_best_sentence_naming_what_the_one_before_gave_is_joined_by_it() -> None:
+    """Debian Policy: "The canonical non-existent home directory is /nonexistent." | "Users who should not have a
+    home directory should have their home directory set to this value." (the best match)."""
+    model = load_answer_model()
+    assert model is not None
+    probs = np.array([0.05, 0.06, 0.9])
+    refers = [False, False, True].__getitem__
+    assert model.pick(probs, 2, next_ratio=0.1, refers_back=refers) == [1, 2]
+    assert model.pick(probs, 2, next_ratio=0.1) == [2]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "goes_on"),
+    [
+        ("For this purpose you can specify an alternative destination with luser_relay.", True),
+        ("In that case, use the +really convention.", True),
+        ("Use { cmd1 && cmd2 } & as a workaround.", True),
+        ("This enables the int system(string s) calls.", True),
+        ("This is a list of the options.", False),  # a new statement, not the one before going on
+        ("Users of emacs can edit Asymptote code.", False),
+        ("Useful key bindings are C-c C-c.", False),  # "Useful", not the imperative "Use"
+    ],
+)
+def test_which_sentences_go_on_from_the_one_before(sentence: str, goes_on: bool) -> None:
+    from qa.answer.selector import _GOES_ON
+
+    assert (_GOES_ON.match(sentence) is not None) is goes_on
+
+
+@pytest.mark.parametrize(
+    ("sentence", "refers"),
+    [
+        ("Users who should not have a home directory should have their home directory set to this value.", True),
+        ("All these files are read at start-up.", True),
+        ("This means the shell exits.", False),  # "This" going on, not naming a thing given before
+    ],
+)
+def test_which_sentences_name_what_the_one_before_gave(sentence: str, refers: bool) -> None:
+    from qa.answer.selector import _REFERS_BACK
+
+    assert (_REFERS_BACK.search(sentence) is not None) is refers
