@@ -75,12 +75,18 @@ def asks_quantity(question: str) -> bool:
     return bool(QUANTITY_QUESTION.search(question) or _FIGURE_QUESTION.search(question))
 
 
+# Asking for a year: "In what year was the book published?" is not answered by its ISBN.
+YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.IGNORECASE)
+
+
 def answer_type_mismatch(question: str, text: str) -> bool:
     """A question asking for a quantity, answered by text with no number in it (for "how many" and
     "how much", a year does not count as one; for a sum of money, a number needs a currency or an
-    amount such as "million" beside it somewhere in the text)."""
+    amount such as "million" beside it somewhere in the text; for a year, only a year does)."""
     if not asks_quantity(question):
         return False
+    if YEAR_QUESTION.search(question):
+        return not _YEAR.search(text)
     if COUNT_QUESTION.search(question):
         text = _YEAR.sub(" ", text)
     if MONEY_QUESTION.search(question) and not _MONEY.search(text):

@@ -403,7 +403,7 @@ _VERSION_STATED = re.compile(
     r"|(?<![\w.])\d+\.\d+\.\d+\b|\b[A-Z][\w+-]*\s+\d+(?:\.\d+)+\b"
 )
 # What a version answer cannot do without: a number that is not part of a word ("pip3", "PyQt5" are names).
-_FIGURE = re.compile(r"(?<![A-Za-z])\d")
+_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d")  # not in "UTF-8", "SHA-512", "x86-64": names
 
 
 # "What is the statically linked version of sync called?" asks for a name: the version is a variant there.

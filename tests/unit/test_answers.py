@@ -18,6 +18,14 @@ def test_quantity_questions_need_a_number_and_a_count_needs_more_than_a_year() -
     assert not answer_type_mismatch("What is China's 'floating' population?", "Rural migrants in cities.")
 
 
+def test_a_year_asked_for_needs_a_year() -> None:
+    """The zsh FAQ names the book and its ISBN, not the year it came out."""
+    question = "In what year was the book 'From Bash to Z Shell' published?"
+    assert answer_type_mismatch(question, "See the book by Kiddle, Peek and Stephenson, Apress, ISBN 1-59059-376-6.")
+    assert not answer_type_mismatch(question, "It was published by Apress in 2004.")
+    assert not answer_type_mismatch("How many pages does the book have?", "ISBN 1-59059-376-6, 450 pages.")
+
+
 def test_a_limit_asked_for_needs_a_number() -> None:
     # A manual names the job table without its size: a near miss, not an answer.
     question = "What is the maximum number of jobs the job table can hold?"

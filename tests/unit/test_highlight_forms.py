@@ -289,6 +289,10 @@ def test_a_version_asked_for_and_the_sentences_that_name_one() -> None:
     assert version_missing("What is the minimum version of GNU make required?", "Be sure to use GNU make.")
     assert not version_missing("Which Python versions does Sphinx support?", "Sphinx supports Python 3.9 and later.")
     assert version_missing("Which Python version is needed?", "pip3 install PyQt5")  # digits inside names
+    # "UTF-8" and "SHA-512" are names too: the zsh FAQ's "the latest version of Cygwin supports UTF-8" gives none
+    question = "Starting with which version of Cygwin is UTF-8 supported well enough?"
+    assert version_missing(question, "The latest version of the Cygwin environment for Windows supports UTF-8.")
+    assert not version_missing(question, "Cygwin 1.7 supports UTF-8.")
 
 
 def test_a_port_or_a_time_in_seconds_asks_for_a_figure() -> None:
