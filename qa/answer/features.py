@@ -170,18 +170,24 @@ def stated_defaults(question: str, p: Passage, idf: dict[str, float]) -> np.ndar
     asks for no default or ``p`` states none. A manual's list of variables or options states a default under each
     ("The default is ‘‘> ’’." under PS2, "The default is ‘‘+ ’’." under PS4): the one that counts is in the
     paragraph that, with the one before it (where a term's name often stands alone), shares most of the question's
-    words; where that paragraph states none, none is lifted. A table's row with a value under its "Default"
-    column states one too; of those, the row sharing most of the question's words."""
+    words; where that paragraph states none, none is lifted. In a table, the row that counts is the one sharing
+    most of the question's words ("charsize | dimen | | font size of field text"), and it states a default with
+    a value under a "Default" column or in words; another row's "by default" answers nothing asked."""
     if not asks_for_default(question):
         return None
-    prose = _stated_in_best_paragraph(question, p, idf, default_statements(p.text))
-    rows = table_default_rows(p)
+    rows = table_rows(p)
+    inside = lambda at: any(a <= at < b for a, b, _ in rows)  # noqa: E731
+    prose = _stated_in_best_paragraph(question, p, idf, [s for s in default_statements(p.text) if not inside(s[0])])
     if not rows:
         return prose
-    share, _, _ = _lexical(question, [p.text[a:b] for a, b in rows], idf)
+    share, _, _ = _lexical(question, [p.text[a:b] for a, b, _ in rows], idf)
     if share.max() <= 0:
         return prose
-    tabled = _sentences_holding(p, [a for (a, _), s in zip(rows, share) if s == share.max()])
+    best = [(a, b, column) for (a, b, column), s in zip(rows, share) if s == share.max()]
+    stating = [a for a, b, column in best if column or default_statements(p.text[a:b])]
+    if not stating:
+        return prose
+    tabled = _sentences_holding(p, stating)
     return tabled if prose is None else prose | tabled
 
 
@@ -189,20 +195,27 @@ def stated_defaults(question: str, p: Passage, idf: dict[str, float]) -> np.ndar
 _DEFAULT_COLUMN = re.compile(r"defaults?(?:\s+values?)?", re.IGNORECASE)
 
 
-def table_default_rows(p: Passage) -> list[tuple[int, int]]:
-    """Spans (in ``p.text``) of the rows of ``p``'s tables that hold a value under a "Default" column: a table of
-    attributes ("len | 1.0 | preferred length of edge" under "Name | Default | Values") states each row's default
-    without the word, and the header may be in an earlier passage (a table's parts all keep its header)."""
+def table_rows(p: Passage) -> list[tuple[int, int, bool]]:
+    """The rows of ``p``'s tables, header rows aside, as (start, end) in ``p.text`` and whether the row holds a
+    value under a "Default" column: a table of attributes ("len | 1.0 | preferred length of edge" under "Name |
+    Default | Values") states each row's default without the word, and the header may be in an earlier passage
+    (a table's parts all keep its header)."""
     out = []
     for block in p.blocks:
-        column = next((k for k, c in enumerate(block.columns) if _DEFAULT_COLUMN.fullmatch(c.strip())), None)
-        if block.kind != "table" or column is None:
+        if block.kind != "table":
             continue
+        column = next((k for k, c in enumerate(block.columns) if _DEFAULT_COLUMN.fullmatch(c.strip())), None)
         for n, row in enumerate(block.rows):
-            header = block.head and n == 0
-            if not header and column < len(row) and row[column][1] > row[column][0] and row[0][0] >= p.start:
-                out.append((row[0][0] - p.start, row[-1][1] - p.start))
+            if (block.head and n == 0) or not row or row[0][0] < p.start:
+                continue
+            value = column is not None and column < len(row) and row[column][1] > row[column][0]
+            out.append((row[0][0] - p.start, row[-1][1] - p.start, value))
     return out
+
+
+def table_default_rows(p: Passage) -> list[tuple[int, int]]:
+    """Spans (in ``p.text``) of the table rows that hold a value under a "Default" column (``table_rows``)."""
+    return [(a, b) for a, b, value in table_rows(p) if value]
 
 
 def quotes_table_default(p: Passage, highlights: Sequence[tuple[int, int]]) -> bool:
