@@ -48,8 +48,10 @@ _FIGURE_QUESTION = re.compile(
 )
 # Asking how many or how much: a year alone ("Founded in 1987") does not answer it.
 COUNT_QUESTION = re.compile(_CLAUSE_START + r"(?:how (?:many|much)|" + _WHAT + _MEASURE + ")", re.IGNORECASE)
+# A figure: not a digit glued to a word ("alphanumerics6", a footnote's mark; "mp3", "UTF-8"), which counts nothing.
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|half)\b", re.IGNORECASE
+    r"(?<![A-Za-z])(?<![A-Za-z]-)\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|half)\b",
+    re.IGNORECASE,
 )
 # Asking for a sum of money: a figure without a currency or a money amount ("60 percent of doctors")
 # does not answer it.

@@ -26,6 +26,14 @@ def test_a_year_asked_for_needs_a_year() -> None:
     assert not answer_type_mismatch("How many pages does the book have?", "ISBN 1-59059-376-6, 450 pages.")
 
 
+def test_a_digit_glued_to_a_word_is_no_figure() -> None:
+    """Debian Policy prints a footnote's mark against its word ("alphanumerics6"): no length is stated there."""
+    question = "What is the maximum number of characters allowed in a Debian package name?"
+    assert answer_type_mismatch(question, "The upstream_version must contain only alphanumerics6 and the characters .")
+    assert answer_type_mismatch(question, "Names are written in UTF-8.")
+    assert not answer_type_mismatch(question, "Package names must be at least 2 characters long.")
+
+
 def test_a_limit_asked_for_needs_a_number() -> None:
     # A manual names the job table without its size: a near miss, not an answer.
     question = "What is the maximum number of jobs the job table can hold?"
