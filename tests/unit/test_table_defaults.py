@@ -4,25 +4,17 @@ of the thing asked about, by a value under a "Default" column or in words, and n
 from __future__ import annotations
 
 from qa.answer.features import quotes_table_default, stated_defaults
+from qa.ingest.pdf.paragraphs import cell_spans
 from qa.types import Passage, Shaped
 
 
 def _table(rows: list[list[str]], columns: tuple[str, ...] = ()) -> Passage:
     """A passage that is one table, its rows one a line with " | " between cells, as the readers write it."""
-    text, spans, at = [], [], 0
-    for row in rows:
-        cells = []
-        for k, cell in enumerate(row):
-            at += 3 if k else 0
-            cells.append((at, at + len(cell)))
-            at += len(cell)
-        spans.append(tuple(cells))
-        text.append(" | ".join(row))
-        at += 1
-    body = "\n".join(text)
-    lines = [(s[0][0], s[-1][1]) for s in spans]
-    block = Shaped(0, len(body), "table", tuple(spans), bool(columns) and rows[0] == list(columns), columns)
-    return Passage("d", "t", "s", 0, len(body), body, tuple(lines), blocks=(block,))
+    body = "\n".join(" | ".join(row) for row in rows)
+    spans = cell_spans(tuple(tuple(row) for row in rows), 0)
+    lines = tuple((s[0][0], s[-1][1]) for s in spans)
+    block = Shaped(0, len(body), "table", spans, bool(columns) and rows[0] == list(columns), columns)
+    return Passage("d", "t", "s", 0, len(body), body, lines, blocks=(block,))
 
 
 # hyperref's form field options (no "Default" header here): a row that says "by default" about something else.

@@ -270,7 +270,7 @@ def _code_margin(pages: list[list[Line]], line: Line) -> float:
     return min((ln.x0 for ln in pages[line.page] if ln.mono and ln.kind == "text"), default=line.x0)
 
 
-def _cell_spans(rows: tuple[tuple[str, ...], ...], start: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+def cell_spans(rows: tuple[tuple[str, ...], ...], start: int) -> tuple[tuple[tuple[int, int], ...], ...]:
     """Each cell's (start, end) in the table's text written from ``start``: rows one a line, " | " between."""
     out, at = [], start
     for row in rows:
@@ -317,7 +317,7 @@ def assemble(blocks: list[_Block], page_count: int, labels: list[str | None]) ->
             shaped.append(Shaped(start, at, "code"))
         elif block.kind == "table":
             columns = block.rows[0] if block.head else ()
-            shaped.append(Shaped(start, at, "table", _cell_spans(block.rows, start), block.head, columns))
+            shaped.append(Shaped(start, at, "table", cell_spans(block.rows, start), block.head, columns))
         if glue == "\n":
             spans[-1] = (spans[-1][0], at, "text", spans[-1][3])
         else:
