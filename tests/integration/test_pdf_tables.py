@@ -53,3 +53,16 @@ def test_a_default_the_table_leaves_empty_is_not_answered_from_it(assistant: Ass
     answer = assistant.chat().ask("What is the default value of the decorate attribute?")
     if not answer.abstained:
         assert not any(s.startswith("decorate |") for s in quoted(answer.excerpts[0])), quoted(answer.excerpts[0])
+
+
+def test_the_chat_and_the_markdown_export_show_the_table_with_its_header_and_the_row_marked(
+    assistant: Assistant,
+) -> None:
+    from qa.web.render import answer_html
+    from qa.web.transcript import answer_markdown
+
+    answer = assistant.chat().ask("What is the default preferred length of an edge in NEATO?")
+    shown = answer_html(answer)
+    assert "<th>Name</th><th>Default</th><th>Values</th>" in shown
+    assert "<td><mark>len</mark></td><td><mark>1&#46;0</mark></td>" in shown
+    assert "| len | 1.0 | preferred length of edge |" in answer_markdown(1, answer)
