@@ -138,7 +138,9 @@ READER_VERSIONS = {
     # 16: tables: lines whose wide gaps line up over three or more lines are a table's rows ("len | 1.0 |
     # preferred length of edge"), each row a line, shown as a table; its caption with it; a table set inside a
     # paragraph (a float) after that paragraph; its header cells recorded with each of its parts.
-    "pdf": 16,
+    # 17: a table's columns stand 1.5 em apart on most rows (a bulleted list, or word spaces lining up in justified
+    # prose, is none); a table that opens a page with the columns of the one closing the page before goes on from it.
+    "pdf": 17,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

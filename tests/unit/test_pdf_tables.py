@@ -8,10 +8,12 @@ from qa.ingest.pdf.paragraphs import assemble, reflow
 from qa.ingest.pdf.tables import mark_tables
 
 
-def _row(cells: list[tuple[float, str]], y: float, size: float = 10.9, bold: bool = False) -> Line:
+def _row(cells: list[tuple[float, str]], y: float, size: float = 10.9, gap: float = 4.0) -> Line:
+    """A line as PDFium places it; ``gap``: its widest gap between pieces, in ems."""
     text = " ".join(t for _, t in cells)
-    line = Line(text, 0, cells[0][0], cells[-1][0] + 6 * len(cells[-1][1]), y, size, bold=bold)
+    line = Line(text, 0, cells[0][0], cells[-1][0] + 6 * len(cells[-1][1]), y, size)
     line.cells = tuple(cells) if len(cells) > 1 else ()
+    line.gap = gap if len(cells) > 1 else 0.0
     return line
 
 
@@ -106,3 +108,33 @@ def test_a_chart_of_glyphs_is_no_table() -> None:
     """A font's character chart lines up perfectly and says nothing: no words, no table."""
     lines = [_row([(100 + 20 * k, chr(65 + k + 5 * i)) for k in range(5)], 700 - 12 * i) for i in range(4)]
     assert mark_tables([lines]) == []
+
+
+def test_a_bulleted_list_is_no_table() -> None:
+    """hyperref's "•  FDF", "•  HTML", "•  XFDF": the mark stands 0.77 em from its item, a list's indent."""
+    lines = [_row([(110, "•"), (122, item)], 700 - 12 * i, gap=0.77) for i, item in enumerate(["FDF", "HTML", "XFDF"])]
+    assert mark_tables([lines]) == []
+    wide = [_row([(110, "•"), (122, item)], 700 - 12 * i) for i, item in enumerate(["FDF", "HTML", "XFDF"])]
+    assert mark_tables([wide]) != []  # the same items set 4 em apart read as a table
+
+
+def test_a_table_going_on_over_the_page_is_one_table_without_its_header_again() -> None:
+    """hyperref's alphabetical list of options runs over three pages; each repeats nothing but its columns."""
+    first = [_row(cells, 652 - 13.5 * i) for i, cells in enumerate(TABLE)]
+    second = [
+        _row([(140, "Name"), (227, "Default"), (421, "Values")], 700),  # the header again, the text block moved 8 pt
+        _row([(141, "weight"), (227, "1.0"), (311, "strength of edge spring")], 686.5),
+        _row([(141, "dir"), (227, "none"), (311, "forward, back, both, or none")], 673),
+        _row([(141, "id"), (311, "optional value to distinguish multiple edges")], 659.5),
+    ]
+    for ln in second:
+        ln.page = 1
+    found = mark_tables([first, second])
+    assert len(found) == 2 and second[0].continues
+    text, layout = assemble(reflow([first, second]), 2, [None, None])
+    (table,) = [s for s in layout.shaped if s.kind == "table"]
+    rows = text[table.start : table.end].split("\n")
+    assert rows[0] == "Name | Default | Values" and rows.count("Name | Default | Values") == 1
+    assert rows[-1] == "id |  | optional value to distinguish multiple edges"
+    assert table.columns == ("Name", "Default", "Values")
+    assert layout.pages[1][0] <= text.index("weight | 1.0")  # the rows of page 2 are cited on page 2

@@ -37,11 +37,13 @@ class Line:
     scope: str = ""  # the term whose description it is in, when that description lists items of its own ("set …")
     # Pieces set apart by a wide gap (a table's cells), each with its left edge; () when the line has none.
     cells: tuple[tuple[float, str], ...] = ()
+    gap: float = 0.0  # its widest gap between two cells, in ems
     # A table's first line carries the whole table (kind "table"): each row's cell texts, and whether the first
     # row is a header row. Its other lines are dropped.
     rows: tuple[tuple[str, ...], ...] = ()
     head_row: bool = False
     caption: str = ""  # the table's caption ("Table 1: Drawing attributes"), set above or below it
+    continues: bool = False  # the table goes on from the one that closed the page before
 
 
 _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)
@@ -185,7 +187,7 @@ def page_lines(pdf: object, number: int, spacing: list[bool] | None = None) -> t
         # TeX never hyphenates typewriter type: a hyphen ending code ("-dgs-never-embed-") is the text's own.
         line.code_hyphen = hyphen and _font(textpage.raw, last - 1 if text[last] == "-" else last, buf)[0]
         line.fonts = frozenset(f[3] for f in fonts)
-        line.cells = _cells(textpage, text, first, last, size)
+        line.cells, line.gap = _cells(textpage, text, first, last, size)
         if not WORD.search(body):  # no word in it: which fonts draw it, every character (see mark_glyphs)
             line.fonts = frozenset(_font(textpage.raw, i, buf)[3] for i in range(first, last + 1) if text[i] > " ")
             line.wordless = True
@@ -200,17 +202,18 @@ def page_lines(pdf: object, number: int, spacing: list[bool] | None = None) -> t
 CELL_GAP = 0.75
 
 
-def _cells(textpage: Any, text: str, first: int, last: int, size: float) -> tuple[tuple[float, str], ...]:
-    """The line's pieces between gaps of CELL_GAP ems or more, each with its left edge. PDFium's rectangles
-    (a few a line) find the lines with such a gap; only those are measured space by space."""
+def _cells(textpage: Any, text: str, first: int, last: int, size: float) -> tuple[tuple[tuple[float, str], ...], float]:
+    """The line's pieces between gaps of CELL_GAP ems or more, each with its left edge, and its widest gap in ems.
+    PDFium's rectangles (a few a line) find the lines with such a gap; only those are measured space by space."""
     import pypdfium2.raw as raw
 
     count = raw.FPDFText_CountRects(textpage.raw, first, last - first + 1)
     if count < 2:
-        return ()
+        return (), 0.0
     edges = [textpage.get_rect(i) for i in range(count)]  # (left, bottom, right, top)
-    if not any(b[0] - a[2] >= CELL_GAP * size for a, b in zip(edges, edges[1:])):
-        return ()
+    widest = max(b[0] - a[2] for a, b in zip(edges, edges[1:])) / max(size, 1.0)
+    if widest < CELL_GAP:
+        return (), 0.0
     cells, start = [], first
     for space in re.finditer(r"\s+", text[first : last + 1]):
         before, after = first + space.start() - 1, first + space.end()
@@ -218,14 +221,12 @@ def _cells(textpage: Any, text: str, first: int, last: int, size: float) -> tupl
             cells.append((start, before + 1))
             start = after
     cells.append((start, last + 1))
-    if len(cells) < 2:
-        return ()
     out = []
     for a, b in cells:
         piece = composed(_CONTROL.sub("", text[a:b].replace(_SOFT_HYPHEN, ""))).strip()
         if piece:
             out.append((textpage.get_charbox(a)[0], piece))
-    return tuple(out) if len(out) > 1 else ()
+    return (tuple(out), widest) if len(out) > 1 else ((), 0.0)
 
 
 def _median_width(lines: list[Line]) -> float:

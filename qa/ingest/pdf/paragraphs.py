@@ -171,6 +171,11 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         here = f"{section} — {ln.scope}" if ln.scope and section else ln.scope or section
         if ln.kind == "table":
             tables = _table_blocks(ln, here)
+            target = floats.held or blocks
+            if ln.continues and target and target[-1].kind == "table":  # one table over two pages
+                target[-1].parts.extend(tables[-1].parts)
+                target[-1].rows += tables[-1].rows
+                continue
             if blocks and blocks[-1].kind == "text" and prev is not None and not SENTENCE_END.search(prev.text):
                 floats.hold(tables, blocks[-1])
             else:

@@ -12,7 +12,7 @@ title, "Edge Attributes"). Pure logic on ``Line`` records, tested without a PDF.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qa.ingest.pdf.lines import WORD, Line
 
@@ -20,6 +20,7 @@ MIN_ROWS = 3  # rows cut into cells at the same places; two could be a formula a
 ALIGN = 3.0  # points: how far a cell's left edge may lie from its column's
 MAX_LONE = 2  # lines of one piece in a row between rows before the table is over
 CAPTION = re.compile(r"\s*(?:Table|Tab\.)\s+[\dA-Z][\d.]*[:.]?\s")
+TABLE_GAP = 1.5  # ems: a table's columns stand this far apart on most of its rows (word spaces: under 1.4)
 TERM_LIST = 40  # characters: two columns whose second is longer, as a rule, are a list of terms, not a table
 
 
@@ -29,6 +30,8 @@ class Table:
 
     rows: list[list[str]]
     head: bool
+    columns: list[float] = field(default_factory=list)  # each column's left edge
+    end: int = 0  # the index (on its page) of the line after it
 
 
 def _columns(xs: list[float], need: int) -> list[float]:
@@ -123,12 +126,14 @@ def find_table(lines: list[Line], start: int) -> tuple[int, Table] | None:
         prev = ln
     if split < MIN_ROWS or sum(not ln.mono for ln in cut) < MIN_ROWS:  # aligned code is code
         return None
+    if sorted(ln.gap for ln in cut)[len(cut) // 2] < TABLE_GAP:
+        return None  # a bulleted list ("•  FDF"), or wide word spaces that happen to line up in justified prose
     if 2 * sum(bool(WORD.search(" ".join(r))) for r in rows) < len(rows):
         return None  # a font's character chart, an axis's ticks: no words to read
     if len(columns) == 2 and sorted(len(r[1]) for r in rows)[len(rows) // 2] > TERM_LIST:
         return None  # terms and their paragraphs ("-e  Exit immediately if …"): reflowed, each reads as prose
     bold_head = lines[start].bold and 2 * sum(ln.bold for ln in cut) <= len(cut)  # not a bold first column
-    return end, Table(rows, len(rows) > 2 and (bold_head or all(map(_title, rows[0]))))
+    return end, Table(rows, len(rows) > 2 and (bold_head or all(map(_title, rows[0]))), columns, end)
 
 
 def _title(cell: str) -> bool:
@@ -159,4 +164,22 @@ def mark_tables(pages: list[list[Line]]) -> list[tuple[int, int, Table]]:
                     lines[at].caption, lines[k].kind = lines[k].text.strip(), "drop"
                     break
             at = end
+    _link_pages(pages, found)
     return found
+
+
+def _link_pages(pages: list[list[Line]], found: list[tuple[int, int, Table]]) -> None:
+    """A table that opens a page, with the columns of the one that closed the page before, goes on from it (its
+    first line is marked ``continues``); a header row repeated on the new page is left out."""
+    for (a, at, first), (b, bt, then) in zip(found, found[1:]):
+        if b != a + 1 or len(first.columns) != len(then.columns):
+            continue
+        after = any(ln.kind not in ("drop", "footnote") for ln in pages[a][first.end :])
+        before = any(ln.kind != "drop" for ln in pages[b][:bt])
+        shift = then.columns[0] - first.columns[0]  # a two-sided layout moves the text block
+        if after or before or any(abs(y - x - shift) > ALIGN for x, y in zip(first.columns, then.columns)):
+            continue
+        head, top = pages[a][at], pages[b][bt]
+        top.continues, top.head_row = True, False
+        if head.head_row and top.rows and top.rows[0] == head.rows[0]:
+            top.rows = top.rows[1:]
