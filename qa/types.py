@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+
+def cell_spans(rows: Sequence[Sequence[str]], start: int = 0) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Each cell's (start, end) in a table's text as the readers write it from ``start``: rows one a line, " | "
+    between cells (``Shaped.rows``)."""
+    out, at = [], start
+    for row in rows:
+        cells = []
+        for k, cell in enumerate(row):
+            at += 3 if k else 0
+            cells.append((at, at + len(cell)))
+            at += len(cell)
+        out.append(tuple(cells))
+        at += 1
+    return tuple(out)
 
 
 @dataclass(frozen=True)

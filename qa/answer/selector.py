@@ -33,8 +33,6 @@ from qa.answer.features import (
 from qa.types import Candidate, Excerpt, Passage
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
-# A sentence that goes on from the one before it: "This enables …", "It defaults to …" (not "This is a …", which
-# opens a statement of its own).
 # A sentence that goes on from the one before it: refers back to it ("This enables …", not "This is a …"), or
 # resolves what it raises ("Sometimes it is desirable to forward mail …" | "For this purpose you can specify …";
 # "In cmd1 && cmd2 &, only cmd2 is run in the background." | "Use { cmd1 && cmd2 } & as a workaround.").

@@ -19,7 +19,7 @@ from typing import Any
 
 from bs4.element import NavigableString, PreformattedString
 
-from qa.types import Layout, Shaped
+from qa.types import Layout, Shaped, cell_spans
 
 FURNITURE_TAGS = {"nav", "footer", "aside"}
 FURNITURE_ROLES = {"navigation", "contentinfo", "complementary", "search"}
@@ -369,28 +369,17 @@ Cells = tuple[tuple[tuple[int, int], ...], ...]
 def _table_text(table: Any) -> tuple[str, Cells, tuple[str, ...]]:
     """The table as lines of " | "-joined cells (what is indexed), each cell's span in that text, and
     the cells of its header row (a first row all <th>), () when it has none."""
-    lines: list[str] = []
-    rows: list[tuple[tuple[int, int], ...]] = []
+    rows: list[list[str]] = []
     head: tuple[str, ...] = ()
-    at = 0
     for tr in table.find_all("tr"):
         tags = [c for c in tr.find_all(["td", "th"]) if not c.find("table")]
         cells = [_text(c) for c in tags]
         if not any(cells):
             continue
-        if not lines and all(c.name == "th" for c in tags):
+        if not rows and all(c.name == "th" for c in tags):
             head = tuple(cells)
-        if lines:
-            at += 1  # the line break
-        spans = []
-        for i, cell in enumerate(cells):
-            if i:
-                at += 3  # " | "
-            spans.append((at, at + len(cell)))
-            at += len(cell)
-        lines.append(" | ".join(cells))
-        rows.append(tuple(spans))
-    return "\n".join(lines), tuple(rows), head
+        rows.append(cells)
+    return "\n".join(" | ".join(row) for row in rows), cell_spans(rows), head
 
 
 class _Walker:

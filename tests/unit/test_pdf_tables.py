@@ -48,7 +48,8 @@ def test_lines_whose_gaps_line_up_are_a_table_with_its_rows_and_columns() -> Non
     assert rows[4] == ["fontname", "Times-Roman", "font family name, e.g. Courier, Helvetica"]
     assert rows[5] == ["style", "", "graphics options, e.g. bold, dotted, filled"]
     assert found[0][2].head
-    assert page[0].kind == "table" and page[0].caption == "Table 1: Drawing attributes"
+    assert page[0].kind == "table" and page[0].table is not None
+    assert page[0].table.caption == "Table 1: Drawing attributes"
     assert all(ln.kind == "drop" for ln in page[1:])
 
 
@@ -130,7 +131,7 @@ def test_a_table_going_on_over_the_page_is_one_table_without_its_header_again() 
     for ln in second:
         ln.page = 1
     found = mark_tables([first, second])
-    assert len(found) == 2 and second[0].continues
+    assert len(found) == 2 and second[0].table is not None and second[0].table.continues
     text, layout = assemble(reflow([first, second]), 2, [None, None])
     (table,) = [s for s in layout.shaped if s.kind == "table"]
     rows = text[table.start : table.end].split("\n")

@@ -4,14 +4,13 @@ of the thing asked about, by a value under a "Default" column or in words, and n
 from __future__ import annotations
 
 from qa.answer.features import quotes_table_default, stated_defaults
-from qa.ingest.pdf.paragraphs import cell_spans
-from qa.types import Passage, Shaped
+from qa.types import Passage, Shaped, cell_spans
 
 
 def _table(rows: list[list[str]], columns: tuple[str, ...] = ()) -> Passage:
     """A passage that is one table, its rows one a line with " | " between cells, as the readers write it."""
     body = "\n".join(" | ".join(row) for row in rows)
-    spans = cell_spans(tuple(tuple(row) for row in rows), 0)
+    spans = cell_spans(rows)
     lines = tuple((s[0][0], s[-1][1]) for s in spans)
     block = Shaped(0, len(body), "table", spans, bool(columns) and rows[0] == list(columns), columns)
     return Passage("d", "t", "s", 0, len(body), body, lines, blocks=(block,))

@@ -6,7 +6,7 @@ import ctypes
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # --- lines ------------------------------------------------------------------------------------------------
@@ -38,12 +38,20 @@ class Line:
     # Pieces set apart by a wide gap (a table's cells), each with its left edge; () when the line has none.
     cells: tuple[tuple[float, str], ...] = ()
     gap: float = 0.0  # its widest gap between two cells, in ems
-    # A table's first line carries the whole table (kind "table"): each row's cell texts, and whether the first
-    # row is a header row. Its other lines are dropped.
-    rows: tuple[tuple[str, ...], ...] = ()
-    head_row: bool = False
-    caption: str = ""  # the table's caption ("Table 1: Drawing attributes"), set above or below it
-    continues: bool = False  # the table goes on from the one that closed the page before
+    table: Table | None = None  # kind "table": the table it opens (``tables.mark_tables``; its other lines dropped)
+
+
+@dataclass
+class Table:
+    """A table read from a run of lines: its rows, each a list of cell texts (one per column, "" where a row has
+    none), and where it stands."""
+
+    rows: list[list[str]]
+    head: bool  # the first row is a header row
+    columns: list[float] = field(default_factory=list)  # each column's left edge
+    end: int = 0  # the index (on its page) of the line after it
+    caption: str = ""  # "Table 1: Drawing attributes", set above or below it
+    continues: bool = False  # it goes on from the table that closed the page before
 
 
 _MONO = re.compile(r"mono|courier|consol|cmtt|sftt|txtt|xtt|typewriter|fixed|code|menlo|inconsolata", re.I)

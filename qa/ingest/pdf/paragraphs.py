@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from qa.ingest.pdf.furniture import FOOTNOTE_MARK
 from qa.ingest.pdf.lines import SENTENCE_END, Line
-from qa.types import Layout, Shaped
+from qa.types import Layout, Shaped, cell_spans
 
 # --- paragraphs ---------------------------------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         if ln.kind == "table":
             tables = _table_blocks(ln, here)
             target = floats.held or blocks
-            if ln.continues and target and target[-1].kind == "table":  # one table over two pages
+            if ln.table and ln.table.continues and target and target[-1].kind == "table":  # one table, two pages
                 target[-1].parts.extend(tables[-1].parts)
                 target[-1].rows += tables[-1].rows
                 continue
@@ -250,9 +250,13 @@ def _add_line(
 def _table_blocks(ln: Line, section: str) -> list[_Block]:
     """A table read by ``tables.mark_tables``, after its caption if it has one: one part per row, its cells
     joined by " | " (as the HTML reader writes a table), each row a sentence of its own."""
-    parts = [(" | ".join(row), ln.page) for row in ln.rows]
-    caption = [_Block("text", section, [(ln.caption, ln.page)])] if ln.caption else []
-    return [*caption, _Block("table", section, parts, ln.rows, ln.head_row)]
+    table = ln.table
+    if table is None:
+        return []
+    rows = tuple(tuple(row) for row in table.rows)
+    parts = [(" | ".join(row), ln.page) for row in rows]
+    caption = [_Block("text", section, [(table.caption, ln.page)])] if table.caption else []
+    return [*caption, _Block("table", section, parts, rows, table.head)]
 
 
 def add_footnote_line(notes: list[_Block], ln: Line, section: str) -> None:
@@ -273,20 +277,6 @@ def add_footnote_line(notes: list[_Block], ln: Line, section: str) -> None:
 
 def _code_margin(pages: list[list[Line]], line: Line) -> float:
     return min((ln.x0 for ln in pages[line.page] if ln.mono and ln.kind == "text"), default=line.x0)
-
-
-def cell_spans(rows: tuple[tuple[str, ...], ...], start: int) -> tuple[tuple[tuple[int, int], ...], ...]:
-    """Each cell's (start, end) in the table's text written from ``start``: rows one a line, " | " between."""
-    out, at = [], start
-    for row in rows:
-        cells = []
-        for k, cell in enumerate(row):
-            at += 3 if k else 0
-            cells.append((at, at + len(cell)))
-            at += len(cell)
-        out.append(tuple(cells))
-        at += 1
-    return tuple(out)
 
 
 # --- the whole document -------------------------------------------------------------------------------------

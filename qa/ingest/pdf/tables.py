@@ -12,9 +12,8 @@ title, "Edge Attributes"). Pure logic on ``Line`` records, tested without a PDF.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from qa.ingest.pdf.lines import WORD, Line
+from qa.ingest.pdf.lines import WORD, Line, Table
 
 MIN_ROWS = 3  # rows cut into cells at the same places; two could be a formula and its number
 ALIGN = 3.0  # points: how far a cell's left edge may lie from its column's
@@ -22,16 +21,6 @@ MAX_LONE = 2  # lines of one piece in a row between rows before the table is ove
 CAPTION = re.compile(r"\s*(?:Table|Tab\.)\s+[\dA-Z][\d.]*[:.]?\s")
 TABLE_GAP = 1.5  # ems: a table's columns stand this far apart on most of its rows (word spaces: under 1.4)
 TERM_LIST = 40  # characters: two columns whose second is longer, as a rule, are a list of terms, not a table
-
-
-@dataclass
-class Table:
-    """One table's rows, each a list of cell texts (one per column, "" where a row has none)."""
-
-    rows: list[list[str]]
-    head: bool
-    columns: list[float] = field(default_factory=list)  # each column's left edge
-    end: int = 0  # the index (on its page) of the line after it
 
 
 def _columns(xs: list[float], need: int) -> list[float]:
@@ -142,8 +131,8 @@ def _title(cell: str) -> bool:
 
 
 def mark_tables(pages: list[list[Line]]) -> list[tuple[int, int, Table]]:
-    """Each table as (page, first line index, table). Its first line becomes kind "table" and carries the
-    rows; the others are dropped."""
+    """Each table as (page, first line index, table). Its first line becomes kind "table" and carries it; the
+    others are dropped."""
     found = []
     for number, lines in enumerate(pages):
         at = 0
@@ -156,12 +145,10 @@ def mark_tables(pages: list[list[Line]]) -> list[tuple[int, int, Table]]:
             found.append((number, at, table))
             for ln in lines[at + 1 : end]:
                 ln.kind = "drop"
-            lines[at].kind = "table"
-            lines[at].rows = tuple(tuple(row) for row in table.rows)
-            lines[at].head_row = table.head
+            lines[at].kind, lines[at].table = "table", table
             for k in (at - 1, end):  # "Table 1: Drawing attributes", above or below: shown with the table
                 if 0 <= k < len(lines) and lines[k].kind == "text" and CAPTION.match(lines[k].text):
-                    lines[at].caption, lines[k].kind = lines[k].text.strip(), "drop"
+                    table.caption, lines[k].kind = lines[k].text.strip(), "drop"
                     break
             at = end
     _link_pages(pages, found)
@@ -169,9 +156,9 @@ def mark_tables(pages: list[list[Line]]) -> list[tuple[int, int, Table]]:
 
 
 def _link_pages(pages: list[list[Line]], found: list[tuple[int, int, Table]]) -> None:
-    """A table that opens a page, with the columns of the one that closed the page before, goes on from it (its
-    first line is marked ``continues``); a header row repeated on the new page is left out."""
-    for (a, at, first), (b, bt, then) in zip(found, found[1:]):
+    """A table that opens a page, with the columns of the one that closed the page before, goes on from it
+    (``Table.continues``); a header row repeated on the new page is left out."""
+    for (a, _, first), (b, bt, then) in zip(found, found[1:]):
         if b != a + 1 or len(first.columns) != len(then.columns):
             continue
         after = any(ln.kind not in ("drop", "footnote") for ln in pages[a][first.end :])
@@ -179,7 +166,6 @@ def _link_pages(pages: list[list[Line]], found: list[tuple[int, int, Table]]) ->
         shift = then.columns[0] - first.columns[0]  # a two-sided layout moves the text block
         if after or before or any(abs(y - x - shift) > ALIGN for x, y in zip(first.columns, then.columns)):
             continue
-        head, top = pages[a][at], pages[b][bt]
-        top.continues, top.head_row = True, False
-        if head.head_row and top.rows and top.rows[0] == head.rows[0]:
-            top.rows = top.rows[1:]
+        then.continues, then.head = True, False
+        if first.head and then.rows and then.rows[0] == first.rows[0]:
+            then.rows = then.rows[1:]
