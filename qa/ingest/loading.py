@@ -140,7 +140,8 @@ READER_VERSIONS = {
     # paragraph (a float) after that paragraph; its header cells recorded with each of its parts.
     # 17: a table's columns stand 1.5 em apart on most rows (a bulleted list, or word spaces lining up in justified
     # prose, is none); a table that opens a page with the columns of the one closing the page before goes on from it.
-    "pdf": 17,
+    # 18: a table over three or more pages repeats its header on none of them (it came back from the third page).
+    "pdf": 18,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

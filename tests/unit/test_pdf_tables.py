@@ -139,3 +139,26 @@ def test_a_table_going_on_over_the_page_is_one_table_without_its_header_again() 
     assert rows[-1] == "id |  | optional value to distinguish multiple edges"
     assert table.columns == ("Name", "Default", "Values")
     assert layout.pages[1][0] <= text.index("weight | 1.0")  # the rows of page 2 are cited on page 2
+
+
+def test_a_table_over_three_pages_repeats_its_header_on_no_page() -> None:
+    """The header repeated on the third page is the first page's, though the second page's part lost its own."""
+    first = [_row(cells, 652 - 13.5 * i) for i, cells in enumerate(TABLE)]
+    pages = [first]
+    for page, name in ((1, "weight"), (2, "dir")):
+        later = [
+            _row([(132, "Name"), (219, "Default"), (413, "Values")], 700),
+            _row([(133, name), (219, "1.0"), (303, "strength of edge spring")], 686.5),
+            _row([(133, name + "2"), (219, "none"), (303, "forward, back, both, or none")], 673),
+            _row([(133, name + "3"), (303, "optional value to distinguish multiple edges")], 659.5),
+        ]
+        for ln in later:
+            ln.page = page
+        pages.append(later)
+    found = mark_tables(pages)
+    assert [t.continues for _, _, t in found] == [False, True, True]
+    text, layout = assemble(reflow(pages), 3, [None, None, None])
+    (table,) = [s for s in layout.shaped if s.kind == "table"]
+    rows = text[table.start : table.end].split("\n")
+    assert rows.count("Name | Default | Values") == 1
+    assert rows[-1] == "dir3 |  | optional value to distinguish multiple edges"

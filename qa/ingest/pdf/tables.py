@@ -157,7 +157,9 @@ def mark_tables(pages: list[list[Line]]) -> list[tuple[int, int, Table]]:
 
 def _link_pages(pages: list[list[Line]], found: list[tuple[int, int, Table]]) -> None:
     """A table that opens a page, with the columns of the one that closed the page before, goes on from it
-    (``Table.continues``); a header row repeated on the new page is left out."""
+    (``Table.continues``); a header row repeated on the new page is left out, on every page after the first:
+    the header is the chain's, since a continued part has lost its own."""
+    header: dict[int, list[str]] = {}
     for (a, _, first), (b, bt, then) in zip(found, found[1:]):
         if b != a + 1 or len(first.columns) != len(then.columns):
             continue
@@ -167,5 +169,9 @@ def _link_pages(pages: list[list[Line]], found: list[tuple[int, int, Table]]) ->
         if after or before or any(abs(y - x - shift) > ALIGN for x, y in zip(first.columns, then.columns)):
             continue
         then.continues, then.head = True, False
-        if first.head and then.rows and then.rows[0] == first.rows[0]:
+        lead = header.get(id(first)) or (first.rows[0] if first.head and first.rows else None)
+        if lead is None:
+            continue
+        header[id(then)] = lead
+        if then.rows and then.rows[0] == lead:
             then.rows = then.rows[1:]
