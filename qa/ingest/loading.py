@@ -141,7 +141,10 @@ READER_VERSIONS = {
     # 17: a table's columns stand 1.5 em apart on most rows (a bulleted list, or word spaces lining up in justified
     # prose, is none); a table that opens a page with the columns of the one closing the page before goes on from it.
     # 18: a table over three or more pages repeats its header on none of them (it came back from the third page).
-    "pdf": 18,
+    # 19: notes in the right margin (LaTeX's marginpar: "New feature 1995/12/01") apart from the sentence they
+    # stand beside; numbered headings under the outline's deepest ("2.7.2 Make it robust") are headings; a line
+    # ending in "name.sty." no longer runs on into "2.7.2 …" as if it were a host name.
+    "pdf": 19,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

@@ -182,6 +182,8 @@ def test_without_an_outline_headings_come_from_type_size_and_numbering() -> None
         ("a line ”include-binaries” to debian/-", "source/options since PNG", True),  # dblatex: a path's "/-"
         ("at https://wiki.debian.org/-", "SourceOnlyUpload as:", True),
         ("the error is %tD +/-", "days relative to time 0", False),
+        ("you may decide to just remove myclass.sty.", "2.7.2 Make it robust", False),  # a heading after it
+        ("to install files to /usr/lib64/.", "9.7.2 & 9.7.3 The text of these", False),
     ],
 )
 def test_an_address_broken_after_a_dot_is_joined_again(before: str, after: str, joined: bool) -> None:

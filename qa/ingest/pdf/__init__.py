@@ -27,6 +27,7 @@ from qa.ingest.pdf.furniture import (
     is_listing_page,
     mark_footnotes,
     mark_glyphs,
+    mark_margin_notes,
     mark_navigation,
     mark_ornaments,
     mark_repeats,
@@ -38,6 +39,7 @@ from qa.ingest.pdf.headings import (
     mark_outline_headings,
     mark_outline_pages,
     mark_size_headings,
+    mark_sub_headings,
     mark_term_scopes,
     mark_terms,
 )
@@ -61,6 +63,7 @@ def layout_pages(
         drop_overlay_steps(pages)
     mark_running(pages, labels)
     mark_navigation(pages)
+    mark_margin_notes(pages)
     for lines in pages:
         if is_listing_page(lines):
             for ln in lines:
@@ -74,6 +77,8 @@ def layout_pages(
             mark_outline_pages(pages, bookmarks)
         else:
             mark_size_headings(pages, size)
+    else:
+        mark_sub_headings(pages)
     drop_contents(pages)
     mark_tables(pages)
     mark_terms(pages, size)

@@ -7,8 +7,9 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 
-from qa.ingest.pdf.lines import Line, body_size
+from qa.ingest.pdf.lines import CELL_GAP, Line, body_size
 
 # --- running headers and footers --------------------------------------------------------------------------
 
@@ -240,3 +241,69 @@ def drop_overlay_steps(pages: list[list[Line]]) -> None:
         kept = sum(len(t) for t in mine if t in theirs)  # a line may gain a label the next step sets beside it
         if mine and kept >= STEP_SHARE * sum(len(t) for t in mine):
             step[:] = [ln for ln in step if ln.kind != "text"]  # gone, not dropped: no running line is judged by it
+
+
+# --- notes in the margin --------------------------------------------------------------------------------------
+
+MARGIN_GAP = 0.8  # ems beyond the text block's right edge where a margin note starts
+MARGIN_CHARS = 40  # a margin note's line is narrow: a longer line out there is a column of text
+MARGIN_COLUMN = 3  # notes starting at one place (2 points either way) on a side's pages, at least
+MARGIN_EDGE = 0.1  # share of a page side's lines ending at one place for it to be the text block's edge
+MARGIN_SHARE = 0.35  # a page with more such pieces than this share of its lines has a second column, not notes
+
+
+def mark_margin_notes(pages: list[list[Line]]) -> None:
+    """Notes set in the right margin beside the text block (LaTeX's marginpar: "New feature" / "1995/12/01"
+    beside the paragraph it dates) become lines of kind "margin". PDFium reads such a note into the body line
+    at its height ("LATEX provides these commands: New") or between two body lines, so it landed inside the
+    sentence it stands beside. Judged per page parity (two-sided layouts move the block); the notes start at
+    one place, so a word running past the edge (an overfull "…]") or a figure's label is no note."""
+    for parity in (0, 1):
+        side = pages[parity::2]
+        ends = Counter(round(ln.x1) for p in side for ln in p if ln.kind == "text" and not ln.mono)
+        if not ends:
+            continue
+        edge = ends.most_common(1)[0][0]  # justified text: a tenth of the lines or more end at the same place
+        if sum(n for x, n in ends.items() if abs(x - edge) <= 1) < MARGIN_EDGE * sum(ends.values()):
+            continue  # ragged right: no edge to stand beyond
+        found = [_margin_pieces(lines, edge + 1) for lines in side]
+        starts = [x for pieces in found for _, _, x in pieces]
+        if len(starts) > MARGIN_SHARE * sum(ends.values()) / 3:
+            continue  # a second column of text, not a few notes
+        for lines, pieces in zip(side, found):
+            pieces = [p for p in pieces if sum(abs(p[2] - x) <= 2 for x in starts) >= MARGIN_COLUMN]
+            if pieces and len(pieces) <= MARGIN_SHARE * sum(ln.kind == "text" for ln in lines):
+                _split_margin(lines, pieces)
+
+
+def _margin_pieces(lines: list[Line], right: float) -> list[tuple[int, int, float]]:
+    """(line index, first cell in the margin or -1 for the whole line, where it starts) of the pieces of one
+    page's lines that start beyond ``right``."""
+    found = []
+    for i, ln in enumerate(lines):
+        edge = right + MARGIN_GAP * ln.size
+        if ln.kind != "text":
+            continue
+        if ln.x0 >= edge and len(ln.text) <= MARGIN_CHARS:
+            found.append((i, -1, ln.x0))
+        elif ln.cells:
+            k = next((k for k, (x, _) in enumerate(ln.cells) if x >= edge), None)
+            if k is not None and sum(len(t) + 1 for _, t in ln.cells[k:]) <= MARGIN_CHARS + 1:
+                found.append((i, k or -1, ln.cells[k][0]))
+    return found
+
+
+def _split_margin(lines: list[Line], pieces: list[tuple[int, int, float]]) -> None:
+    for i, k, _ in reversed(pieces):
+        ln = lines[i]
+        if k < 0:
+            ln.kind = "margin"
+            continue
+        note = " ".join(t for _, t in ln.cells[k:])
+        lines.insert(i + 1, replace(ln, text=note, x0=ln.cells[k][0], cells=(), gap=0.0, kind="margin"))
+        kept = ln.cells[:k]
+        text = " ".join(t for _, t in kept)
+        ln.hyphen = text.endswith("-") and text[-2:-1].isalpha()  # "… part of the pream-" | "ble."
+        ln.text = text[:-1] if ln.hyphen else text
+        ln.x1 = kept[-1][0] + 0.5 * ln.size * len(kept[-1][1])  # about half an em a character
+        ln.cells, ln.gap = (kept, CELL_GAP) if len(kept) > 1 else ((), 0.0)

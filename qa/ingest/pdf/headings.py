@@ -220,6 +220,31 @@ def mark_outline_headings(pages: list[list[Line]], bookmarks: list[Bookmark], bo
     return found
 
 
+_SUB_NUMBER = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)+)\s+[A-Z(]")
+SUB_HEADING_CHARS = 80  # a heading's length at most: a bold sentence opening with a number is no heading
+
+
+def mark_sub_headings(pages: list[list[Line]]) -> int:
+    """Numbered headings one level under an outline's deepest (LaTeX's subsubsections, which hyperref leaves
+    out of the bookmarks at its default depth): a bold line of its own whose number goes on from the outline
+    heading above it ("2.7.2 Make it robust" under "2.7 General style") is a heading under that one. Left as
+    text, each ran into the paragraph before it. Returns how many were marked."""
+    marks: list[tuple[Line, str]] = []
+    parent: tuple[str, str] | None = None  # (number, path) of the last outline heading
+    for ln in (ln for p in pages for ln in p):
+        if ln.kind == "heading":
+            number = _NUMBERING.match(ln.section.split(" — ")[-1] + " ")
+            parent = (number.group().strip().rstrip("."), ln.section) if number else None
+            continue
+        sub = _SUB_NUMBER.match(ln.text) if parent and ln.kind == "text" and ln.bold and not ln.mono else None
+        if sub and sub.group(1).rpartition(".")[0] == parent[0] and len(ln.text) <= SUB_HEADING_CHARS:
+            if not SENTENCE_END.search(ln.text.rstrip()):
+                marks.append((ln, f"{parent[1]} — {ln.text.strip()}"))
+    for ln, path in marks:
+        ln.kind, ln.section = "heading", path
+    return len(marks)
+
+
 TITLE_PAGE_LINES = 8  # a first page of this many lines or fewer is a title page (title, author, date, …)
 
 

@@ -25,7 +25,7 @@ class Line:
     mono: bool = False
     bold: bool = False
     hyphen: bool = False  # ended in a hyphen PDFium marked as a line-end break (or a plain "-")
-    kind: str = "text"  # "text", "heading", "footnote", "drop"
+    kind: str = "text"  # "text", "heading", "footnote", "margin", "table", "drop"
     section: str = ""  # for a heading: its full path
     weight: int = 0  # PDFium's font weight of the first character (0: unknown)
     named_bold: bool = False  # the font's name says bold ("Times-Bold", "CMBX12")

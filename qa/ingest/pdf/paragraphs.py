@@ -106,7 +106,8 @@ def address_continues(before: str, after: str, full: bool = True) -> bool:
     word = head.group(0)
     if "/" in tail and (word in _PAGE_ENDS or "/" in after.split(None, 1)[0]):
         return True  # "https://www.clicketyclick." | "dk/databases/xbase/…"
-    return addressy and ("." in word.strip(".") or word in _TLDS)
+    # A host's next part has a letter: "remove myclass.sty." | "2.7.2 Make it robust" is a heading after a file.
+    return addressy and ("." in word.strip(".") or word in _TLDS) and any(ch.isalpha() for ch in word)
 
 
 @dataclass
@@ -157,16 +158,25 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
     a code block with their indentation, tables one row a part, headings apart."""
     body = [ln for p in pages for ln in p if ln.kind == "text" and not ln.mono]
     leading = statistics.median([a.y - b.y for a, b in zip(body, body[1:]) if 0 < a.y - b.y < 3 * a.size] or [12.0])
-    right = max((ln.x1 for ln in body), default=0.0)
+    # The widest line's end, margin notes included as before they were split off: the paragraph rules were
+    # tuned on it (a justified edge instead moved Texinfo's paragraph breaks, docs/notes/2026-12-07-session28.md).
+    right = max((ln.x1 for p in pages for ln in p if ln.kind in ("text", "margin") and not ln.mono), default=0.0)
     words, hyphenated = vocabulary(pages)
     blocks: list[_Block] = []
     notes: list[_Block] = []  # footnotes, shown after the paragraph that goes on over their page
     floats = _Floats()
     section = ""
     prev: Line | None = None
+    margin: Line | None = None  # the last margin note's line
     for ln in (ln for p in pages for ln in p if ln.kind != "drop"):
         if ln.kind == "footnote":
             add_footnote_line(notes, ln, section)
+            continue
+        if ln.kind == "margin":  # a note beside the text, shown after the paragraph as a footnote is
+            if margin is None or margin.page != ln.page or margin.y - ln.y > 2.5 * ln.size:
+                notes.append(_Block("text", section))
+            notes[-1].parts.append((ln.text.strip(), ln.page))
+            margin = ln
             continue
         here = f"{section} — {ln.scope}" if ln.scope and section else ln.scope or section
         if ln.kind == "table":
