@@ -600,6 +600,23 @@ def link_share(soup: Any) -> float:
     return links / total if total else 0.0
 
 
+_NOTE_MARK = re.compile(r"^\[?(?:\d{1,3}|[*†‡§¶])\]?$")
+
+
+def footnote_marks(soup: Any) -> list[Any]:
+    """Links to a footnote on the same page that show only its superscript mark ("a suitable<sup>1</sup> tar",
+    DocBook's "source code<sup>[1]</sup>"). Read as text, the mark sticks to the word ("suitable1", "tunes69"),
+    which then matches no question and reads as a figure. The footnote itself stays where the page has it."""
+    marks = []
+    for link in soup.find_all("a", href=True):
+        sup = link.find("sup")
+        text = link.get_text(strip=True)
+        if str(link["href"]).startswith("#") and sup is not None and sup.get_text(strip=True) == text:
+            if _NOTE_MARK.match(text):
+                marks.append(link)
+    return marks
+
+
 # A page saved from a CGI (man2html) can open with its HTTP header: "Content-type: text/html".
 _HTTP_HEADER = re.compile(r"\A\s*(?:content-type|content-length|status):[^\n]*\n(?:[\w-]+:[^\n]*\n)*", re.IGNORECASE)
 
@@ -610,7 +627,7 @@ def read_html_layout(markup: str) -> tuple[str, Layout]:
     Furniture stays when dropping it would leave under a fifth of the text: a page that is all menu is still
     its menu. A page that is mostly links once its furniture is gone (a manual's index or contents page)
     raises NavigationOnly, so it is listed among the skipped files rather than answering questions."""
-    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+    from bs4 import BeautifulSoup, NavigableString, XMLParsedAsHTMLWarning
 
     # lxml closes what HTML leaves open as a browser does (<dt>, <dd>, <p>, <li> without end tags, as
     # man2html writes them); html.parser would nest each item in the one before.
@@ -618,6 +635,11 @@ def read_html_layout(markup: str) -> tuple[str, Layout]:
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(_HTTP_HEADER.sub("", markup), "lxml")
     for tag in soup(["script", "style", "noscript", "template", "head", "form", "button", "svg"]):
+        tag.decompose()
+    for tag in footnote_marks(soup):
+        before, after = tag.previous_sibling, tag.next_sibling
+        if isinstance(before, NavigableString) and isinstance(after, NavigableString) and after[:1] in ".,;:!?)":
+            before.replace_with(before.rstrip())  # "a very simple example [2]:" reads "example:"
         tag.decompose()
     found = furniture(soup)
     total = len(soup.get_text(" ", strip=True))

@@ -115,7 +115,8 @@ READER_VERSIONS = {
     # 19: DocBook's reference pages (PostgreSQL's: div.refsect1 "Description", "Options" under the page's h2
     # "pg_dump") nest as sections; an admonition (div.note > h3.title "Note") titles only itself, as a sidebar does.
     # 20: a table's header cells recorded with each of its parts (which column states a default).
-    "html": 20,
+    # 21: a link to a footnote showing only its superscript mark ("suitable<sup>1</sup>") left out of the text.
+    "html": 21,
     # pdf 2: running headers and footers left out; 3: pypdfium2, paragraphs, outline sections, pages;
     # 4: monospace lines as code spans, repeated decoration lines once; 5: mail addresses and URLs broken
     # after a dot at a line end joined again; 6: Texinfo manuals: chapter headings whose bookmarks carry the

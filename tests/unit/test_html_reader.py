@@ -183,3 +183,21 @@ def test_a_bold_question_heads_its_answer_and_a_bold_sentence_stays_text() -> No
     assert kinds["(3) Can I share a database between machines?"][0] == "heading"
     assert kinds["Yes, with care."][1] == "FAQ — (3) Can I share a database between machines?"
     assert kinds["Back up the file before you start."] == ("text", "FAQ — (3) Can I share a database between machines?")
+
+
+def test_a_footnote_mark_is_not_glued_to_the_word_before_it() -> None:
+    """R's Texinfo manuals ("a suitable<sup>1</sup> tar") and DocBook pages ("example <sup>[2]</sup>:"): the
+    mark read as text made "suitable1", which no question's "suitable" matches; the footnote itself stays."""
+    page = (
+        "<html><body><h1>Getting R</h1>"
+        '<p>Unpack it on systems that have a suitable<a id="DOCF1" href="#FOOT1"><sup>1</sup></a> tar installed.</p>'
+        '<p>Here is a very simple example <a href="#ftn.id2" class="footnote"><sup class="footnote">[2]</sup></a>:</p>'
+        '<p>See <a href="#sec3"><sup>Section 3</sup></a> and x<sup>2</sup> for the rest.</p>'
+        '<div class="footnotes"><h4>Footnotes</h4><p><a id="FOOT1" href="#DOCF1">(1)</a> GNU tar will do.</p></div>'
+        "</body></html>"
+    )
+    text, _ = read_html_layout(page)
+    assert "a suitable tar installed." in text
+    assert "a very simple example:" in text
+    assert "See Section 3 and x2 for the rest." in text  # a link that is no footnote mark, and a power, stay
+    assert "(1) GNU tar will do." in text
