@@ -101,6 +101,11 @@ class Settings:
     # added to). On the four tuning splits 0.8 against 0.4: hit@1 equal or better on each, hard follow-up hit@5
     # 0.818 -> 0.848; without the stage 0.8 loses (hard tune hit@1 0.542 -> 0.527), so phrase_weight stays 0.4.
     paraphrase_phrase_weight: float = 0.8
+    # Passage ranker (qa/search/ranker.py): a cross-encoder trained here (scripts/train_passage_ranker.py) reads
+    # the question with each of the best passage_ranker_depth passages after the phrase step; this x its logit
+    # is added to their scores. 0: not opened.
+    passage_ranker_weight: float = 0.0
+    passage_ranker_depth: int = 5
     # WordNet query expansion for BM25 (qa/search/expansion.py): "bundled" (the WordNet 3.0 table shipped in the
     # package), a WordNet 3.0 folder (Debian's wordnet-base: "/usr/share/wordnet"), or "" (off). Each question
     # word brings up to wordnet_neighbours corpus terms from its first wordnet_senses senses and their hypernyms,
@@ -270,6 +275,8 @@ def _validated(s: Settings) -> Settings:
         raise SettingsError("the 'paraphrase_*' settings must not be negative")
     if not 0 <= s.paraphrase_highlight_weight <= 1:
         raise SettingsError("'paraphrase_highlight_weight' is a share: between 0 and 1")
+    if min(s.passage_ranker_weight, s.passage_ranker_depth) < 0:
+        raise SettingsError("the 'passage_ranker_*' settings must not be negative")
     if min(s.wordnet_weight, s.wordnet_neighbours, s.wordnet_senses) < 0:
         raise SettingsError("the 'wordnet_*' settings must not be negative")
     follow_ups = (s.followup_subject_words, s.followup_repeat_penalty, s.followup_cause_bonus, s.followup_near_bonus)

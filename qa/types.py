@@ -230,6 +230,7 @@ class Candidate:
     answer_form: bool = False  # holds the answer in the form the question asks for (an acronym spelt out, …)
     unfitted_form: bool = False  # that form is one the confidence was not fitted on (an option's or term's definition)
     paraphrase: float = 0.0  # what the optional paraphrase second stage added to score
+    ranker: float = 0.0  # the passage ranker's logit, where it read this passage
 
 
 @dataclass

@@ -75,6 +75,21 @@ def _model_dir() -> Path:
 
 def train(rows: list[dict], epochs: int, batch: int, lr: float, log_every: int = 50):
     """The fine-tuned torch model and its tokenizer."""
+    pairs = [(r["question"], s, y) for r in rows for s, y in zip(r["sentences"], r["labels"])]
+    return train_pairs(pairs, epochs, batch, lr, MAX_LEN, log_every)
+
+
+def train_pairs(
+    pairs: list[tuple[str, str, float]],
+    epochs: int,
+    batch: int,
+    lr: float,
+    max_len: int,
+    log_every: int = 50,
+    truncation: bool | str = True,
+):
+    """MiniLM with a one-logit head fitted to (question, text, label) pairs by BCE; seeds fixed. Shared with
+    ``scripts/train_passage_ranker.py``."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -84,7 +99,6 @@ def train(rows: list[dict], epochs: int, batch: int, lr: float, log_every: int =
     base = _model_dir()
     tok = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
-    pairs = [(r["question"], s, y) for r in rows for s, y in zip(r["sentences"], r["labels"])]
     steps = epochs * math.ceil(len(pairs) / batch)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     warm = max(1, steps // 10)
@@ -101,8 +115,8 @@ def train(rows: list[dict], epochs: int, batch: int, lr: float, log_every: int =
             enc = tok(
                 [q for q, _, _ in chunk],
                 [s for _, s, _ in chunk],
-                truncation=True,
-                max_length=MAX_LEN,
+                truncation=truncation,
+                max_length=max_len,
                 padding=True,
                 return_tensors="pt",
             )

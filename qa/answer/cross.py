@@ -14,54 +14,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from qa.encode.cross_encoder import CrossEncoder
 from qa.types import Passage
 
+__all__ = ["MODEL_DIR", "CrossEncoder", "load_cross_encoder", "passage_scores"]
+
 MODEL_DIR = Path(__file__).with_name("cross-encoder")
-MAX_TOKENS = 128  # as trained; longer sentences are cut, the question kept whole
-BATCH = 32
-
-
-@dataclass
-class CrossEncoder:
-    """An open ONNX Runtime session and its tokenizer; ``scores`` gives one logit per sentence."""
-
-    session: object
-    tokenizer: object
-    inputs: tuple[str, ...]
-
-    @staticmethod
-    def load(folder: Path = MODEL_DIR, threads: int = 0) -> CrossEncoder:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        tok.enable_truncation(MAX_TOKENS, strategy="only_second")
-        tok.enable_padding(pad_id=0, pad_token="[PAD]")
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
-        return CrossEncoder(session, tok, tuple(i.name for i in session.get_inputs()))
-
-    def scores(self, question: str, sentences: Sequence[str]) -> np.ndarray:
-        """The logit that each sentence answers ``question`` (higher: more likely)."""
-        out = []
-        for at in range(0, len(sentences), BATCH):
-            part = self.tokenizer.encode_batch([(question, s) for s in sentences[at : at + BATCH]])
-            feed = {
-                "input_ids": np.asarray([e.ids for e in part], dtype=np.int64),
-                "attention_mask": np.asarray([e.attention_mask for e in part], dtype=np.int64),
-                "token_type_ids": np.asarray([e.type_ids for e in part], dtype=np.int64),
-            }
-            logits = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
-            out.append(np.asarray(logits, dtype=np.float64).reshape(-1))
-        return np.concatenate(out) if out else np.zeros(0)
+MAX_TOKENS = 128  # as trained
 
 
 def passage_scores(cross: CrossEncoder | None, question: str, passages: Sequence[Passage]) -> list[np.ndarray | None]:
@@ -84,7 +47,7 @@ def load_cross_encoder(folder: Path = MODEL_DIR) -> CrossEncoder | None:
     if not (folder / "model.onnx").is_file():
         return None
     try:
-        return CrossEncoder.load(folder)
+        return CrossEncoder.load(folder, max_tokens=MAX_TOKENS)
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own error types
         print(f"note: ignoring the cross-encoder in {folder} ({type(exc).__name__}: {exc})", file=sys.stderr)
         return None

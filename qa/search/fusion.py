@@ -74,6 +74,20 @@ def rerank_with_phrases(candidates: list[Candidate], weight: float) -> list[Cand
     return lift_answer_forms(candidates)
 
 
+def reorder_by_reader(head: list[Candidate], logits: np.ndarray, weight: float) -> list[Candidate]:
+    """The passage ranker's step: ``head`` re-ordered by score + ``weight`` × the ranker's logit, each place
+    keeping the score it had. Why keep the scores: the confidence was fitted on their spread, and a passage
+    the ranker dislikes must not fall below ones it never read (a first try that added the term to the scores
+    lost hit@5 on every tuning split)."""
+    scores = sorted((c.score for c in head), reverse=True)
+    for c, logit in zip(head, logits):
+        c.ranker = float(logit)
+    order = sorted(head, key=lambda c: -(c.score + weight * c.ranker))
+    for c, score in zip(order, scores):
+        c.score = score
+    return order
+
+
 def lift_answer_forms(candidates: list[Candidate]) -> list[Candidate]:
     """Passages holding the answer in the form the question asks for, lifted in their order above the others
     (see ``rerank_with_phrases``, the last step of the second stage: no later score can undo the rule)."""

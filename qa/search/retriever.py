@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.encode.cross_encoder import CrossEncoder
 from qa.encode.embedder import Embedder, ModelUnavailable, blas_threads, question_threads
 from qa.index.bm25 import (
     follow_up_bm25,
@@ -27,8 +28,9 @@ from qa.index.store import StoredIndex
 from qa.search.expansion import expansion_terms, open_wordnet
 from qa.search.filter import SCAN_LIMIT, DocumentFilter, restrict_scores, scan_top, sentence_ranges
 from qa.search.forms import answer_form, asks_for_definition, option_command, owns_option
-from qa.search.fusion import fuse, ranks, rerank_with_phrases, rerank_with_sentences
+from qa.search.fusion import fuse, ranks, reorder_by_reader, rerank_with_phrases, rerank_with_sentences
 from qa.search.paraphrase import AUTO, ParaphraseScorer, model_installed, stage_model
+from qa.search.ranker import load_passage_ranker
 from qa.settings import Settings
 from qa.types import Candidate, Passage
 
@@ -138,6 +140,9 @@ class Retriever:
                 best, later = best + deeper, [c for c in later if c not in deeper]
             self._phrases(asked, best, s, sentence_scores)
             candidates = rerank_with_phrases(best, phrase_weight) + later
+        ranked = s.passage_ranker_weight > 0 and s.passage_ranker_depth > 1 and own_words(query, asked)
+        if ranked and self.passage_ranker is not None:
+            candidates = self._ranker_stage(asked, candidates, s)
         t3 = time.perf_counter()
         return Retrieval(
             query=query,
@@ -150,6 +155,22 @@ class Retriever:
                 "rerank": (t3 - t2) * 1000,
             },
         )
+
+    @cached_property
+    def passage_ranker(self) -> CrossEncoder | None:
+        """The passage ranker, opened on first use (only where its weight is set); None, with a note, where no
+        model was trained into ``qa/search/`` (none ships: docs/notes/2026-12-07-session29.md)."""
+        ranker = load_passage_ranker()
+        if ranker is None:
+            print("note: no passage ranker: run scripts/train_passage_ranker.py to train one", file=sys.stderr)
+        return ranker
+
+    def _ranker_stage(self, asked: str, candidates: list[Candidate], s: Settings) -> list[Candidate]:
+        """The best few re-scored by the ranker's reading of the user's own words with each passage."""
+        head, rest = candidates[: s.passage_ranker_depth], candidates[s.passage_ranker_depth :]
+        texts = [self.index.passages[c.index].text for c in head]
+        logits = self.passage_ranker.scores(asked, texts)
+        return reorder_by_reader(head, logits, s.passage_ranker_weight) + rest
 
     def _paraphrase_stage(
         self,

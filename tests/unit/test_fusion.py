@@ -165,3 +165,44 @@ def test_a_question_about_where_an_organisation_is_based_looks_for_an_address() 
     assert "18 rue H" in found and "76 Portland Place" in found and "WC1B 4AL" in found
     assert not any("Ways" in f or "Places" in f for f in found)
     assert _form_spans("Where was the workshop held?", text) and not _form_spans("Why?", text)
+
+
+def _scored(index: int, score: float) -> Candidate:
+    c = Candidate(index=index)
+    c.score = score
+    return c
+
+
+def test_the_passage_ranker_moves_the_order_and_each_place_keeps_its_score() -> None:
+    from qa.search.fusion import reorder_by_reader
+
+    head = [_scored(0, 3.0), _scored(1, 2.9), _scored(2, 2.5)]
+    # The ranker reads row 1 as the answer (logit 4) and row 0 as a near miss (-3): 2.9 + 0.1*4 > 3.0 - 0.1*3.
+    out = reorder_by_reader(head, np.array([-3.0, 4.0, 0.0]), 0.1)
+    assert [c.index for c in out] == [1, 0, 2]
+    assert [c.score for c in out] == [3.0, 2.9, 2.5]
+    assert [c.ranker for c in out] == [4.0, -3.0, 0.0]
+
+
+def test_a_small_ranker_weight_leaves_a_clear_lead_alone() -> None:
+    from qa.search.fusion import reorder_by_reader
+
+    out = reorder_by_reader([_scored(0, 3.0), _scored(1, 2.0)], np.array([-3.0, 4.0]), 0.1)
+    assert [c.index for c in out] == [0, 1]
+
+
+def test_a_negative_passage_ranker_setting_is_refused() -> None:
+    with pytest.raises(SettingsError, match="passage_ranker"):
+        load_settings({"passage_ranker_weight": -0.1}, environ={})
+    with pytest.raises(SettingsError, match="passage_ranker"):
+        load_settings({"passage_ranker_depth": -1}, environ={})
+
+
+def test_a_damaged_passage_ranker_is_left_out_with_a_note(tmp_path, capsys) -> None:
+    from qa.search.ranker import load_passage_ranker
+
+    (tmp_path / "model.onnx").write_bytes(b"not a graph")
+    (tmp_path / "tokenizer.json").write_text("{}", encoding="utf-8")
+    assert load_passage_ranker(tmp_path) is None
+    assert "ignoring the passage ranker" in capsys.readouterr().err
+    assert load_passage_ranker(tmp_path / "absent") is None

@@ -1,0 +1,37 @@
+"""The passage ranker: a cross-encoder reading the question with each of the best few passages, whose logit
+re-orders them.
+
+Why: the passage that answers often ranks second, under one naming the asked subject without the asked fact;
+cosines and shared words score the two alike, a model reading both texts together does not. It is MiniLM
+fine-tuned here on SQuAD 2.0's tuning articles by ``scripts/train_passage_ranker.py`` (an unanswerable question's
+own paragraph is a negative), 23 MB of int8 ONNX beside this file.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from qa.encode.cross_encoder import CrossEncoder
+
+MODEL_DIR = Path(__file__).with_name("passage-ranker")
+MAX_TOKENS = 256  # as trained: a passage is at most 220 word pieces
+
+
+class PassageRanker:
+    """Opens the model in ``MODEL_DIR`` (or a given folder)."""
+
+    @staticmethod
+    def load(folder: Path = MODEL_DIR) -> CrossEncoder:
+        return CrossEncoder.load(folder, max_tokens=MAX_TOKENS)
+
+
+def load_passage_ranker(folder: Path = MODEL_DIR) -> CrossEncoder | None:
+    """The ranker in ``folder``, or None (with a note on stderr when it is there but cannot be opened)."""
+    if not (folder / "model.onnx").is_file():
+        return None
+    try:
+        return PassageRanker.load(folder)
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own error types
+        print(f"note: ignoring the passage ranker in {folder} ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return None
