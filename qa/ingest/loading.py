@@ -145,7 +145,8 @@ READER_VERSIONS = {
     # 19: notes in the right margin (LaTeX's marginpar: "New feature 1995/12/01") apart from the sentence they
     # stand beside; numbered headings under the outline's deepest ("2.7.2 Make it robust") are headings; a line
     # ending in "name.sty." no longer runs on into "2.7.2 …" as if it were a host name.
-    "pdf": 19,
+    # 20: a footnote line without a mark goes on in the last footnote, never in a margin note read before it.
+    "pdf": 20,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

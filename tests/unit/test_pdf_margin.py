@@ -81,3 +81,16 @@ def test_a_numbered_heading_under_the_outline_is_a_heading_under_its_parent() ->
     assert "myclass.sty.2.7.2" not in text
     sections = {section for _, _, _, section in layout.blocks}
     assert "2 Writing classes and packages — 2.7 General style — 2.7.2 Make it robust" in sections
+
+
+def test_a_footnote_line_after_a_margin_note_is_not_added_to_the_note() -> None:
+    """A footnote line without a mark goes on in the last footnote, never in a margin note read just before it."""
+    pages = [_page(n) for n in range(4)]
+    mark_margin_notes(pages)
+    foot = Line("see the class guide for the details.", 0, 125.0, 300.0, 80.0, 8.0)
+    foot.kind = "footnote"
+    pages[0].append(foot)
+    text, _ = assemble(reflow(pages), len(pages), [None] * len(pages))
+    assert "1998/06/19 see the class" not in text
+    assert "see the class guide for the details." in text
+    assert text.count("New description 1998/06/19") == 4

@@ -57,6 +57,7 @@ class _Block:
     parts: list[tuple[str, int]] = field(default_factory=list)  # (text, page) as printed, to join
     rows: tuple[tuple[str, ...], ...] = ()  # a table's cells, row by row (its parts are the rows' text)
     head: bool = False  # a table's first row is a header row
+    note: str = ""  # "footnote" or "margin" for a note held until its paragraph ends
 
     def last(self) -> str:
         return self.parts[-1][0] if self.parts else ""
@@ -174,7 +175,7 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             continue
         if ln.kind == "margin":  # a note beside the text, shown after the paragraph as a footnote is
             if margin is None or margin.page != ln.page or margin.y - ln.y > 2.5 * ln.size:
-                notes.append(_Block("text", section))
+                notes.append(_Block("text", section, note="margin"))
             notes[-1].parts.append((ln.text.strip(), ln.page))
             margin = ln
             continue
@@ -274,11 +275,13 @@ def add_footnote_line(notes: list[_Block], ln: Line, section: str) -> None:
     two lines joined again)."""
     text = ln.text.strip()
     mark = FOOTNOTE_MARK.match(text)
-    if mark or not notes:
-        notes.append(_Block("text", section))
+    last = next((n for n in reversed(notes) if n.note == "footnote"), None)  # never a margin note
+    if mark or last is None:
+        last = _Block("text", section, note="footnote")
+        notes.append(last)
     if mark and mark.end() < len(text) and not text[mark.end() - 1].isspace():
         text = f"{text[: mark.end()]} {text[mark.end() :]}"  # "1You do need" reads "1 You do need"
-    parts = notes[-1].parts
+    parts = last.parts
     if parts and address_continues(parts[-1][0], text):
         parts[-1] = (parts[-1][0] + text, parts[-1][1])
     else:
