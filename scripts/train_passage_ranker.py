@@ -3,6 +3,8 @@ and says whether the passage states the asked fact, on SQuAD 2.0's tuning articl
 
     python scripts/train_passage_ranker.py                # train, export qa/search/passage-ranker/
     python scripts/train_passage_ranker.py --report-only  # held-out figures of the exported model
+    python scripts/train_passage_ranker.py --gold-tune eval/gold/hard.jsonl,INDEX,corpus ...
+        # also the gold sets' tuning splits (then fit its weight on other questions than those)
 
 Why passages, not sentences: the answer's passage often ranks second, under one that names the asked subject but
 not the asked fact (Bash's "The noclobber option is available to avoid overwriting …" above "If the redirection
@@ -114,6 +116,33 @@ def ranker_module():
     return MeanPoolRanker()
 
 
+def gold_groups(spec: str, depth: int = 8) -> list[tuple[str, list[str]]]:
+    """Groups from a gold set's tuning split (``GOLD.jsonl,INDEX_DIR,CORPUS_DIR``): each first-turn answerable
+    question with the passage holding its evidence and the best-ranked passages of today's pipeline that do not
+    (the confusions the ranker is for). The index must be built."""
+    from qa.assistant import Assistant
+    from qa.evaluation.gold import load_gold
+    from qa.evaluation.metrics import excerpt_hits
+    from qa.settings import load_settings
+
+    gold, index, corpus = spec.split(",")
+    settings = load_settings({"corpus_dir": Path(corpus), "index_dir": Path(index), "show_progress": False})
+    assistant = Assistant.load(settings)
+    passages = assistant.retriever.index.passages
+    groups = []
+    for item in load_gold(Path(gold), settings):
+        if item.split not in ("tune", "dev") or not item.answerable or item.history or not item.spans:
+            continue
+        found = assistant.retriever.search(item.question).candidates[:depth]
+        ranked = [passages[c.index] for c in found]
+        hits = [p for p in passages if excerpt_hits((p.doc_id, p.start, p.end), item.spans)]
+        negatives = [p.text for p in ranked if p not in hits][:NEGATIVES]
+        if hits and len(negatives) == NEGATIVES:
+            groups.append((item.question, [hits[0].text, *negatives]))
+    print(f"{gold}: {len(groups)} questions", flush=True)
+    return groups
+
+
 def train_groups(groups: list[tuple[str, list[str]]], epochs: int, per_batch: int, lr: float, log_every: int = 25):
     """MiniLM with a one-logit head; listwise softmax cross-entropy, the positive first in each group."""
     import math
@@ -203,6 +232,14 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--out", type=Path, default=OUT_DIR)
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument(
+        "--gold-tune",
+        action="append",
+        default=[],
+        help="GOLD.jsonl,INDEX_DIR,CORPUS_DIR: also learn from a gold set's tuning split, its negatives the "
+        "pipeline's own best passages that miss the evidence",
+    )
+    ap.add_argument("--gold-repeat", type=int, default=2, help="how many times each gold group is seen")
     args = ap.parse_args()
     if not args.squad.is_file():
         print(f"train_passage_ranker: {args.squad} is absent (SQuAD 2.0 is in ../shared/bench); nothing trained")
@@ -213,6 +250,8 @@ def main() -> None:
         groups = []
         for article in articles(args.squad, tuning):
             groups += groups_of(article, cosines(model, article))
+        for spec in args.gold_tune:
+            groups += gold_groups(spec) * args.gold_repeat
         print(f"{len(groups)} questions, each with {NEGATIVES} negatives", flush=True)
         ranker, tok = train_groups(groups, args.epochs, args.batch, args.lr)
         export(ranker, tok, args.out)
