@@ -86,7 +86,6 @@ def train_pairs(
     lr: float,
     max_len: int,
     log_every: int = 50,
-    truncation: bool | str = True,
 ):
     """MiniLM with a one-logit head fitted to (question, text, label) pairs by BCE; seeds fixed. Shared with
     ``scripts/train_passage_ranker.py``."""
@@ -101,10 +100,7 @@ def train_pairs(
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
     steps = epochs * math.ceil(len(pairs) / batch)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda i: min((i + 1) / warm, max(0.0, (steps - i) / (steps - warm)))
-    )
+    sched = warm_then_decay(opt, steps)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
     step, t0 = 0, time.time()
@@ -115,24 +111,40 @@ def train_pairs(
             enc = tok(
                 [q for q, _, _ in chunk],
                 [s for _, s, _ in chunk],
-                truncation=truncation,
+                truncation=True,
                 max_length=max_len,
                 padding=True,
                 return_tensors="pt",
             )
             y = torch.tensor([lab for _, _, lab in chunk])
             loss = loss_fn(model(**enc).logits.squeeze(-1), y)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
+            update(loss, model, opt, sched)
             step += 1
             if step % log_every == 0:
                 rate = step * batch / (time.time() - t0)
                 print(f"epoch {epoch + 1} step {step}/{steps} loss {loss.item():.3f} ({rate:.0f} pairs/s)", flush=True)
     model.eval()
     return model, tok
+
+
+def warm_then_decay(opt, steps: int):
+    """The learning rate rises over the first tenth of the steps, then falls linearly to zero."""
+    import torch
+
+    warm = max(1, steps // 10)
+    decay = max(1, steps - warm)
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min((i + 1) / warm, max(0.0, (steps - i) / decay)))
+
+
+def update(loss, model, opt, sched) -> None:
+    """One optimiser step: gradients clipped to norm 1."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad()
 
 
 def export(model, tok, out: Path) -> None:

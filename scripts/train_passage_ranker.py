@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import numpy as np  # noqa: E402
-from train_cross_encoder import DEFAULT_SQUAD, SEED, _model_dir, export  # noqa: E402
+from train_cross_encoder import DEFAULT_SQUAD, SEED, _model_dir, export, update, warm_then_decay  # noqa: E402
 
 from qa.evaluation.squad_split import article_split  # noqa: E402
 
@@ -159,10 +159,7 @@ def train_groups(groups: list[tuple[str, list[str]]], epochs: int, per_batch: in
     steps = epochs * math.ceil(len(groups) / per_batch)
     parts = [{"params": model.bert.parameters(), "lr": lr}, {"params": model.head.parameters(), "lr": HEAD_LR}]
     opt = torch.optim.AdamW(parts, weight_decay=0.01)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda i: min((i + 1) / warm, max(0.0, (steps - i) / (steps - warm)))
-    )
+    sched = warm_then_decay(opt, steps)
     model.train()
     step, t0, size = 0, time.time(), NEGATIVES + 1
     for epoch in range(epochs):
@@ -179,11 +176,7 @@ def train_groups(groups: list[tuple[str, list[str]]], epochs: int, per_batch: in
             )
             logits = model(**enc).view(len(chunk), size)
             loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(chunk), dtype=torch.long))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
+            update(loss, model, opt, sched)
             step += 1
             if step % log_every == 0:
                 rate = step * per_batch * size / (time.time() - t0)
