@@ -188,9 +188,9 @@ def train_groups(groups: list[tuple[str, list[str]]], epochs: int, per_batch: in
 def report(folder: Path, held: list[dict], model) -> dict:
     """Held-out articles: the own paragraph's rank among its article's paragraphs, answerable questions only, by
     the ranker and by MiniLM's cosine; and how the ranker's score of the own paragraph tells answerable from not."""
-    from qa.search.ranker import PassageRanker
+    from qa.search.ranker import load_passage_ranker
 
-    ranker = PassageRanker.load(folder)
+    ranker = load_passage_ranker(folder)
     first = {"ranker": 0, "cosine": 0}
     n = 0
     pos, neg = [], []

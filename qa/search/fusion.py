@@ -78,11 +78,12 @@ def reorder_by_reader(head: list[Candidate], logits: np.ndarray, weight: float) 
     """The passage ranker's step: ``head`` re-ordered by score + ``weight`` × the ranker's logit, each place
     keeping the score it had. Why keep the scores: the confidence was fitted on their spread, and a passage
     the ranker dislikes must not fall below ones it never read (a first try that added the term to the scores
-    lost hit@5 on every tuning split)."""
+    lost hit@5 on every tuning split). Passages holding an asked answer form stay first, as ``lift_answer_forms``
+    put them."""
     scores = sorted((c.score for c in head), reverse=True)
     for c, logit in zip(head, logits):
         c.ranker = float(logit)
-    order = sorted(head, key=lambda c: -(c.score + weight * c.ranker))
+    order = sorted(head, key=lambda c: (not c.answer_form, -(c.score + weight * c.ranker)))
     for c, score in zip(order, scores):
         c.score = score
     return order

@@ -2,9 +2,10 @@
 re-orders them.
 
 Why: the passage that answers often ranks second, under one naming the asked subject without the asked fact;
-cosines and shared words score the two alike, a model reading both texts together does not. It is MiniLM
-fine-tuned here on SQuAD 2.0's tuning articles by ``scripts/train_passage_ranker.py`` (an unanswerable question's
-own paragraph is a negative), 23 MB of int8 ONNX beside this file.
+cosines and shared words score the two alike, a model reading both texts together need not. It is MiniLM
+fine-tuned here by ``scripts/train_passage_ranker.py`` (SQuAD 2.0's tuning articles: each question's own paragraph
+against the article's paragraphs closest to it), 23 MB of int8 ONNX beside this file. None ships: it lowered hit@1
+on every tuning split (docs/notes/2026-12-07-session29.md).
 """
 
 from __future__ import annotations
@@ -18,20 +19,12 @@ MODEL_DIR = Path(__file__).with_name("passage-ranker")
 MAX_TOKENS = 256  # as trained: a passage is at most 220 word pieces
 
 
-class PassageRanker:
-    """Opens the model in ``MODEL_DIR`` (or a given folder)."""
-
-    @staticmethod
-    def load(folder: Path = MODEL_DIR) -> CrossEncoder:
-        return CrossEncoder.load(folder, max_tokens=MAX_TOKENS)
-
-
 def load_passage_ranker(folder: Path = MODEL_DIR) -> CrossEncoder | None:
     """The ranker in ``folder``, or None (with a note on stderr when it is there but cannot be opened)."""
     if not (folder / "model.onnx").is_file():
         return None
     try:
-        return PassageRanker.load(folder)
+        return CrossEncoder.load(folder, max_tokens=MAX_TOKENS)
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own error types
         print(f"note: ignoring the passage ranker in {folder} ({type(exc).__name__}: {exc})", file=sys.stderr)
         return None

@@ -206,3 +206,12 @@ def test_a_damaged_passage_ranker_is_left_out_with_a_note(tmp_path, capsys) -> N
     assert load_passage_ranker(tmp_path) is None
     assert "ignoring the passage ranker" in capsys.readouterr().err
     assert load_passage_ranker(tmp_path / "absent") is None
+
+
+def test_the_passage_ranker_leaves_a_passage_in_the_asked_answer_form_first() -> None:
+    from qa.search.fusion import reorder_by_reader
+
+    form = _scored(0, 3.0)
+    form.answer_form = True
+    out = reorder_by_reader([form, _scored(1, 2.9)], np.array([-5.0, 5.0]), 0.5)
+    assert [c.index for c in out] == [0, 1]
