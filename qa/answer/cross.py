@@ -12,13 +12,12 @@ weight; this module is how a trained one is read when the fits are run again wit
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from qa.encode.cross_encoder import CrossEncoder
+from qa.encode.cross_encoder import CrossEncoder, open_cross_encoder
 from qa.types import Passage
 
 __all__ = ["MODEL_DIR", "CrossEncoder", "load_cross_encoder", "passage_scores"]
@@ -44,10 +43,4 @@ def passage_scores(cross: CrossEncoder | None, question: str, passages: Sequence
 def load_cross_encoder(folder: Path = MODEL_DIR) -> CrossEncoder | None:
     """The cross-encoder in ``folder``, or None (with a note on stderr when it is there but cannot be opened): the
     selector and the confidence then read its features as their means."""
-    if not (folder / "model.onnx").is_file():
-        return None
-    try:
-        return CrossEncoder.load(folder, max_tokens=MAX_TOKENS)
-    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own error types
-        print(f"note: ignoring the cross-encoder in {folder} ({type(exc).__name__}: {exc})", file=sys.stderr)
-        return None
+    return open_cross_encoder(folder, MAX_TOKENS, "cross-encoder")

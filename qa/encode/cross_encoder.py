@@ -8,6 +8,7 @@ with int8 weights.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,3 +55,15 @@ class CrossEncoder:
             logits = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
             out.append(np.asarray(logits, dtype=np.float64).reshape(-1))
         return np.concatenate(out) if out else np.zeros(0)
+
+
+def open_cross_encoder(folder: Path, max_tokens: int, what: str) -> CrossEncoder | None:
+    """The model in ``folder``, or None: quietly where none was trained, with a note on stderr naming ``what``
+    where one is there but cannot be opened (the answer then comes without it)."""
+    if not (folder / "model.onnx").is_file():
+        return None
+    try:
+        return CrossEncoder.load(folder, max_tokens=max_tokens)
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own error types
+        print(f"note: ignoring the {what} in {folder} ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return None

@@ -10,10 +10,9 @@ on every tuning split (docs/notes/2026-12-07-session29.md).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from qa.encode.cross_encoder import CrossEncoder
+from qa.encode.cross_encoder import CrossEncoder, open_cross_encoder
 
 MODEL_DIR = Path(__file__).with_name("passage-ranker")
 MAX_TOKENS = 256  # as trained: a passage is at most 220 word pieces
@@ -21,10 +20,4 @@ MAX_TOKENS = 256  # as trained: a passage is at most 220 word pieces
 
 def load_passage_ranker(folder: Path = MODEL_DIR) -> CrossEncoder | None:
     """The ranker in ``folder``, or None (with a note on stderr when it is there but cannot be opened)."""
-    if not (folder / "model.onnx").is_file():
-        return None
-    try:
-        return CrossEncoder.load(folder, max_tokens=MAX_TOKENS)
-    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own error types
-        print(f"note: ignoring the passage ranker in {folder} ({type(exc).__name__}: {exc})", file=sys.stderr)
-        return None
+    return open_cross_encoder(folder, MAX_TOKENS, "passage ranker")
