@@ -102,8 +102,8 @@ class Settings:
     # 0.818 -> 0.848; without the stage 0.8 loses (hard tune hit@1 0.542 -> 0.527), so phrase_weight stays 0.4.
     paraphrase_phrase_weight: float = 0.8
     # Passage ranker (qa/search/ranker.py): a cross-encoder trained here (scripts/train_passage_ranker.py) reads
-    # the question with each of the best passage_ranker_depth passages after the phrase step; this x its logit
-    # is added to their scores. 0: not opened.
+    # the question with each of the best passage_ranker_depth passages after the phrase step; they are put in the
+    # order of score + this x its logit, each place keeping its score. 0: not opened (none ships).
     passage_ranker_weight: float = 0.0
     passage_ranker_depth: int = 5
     # WordNet query expansion for BM25 (qa/search/expansion.py): "bundled" (the WordNet 3.0 table shipped in the

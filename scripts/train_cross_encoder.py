@@ -75,20 +75,6 @@ def _model_dir() -> Path:
 
 def train(rows: list[dict], epochs: int, batch: int, lr: float, log_every: int = 50):
     """The fine-tuned torch model and its tokenizer."""
-    pairs = [(r["question"], s, y) for r in rows for s, y in zip(r["sentences"], r["labels"])]
-    return train_pairs(pairs, epochs, batch, lr, MAX_LEN, log_every)
-
-
-def train_pairs(
-    pairs: list[tuple[str, str, float]],
-    epochs: int,
-    batch: int,
-    lr: float,
-    max_len: int,
-    log_every: int = 50,
-):
-    """MiniLM with a one-logit head fitted to (question, text, label) pairs by BCE; seeds fixed. Shared with
-    ``scripts/train_passage_ranker.py``."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -98,6 +84,7 @@ def train_pairs(
     base = _model_dir()
     tok = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
+    pairs = [(r["question"], s, y) for r in rows for s, y in zip(r["sentences"], r["labels"])]
     steps = epochs * math.ceil(len(pairs) / batch)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = warm_then_decay(opt, steps)
@@ -112,7 +99,7 @@ def train_pairs(
                 [q for q, _, _ in chunk],
                 [s for _, s, _ in chunk],
                 truncation=True,
-                max_length=max_len,
+                max_length=MAX_LEN,
                 padding=True,
                 return_tensors="pt",
             )

@@ -166,7 +166,7 @@ class Retriever:
         return ranker
 
     def _ranker_stage(self, asked: str, candidates: list[Candidate], s: Settings) -> list[Candidate]:
-        """The best few re-scored by the ranker's reading of the user's own words with each passage."""
+        """The best few re-ordered by the ranker's reading of the user's own words with each passage."""
         head, rest = candidates[: s.passage_ranker_depth], candidates[s.passage_ranker_depth :]
         texts = [self.index.passages[c.index].text for c in head]
         logits = self.passage_ranker.scores(asked, texts)
