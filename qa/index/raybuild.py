@@ -80,9 +80,13 @@ def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
         ) from None
 
 
+_START_TIMEOUTS = ("timed out during startup", "Timed out waiting for file")
+
+
 def _start(ray: Any, address: str, runtime_env: dict[str, Any], attempts: int = 2) -> None:
-    """``ray.init``, tried once more when a local start times out: Ray gives its raylet 30 s to register,
-    which a busy two-core machine can miss (it raises a bare Exception saying "timed out during startup")."""
+    """``ray.init``, tried once more when a local start times out: Ray gives its raylet 30 s to register and its
+    GCS server a while to write its port file, which a busy two-core machine can miss (a bare Exception saying
+    "timed out during startup", or a RuntimeError "Timed out waiting for file …/gcs_server_port_…")."""
     for attempt in range(attempts):
         try:
             ray.init(
@@ -93,10 +97,10 @@ def _start(ray: Any, address: str, runtime_env: dict[str, Any], attempts: int = 
                 logging_level="WARNING",
             )
             return
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise RayUnavailable(f"cannot start or reach Ray at {address or 'local'}: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - Ray's startup timeout is a bare Exception
-            if "timed out during startup" not in str(exc) or address:
+            if address or not any(m in str(exc) for m in _START_TIMEOUTS):
+                if isinstance(exc, (ConnectionError, RuntimeError, ValueError)):
+                    raise RayUnavailable(f"cannot start or reach Ray at {address or 'local'}: {exc}") from None
                 raise
             ray.shutdown()
             if attempt + 1 == attempts:

@@ -40,3 +40,31 @@ def test_a_remote_cluster_is_not_retried() -> None:
     with pytest.raises(Exception, match="timed out during startup"):
         _start(ray, "ray://cluster:10001", {})
     assert ray.inits == 1
+
+
+class GcsSlowRay(FakeRay):
+    def init(self, **_: object) -> None:
+        self.inits += 1
+        if self.inits <= self.failures:  # seen in a CI rehearsal: the GCS server's port file came too late
+            raise RuntimeError("Timed out waiting for file /tmp/ray/session_x/gcs_server_port_0d88")
+
+
+def test_a_local_start_whose_gcs_port_file_comes_late_is_tried_again(capsys: pytest.CaptureFixture[str]) -> None:
+    ray = GcsSlowRay(failures=1)
+    _start(ray, "", {})
+    assert (ray.inits, ray.shutdowns) == (2, 1)
+    assert "trying once more" in capsys.readouterr().err
+    with pytest.raises(RayUnavailable, match="cannot start Ray locally"):
+        _start(GcsSlowRay(failures=5), "", {})
+
+
+def test_other_start_errors_still_say_ray_cannot_be_reached() -> None:
+    class Refused(FakeRay):
+        def init(self, **_: object) -> None:
+            self.inits += 1
+            raise ConnectionError("connection refused")
+
+    ray = Refused(failures=1)
+    with pytest.raises(RayUnavailable, match="cannot start or reach Ray at local"):
+        _start(ray, "", {})
+    assert ray.inits == 1
