@@ -5,6 +5,10 @@ source, so each passage would be found twice and cited in its raw form), ``_modu
 code as highlighted pages), the search page and the module index. A build is known by the files Sphinx puts
 at its root (``objects.inv``, ``searchindex.js``); outside such a build nothing here applies, so a user's
 own ``_sources`` folder is read as usual.
+
+An mdBook build (the Rust books, many projects' guides) writes ``print.html`` beside its chapters: the whole
+book again on one page, so every excerpt was found twice and the copy cited by a page of 10,000 lines. A build
+is known by ``book.js`` in the same folder; a ``print.html`` anywhere else is read.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ SPHINX_PAGES = {
     "genindex.html": "a Sphinx build's general index",
 }
 
+
+MDBOOK_MARKER = "book.js"
+MDBOOK_PRINT = "print.html"
+MDBOOK_PRINT_REASON = "an mdBook build's print page: every chapter again on one page (the chapters are read)"
 
 # Every static site generator (MkDocs, Hugo, Jekyll, Sphinx themes) writes one: its site's menus and "404 -
 # Not found", nothing a question is answered from.
@@ -50,6 +58,8 @@ class GeneratedFiles:
         """Why ``path`` is not part of the manual's text, or None when it is."""
         if path.name.lower() in NOT_FOUND_PAGES:
             return "a web site's page-not-found page"
+        if path.name.lower() == MDBOOK_PRINT and (path.parent / MDBOOK_MARKER).is_file():
+            return MDBOOK_PRINT_REASON
         build = self.sphinx_root(path.parent)
         if build is None:
             return None

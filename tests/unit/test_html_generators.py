@@ -1,6 +1,8 @@
 """HTML from generators the eval manuals do not cover, read as a user sees them: a Doxygen manual page
 (doxygen 1.9.4's own autolink.html, GPL-2), whose text sits in div.contents and whose title is a div; and a
-MkDocs Material site (mkdocs-literate-nav 0.6.0's docs, Expat), with its "Skip to content" link and 404 page."""
+MkDocs Material site (mkdocs-literate-nav 0.6.0's docs, Expat), with its "Skip to content" link and 404 page; and an
+mdBook chapter (the rustc book of Rust 1.63, MIT or Apache-2.0), whose build writes every chapter again into
+print.html."""
 
 from __future__ import annotations
 
@@ -50,3 +52,24 @@ def test_a_mkdocs_site_loses_its_skip_link_and_its_not_found_page(tmp_path: Path
     assert not any("Skip to content" in p.text for p in passages)
     assert passages[0].section == "mkdocs-literate-nav"
     assert any("Activate the plugin in mkdocs.yml" in p.text for p in passages)
+
+
+def test_an_mdbook_builds_print_page_is_left_out_and_its_chapters_read(tmp_path: Path) -> None:
+    from qa.ingest.generated import MDBOOK_PRINT_REASON
+
+    book, notes = tmp_path / "rustc", tmp_path / "notes"
+    book.mkdir()
+    notes.mkdir()
+    chapter = DATA / "rustc-book-1.63-what-is-rustc.html"
+    shutil.copy(chapter, book / "what-is-rustc.html")
+    (book / "book.js").write_text("// mdBook's script: the build is known by its name\n", encoding="utf-8")
+    shutil.copy(chapter, book / "print.html")  # mdBook's print page repeats its chapters, this one too
+    own = "<html><body><h1>Printing</h1><p>The office printer takes A4 paper only.</p></body></html>"
+    (notes / "print.html").write_text(own, encoding="utf-8")  # outside an mdBook build: a document like any
+    report = load_corpus(load_settings({"corpus_dir": tmp_path, "index_dir": tmp_path / ".index"}, environ={}))
+    skipped = {s.path: s.reason for s in report.skipped}
+    assert skipped["rustc/print.html"] == MDBOOK_PRINT_REASON
+    assert sorted(d.doc_id for d in report.documents) == ["notes/print.html", "rustc/what-is-rustc.html"]
+    passages = [p for d in report.documents if d.doc_id.startswith("rustc/") for p in chunk_document(d, ChunkConfig())]
+    assert passages[0].section == "What is rustc?"
+    assert "rustc is the compiler for the Rust programming language" in passages[0].text
