@@ -24,10 +24,11 @@ from qa.types import Candidate
 # "Roughly how many"), so "measure how much migration has increased" or "a population's health" inside a
 # why/who question does not count.
 _CLAUSE_START = (
-    r"(?:^|[,;:]\s*|\b(?:and|so|roughly|approximately|about|then|but|after|before|within|for|in|by|up\s+to)\s+)"
+    r"(?:^|[,;:]\s*|\b(?:and|so|roughly|approximately|about|exactly|precisely|then|but|after|before|within|for|in|by|"
+    r"up\s+to|at\s+(?:most|least))\s+)"
 )
 _WHAT = (
-    r"what (?:is |was |are |were )?(?:the )?(?:[\w'’-]+['’]s )?"
+    r"what(?:['’]s | (?:is |was |are |were )?)(?:the )?(?:[\w'’-]+['’]s )?"
     r"(?:(?:annual|average|total|minimum|statutory|typical|median|current|yearly|maximum|max|largest|smallest|"
     r"highest|lowest|biggest|longest|shortest|greatest) )*"
 )

@@ -340,11 +340,12 @@ _NONE_GIVEN = r"\bif\s+(?:neither|no|none)\b[^.;?]{0,60}?\b(?:is|are)\s+(?:set|g
 # "What is the default size …?", "Which port does it use by default?"
 # A default asked in other words: "… if I never change it?", "Unless configured otherwise, …", "… out of the box?",
 # "What is INDEX_CLEANUP set to when I run VACUUM without specifying it?",
-# "Which editor does fc open if neither FCEDIT nor EDITOR is set?".
+# "Which editor does fc open if neither FCEDIT nor EDITOR is set?", "… before I customize anything?", "preselected".
 _DEFAULT_QUESTION = re.compile(
     r"\bdefaults?\b|\b(?:if|when|unless)\s+(?:i|you|we|one)\s+(?:never|don['’]?t|do\s+not)\s+"
     r"(?:change|set|specify|configure|give|pass|touch|choose|pick)\b|\bunless\s+(?:configured|told|set|changed)\s+otherwise\b"
     r"|\bwithout\s+(?:setting|specifying|changing|choosing|giving|passing|naming)\s+(?:it|one|them|any(?:thing)?)\b"
+    r"|\bbefore\s+(?:i|you|we)\s+(?:customi[sz]e|change|configure|adjust|touch|set)\b|\bpre-?(?:selected|configured)\b"
     rf"|\bout\s+of\s+the\s+box\b|{_NONE_GIVEN}",
     re.IGNORECASE,
 )
@@ -386,14 +387,17 @@ def default_statements(text: str) -> list[tuple[int, int]]:
 
 
 # "Which Ghostscript version does GLE need?", "What is the minimum version of GNU make required …?", "In which gnuplot
-# version was stats introduced?", "How recent does my Ghostscript have to be?". Not a question about versions in
-# general ("Which version parts is |version| meant to consist of?", "the version field", "version control").
+# version was stats introduced?", "How recent does my Ghostscript have to be?", "In which rustc release was it added?".
+# Not a question about versions in general ("Which version parts is |version| meant to consist of?", "the version
+# field", "version control").
 _VERSION_QUESTION = re.compile(
     r"\b(?:what|which)\s+(?:is\s+the\s+|was\s+the\s+|are\s+the\s+)?"
     r"(?:(?!(?:do|does|did|is|are|was|were|can|could|should|will|would|has|have|had)\b)[\w.+-]+\s+){0,3}?"
     r"versions?\b(?!\s+(?:parts?|control|fields?|strings?|tags?|numbers?\s+fields?|scheme|history|store|tool)\b)"
     r"|\bhow\s+(?:recent|new)\s+(?:a\s+|an\s+)?(?:version\s+of\s+)?(?:[\w.+-]+\s+){0,3}?"
-    r"(?:do|does|must|should|has|have|is|needs?)\b",
+    r"(?:do|does|must|should|has|have|is|needs?)\b"
+    r"|\b(?:what|which)\s+(?:(?!(?:do|does|did|is|are|was|were|can|could|should|will|would|has|have|had)\b)[\w.+-]+\s+){0,2}?"
+    r"releases?\b(?!\s+(?:notes?|team|candidates?|critical|dates?|cycles?|managers?|files?|process|points?|labels?)\b)",
     re.IGNORECASE,
 )
 # A version stated: "version 9.56", "9.56 or later", "1.7.7", "Python 3.8", "v2.5" (a bare decimal, "0.5 cm", is not).
@@ -411,7 +415,9 @@ _NAME_ASKED = re.compile(r"\b(?:called|named|known\s+as)\b", re.IGNORECASE)
 
 
 def asks_for_version(question: str) -> bool:
-    return bool(_VERSION_QUESTION.search(question)) and not _NAME_ASKED.search(question)
+    """ "Which command tells me what release of the MTA I'm running?" asks for the command, not the release."""
+    found = _VERSION_QUESTION.search(question) and not _NAME_ASKED.search(question)
+    return bool(found) and not asks_for_command(question)
 
 
 def version_statements(text: str) -> list[tuple[int, int]]:

@@ -12,6 +12,14 @@ def test_quantity_questions_need_a_number_and_a_count_needs_more_than_a_year() -
     assert not answer_type_mismatch("How many staff does it employ?", "Since 1987 it has grown to 40 staff.")
     assert not answer_type_mismatch("When was it set up?", "It was founded in 1987.")  # not a quantity
     assert not answer_type_mismatch("How long has it existed?", "It has existed since 1987.")  # a year answers
+    # "What's …" and "Exactly how many …" ask for a figure as "What is …" and "How many …" do
+    assert answer_type_mismatch(
+        "What's the largest number I'm allowed to pass to -C codegen-units?", "It splits crates."
+    )
+    assert answer_type_mismatch("Exactly how many months must a target spend at tier 2?", "A reasonable time.")
+    assert not answer_type_mismatch(
+        "What's the minimum number of maintainers a target needs?", "At least 2 developers."
+    )
     assert answer_type_mismatch("What is the average fee for sending money?", "Fees are high.")
     assert answer_type_mismatch("In Honduras, how many women came alone?", "Many women came alone.")
     assert not answer_type_mismatch("Why is it hard to measure how much migration grew?", "Data are poor.")

@@ -293,6 +293,31 @@ def test_a_version_asked_for_and_the_sentences_that_name_one() -> None:
     question = "Starting with which version of Cygwin is UTF-8 supported well enough?"
     assert version_missing(question, "The latest version of the Cygwin environment for Windows supports UTF-8.")
     assert not version_missing(question, "Cygwin 1.7 supports UTF-8.")
+    # A release is a version: the rustc book names the level but never the release that added it
+    added = "In which rustc release was the force-warn lint level first added?"
+    assert version_missing(added, "force-warn cannot be overridden.")
+    assert asks_for_version("Which Graphviz release first added support for HTML-like labels in dot?")
+    assert not asks_for_version("Which bug severities count as release-critical?")
+    assert not asks_for_version("Which tool tells me what's holding my upload back from the next release candidate?")
+    assert not asks_for_version("Which command tells me what release of the MTA I'm running?")  # the command is asked
+
+
+def test_a_default_asked_as_preselected_or_before_customizing_and_stated_after_an_introduction() -> None:
+    assert asks_for_default("Which columns does the account tree show before I customize anything?")
+    assert asks_for_default("What cheque layout is preselected when I open the check printing dialog?")
+    assert not asks_for_default("Which columns can the account tree show?")
+    text = (
+        "Payees and memos\n\nThis screen gives a description of the Payees and memos matching process on the "
+        "following Match payees/memos to GnuCash accounts screen.\n\nThe next screen lets you Match payees/memos "
+        "to GnuCash accounts. The default GnuCash account used is called Unspecified."
+    )
+    p = Passage("gnucash.pdf", "GnuCash", "Import QIF Files", 0, len(text), text, tuple(split_sentences(text)))
+    question = "Which GnuCash account do payees and memos land in if I don't pick one?"
+    lifted = stated_defaults(question, p, {})
+    assert lifted is not None
+    assert [text[a:b] for (a, b), on in zip(p.sentences, lifted) if on] == [
+        "The default GnuCash account used is called Unspecified."
+    ]
 
 
 def test_a_port_or_a_time_in_seconds_asks_for_a_figure() -> None:
