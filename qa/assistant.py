@@ -446,7 +446,8 @@ class Assistant:
         shown = [was_shown(index.passages[c.index]) for c in found.candidates]
         old = [c for c, seen in zip(found.candidates, shown) if seen]
         rest = [c for c, seen in zip(found.candidates, shown) if not seen]
-        new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=max(10, 3 * count))
+        pool, before = max(10, 3 * count), [e.passage for e in answer.excerpts]
+        new = select_excerpts(rest, index.passages, index.vectors, count, settings.mmr_lambda, pool=pool, shown=before)
         chosen = old + new
         scores = self.highlight_scores(found, [c.index for c in chosen], answer.question, settings)
         learned, _ = self.learned_answer(answer.question, chosen, scores, ([], []), settings)

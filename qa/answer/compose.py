@@ -8,11 +8,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from qa.answer.code import BLOCK_LINES, LIST_LINE, bare_heading, block_roles, code_line
+from qa.answer.copies import without_copies
 from qa.search.forms import asks_for_command, command_spans
 from qa.search.fusion import mmr_select
 from qa.types import Candidate, Excerpt, Passage
 
 NOT_FOUND = "I could not find an answer to this in the documents."
+COPY_SCAN = 3  # candidates read per place of the pool, so that copies left out leave it full
 
 
 def select_excerpts(
@@ -22,9 +24,11 @@ def select_excerpts(
     k: int,
     mmr_lambda: float,
     pool: int = 10,
+    shown: Sequence[Passage] = (),
 ) -> list[Candidate]:
-    """The k best candidates, skipping near-duplicates of a better one (MMR over passage vectors)."""
-    head = candidates[:pool]
+    """The k best candidates, skipping near-duplicates of a better one (MMR over passage vectors) and copies of it,
+    or of a passage already ``shown``, in another document (one manual as HTML and as PDF: ``qa.answer.copies``)."""
+    head = without_copies(candidates[: COPY_SCAN * pool], passages, pool, shown)
     if len(head) <= 1:
         return head
     rows = np.array([c.index for c in head])

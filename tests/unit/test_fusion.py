@@ -215,3 +215,22 @@ def test_the_passage_ranker_leaves_a_passage_in_the_asked_answer_form_first() ->
     form.answer_form = True
     out = reorder_by_reader([form, _scored(1, 2.9)], np.array([-5.0, 5.0]), 0.5)
     assert [c.index for c in out] == [0, 1]
+
+
+def test_a_passage_repeating_a_better_one_of_another_document_is_left_out() -> None:
+    from qa.answer.copies import is_copy, without_copies, word_triples
+    from qa.types import Candidate, Passage
+
+    text = "To install the foo package and all its dependencies, run apt install foo as root on the machine."
+    html = Passage("faq.html", "FAQ", "8.1.2. APT", 0, len(text), text, ((0, len(text)),))
+    pdf_text = "8.1.2 APT\n\n" + text.replace("run ", "run:\n")  # cut and laid out otherwise in the PDF
+    pdf = Passage("faq.pdf", "FAQ", "APT", 0, len(pdf_text), pdf_text, ((0, len(pdf_text)),))
+    other_text = "dpkg-reconfigure asks the configuration questions of an installed package again, as at its install."
+    other = Passage("faq.html", "FAQ", "8.1.3", 200, 200 + len(other_text), other_text, ((200, 200 + len(other_text)),))
+    again = Passage("faq.html", "FAQ", "8.1.2. APT", 90, 90 + len(text), text, ((90, 90 + len(text)),))
+    passages = [html, pdf, other, again]
+    assert is_copy(word_triples(html.text), word_triples(pdf.text))
+    assert not is_copy(word_triples(html.text), word_triples(other.text))
+    chosen = without_copies([Candidate(index=i, score=1.0 - i / 10) for i in range(4)], passages, limit=3)
+    assert [c.index for c in chosen] == [0, 2, 3]  # the PDF's copy goes; the same document's own repeat stays
+    assert not is_copy(word_triples("Use apt."), word_triples("Use apt."))  # too short to call a copy

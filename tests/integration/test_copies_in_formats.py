@@ -1,0 +1,56 @@
+"""One manual kept in two formats: chapter 8 of the Debian FAQ (debian-faq 11.1, GPL-2+) as Word (pandoc's
+conversion of the package's HTML) and as PDF (Chromium's print of the same page). Each question found the same
+excerpt in both copies, and the copy took a place of the answer that another passage should have had."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer.copies import is_copy, word_triples
+from qa.assistant import Assistant
+from qa.encode.embedder import Embedder
+from tests.conftest import assistant_over
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def both_copies(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
+    files = {
+        "pkgtools.docx": DATA / "debian-faq-ch08-pkgtools.docx",
+        "pkgtools.pdf": DATA / "debian-faq-11.1-ch08-chromium.pdf",
+    }
+    return assistant_over(files, tmp_path_factory, embedder, "copies")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I install a package and all its dependencies with APT?",
+        "What does dpkg-reconfigure do?",
+        "Which tool shows which package a file belongs to?",
+    ],
+)
+def test_an_excerpt_is_shown_once_though_both_copies_hold_it(both_copies: Assistant, question: str) -> None:
+    answer = both_copies.ask(question, top_k=5)
+    assert len(answer.excerpts) >= 3
+    texts = [(e.passage.doc_id, word_triples(e.passage.text)) for e in answer.excerpts]
+    repeats = [
+        (i + 1, j + 1)
+        for i, (doc_a, a) in enumerate(texts)
+        for j, (doc_b, b) in enumerate(texts[i + 1 :], start=i + 1)
+        if doc_a != doc_b and is_copy(a, b)
+    ]
+    assert repeats == [], f"excerpts {repeats} repeat one another from the other copy"
+
+
+def test_more_excerpts_do_not_repeat_one_already_shown_from_the_other_copy(both_copies: Assistant) -> None:
+    answer = both_copies.ask("How do I install a package and all its dependencies with APT?", top_k=2)
+    more = both_copies.more(answer, 4)
+    assert more, "no further excerpts"
+    shown = [(e.passage.doc_id, word_triples(e.passage.text)) for e in answer.excerpts]
+    for extra in more:
+        doc, triples = extra.passage.doc_id, word_triples(extra.passage.text)
+        assert not any(d != doc and is_copy(triples, t) for d, t in shown), extra.passage.text[:80]
