@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from qa.answer.compose import (
+    COPY_SCAN,
     answer_text,
     best_sentences_text,
     follow_lead_ins,
@@ -23,6 +24,7 @@ from qa.answer.compose import (
     select_excerpts,
 )
 from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
+from qa.answer.copies import without_copies
 from qa.answer.features import idf_weights
 from qa.answer.neighbours import join_excerpts, with_introduced_next
 from qa.answer.recalibration import FEEDBACK_CALIBRATION_FILE, Recalibration
@@ -411,9 +413,10 @@ class Assistant:
 
     def confidence_evidence(self, found: Retrieval) -> tuple[list[Candidate], list[str], str]:
         """What the confidence model reads: the top three candidates, their sections and texts, and the
-        sentences of the top passage that match the query best."""
-        top = found.candidates[:3]
+        sentences of the top passage that match the query best. A copy of a better one in another document (the
+        same manual as HTML and PDF) is not a runner-up: it would read as a near tie, a doubtful answer."""
         passages = self.retriever.index.passages
+        top = without_copies(found.candidates[: 3 * COPY_SCAN], passages, 3)
         texts = [f"{passages[c.index].section}\n{passages[c.index].text}" for c in top]
         if not top:
             return top, texts, ""

@@ -54,3 +54,13 @@ def test_more_excerpts_do_not_repeat_one_already_shown_from_the_other_copy(both_
     for extra in more:
         doc, triples = extra.passage.doc_id, word_triples(extra.passage.text)
         assert not any(d != doc and is_copy(triples, t) for d, t in shown), extra.passage.text[:80]
+
+
+def test_the_confidence_does_not_take_the_other_copy_for_a_close_runner_up(both_copies: Assistant) -> None:
+    question = "What does dpkg-reconfigure do?"
+    found = both_copies.retriever.search(question, both_copies.settings, asked=question)
+    top, texts, _ = both_copies.confidence_evidence(found)
+    passages = both_copies.retriever.index.passages
+    read = [(passages[c.index].doc_id, word_triples(passages[c.index].text)) for c in top]
+    assert len(read) == 3
+    assert not any(a[0] != b[0] and is_copy(a[1], b[1]) for i, a in enumerate(read) for b in read[i + 1 :])
