@@ -256,11 +256,15 @@ def choose_ratio(model: AnswerModel, items: list[Asked], passages, max_highlight
     return best[1]
 
 
-def fit_selector(tune: list[Asked], held: list[Asked], passages, extra, cross) -> tuple[LinearModel, dict]:
-    """The selector fitted on the tuning articles' own paragraphs (and ``extra``, the gold tuning sentences),
-    and its top-1 sentence accuracy there and on the held-out articles."""
+def fit_selector(
+    tune: list[Asked], held: list[Asked], passages, extra, cross, kept: LinearModel | None = None
+) -> tuple[LinearModel, dict]:
+    """The selector fitted on the tuning articles' own paragraphs (and ``extra``, the gold tuning sentences), or
+    the ``kept`` one, and its top-1 sentence accuracy there and on the held-out articles."""
     x, y, g = sentence_rows(tune, passages, cross)
-    if extra is not None and len(extra[1]):
+    if kept is not None:
+        selector = kept
+    elif extra is not None and len(extra[1]):
         w = np.concatenate([np.ones(len(y)), np.full(len(extra[1]), extra[2])])
         selector = fit_linear(np.vstack([x, extra[0]]), np.concatenate([y, extra[1]]), SENTENCE_FEATURES, weights=w)
     else:
@@ -292,16 +296,23 @@ def fit_and_report(
     extra=None,
     cross=None,
     cross_in_selector: bool = True,
+    kept: AnswerModel | None = None,
 ):
     """(the fitted model, its tuned abstention threshold, the report's figures). ``extra``: more sentence
     rows (features, labels, weight each) for the selector, from the gold sets' tuning splits. ``cross``: the
-    cross-encoder (read by the selector too unless ``cross_in_selector`` is off)."""
+    cross-encoder (read by the selector too unless ``cross_in_selector`` is off). ``kept``: a model whose selector
+    and second-sentence share stay; only the confidence is fitted."""
     tune = [it for it in items if it.article in tuning]
     held = [it for it in items if it.article not in tuning]
-    selector, own_paragraph = fit_selector(tune, held, passages, extra, cross if cross_in_selector else None)
+    selector, own_paragraph = fit_selector(
+        tune, held, passages, extra, cross if cross_in_selector else None, kept.selector if kept else None
+    )
     n = len(CONFIDENCE_FEATURES)
     blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
-    ratio = choose_ratio(AnswerModel(selector, blank, cross=cross), tune, passages, max_highlights)
+    if kept is not None:
+        ratio = kept.second_ratio
+    else:
+        ratio = choose_ratio(AnswerModel(selector, blank, cross=cross), tune, passages, max_highlights)
     model = AnswerModel(selector, blank, ratio, cross=cross)
     apply(model, items, passages, max_highlights)
     fx = np.array(
@@ -564,7 +575,25 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--no-cross", action="store_true", help="fit without the cross-encoder's scores (they get no weight)"
     )
+    ap.add_argument(
+        "--keep-selector",
+        action="store_true",
+        help="fit the confidence only, over the stored model's selector and second-sentence share (a new confidence "
+        "feature then moves no highlight)",
+    )
     return ap
+
+
+def kept_selector(keep: bool) -> AnswerModel | None:
+    """The stored model, whose selector a confidence-only fit keeps (``--keep-selector``): its own selector features
+    must be the ones this code computes."""
+    if not keep:
+        return None
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    selector = LinearModel.from_json(data["selector"], SENTENCE_FEATURES)
+    n = len(CONFIDENCE_FEATURES)
+    blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+    return AnswerModel(selector, blank, float(data.get("second_ratio", 0.5)))
 
 
 def write_models(model: dict, corpus_threshold: float, info: dict, figures: dict, folder: Path | None = None) -> None:
@@ -637,6 +666,7 @@ def main(argv: list[str] | None = None) -> int:
         extra,
         cross,
         args.cross_in != "confidence",
+        kept_selector(args.keep_selector),
     )
     held_items = [it for it in items if it.article in heldout]
     if gold_asked:
@@ -660,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         "squad_abstain_threshold_chosen_on_tuning": threshold,
         "calibrated_abstain_threshold_chosen_on_gold_" + ("tune_splits" if gold_asked else "dev"): corpus_threshold,
         "seed": SEED,
+        "selector": "kept from the stored model (--keep-selector)" if args.keep_selector else "fitted here",
         "wall_s": round(time.time() - started, 1),
     }
     print(json.dumps({**info, **figures}, indent=1))

@@ -127,3 +127,28 @@ def test_a_selector_surer_than_the_fit_ever_saw_reads_as_the_surest_it_saw() -> 
     assert sure["selector_logit"] == SELECTOR_LOGIT_CAP
     unsure = confidence_features("What is a partial index?", top, ["a", "b"], "A partial index is …", 0.5, None)
     assert unsure["selector_logit"] == 0.0
+
+
+def test_a_confidence_only_fit_keeps_the_stored_selector_and_its_share() -> None:
+    """``scripts/train_selector.py --keep-selector`` fits the confidence over the stored model's selector, so a new
+    confidence feature moves no highlight; without the flag the selector is fitted afresh."""
+    import importlib.util
+    import json
+    import sys
+
+    from qa.answer.selector import MODEL_FILE
+    from qa.settings import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("train_selector", PROJECT_ROOT / "scripts" / "train_selector.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    kept = module.kept_selector(True)
+    assert kept is not None and kept.second_ratio == stored["second_ratio"]
+    assert kept.selector.coef.tolist() == stored["selector"]["coef"]
+    assert module.kept_selector(False) is None
