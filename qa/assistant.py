@@ -24,7 +24,7 @@ from qa.answer.compose import (
     select_excerpts,
 )
 from qa.answer.confidence import CALIBRATION_FILE, ConfidenceModel, model_from_weights
-from qa.answer.copies import without_copies
+from qa.answer.copies import copies_of, without_copies
 from qa.answer.features import idf_weights
 from qa.answer.neighbours import join_excerpts, with_introduced_next
 from qa.answer.recalibration import FEEDBACK_CALIBRATION_FILE, Recalibration
@@ -324,6 +324,7 @@ class Assistant:
             excerpts = [
                 replace(e, highlights=without_repeats(e.passage.doc_id, e.highlights, follow.avoid)) for e in excerpts
             ]
+        excerpts = self.with_copies_named(excerpts, found)
         if calibrated is None:
             confidence, threshold = self.confidence.score(text, *evidence), settings.abstain_threshold
         else:
@@ -458,7 +459,13 @@ class Assistant:
             chosen, index.passages, scores, settings.max_highlights, question=answer.question
         )
         first = len(answer.excerpts) + 1
-        return [replace(e, rank=first + i) for i, e in enumerate(excerpts[len(old) :])]
+        return self.with_copies_named([replace(e, rank=first + i) for i, e in enumerate(excerpts[len(old) :])], found)
+
+    def with_copies_named(self, excerpts: list[Excerpt], found: Retrieval) -> list[Excerpt]:
+        """Each excerpt with the copies of its text in other documents that the answer left out (``also_in``)."""
+        passages = self.retriever.index.passages
+        scan = found.candidates[: COPY_SCAN * 10]
+        return [replace(e, also_in=copies_of(e.passage, scan, passages)) for e in excerpts]
 
     def related(self, answer: Answer, asked: Iterable[str] = (), limit: int = 3, **overrides: Any) -> list[str]:
         """Follow-up questions about the sections around ``answer``'s citations that the documents answer. The

@@ -242,9 +242,15 @@ class Excerpt:
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
     row: int = -1  # the passage's row in the index, so what follows it can be read
+    # The same text in other documents (the manual's PDF beside its HTML), left out of the answer but named with it.
+    also_in: tuple[Passage, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         p = self.passage
+        also = [
+            {"doc": q.doc_id, "section": q.section, "start": q.start, "end": q.end, **q.page_fields()}
+            for q in self.also_in
+        ]
         return {
             "rank": self.rank,
             "doc": p.doc_id,
@@ -257,6 +263,7 @@ class Excerpt:
             "highlights": [[a, b] for a, b in self.highlights],
             **p.page_fields(),
             **p.block_fields(),
+            **({"also_in": also} if also else {}),  # the contract only grows where a copy was left out
         }
 
 

@@ -379,6 +379,19 @@ def citation_label(p: Passage) -> str:
     return f"{where}, {page}" if page else where
 
 
+def _with_copies(label: str, e: Excerpt) -> str:
+    also = also_in_label(e)
+    return f"{label} ({also})" if also else label
+
+
+def also_in_label(e: Excerpt) -> str:
+    """ "also in faq.pdf, p. 38; faq.txt" for the copies of an excerpt's text left out of the answer; "" for none."""
+    if not e.also_in:
+        return ""
+    named = [f"{q.doc_id}, {page_citation(q)}" if page_citation(q) else q.doc_id for q in e.also_in]
+    return "also in " + "; ".join(named)
+
+
 def answer_text(excerpts: list[Excerpt], abstained: bool) -> str:
     """The reply as plain text: the answering sentences quoted with their citation numbers."""
     if not excerpts:
@@ -396,5 +409,5 @@ def answer_text(excerpts: list[Excerpt], abstained: bool) -> str:
     if not lines:
         first = excerpts[0]
         lines.append(f"“{first.passage.text.strip()[:300]}” [1]")
-    sources = "\n".join(f"[{e.rank}] {citation_label(e.passage)}" for e in excerpts)
+    sources = "\n".join(f"[{e.rank}] {_with_copies(citation_label(e.passage), e)}" for e in excerpts)
     return "\n".join(lines) + "\n\nSources:\n" + sources

@@ -49,3 +49,19 @@ def without_copies(
             if len(kept) >= limit:
                 break
     return [c for c, _, _ in kept]
+
+
+def copies_of(
+    p: Passage, candidates: Sequence[Candidate], passages: Sequence[Passage], most: int = 3
+) -> tuple[Passage, ...]:
+    """The passages among ``candidates`` that say ``p``'s text in other documents, one a document, best first: the
+    answer names them ("also in faq.pdf, p. 38"), so that leaving a copy out loses no place to read it."""
+    mine = word_triples(p.text)
+    found: dict[str, Passage] = {}
+    for c in candidates:
+        q = passages[c.index]
+        if q.doc_id != p.doc_id and q.doc_id not in found and is_copy(mine, word_triples(q.text)):
+            found[q.doc_id] = q
+            if len(found) >= most:
+                break
+    return tuple(found.values())

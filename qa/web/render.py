@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from qa.answer.compose import citation_label, page_citation
+from qa.answer.compose import also_in_label, citation_label, page_citation
 from qa.types import Answer, Excerpt, Passage, Shaped
 from qa.web.shaped import Source, shaped_html
 
@@ -129,8 +129,9 @@ def excerpt_html(e: Excerpt, corpus: str = "") -> str:
     """One excerpt: its text with the answering sentences marked, code as code and tables as tables."""
     p = e.passage
     body = shaped_html(Source(p.text, p.start), p.start, p.end, e.highlights, p.blocks, marked, _lines, chat=True)
+    also = f' <span class="also-in">({esc(also_in_label(e))})</span>' if e.also_in else ""
     return (
-        f'<div class="excerpt"><div class="source">{cite_link(e, corpus)} {esc(citation_label(p))}</div>'
+        f'<div class="excerpt"><div class="source">{cite_link(e, corpus)} {esc(citation_label(p))}{also}</div>'
         f"<blockquote>{body}</blockquote></div>"
     )
 

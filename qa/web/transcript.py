@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Sequence
 
-from qa.answer.compose import answer_text, citation_label
+from qa.answer.compose import also_in_label, answer_text, citation_label
 from qa.types import Answer, Excerpt, Shaped
 from qa.web.shaped import Source, block_markdown, introduced
 
@@ -33,7 +33,10 @@ def answer_markdown(number: int, answer: Answer) -> str:
         lines += ["Citations:", ""]
         for e in answer.excerpts:
             p = e.passage
-            lines.append(f"{e.rank}. {_one_line(citation_label(p))} — `{p.doc_id}`, characters {p.start:,}–{p.end:,}")
+            also = f" ({also_in_label(e)})" if e.also_in else ""
+            lines.append(
+                f"{e.rank}. {_one_line(citation_label(p))} — `{p.doc_id}`, characters {p.start:,}–{p.end:,}{also}"
+            )
         lines.append("")
     return "\n".join(lines)
 

@@ -64,3 +64,23 @@ def test_the_confidence_does_not_take_the_other_copy_for_a_close_runner_up(both_
     read = [(passages[c.index].doc_id, word_triples(passages[c.index].text)) for c in top]
     assert len(read) == 3
     assert not any(a[0] != b[0] and is_copy(a[1], b[1]) for i, a in enumerate(read) for b in read[i + 1 :])
+
+
+def test_the_copy_left_out_is_named_with_its_page_in_the_reply_the_json_and_the_chat(both_copies: Assistant) -> None:
+    from qa.web.render import esc, excerpt_html
+    from qa.web.transcript import answer_markdown
+
+    answer = both_copies.ask("How do I install a package and all its dependencies with APT?", top_k=5)
+    named = [e for e in answer.excerpts if e.also_in]
+    assert named, "no excerpt names the copy it stands for"
+    e = named[0]
+    other = e.also_in[0]
+    assert other.doc_id != e.passage.doc_id
+    assert is_copy(word_triples(other.text), word_triples(e.passage.text))
+    pdf = next((q for q in e.also_in if q.doc_id == "pkgtools.pdf"), None)
+    label = f"also in pkgtools.pdf, p. {pdf.page_label or pdf.page_start}" if pdf else f"also in {other.doc_id}"
+    assert label in answer.answer  # the Sources line of the plain reply
+    row = e.to_json()["also_in"][0]
+    assert row["doc"] == other.doc_id and row["start"] == other.start
+    assert esc(label) in excerpt_html(e)  # escaped as every label the chat shows
+    assert label in answer_markdown(1, answer)

@@ -234,3 +234,28 @@ def test_a_passage_repeating_a_better_one_of_another_document_is_left_out() -> N
     chosen = without_copies([Candidate(index=i, score=1.0 - i / 10) for i in range(4)], passages, limit=3)
     assert [c.index for c in chosen] == [0, 2, 3]  # the PDF's copy goes; the same document's own repeat stays
     assert not is_copy(word_triples("Use apt."), word_triples("Use apt."))  # too short to call a copy
+
+
+def test_an_excerpt_names_the_copies_left_out_of_its_answer() -> None:
+    from dataclasses import replace
+
+    from qa.answer.compose import also_in_label, answer_text
+    from qa.answer.copies import copies_of
+    from qa.types import Candidate, Excerpt, Passage
+
+    text = "To install the foo package and all its dependencies, run apt install foo as root on the machine."
+    html = Passage("faq.html", "FAQ", "8.1.2. APT", 0, len(text), text, ((0, len(text)),))
+    pdf = Passage("faq.pdf", "FAQ", "APT", 50, 50 + len(text), text, ((50, 50 + len(text)),))
+    pdf = replace(pdf, page_start=41, page_end=41, page_label="33", page_end_label="33")
+    other = "dpkg-reconfigure asks the configuration questions of an installed package again, as at its install."
+    far = Passage("faq.txt", "FAQ", "8.1.3", 0, len(other), other, ((0, len(other)),))
+    passages = [html, pdf, far]
+    found = copies_of(html, [Candidate(index=i) for i in range(3)], passages)
+    assert found == (pdf,)
+    e = Excerpt(1, html, 1.0, [(0, len(text))], also_in=found)
+    assert also_in_label(e) == "also in faq.pdf, p. 33"
+    assert "[1] FAQ — 8.1.2. APT (also in faq.pdf, p. 33)" in answer_text([e], abstained=False)
+    assert e.to_json()["also_in"] == [
+        {"doc": "faq.pdf", "section": "APT", "start": 50, "end": 50 + len(text), **pdf.page_fields()}
+    ]
+    assert "also_in" not in Excerpt(1, far, 1.0).to_json()  # the contract only grows where a copy was left out
