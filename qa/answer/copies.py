@@ -52,15 +52,25 @@ def without_copies(
 
 
 def copies_of(
-    p: Passage, candidates: Sequence[Candidate], passages: Sequence[Passage], most: int = 3
+    p: Passage,
+    candidates: Sequence[Candidate],
+    passages: Sequence[Passage],
+    most: int = 3,
+    known: dict[int, set[tuple[str, str, str]]] | None = None,
 ) -> tuple[Passage, ...]:
     """The passages among ``candidates`` that say ``p``'s text in other documents, one a document, best first: the
-    answer names them ("also in faq.pdf, p. 38"), so that leaving a copy out loses no place to read it."""
+    answer names them ("also in faq.pdf, p. 38"), so that leaving a copy out loses no place to read it. ``known``:
+    candidates' word triples already counted (by row), filled as they are counted."""
+    known = {} if known is None else known
     mine = word_triples(p.text)
     found: dict[str, Passage] = {}
     for c in candidates:
         q = passages[c.index]
-        if q.doc_id != p.doc_id and q.doc_id not in found and is_copy(mine, word_triples(q.text)):
+        if q.doc_id == p.doc_id or q.doc_id in found:
+            continue
+        if c.index not in known:
+            known[c.index] = word_triples(q.text)
+        if is_copy(mine, known[c.index]):
             found[q.doc_id] = q
             if len(found) >= most:
                 break
