@@ -464,9 +464,8 @@ class Assistant:
     def with_copies_named(self, excerpts: list[Excerpt], found: Retrieval) -> list[Excerpt]:
         """Each excerpt with the copies of its text in other documents that the answer left out (``also_in``)."""
         passages = self.retriever.index.passages
-        scan: list[Candidate] = found.candidates[: COPY_SCAN * 10]
-        known: dict[int, set[tuple[str, str, str]]] = {}  # each candidate's word triples, counted once
-        return [replace(e, also_in=copies_of(e.passage, scan, passages, known=known)) for e in excerpts]
+        scan = found.candidates[: COPY_SCAN * 10]
+        return [replace(e, also_in=copies_of(e.passage, scan, passages)) for e in excerpts]
 
     def related(self, answer: Answer, asked: Iterable[str] = (), limit: int = 3, **overrides: Any) -> list[str]:
         """Follow-up questions about the sections around ``answer``'s citations that the documents answer. The

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from qa.types import Candidate, Passage
 
@@ -20,12 +21,13 @@ MIN_TRIPLES = 8  # a passage of a heading and a line or two is too short to call
 _WORD = re.compile(r"\w+")
 
 
-def word_triples(text: str) -> set[tuple[str, str, str]]:
+@lru_cache(maxsize=256)  # an answer reads the same few dozen passages three times (excerpts, confidence, copies named)
+def word_triples(text: str) -> frozenset[tuple[str, str, str]]:
     words = _WORD.findall(text.casefold())
-    return set(zip(words, words[1:], words[2:]))
+    return frozenset(zip(words, words[1:], words[2:]))
 
 
-def is_copy(a: set[tuple[str, str, str]], b: set[tuple[str, str, str]]) -> bool:
+def is_copy(a: frozenset[tuple[str, str, str]], b: frozenset[tuple[str, str, str]]) -> bool:
     """Whether two passages' word triples say the same text: most of the shorter one's are in the other."""
     shorter = min(len(a), len(b))
     return shorter >= MIN_TRIPLES and len(a & b) >= COPY_SHARE * shorter
@@ -39,7 +41,7 @@ def without_copies(
     windows of a section are joined elsewhere (``qa.answer.neighbours``), and a manual repeating its own sentence is
     still two places."""
     seen_before = [(p.doc_id, word_triples(p.text)) for p in shown]
-    kept: list[tuple[Candidate, str, set[tuple[str, str, str]]]] = []
+    kept: list[tuple[Candidate, str, frozenset[tuple[str, str, str]]]] = []
     for c in candidates:
         p = passages[c.index]
         triples = word_triples(p.text)
@@ -56,21 +58,16 @@ def copies_of(
     candidates: Sequence[Candidate],
     passages: Sequence[Passage],
     most: int = 3,
-    known: dict[int, set[tuple[str, str, str]]] | None = None,
 ) -> tuple[Passage, ...]:
     """The passages among ``candidates`` that say ``p``'s text in other documents, one a document, best first: the
-    answer names them ("also in faq.pdf, p. 38"), so that leaving a copy out loses no place to read it. ``known``:
-    candidates' word triples already counted (by row), filled as they are counted."""
-    known = {} if known is None else known
+    answer names them ("also in faq.pdf, p. 38"), so that leaving a copy out loses no place to read it."""
     mine = word_triples(p.text)
     found: dict[str, Passage] = {}
     for c in candidates:
         q = passages[c.index]
         if q.doc_id == p.doc_id or q.doc_id in found:
             continue
-        if c.index not in known:
-            known[c.index] = word_triples(q.text)
-        if is_copy(mine, known[c.index]):
+        if is_copy(mine, word_triples(q.text)):
             found[q.doc_id] = q
             if len(found) >= most:
                 break
