@@ -181,9 +181,23 @@ def sources_html(answer: Answer | None, corpus: str = "") -> str:
             f"<li>{cite_link(e, corpus)} <strong>{esc(p.title)}</strong>"
             + (f"<br><span class='muted'>{esc(p.section)}</span>" if p.section and p.section != p.title else "")
             + f"<br><span class='muted'>{esc(p.doc_id)}, {esc(page_citation(p) or f'characters {p.start:,}–{p.end:,}')}"
-            + "</span></li>"
+            + "</span>"
+            + copies_html(e, corpus)
+            + "</li>"
         )
     return "<ol class='sources'>" + "".join(items) + "</ol>"
+
+
+def copies_html(e: Excerpt, corpus: str = "") -> str:
+    """The copies of an excerpt's text that the answer left out, each a link to its passage ("" for none)."""
+    if not e.also_in:
+        return ""
+    links = []
+    for q in e.also_in:
+        url = passage_url(q.doc_id, q.start, q.end, None, corpus, page_citation(q))
+        where = ", ".join(x for x in (q.doc_id, page_citation(q)) if x)
+        links.append(f'<a href="{html.escape(url)}" target="_blank" rel="noopener">{esc(where)}</a>')
+    return "<br><span class='muted also-in'>also in " + "; ".join(links) + "</span>"
 
 
 def document_html(

@@ -84,3 +84,16 @@ def test_the_copy_left_out_is_named_with_its_page_in_the_reply_the_json_and_the_
     assert row["doc"] == other.doc_id and row["start"] == other.start
     assert esc(label) in excerpt_html(e)  # escaped as every label the chat shows
     assert label in answer_markdown(1, answer)
+
+
+def test_the_sources_list_links_each_copy_to_its_passage(both_copies: Assistant) -> None:
+    from urllib.parse import quote
+
+    from qa.web.render import sources_html
+
+    answer = both_copies.ask("How do I install a package and all its dependencies with APT?", top_k=5)
+    e = next(e for e in answer.excerpts if e.also_in)
+    other = e.also_in[0]
+    listed = sources_html(answer)
+    assert "also in" in listed
+    assert f'href="/passage/{quote(other.doc_id)}?start={other.start}&amp;end={other.end}' in listed
