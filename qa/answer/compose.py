@@ -388,8 +388,13 @@ def also_in_label(e: Excerpt) -> str:
     """ "also in faq.pdf, p. 38; faq.txt" for the copies of an excerpt's text left out of the answer; "" for none."""
     if not e.also_in:
         return ""
-    named = [f"{q.doc_id}, {page_citation(q)}" if page_citation(q) else q.doc_id for q in e.also_in]
-    return "also in " + "; ".join(named)
+    return "also in " + "; ".join(copy_place(q) for q in e.also_in)
+
+
+def copy_place(q: Passage) -> str:
+    """Where a copy left out stands: its document, and its page where it has one ("faq.pdf, p. 38")."""
+    page = page_citation(q)
+    return f"{q.doc_id}, {page}" if page else q.doc_id
 
 
 def answer_text(excerpts: list[Excerpt], abstained: bool) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from qa.answer.compose import also_in_label, citation_label, page_citation
+from qa.answer.compose import also_in_label, citation_label, copy_place, page_citation
 from qa.types import Answer, Excerpt, Passage, Shaped
 from qa.web.shaped import Source, shaped_html
 
@@ -195,8 +195,7 @@ def copies_html(e: Excerpt, corpus: str = "") -> str:
     links = []
     for q in e.also_in:
         url = passage_url(q.doc_id, q.start, q.end, None, corpus, page_citation(q))
-        where = ", ".join(x for x in (q.doc_id, page_citation(q)) if x)
-        links.append(f'<a href="{html.escape(url)}" target="_blank" rel="noopener">{esc(where)}</a>')
+        links.append(f'<a href="{html.escape(url)}" target="_blank" rel="noopener">{esc(copy_place(q))}</a>')
     return "<br><span class='muted also-in'>also in " + "; ".join(links) + "</span>"
 
 
