@@ -156,8 +156,10 @@ READER_VERSIONS = {
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
     # md 3, rst 2: read by the HTML reader, they change with it (HTML 10-13).
-    "md": 3,
-    "rst": 2,
+    # md 4, rst 3: MyST's {eval-rst} fences read as reST, not shown as code; Pallets' click:example kept as
+    # code and click:run (code run at build time) left out; sphinx-tabs' tabs kept with their titles.
+    "md": 4,
+    "rst": 3,
     # docx 2: rendered (mammoth) and read as HTML: headings as the section path, list marks, code blocks, and
     # tables where they stand (they all came after the last paragraph).
     # docx 3: a contents list written as paragraphs of one link each (pandoc's) left out, as HTML 12.

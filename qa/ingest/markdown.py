@@ -26,7 +26,7 @@ _TARGET = re.compile(r"^\([\w./:-]+\)=[ \t]*$", re.MULTILINE)
 # MyST/Sphinx roles: {doc}`the label <target>` reads "the label"; {func}`len` reads as code.
 _ROLE = re.compile(r"\{([a-z][\w:-]*)\}`([^`]+)`")
 _PROSE_ROLES = {"doc", "ref", "any", "term", "numref", "download", "abbr"}
-# MyST directives written as fences: navigation, prose boxes, everything else code.
+# MyST directives written as fences: navigation, prose boxes, reST ({eval-rst}), everything else code.
 _NAVIGATION = {"toctree", "contents", "include", "index", "only"}
 _BOXES = {
     "note", "warning", "tip", "important", "caution", "attention", "danger", "error", "hint", "seealso",
@@ -58,6 +58,10 @@ def _renderer() -> Any:
         name, argument = directive.group(1), directive.group(2)
         if name in _NAVIGATION:
             return ""
+        if name == "eval-rst":  # reST inside Markdown, read as Sphinx would (qa.ingest.rst)
+            from qa.ingest.rst import rst_fragment
+
+            return rst_fragment(token.content)
         if name in _BOXES:
             body = _OPTIONS.sub("", token.content)
             title = html.escape(argument if name == "admonition" and argument else name.capitalize())

@@ -22,8 +22,12 @@ _NAVIGATION = (
     "automodule", "autoclass", "autofunction", "automethod", "autoattribute", "autodata", "autoexception",
     "autosummary", "currentmodule", "module", "py:module", "py:currentmodule", "default-domain", "default-role",
     "rst:directive:option", "graphviz", "inheritance-diagram", "raw", "meta",
+    "click:run",  # Pallets' docs: code run at build time, its output (not this code) is what a reader sees
 )  # fmt: skip
-_BOXES = ("seealso", "versionadded", "versionchanged", "deprecated", "glossary", "centered", "hlist", "productionlist")
+_BOXES = (
+    "seealso", "versionadded", "versionchanged", "deprecated", "glossary", "centered", "hlist", "productionlist",
+    "tabs", "tab", "group-tab",  # sphinx-tabs: each tab's title, then its content
+)  # fmt: skip
 _DESCRIBED = (
     "function", "class", "method", "attribute", "data", "exception", "decorator", "staticmethod", "classmethod",
     "envvar", "option", "program", "describe", "object", "confval", "event", "directive", "role",
@@ -31,7 +35,7 @@ _DESCRIBED = (
     "c:function", "c:macro", "c:type", "c:member", "cpp:function", "cpp:class", "js:function",
     "rst:directive", "rst:role", "std:option",
 )  # fmt: skip
-_CODE = ("code-block", "sourcecode")
+_CODE = ("code-block", "sourcecode", "code-tab", "click:example")  # click:example: Pallets' example code
 
 
 def _role(match: re.Match[str]) -> str:
@@ -91,13 +95,8 @@ def _registered() -> bool:
     return True
 
 
-def rst_page(source: str) -> str:
-    """The document as HTML. docutils' own complaints (an unknown role, a broken table) are not printed:
-    what it could not read is left out, as a browser would show nothing for it."""
-    from docutils.core import publish_parts
-
-    _registered()
-    overrides = {
+def _overrides() -> dict[str, Any]:
+    return {
         "report_level": 5,  # none of docutils' messages in the text or on stderr
         "halt_level": 5,
         "file_insertion_enabled": False,  # .. include:: reads nothing outside the file
@@ -107,5 +106,23 @@ def rst_page(source: str) -> str:
         "input_encoding": "unicode",
         "traceback": True,
     }
-    parts = publish_parts(_ROLE.sub(_role, source), writer_name="html5", settings_overrides=overrides)
+
+
+def rst_page(source: str) -> str:
+    """The document as HTML. docutils' own complaints (an unknown role, a broken table) are not printed:
+    what it could not read is left out, as a browser would show nothing for it."""
+    from docutils.core import publish_parts
+
+    _registered()
+    parts = publish_parts(_ROLE.sub(_role, source), writer_name="html5", settings_overrides=_overrides())
     return f"<html><body>{parts['html_body']}</body></html>"  # the body opens with the title
+
+
+def rst_fragment(source: str) -> str:
+    """A piece of reST inside another document (MyST's ``{eval-rst}`` fence) as HTML: its first heading
+    is a heading like the rest, not promoted to a title, and no page is wrapped around it."""
+    from docutils.core import publish_parts
+
+    _registered()
+    settings = _overrides() | {"doctitle_xform": False}
+    return str(publish_parts(_ROLE.sub(_role, source), writer_name="html5", settings_overrides=settings)["body"])

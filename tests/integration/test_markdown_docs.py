@@ -15,6 +15,9 @@ from qa.ingest.markdown import read_markdown_layout
 from tests.conftest import assistant_over, quoted
 
 PAGE = Path(__file__).resolve().parent.parent / "data" / "black-23.1.0-the_basics.md"
+# Click 8.5.1's docs/prompts.md (its sdist, BSD-3-Clause, Copyright 2014 Pallets; unmodified): MyST Markdown
+# whose examples are reST inside ```{eval-rst} fences (Pallets' click:example and click:run directives).
+CLICK = Path(__file__).resolve().parent.parent / "data" / "click-8.5.1-prompts.md"
 
 
 def test_headings_nest_into_the_section_path_and_code_fences_are_not_headings() -> None:
@@ -26,6 +29,16 @@ def test_headings_nest_into_the_section_path_and_code_fences_are_not_headings() 
     assert "# 'extend-exclude' excludes files" in text  # kept, as code
     assert any(s.kind == "code" and "extend-exclude" in text[s.start : s.end] for s in layout.shaped)
     assert "## " not in text and "_Black_" not in text and "](" not in text
+
+
+def test_rest_inside_myst_reads_as_sphinx_shows_it() -> None:
+    """The fences were shown as code with their reST markup (".. click:example::", "invoke(hello, …)") in
+    every excerpt of an example; read as reST, the example is code and the build-time run is left out."""
+    text, layout = read_markdown_layout(CLICK.read_text(encoding="utf-8"))
+    assert ".. click" not in text and "eval-rst" not in text and "invoke(" not in text
+    code = [text[s.start : s.end] for s in layout.shaped if s.kind == "code"]
+    assert any("@click.option('--name', prompt=True)" in c for c in code)
+    assert "User Input Prompts — Option Prompts" in {section for *_, section in layout.blocks}
 
 
 @pytest.fixture(scope="module")
