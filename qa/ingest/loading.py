@@ -146,7 +146,11 @@ READER_VERSIONS = {
     # stand beside; numbered headings under the outline's deepest ("2.7.2 Make it robust") are headings; a line
     # ending in "name.sty." no longer runs on into "2.7.2 …" as if it were a host name.
     # 20: a footnote line without a mark goes on in the last footnote, never in a margin note read before it.
-    "pdf": 20,
+    # 21: two-column papers: the title block and abstract printed across the page read before the columns
+    # (lines of it that fit one half no longer taken for the left column's top); a left-column line that stops
+    # at its column's edge goes on in its paragraph; a right column's short lines are no margin notes; a
+    # paragraph printed large (an abstract) is no heading; "APPENDIX A: …" matches its bookmark.
+    "pdf": 21,
     # txt 2: (its blocks, found in the text) rules ("-----") and a numbered table of contents are not
     # passages; a numbered title that asks ("1.2. What is Debian GNU/Linux?") is a heading.
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a

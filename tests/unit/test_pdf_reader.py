@@ -301,6 +301,8 @@ def test_a_papers_math_italic_is_read_whole_and_a_hyphen_at_a_line_end_joins_the
     assert "For Swedish names 𝜋 1 in 5 Common in math" in text
     assert "rights form once it has been submitted. This form contains LATEX commands that must be copied into" in text
     assert "instructions on tabular material are found in the LATEX User’s Guide." in text
+    # A left-column line ending a sentence short of the page's right margin does not end its paragraph there
+    assert "the table caption. The contents of the table itself must go in the tabular environment" in text
 
 
 def test_a_header_naming_the_chapter_and_section_is_furniture_though_it_never_repeats() -> None:
@@ -353,3 +355,43 @@ def test_a_pdfs_title_is_its_own_unless_a_placeholder_then_its_first_running_hea
     header = Line("Seabird Survey 2024", 0, 72, 300, 800, 9, kind="drop")
     assert document_title(named, [[header, Line("Swifts sleep on the wing.", 0, 72, 500, 700, 10)]]) == title
     assert document_title("", [[Line("Swifts sleep on the wing.", 0, 72, 500, 700, 10)]]) == ""
+
+
+def test_a_papers_title_block_and_abstract_are_read_before_its_columns_and_the_abstract_is_no_heading() -> None:
+    """Page 1 of the AGU++ guide (texlive-publishers-doc 2022, aguplus.pdf, LPPL): the title's second line
+    ("for Use with AGUTEX") and the author fit in the left half, so they were read as the left column's top
+    and the title and abstract, printed across the page, came after both columns. The abstract, set larger
+    than the body, was one seven-line heading (the section of every passage after it), and the right
+    column's short lines ("by Kopka and Daly [1999].", "The Official Package") were taken for margin notes."""
+    from qa.ingest.loading import read_pdf
+
+    page = Path(__file__).resolve().parents[1] / "data" / "aguplus-1.6b-page1.pdf"
+    text, layout = read_pdf(page.read_bytes())
+    order = ["The LATEX Extension Package AGU++ for Use with AGUTEX", "Patrick W. Daly", "Abstract. This paper",
+             "Introduction", "At the beginning of 1994", "Version 4.0 of AGUTEX"]  # fmt: skip
+    assert [text.index(s) for s in order] == sorted(text.index(s) for s in order)
+    sections = {section for *_, section in layout.blocks}
+    assert "The LATEX Extension Package AGU++ for Use with AGUTEX — Introduction" in sections
+    assert "The LATEX Extension Package AGU++ for Use with AGUTEX — The Official Package" in sections
+    assert not any("Abstract" in s for s in sections)
+    assert "a more recent and more extensive work is by Kopka and Daly [1999]." in text
+
+
+def test_an_appendix_printed_with_its_letter_and_a_colon_is_its_bookmarks_heading() -> None:
+    """The MNRAS guide's bookmark "Journal abbreviations" is printed "APPENDIX A: JOURNAL ABBREVIATIONS": not
+    found, the appendices' passages all stayed under "Acknowledgements"."""
+    from qa.ingest.pdf import layout_pages
+    from qa.ingest.pdf.headings import Bookmark
+
+    body = [Line(f"Line {i} thanks the people who helped with this guide over the years.", 0, 54, 294, 700 - 11 * i, 9)
+            for i in range(6)]  # fmt: skip
+    page = [
+        Line("ACKNOWLEDGEMENTS", 0, 54, 160, 720, 9, bold=True),
+        *body,
+        Line("APPENDIX A: JOURNAL ABBREVIATIONS", 0, 54, 230, 620, 9, bold=True),
+        Line("Abbreviations for cited journals can be accessed using the commands listed here.", 0, 54, 294, 606, 9),
+    ]
+    marks = [Bookmark(0, "Acknowledgements", 0, []), Bookmark(0, "Journal abbreviations", 0, [])]
+    text, layout = layout_pages([page], [None], marks)
+    start = text.index("Abbreviations for cited journals")
+    assert [b[3] for b in layout.blocks if b[0] <= start < b[1]] == ["APPENDIX A: Journal abbreviations"]

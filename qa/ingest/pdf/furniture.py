@@ -279,6 +279,8 @@ def mark_margin_notes(pages: list[list[Line]]) -> None:
 def _margin_pieces(lines: list[Line], right: float) -> list[tuple[int, int, float]]:
     """(line index, first cell in the margin or -1 for the whole line, where it starts) of the pieces of one
     page's lines that start beyond ``right``."""
+    if any(ln.column_right for ln in lines):
+        return []  # a page read in two columns: what stands right of the left column is the right column
     found = []
     for i, ln in enumerate(lines):
         edge = right + MARGIN_GAP * ln.size

@@ -136,7 +136,7 @@ def _norm(text: str) -> str:
 
 _NUMBERING = re.compile(
     r"^(?:(?:chapter|part|appendix|section)\s+)?(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+"
-    r"|^(?:appendix|part)\s+[A-Z]\s+",  # Texinfo's "Appendix A GNU Free Documentation License"
+    r"|^(?:appendix|part)\s+[A-Z](?:\s*[:.—–])?\s+",  # Texinfo's "Appendix A GNU Free …", MNRAS's "APPENDIX A: …"
     re.I,
 )
 
@@ -293,10 +293,11 @@ def mark_size_headings(pages: list[list[Line]], body_size: float) -> None:
         # line buffer and …" a bold run of a sentence.
         opening = ln.text.lstrip()[:1]
         capital = opening.isupper() or opening.isdigit()
-        plain = ln.kind == "text" and not ln.mono and not ln.term
+        plain = ln.kind == "text" and not ln.mono and not ln.term and id(ln) not in prose
         return plain and short and worded and (large or (ln.bold and capital))
 
     mark_bold_terms(pages, body_size)
+    prose = {id(ln) for lines in pages for ln in _large_prose(lines, body_size)}
     first = next((i for i, p in enumerate(pages) if any(ln.kind == "text" for ln in p)), 0)
     body = [p for i, p in enumerate(pages) if i != first or len(pages) < 3 or not _title_page(pages, first)]
     sizes = sorted({ln.size for p in body for ln in p if heading_like(ln) and ln.size > body_size * 1.15}, reverse=True)
@@ -325,6 +326,28 @@ def mark_size_headings(pages: list[list[Line]], body_size: float) -> None:
             path.append((level, " ".join(ln.text.split())))
             ln.kind, ln.section = "heading", " — ".join(t for _, t in path)
             heading = ln
+
+
+HEADING_LINES = 3  # a heading wraps over this many lines at most
+
+
+def _large_prose(lines: list[Line], body_size: float) -> list[Line]:
+    """Runs of more than HEADING_LINES lines set close together in the same type larger than the body: a
+    paragraph printed large (a paper's abstract, AGU's "Abstract. This paper describes …"), not a heading."""
+    found: list[Line] = []
+    run: list[Line] = []
+    for ln in lines:
+        prev = run[-1] if run else None
+        near = prev is not None and prev.size == ln.size and 0 < prev.y - ln.y <= 1.6 * ln.size
+        if not near:
+            found += run if len(run) > HEADING_LINES else []
+            run = []
+        if ln.kind == "text" and ln.size > body_size * 1.15:
+            run.append(ln)
+        else:
+            found += run if len(run) > HEADING_LINES else []
+            run = []
+    return found + (run if len(run) > HEADING_LINES else [])
 
 
 def _heading_ends(heading: Line | None, ln: Line) -> bool:

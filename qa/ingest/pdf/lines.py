@@ -39,6 +39,7 @@ class Line:
     cells: tuple[tuple[float, str], ...] = ()
     gap: float = 0.0  # its widest gap between two cells, in ems
     table: Table | None = None  # kind "table": the table it opens (``tables.mark_tables``; its other lines dropped)
+    column_right: float = 0.0  # in a two-column page's left column: where its lines end (0: the page's margin)
 
 
 @dataclass
@@ -244,7 +245,10 @@ def _median_width(lines: list[Line]) -> float:
 
 def column_order(lines: list[Line], width: float) -> list[Line]:
     """A two-column page read column by column: lines wholly in the left half, then the right half; lines
-    across both (a title, a wide figure caption) keep their place above or below the columns."""
+    across both (a title, a wide figure caption) keep their place above or below the columns. A paper's first
+    page prints its title block and abstract across the page above the columns: lines that fit one half
+    there ("for Use with AGUTEX", an author's name) belong to that block, not to the left column, which
+    would read them after the whole column (and its title and abstract after both)."""
     mid = width / 2
     left = [ln for ln in lines if ln.x1 <= mid + 2]
     right = [ln for ln in lines if ln.x0 >= mid - 2]
@@ -252,10 +256,17 @@ def column_order(lines: list[Line], width: float) -> list[Line]:
         return lines
     if min(_median_width(left), _median_width(right)) < 0.25 * width:
         return lines  # a column of figure labels or code beside prose is not a second column of text
-    columns = left + right
-    top = max(ln.y for ln in columns)
-    above = [ln for ln in lines if ln not in left and ln not in right and ln.y > top]
-    below = [ln for ln in lines if ln not in left and ln not in right and ln.y <= top]
+    sides = {id(ln) for ln in left + right}
+    spanning = [ln for ln in lines if id(ln) not in sides]
+    top = min(max(ln.y for ln in left), max(ln.y for ln in right))  # where both columns run side by side
+    heads = [ln.y for ln in spanning if ln.y > top]
+    cut = min(heads) if heads else max(ln.y for ln in left + right) + 1
+    above = [ln for ln in lines if ln.y >= cut]
+    below = [ln for ln in spanning if ln.y < cut]
+    left, right = [ln for ln in left if ln.y < cut], [ln for ln in right if ln.y < cut]
+    edge = max(ln.x1 for ln in left) if left else 0.0
+    for ln in left:  # a left-column line ends short of the page's margin without ending its paragraph
+        ln.column_right = edge
     key = lambda ln: -ln.y  # noqa: E731
     return sorted(above, key=key) + sorted(left, key=key) + sorted(right, key=key) + sorted(below, key=key)
 

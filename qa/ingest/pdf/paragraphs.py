@@ -201,7 +201,8 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
             prev = None
             continue
         current = blocks[-1] if blocks else None
-        glued, wrapped = _goes_on(prev, ln, current, right)
+        edge = (prev.column_right or right) if prev is not None else right
+        glued, wrapped = _goes_on(prev, ln, current, edge)
         if glued and current is not None and current.kind == "code" and not ln.mono:
             current.kind = "text"  # a URL line set in typewriter type that the prose goes on from
         kind = current.kind if (glued or wrapped) and current is not None else "code" if ln.mono else "text"
@@ -214,7 +215,7 @@ def reflow(pages: list[list[Line]]) -> list[_Block]:
         elif ln.term or prev.term:  # a term opens its item's paragraph; its description goes on in it
             new = ln.term and not (prev.term and prev.page == ln.page)
         else:
-            new = _starts_paragraph(prev, ln, leading, right)
+            new = _starts_paragraph(prev, ln, leading, edge)
         if new:
             floats.release(blocks)
             if notes and kind == "text" and notes[-1].parts[-1][1] < ln.page:  # after the paragraph their page ended
