@@ -340,10 +340,14 @@ _NONE_GIVEN = r"\bif\s+(?:neither|no|none)\b[^.;?]{0,60}?\b(?:is|are)\s+(?:set|g
 # "What is the default size …?", "Which port does it use by default?"
 # A default asked in other words: "… if I never change it?", "Unless configured otherwise, …", "… out of the box?",
 # "What is INDEX_CLEANUP set to when I run VACUUM without specifying it?",
-# "Which editor does fc open if neither FCEDIT nor EDITOR is set?", "… before I customize anything?", "preselected".
+# "Which editor does fc open if neither FCEDIT nor EDITOR is set?", "… before I customize anything?", "preselected",
+# "… unless I say otherwise?", "If I leave out the optional factor, …", "… when the user leaves it off?".
+_WHO = r"(?:i|you|we|one|they|the\s+users?|users?|someone)"
 _DEFAULT_QUESTION = re.compile(
-    r"\bdefaults?\b|\b(?:if|when|unless)\s+(?:i|you|we|one)\s+(?:never|don['’]?t|do\s+not)\s+"
-    r"(?:change|set|specify|configure|give|pass|touch|choose|pick)\b|\bunless\s+(?:configured|told|set|changed)\s+otherwise\b"
+    rf"\bdefaults?\b|\b(?:if|when|unless)\s+{_WHO}\s+(?:never|don['’]?t|doesn['’]?t|do\s+not|does\s+not)\s+"
+    r"(?:change|set|specify|configure|give|pass|touch|choose|pick|name|provide|supply|mention)\b"
+    r"|\bunless\s+(?:configured|told|set|changed|(?:i|you|we)\s+(?:say|state|specify|ask|decide))\s+otherwise\b"
+    rf"|\b(?:if|when)\s+{_WHO}\s+(?:leaves?|omits?)\s+(?:out\b|off\b|(?:it|them|that|this)\s+(?:out|off)\b)"
     r"|\bwithout\s+(?:setting|specifying|changing|choosing|giving|passing|naming)\s+(?:it|one|them|any(?:thing)?)\b"
     r"|\bbefore\s+(?:i|you|we)\s+(?:customi[sz]e|change|configure|adjust|touch|set)\b|\bpre-?(?:selected|configured)\b"
     rf"|\bout\s+of\s+the\s+box\b|{_NONE_GIVEN}",

@@ -342,3 +342,15 @@ def test_is_there_a_setting_or_which_parameter_asks_for_a_command() -> None:
     assert asks_for_command("Is there a single setting for that?")
     assert asks_for_command("Which parameter limits the mailbox size?")
     assert not asks_for_command("Is there a reason for this?")
+
+
+def test_a_default_asked_as_what_holds_when_nothing_is_said_or_something_is_left_out() -> None:
+    """Click's docs and NRC's LaTeX guide, asked in everyday words: the sentence stating the default ("By
+    default, both bounds are closed, …") is the answer form only once the question reads as asking for one."""
+    assert asks_for_default("With a range type like IntRange(1, 10), is 10 itself allowed unless I say otherwise?")
+    assert asks_for_default("If I leave out the optional adjustment factor, what value is assumed?")
+    assert asks_for_default("With a -v flag that counts, what does my function receive when the user leaves it off?")
+    assert asks_for_default("If I don't name a command explicitly, what will users have to type to run it?")
+    assert not asks_for_default("Which sections can I leave out of the abstract?")
+    assert not asks_for_default("How do I name a command explicitly?")
+    assert not asks_for_default("Why does the user leave the program?")
