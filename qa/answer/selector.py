@@ -35,12 +35,14 @@ from qa.types import Candidate, Excerpt, Passage
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 # A sentence that goes on from the one before it: refers back to it ("This enables …", not "This is a …"), or
 # resolves what it raises ("Sometimes it is desirable to forward mail …" | "For this purpose you can specify …";
-# "In cmd1 && cmd2 &, only cmd2 is run in the background." | "Use { cmd1 && cmd2 } & as a workaround.").
+# "In cmd1 && cmd2 &, only cmd2 is run in the background." | "Use { cmd1 && cmd2 } & as a workaround."; "dot can draw
+# a diagram on overlapping layers." | "To activate this feature, one must set the graph's layers attribute …").
 _GOES_ON = re.compile(
     r"(?:This|These|That|Those|It|Such|They)\b(?!\s+(?:is|are)\s+(?:a|an|the)\b)"
     r"|For\s+(?:this|that|these)\s+(?:purpose|reason)s?\b|To\s+do\s+(?:so|this|that)\b|In\s+(?:that|this|such\s+a|such)\s+cases?\b"
     r"|If\s+so\b|Instead\b|To\s+(?:fix|avoid|prevent|solve|work\s+around)\s+(?:this|that|it)\b"
     r"|The\s+(?:fix|solution|workaround|remedy)\b|(?:Use|Pass|Run|Set|Add|Type|Enter|Call|Specify|Configure|Put|Install|Edit)\s"
+    r"|To\s+(?:activate|enable|use|turn\s+on|switch\s+on|get|obtain|achieve)\s+(?:this|that|it|these|those|such)\b"
 )
 # A sentence naming what the one before it gave: "Users who should not have a home directory should have their home
 # directory set to this value." after "The canonical non-existent home directory is /nonexistent."
@@ -198,8 +200,10 @@ class AnswerModel:
         before ("This enables …"); such a sentence after the best joins it however low it scores, where the rule
         for the next sentence has room ("If the option -nosafe is given, Asymptote runs in unsafe mode." | "This
         enables the int system(…) calls …"); it joins even where the best two are picked already, the two read as one
-        statement. ``refers_back``: whether a sentence names a thing the one before it gave ("… set to this value");
-        the best one that does is joined by the sentence before it."""
+        statement, and where the sentence right after the best is picked already it is the one after both that may
+        go on ("Instead of cycling the logs …" | "The datestamp is in the form yyyymmdd." | "It is enabled by setting
+        the log_file_path option …"). ``refers_back``: whether a sentence names a thing the one before it gave
+        ("… set to this value"); the best one that does is joined by the sentence before it."""
         if probs.size == 0 or max_highlights <= 0:
             return []
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
@@ -212,9 +216,12 @@ class AnswerModel:
         if next_ratio <= 0:
             return sorted(set(picked))
         after, before = order[0] + 1, order[0] - 1
-        if after < probs.size and after not in picked:
+        while after in picked:  # the best two read on one another: what goes on from the second goes on from both
+            after += 1
+        if after < probs.size:
             goes_on = follows is not None and probs[after] > 0 and follows(after)
-            if goes_on or (len(picked) < max_highlights and probs[after] >= next_ratio * best):
+            nearby = after == order[0] + 1 and len(picked) < max_highlights and probs[after] >= next_ratio * best
+            if goes_on or nearby:
                 picked.append(after)
         if (
             before >= 0

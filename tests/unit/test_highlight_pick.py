@@ -66,6 +66,21 @@ def test_a_sentence_going_on_from_the_best_joins_it_even_where_two_are_picked() 
     assert model.pick(probs, 2, next_ratio=0.1) == [0, 1]  # a sentence that does not go on waits for room
 
 
+def test_a_sentence_going_on_from_the_best_two_in_a_row_joins_them() -> None:
+    """Exim: "Instead of cycling the main and reject log files by renaming them periodically, some sites like to use
+    files whose names contain a datestamp, …" and "The datestamp is in the form yyyymmdd or yyyymm." echo the
+    question; "It is enabled by setting the log_file_path option …" answers it. Postfix, the other way round:
+    "When the local(8) delivery agent finds …" scores best, "Sometimes it is desirable to forward mail …" second."""
+    model = load_answer_model()
+    assert model is not None
+    probs = np.array([0.8, 0.6, 0.05, 0.1])
+    follows = [False, False, True, False].__getitem__
+    assert model.pick(probs, 2, next_ratio=0.1, follows=follows) == [0, 1, 2]
+    assert model.pick(probs, 2, next_ratio=0.1) == [0, 1]
+    apart = np.array([0.8, 0.1, 0.5, 0.05])  # the second best not next to the best: what goes on from it waits
+    assert model.pick(apart, 2, next_ratio=0.1, follows=[False, False, False, True].__getitem__) == [0, 2]
+
+
 def test_the_best_sentence_naming_what_the_one_before_gave_is_joined_by_it() -> None:
     """Debian Policy: "The canonical non-existent home directory is /nonexistent." | "Users who should not have a
     home directory should have their home directory set to this value." (the best match)."""
@@ -87,6 +102,8 @@ def test_the_best_sentence_naming_what_the_one_before_gave_is_joined_by_it() -> 
         ("This is a list of the options.", False),  # a new statement, not the one before going on
         ("Users of emacs can edit Asymptote code.", False),
         ("Useful key bindings are C-c C-c.", False),  # "Useful", not the imperative "Use"
+        ("To activate this feature, one must set the top-level graph's layers attribute.", True),
+        ("To activate the pager, set PAGER.", False),  # names its own subject
     ],
 )
 def test_which_sentences_go_on_from_the_one_before(sentence: str, goes_on: bool) -> None:
