@@ -73,9 +73,13 @@ def _decode_text(data: bytes) -> str:
     return text
 
 
-def read_text(data: bytes) -> str:
-    """Plain text: the decoded text exactly, so offsets match the file."""
-    return _decode_text(data)
+def read_text(data: bytes) -> str | tuple[str, Layout]:
+    """Plain text: the decoded text exactly, so offsets match the file. A Vim help file (Vim's manuals, a
+    plugin's doc/*.txt) is read as Vim shows it, headings as the section path (qa.ingest.vimhelp)."""
+    from qa.ingest.vimhelp import is_vim_help, vim_help_page
+
+    text = _decode_text(data)
+    return _html_layout(vim_help_page(text)) if is_vim_help(text) else text
 
 
 def read_markdown(data: bytes) -> tuple[str, Layout]:
@@ -156,7 +160,8 @@ READER_VERSIONS = {
     # txt 3: underlined titles ("Scope" over "=====") are headings, their rule no part of the name; a
     # contents list written one bulleted entry a paragraph (Sphinx's text builder) is no passage.
     # txt 4: a paginated file's page footers and headers (an RFC's "[Page 2]" lines) are no passage or heading.
-    "txt": 4,
+    # txt 5: Vim help files rendered as Vim shows them (qa.ingest.vimhelp): sections, examples as code, no tags.
+    "txt": 5,
     # md 2: rendered (markdown-it-py) and read as HTML: headings nest into the section path, no markup in the
     # text, code fences kept as code, MyST toctrees left out.
     # md 3, rst 2: read by the HTML reader, they change with it (HTML 10-13).
