@@ -37,6 +37,8 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
+from qa.ingest.loading import reader_suffix
+
 # Editors' and browsers' files of a save or download in progress; the finished file arrives under its own name.
 TEMP_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".part", ".crdownload", ".download", ".tmp", ".partial")
 TITLES_NAME = "titles.json"  # the corpus's titles file: a change renames documents
@@ -74,7 +76,7 @@ def relevant(
     name = rel.parts[-1]
     if name.lower().endswith(TEMP_SUFFIXES) or name.startswith("~$"):  # ~$report.docx: Office's lock file
         return False
-    return folder or name == TITLES_NAME or path.suffix.lower() in set(suffixes)
+    return folder or name == TITLES_NAME or reader_suffix(path) in set(suffixes)  # "faq.txt.gz" as ".txt"
 
 
 @dataclass

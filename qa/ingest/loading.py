@@ -6,10 +6,12 @@ A file that cannot be used is reported as ``Skipped`` with a reason and the rest
 from __future__ import annotations
 
 import codecs
+import gzip
 import hashlib
 import io
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -368,6 +370,33 @@ def _inside(path: Path, real_root: Path) -> bool:
         return False
 
 
+GZIP = ".gz"
+
+
+def reader_suffix(path: Path | str) -> str:
+    """The suffix that picks a file's reader. A gzip-compressed file, as /usr/share/doc keeps a package's
+    manuals ("debian-faq.en.txt.gz", "README.gz"), is read as what it holds: its inner suffix, plain text
+    where it has none; one holding another kind ("ps.gz", "tar.gz") keeps both suffixes, unsupported."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix != GZIP:
+        return suffix
+    inner = Path(path.stem).suffix.lower()
+    return ".txt" if not inner else inner if inner in READERS else inner + GZIP
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """A gzip file's contents, refused past ``limit`` bytes (a small file can hold gigabytes of zeros)."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as unpacked:
+            out = unpacked.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UnreadableFile(f"not a readable gzip file ({type(exc).__name__})") from None
+    if len(out) > limit:
+        raise UnreadableFile(f"too large once uncompressed (over max_file_mb={limit / 1024 / 1024:g})")
+    return out
+
+
 def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
     """The files a build would read, in a stable order, and those refused before reading."""
     root = settings.corpus_dir
@@ -388,7 +417,7 @@ def list_corpus_files(settings: Settings) -> tuple[list[Path], list[Skipped]]:
             if path.is_symlink() and not _inside(path, real_root):
                 skipped.append(Skipped(rel, "link points outside the corpus folder"))
             continue
-        suffix = path.suffix.lower()
+        suffix = reader_suffix(path)
         made = generated.reason(path) if suffix in settings.extensions else None
         if made is not None:
             skipped.append(Skipped(rel, made))
@@ -428,7 +457,10 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(f"cannot read ({exc.strerror})") from None
-    fmt, reader = READERS[path.suffix.lower()]
+    fmt, reader = READERS[reader_suffix(path)]
+    raw = data
+    if path.suffix.lower() == GZIP:
+        data = _gunzip(data, limit)
     layout = None
     with reader_messages() as said:  # shown once, with the reason, rather than on stderr at every read
         try:
@@ -450,7 +482,7 @@ def load_file(path: Path, doc_id: str, settings: Settings, titles: dict[str, str
         doc_id=doc_id,
         title=title,
         text=text,
-        sha256=sha256_bytes(data),
+        sha256=sha256_bytes(raw),
         fmt=fmt,
         size=size,
         mtime_ns=stat.st_mtime_ns,
@@ -506,7 +538,7 @@ def skip_record(settings: Settings, skipped: Skipped) -> dict[str, Any]:
     """A skipped file as the manifest keeps it: with its size and time, so that the next run, seeing the
     same file, reports the same reason without reading it again."""
     record: dict[str, Any] = {"file": skipped.path, "reason": skipped.reason}
-    found = READERS.get(Path(skipped.path).suffix.lower())
+    found = READERS.get(reader_suffix(skipped.path))
     if found is not None:  # a newer reader may read it: then it is tried again
         record["reader"] = reader_version(found[0])
     try:
@@ -527,7 +559,7 @@ def _known_unreadable(manifest: dict[str, Any] | None) -> dict[str, tuple[str, i
     for entry in manifest.get("skipped", []):
         if not isinstance(entry, dict) or not isinstance(entry.get("mtime_ns"), int):
             continue
-        found = READERS.get(Path(str(entry["file"])).suffix.lower())
+        found = READERS.get(reader_suffix(str(entry["file"])))
         if found is not None and entry.get("reader") != reader_version(found[0]):
             continue  # refused by another version of its reader
         reason = str(entry.get("reason", ""))

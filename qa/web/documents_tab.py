@@ -133,7 +133,7 @@ def layout(page: Page, documents: str) -> None:
             )
             page.open_btn = gr.Button("Open folder", scale=1, min_width=120, elem_id="open-corpus")
         page.files = gr.File(
-            label=f"Add documents ({', '.join(suffixes)}): they are copied into the corpus folder and indexed",
+            label=f"Add documents ({', '.join(suffixes)}, or gzipped): copied into the corpus folder and indexed",
             file_count="multiple",
             type="filepath",
             elem_id="upload",

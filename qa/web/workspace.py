@@ -29,7 +29,7 @@ from qa.encode.embedder import Embedder
 from qa.index.build import BuildReport, EmptyCorpus, Progress, staleness
 from qa.index.buildproc import build_in_child
 from qa.index.watch import FolderChanges, FolderWatcher, WatchNote
-from qa.ingest.loading import READERS, TITLES_FILE, UnreadableFile, load_file
+from qa.ingest.loading import GZIP, READERS, TITLES_FILE, UnreadableFile, load_file, reader_suffix
 from qa.settings import Settings
 
 MAX_FOLDER_ENTRIES = 20_000  # a folder with more entries is refused: pick a narrower one
@@ -77,7 +77,7 @@ def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]
     """
     shown = str(name).replace("\\", "/").rsplit("/", 1)[-1] or "(unnamed)"
     filename = safe_filename(name)
-    suffix = Path(filename).suffix.lower()
+    suffix = reader_suffix(filename)  # "faq.txt.gz" is read as the text it holds
     allowed = supported_suffixes(settings)
     if suffix not in allowed:
         raise UploadRefused(
@@ -102,7 +102,8 @@ def save_upload(settings: Settings, source: Path, name: str) -> tuple[str, bool]
     replaced = target.exists()
     _remove_stale_uploads(corpus)
     # Hidden, with the file's own suffix: the index ignores it, its reader can try it before it is placed.
-    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=suffix)
+    ending = "".join(Path(filename).suffixes[-2:]) if filename.lower().endswith(GZIP) else Path(filename).suffix
+    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=ending)
     try:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
             shutil.copyfileobj(src, out, 1024 * 1024)

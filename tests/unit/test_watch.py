@@ -16,6 +16,7 @@ def test_changes_that_cannot_change_the_index_are_left_out() -> None:
         return relevant(ROOT / rel, ROOT, SUFFIXES, skip=[ROOT / "index"], folder=folder)
 
     assert counts("notes.txt") and counts("sub/report.PDF") and counts("titles.json")
+    assert counts("doc/faq.txt.gz") and counts("doc/README.gz")  # read as what they hold
     assert counts("manuals", folder=True)  # a folder renamed or removed takes its documents with it
     for ignored in [
         ".hidden.txt",
@@ -29,6 +30,7 @@ def test_changes_that_cannot_change_the_index_are_left_out() -> None:
         "index/manifest.json",  # the index folder, when it lies inside the corpus
         "index/passages.txt",
         "data.csv",  # no reader takes it
+        "figures.ps.gz",
     ]:
         assert not counts(ignored), ignored
     assert not relevant(Path("/elsewhere/a.txt"), ROOT, SUFFIXES)
