@@ -337,16 +337,13 @@ def _large_prose(lines: list[Line], body_size: float) -> list[Line]:
     found: list[Line] = []
     run: list[Line] = []
     for ln in lines:
-        prev = run[-1] if run else None
-        near = prev is not None and prev.size == ln.size and 0 < prev.y - ln.y <= 1.6 * ln.size
-        if not near:
+        large = ln.kind == "text" and ln.size > body_size * 1.15
+        near = bool(run) and run[-1].size == ln.size and 0 < run[-1].y - ln.y <= 1.6 * ln.size
+        if not (large and near):  # the run ends here
             found += run if len(run) > HEADING_LINES else []
             run = []
-        if ln.kind == "text" and ln.size > body_size * 1.15:
+        if large:
             run.append(ln)
-        else:
-            found += run if len(run) > HEADING_LINES else []
-            run = []
     return found + (run if len(run) > HEADING_LINES else [])
 
 
