@@ -95,8 +95,14 @@ def _registered() -> bool:
     return True
 
 
-def _overrides() -> dict[str, Any]:
-    return {
+def _parts(source: str, **extra: Any) -> dict[str, Any]:
+    """docutils' HTML parts of ``source``, Sphinx's roles and directives read as ours. Its own complaints (an
+    unknown role, a broken table) are not printed: what it could not read is left out, as a browser would show
+    nothing for it; nothing is read from outside the text."""
+    from docutils.core import publish_parts
+
+    _registered()
+    overrides = {
         "report_level": 5,  # none of docutils' messages in the text or on stderr
         "halt_level": 5,
         "file_insertion_enabled": False,  # .. include:: reads nothing outside the file
@@ -106,23 +112,15 @@ def _overrides() -> dict[str, Any]:
         "input_encoding": "unicode",
         "traceback": True,
     }
+    return dict(publish_parts(_ROLE.sub(_role, source), writer_name="html5", settings_overrides=overrides | extra))
 
 
 def rst_page(source: str) -> str:
-    """The document as HTML. docutils' own complaints (an unknown role, a broken table) are not printed:
-    what it could not read is left out, as a browser would show nothing for it."""
-    from docutils.core import publish_parts
-
-    _registered()
-    parts = publish_parts(_ROLE.sub(_role, source), writer_name="html5", settings_overrides=_overrides())
-    return f"<html><body>{parts['html_body']}</body></html>"  # the body opens with the title
+    """The document as HTML, its title the body's first heading."""
+    return f"<html><body>{_parts(source)['html_body']}</body></html>"
 
 
 def rst_fragment(source: str) -> str:
     """A piece of reST inside another document (MyST's ``{eval-rst}`` fence) as HTML: its first heading
     is a heading like the rest, not promoted to a title, and no page is wrapped around it."""
-    from docutils.core import publish_parts
-
-    _registered()
-    settings = _overrides() | {"doctitle_xform": False}
-    return str(publish_parts(_ROLE.sub(_role, source), writer_name="html5", settings_overrides=settings)["body"])
+    return str(_parts(source, doctitle_xform=False)["body"])

@@ -44,7 +44,7 @@ def _header(lines: list[str]) -> tuple[str, int]:
     """The file's title (the last centred line of its header: "Making small changes") and where the body starts."""
     i = 1 if lines and _FIRST_LINE.match(lines[0]) else 0
     title = ""
-    while i < len(lines) and (not lines[i].strip() or lines[i].startswith(("\t\t", " " * 10))):
+    while i < len(lines) and (not lines[i].strip() or lines[i].startswith(" " * 10)):  # tabs expanded
         if lines[i].strip():
             title = lines[i].strip()
         i += 1
